@@ -1,0 +1,386 @@
+"""The domain, as plain typed data passed between the pipeline's steps.
+
+load (loader.py) -> validate (validate.py) -> evaluate (evaluate.py) -> report/render.
+Every step takes and returns these dataclasses, so each can be tested alone and the CLI
+and the MkDocs plugin are thin callers of the same core (pipeline.py).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where a value lives: a POSIX path relative to ROOT, 1-based line and column."""
+
+    file: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    location: Location
+    severity: Severity
+    code: str  # stable rule code, e.g. "LB201"; see generator/codes.py
+    message: str  # says what to change
+    initiative: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def sort_key(self) -> tuple:
+        return (self.location.file, self.location.line, self.location.column, self.code, self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.location.file,
+            "line": self.location.line,
+            "column": self.location.column,
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            "initiative": self.initiative,
+        }
+
+
+# --------------------------------------------------------------------------- policy
+
+
+@dataclass
+class ItemSpec:
+    """One item of a checklist as the policy defines it."""
+
+    id: str
+    title: str
+    required_from: str
+    when: dict[str, list[str]] = field(default_factory=dict)  # e.g. {"approach": ["rag"]}
+    allow_na: bool = True
+    description: str = ""
+
+    def applies_to(self, initiative: "Initiative") -> bool:
+        """True when every `when` condition matches the initiative's field value."""
+        for key, allowed in self.when.items():
+            value = getattr(initiative, key, None)
+            values = value if isinstance(value, list) else [value]
+            if not any(v in allowed for v in values):
+                return False
+        return True
+
+
+@dataclass
+class ChecklistSpec:
+    id: str
+    title: str
+    owners: list[str]
+    items: list[ItemSpec]
+    description: str = ""
+
+    def item(self, item_id: str) -> ItemSpec | None:
+        return next((i for i in self.items if i.id == item_id), None)
+
+
+@dataclass
+class Criterion:
+    id: str
+    title: str
+    description: str = ""
+    favours: list[str] = field(default_factory=list)  # approaches this criterion tends to favour
+
+
+@dataclass
+class Policy:
+    stages: list[str]
+    approval_max_age_days: int
+    waiver_max_days: int
+    checklists: dict[str, ChecklistSpec]
+    criteria: dict[str, Criterion]
+    file: str = "decisions/policy.yaml"
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def stage_index(self, stage: str) -> int:
+        return self.stages.index(stage)
+
+    def next_stage(self, stage: str) -> str | None:
+        """The stage after `stage`; None at the last stage and for the terminal `retired`."""
+        if stage not in self.stages or stage == "retired":
+            return None
+        i = self.stages.index(stage) + 1
+        if i >= len(self.stages) or self.stages[i] == "retired":
+            return None
+        return self.stages[i]
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass
+class StageEntry:
+    stage: str
+    date: str
+    note: str = ""
+
+
+@dataclass
+class Measurement:
+    date: str
+    value: float
+
+
+@dataclass
+class Metric:
+    id: str
+    title: str
+    unit: str
+    direction: str  # "lower" | "higher" is better
+    baseline: float | None
+    target: float
+    measurements: list[Measurement] = field(default_factory=list)
+
+    @property
+    def latest(self) -> Measurement | None:
+        return max(self.measurements, key=lambda m: m.date) if self.measurements else None
+
+    @property
+    def on_target(self) -> bool | None:
+        latest = self.latest
+        if latest is None:
+            return None
+        if self.direction == "lower":
+            return latest.value <= self.target
+        return latest.value >= self.target
+
+
+@dataclass
+class Option:
+    id: str
+    approach: str
+    summary: str = ""
+    pros: list[str] = field(default_factory=list)
+    cons: list[str] = field(default_factory=list)
+    scores: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    chosen: str
+    rationale: str = ""
+    override: bool = False
+
+
+@dataclass
+class Decision:
+    initiative: str
+    number: int
+    slug: str  # file stem without the number, e.g. "rag-over-fine-tuning"
+    file: str
+    title: str
+    status: str
+    date: str
+    deciders: list[str]
+    context: str
+    criteria: list[tuple[str, int]]  # (criterion id, weight), in the record's order
+    options: list[Option]
+    outcome: Outcome
+    consequences_positive: list[str] = field(default_factory=list)
+    consequences_negative: list[str] = field(default_factory=list)
+    supersedes: list[int] = field(default_factory=list)
+    review_by: str | None = None
+    tags: list[str] = field(default_factory=list)
+    # computed by evaluate.py
+    superseded_by: list[int] = field(default_factory=list)
+    weighted_scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Stable page key, e.g. "0001-rag-over-fine-tuning"."""
+        return f"{self.number:04d}-{self.slug}" if self.slug else f"{self.number:04d}"
+
+    def option(self, option_id: str) -> Option | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+    @property
+    def best_option(self) -> str | None:
+        if not self.weighted_scores:
+            return None
+        return max(self.weighted_scores, key=lambda k: (self.weighted_scores[k], -list(self.weighted_scores).index(k)))
+
+
+@dataclass
+class Waiver:
+    reason: str = ""
+    approver: str = ""
+    date: str = ""
+    expires: str = ""
+
+
+@dataclass
+class ChecklistItem:
+    id: str
+    status: str  # todo | in-progress | done | waived | not-applicable
+    evidence: str = ""
+    approver: str = ""
+    date: str = ""
+    reason: str = ""
+    note: str = ""
+    waiver: Waiver | None = None
+
+
+@dataclass
+class Checklist:
+    initiative: str
+    id: str
+    file: str
+    items: dict[str, ChecklistItem]
+
+
+@dataclass
+class Initiative:
+    id: str
+    file: str  # decisions/<id>/initiative.yaml
+    title: str
+    summary: str
+    owners: list[str]
+    risk: str
+    approach: str
+    stage: str
+    history: list[StageEntry]
+    metrics: list[Metric] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)  # sorted by number
+    checklists: dict[str, Checklist] = field(default_factory=dict)  # by checklist id
+
+    def decision(self, number: int) -> Decision | None:
+        return next((d for d in self.decisions if d.number == number), None)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@dataclass
+class ItemVerdict:
+    """One required item of one checklist, judged for one stage."""
+
+    checklist: str
+    item: str
+    title: str
+    required_from: str
+    status: str  # as recorded, "todo" when the file omits it
+    complete: bool
+    reason: str  # why it is not complete ("" when complete)
+    location: Location
+
+
+@dataclass
+class Readiness:
+    """How ready an initiative is for one stage: the items that stage requires."""
+
+    stage: str
+    verdicts: list[ItemVerdict]
+
+    @property
+    def required(self) -> int:
+        return len(self.verdicts)
+
+    @property
+    def complete(self) -> int:
+        return sum(1 for v in self.verdicts if v.complete)
+
+    @property
+    def blocking(self) -> list[ItemVerdict]:
+        return [v for v in self.verdicts if not v.complete]
+
+    @property
+    def ratio(self) -> float:
+        return 1.0 if not self.verdicts else self.complete / self.required
+
+    @property
+    def ready(self) -> bool:
+        return self.complete == self.required
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "required": self.required,
+            "complete": self.complete,
+            "ready": self.ready,
+            "blocking": [
+                {
+                    "checklist": v.checklist,
+                    "item": v.item,
+                    "title": v.title,
+                    "status": v.status,
+                    "reason": v.reason,
+                    "file": v.location.file,
+                    "line": v.location.line,
+                }
+                for v in self.blocking
+            ],
+        }
+
+
+@dataclass
+class InitiativeState:
+    """What evaluate.py computed for one initiative."""
+
+    id: str
+    stage: str
+    approach: str
+    current: Readiness
+    next: Readiness | None
+    errors: int = 0
+    warnings: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "stage": self.stage,
+            "approach": self.approach,
+            "readiness": self.current.as_dict(),
+            "next": self.next.as_dict() if self.next else None,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class Portfolio:
+    """Everything one run of the pipeline knows: records, verdicts and problems."""
+
+    root: str
+    as_of: str  # ISO date used as "today"
+    policy: Policy | None
+    initiatives: list[Initiative]  # sorted by id
+    states: dict[str, InitiativeState]
+    problems: list[Problem]
+    unusable: bool = False  # no policy or an invalid one: exit 2
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    def initiative(self, initiative_id: str) -> Initiative | None:
+        return next((i for i in self.initiatives if i.id == initiative_id), None)
+
+    def problems_for(self, initiative_id: str) -> list[Problem]:
+        return [p for p in self.problems if p.initiative == initiative_id]
+
+    def problems_in(self, file: str) -> list[Problem]:
+        return [p for p in self.problems if p.location.file == file]
