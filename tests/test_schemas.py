@@ -1,0 +1,345 @@
+"""The JSON Schemas in schemas/: well-formed, documented, closed, and right about real records.
+
+The schemas are the single source of truth for record shape (they also feed the site's field
+reference and editors' autocompletion), so these tests hold them to the contract of DESIGN.md:
+every property described, `additionalProperties: false` on every fixed-shape object, every
+string and array bounded, and a handful of valid and invalid instances per kind.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import jsonschema_rs
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS = ROOT / "schemas"
+DECISIONS = ROOT / "decisions"
+KINDS = ("policy", "initiative", "decision", "checklist")
+
+
+def load_schema(kind: str) -> dict:
+    return json.loads((SCHEMAS / f"{kind}.schema.json").read_text(encoding="utf-8"))
+
+
+# Local registry only: a `$ref` must never be fetched over the network.
+REGISTRY = Registry().with_resources(
+    (load_schema(k)["$id"], Resource.from_contents(load_schema(k))) for k in KINDS
+)
+
+
+def validator(kind: str) -> Draft202012Validator:
+    return Draft202012Validator(
+        load_schema(kind), registry=REGISTRY, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def errors(kind: str, instance) -> list[str]:
+    return [e.message for e in validator(kind).iter_errors(instance)]
+
+
+class StringDateLoader(yaml.SafeLoader):
+    """SafeLoader that keeps dates (and sexagesimals, etc.) as the strings the loader sees."""
+
+
+StringDateLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+# --------------------------------------------------------------------------- walking
+
+
+def subschemas(schema, path=""):
+    """Yield (path, subschema, keyword-it-came-from) for every schema object in `schema`."""
+    yield path, schema
+    if not isinstance(schema, dict):
+        return
+    for key in ("properties", "patternProperties", "$defs"):
+        for name, sub in schema.get(key, {}).items():
+            yield from subschemas(sub, f"{path}/{key}/{name}")
+    for key in ("items", "additionalProperties", "propertyNames", "not", "if", "then", "else"):
+        if isinstance(schema.get(key), dict):
+            yield from subschemas(schema[key], f"{path}/{key}")
+    for key in ("anyOf", "oneOf", "allOf"):
+        for i, sub in enumerate(schema.get(key, [])):
+            yield from subschemas(sub, f"{path}/{key}/{i}")
+
+
+def is_predicate(path: str) -> bool:
+    """`if` and `not` subschemas test an instance; they describe no shape of their own."""
+    return "/if" in path or "/not" in path
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_schema_is_valid_draft_2020_12(kind):
+    schema = load_schema(kind)
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"] == f"https://launchboard.dev/schemas/{kind}.schema.json"
+    assert schema["title"] and schema["description"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_schema_compiles_in_jsonschema_rs(kind):
+    jsonschema_rs.validator_for(load_schema(kind), validate_formats=True)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_property_is_described(kind):
+    missing = []
+    for path, sub in subschemas(load_schema(kind)):
+        if is_predicate(path) or not isinstance(sub, dict):
+            continue
+        for name, prop in sub.get("properties", {}).items():
+            if not (isinstance(prop, dict) and prop.get("description")):
+                missing.append(f"{path}/properties/{name}")
+        if isinstance(sub.get("additionalProperties"), dict) and not sub["additionalProperties"].get("description"):
+            missing.append(f"{path}/additionalProperties")
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_objects_are_closed(kind):
+    """Fixed-shape objects: additionalProperties false. Maps: values and key names constrained."""
+    problems = []
+    for path, sub in subschemas(load_schema(kind)):
+        if is_predicate(path) or not isinstance(sub, dict) or sub.get("type") != "object":
+            continue
+        extra = sub.get("additionalProperties")
+        if "properties" in sub:
+            if extra is not False:
+                problems.append(f"{path}: additionalProperties must be false")
+            # Extension keys only where the object's keys are field names, never in `when`.
+            pattern_props = set(sub.get("patternProperties", {}))
+            if not path.endswith("/when") and pattern_props != {"^x-"}:
+                problems.append(f"{path}: should allow ^x- keys and nothing else by pattern")
+        else:  # a map keyed by ids
+            if not isinstance(extra, dict) or "propertyNames" not in sub or "maxProperties" not in sub:
+                problems.append(f"{path}: map needs propertyNames, a value schema and maxProperties")
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_sizes_are_bounded(kind):
+    """Every string has maxLength and every array maxItems; no uniqueItems on arrays of objects."""
+    problems = []
+    for path, sub in subschemas(load_schema(kind)):
+        if is_predicate(path) or not isinstance(sub, dict):
+            continue
+        if sub.get("type") == "string" and "enum" not in sub and "maxLength" not in sub:
+            problems.append(f"{path}: string without maxLength")
+        if "anyOf" in sub and all(b.get("type") == "string" for b in sub["anyOf"]):
+            problems.extend(f"{path}/anyOf: unbounded" for b in sub["anyOf"] if "maxLength" not in b)
+        if sub.get("type") == "array":
+            if "maxItems" not in sub:
+                problems.append(f"{path}: array without maxItems")
+            if sub.get("uniqueItems") and sub.get("items", {}).get("type") == "object":
+                problems.append(f"{path}: uniqueItems on objects is quadratic")
+    assert not problems, problems
+
+
+# --------------------------------------------------------------------------- instances
+
+POLICY = {
+    "stages": ["proposed", "pilot", "shadow", "canary", "ga", "retired"],
+    "approval_max_age_days": 180,
+    "waiver_max_days": 90,
+    "checklists": {
+        "security-review": {
+            "title": "Security review",
+            "owners": ["@org/security", "@dana"],
+            "items": [
+                {"id": "threat-model", "title": "Threat model", "required_from": "pilot"},
+                {"id": "rag-access-control", "title": "ACLs", "required_from": "pilot",
+                 "when": {"approach": ["rag", "hybrid"]}},
+                {"id": "pen-test", "title": "Pen test", "required_from": "ga",
+                 "when": {"risk": ["high"]}, "allow_na": False},
+            ],
+        }
+    },
+    "criteria": [
+        {"id": "knowledge-freshness", "title": "Fresh knowledge", "description": "*md*",
+         "favours": ["rag", "prompt"]},
+    ],
+    "x-owner": "platform",
+}
+
+INITIATIVE = {
+    "id": "support-assistant",
+    "title": "Customer support assistant",
+    "summary": "Drafts answers to tier-1 tickets.",
+    "owners": ["@alice", "@org/support-platform"],
+    "risk": "high",
+    "approach": "rag",
+    "stage": "canary",
+    "history": [
+        {"stage": "proposed", "date": "2026-01-12"},
+        {"stage": "pilot", "date": "2026-03-02", "note": "One team, 20 agents"},
+        {"stage": "canary", "date": "2026-10-20"},
+    ],
+    "metrics": [
+        {"id": "p95-latency", "title": "p95 latency", "unit": "ms", "direction": "lower",
+         "baseline": 2400, "target": 1500,
+         "measurements": [{"date": "2026-11-02", "value": 1710}, {"date": "2026-11-09", "value": 1640.5}]},
+    ],
+    "links": {"repository": "https://git.example.com/support", "runbook": "docs/runbooks/support.md#rollback"},
+    "tags": ["customer-facing", "support"],
+}
+
+DECISION = {
+    "number": 1,
+    "title": "Use RAG rather than fine-tuning",
+    "status": "accepted",
+    "date": "2026-02-10",
+    "deciders": ["@alice", "@bob"],
+    "context": "Articles change daily.\n",
+    "criteria": [{"id": "knowledge-freshness", "weight": 3}, {"id": "latency", "weight": 2}],
+    "options": [
+        {"id": "prompt", "approach": "prompt", "summary": "Long prompt", "pros": ["Cheap"], "cons": ["Small"],
+         "scores": {"knowledge-freshness": 2, "latency": 4}},
+        {"id": "rag", "approach": "rag", "scores": {"knowledge-freshness": 5, "latency": 3}},
+        {"id": "keep-macros", "approach": "no-llm"},
+    ],
+    "outcome": {"chosen": "rag", "rationale": "Fresh answers with citations."},
+    "consequences": {"positive": ["Citations"], "negative": ["An index to run"]},
+    "supersedes": [],
+    "review_by": "2027-02-10",
+    "tags": ["support"],
+}
+
+CHECKLIST = {
+    "checklist": "security-review",
+    "items": {
+        "threat-model": {"status": "done", "evidence": "https://wiki.example.com/tm/support",
+                         "approver": "@dana", "date": "2026-09-30"},
+        "rag-access-control": {"status": "waived", "waiver": {
+            "reason": "Corpus is public", "approver": "@dana", "date": "2026-10-01", "expires": "2026-12-01"}},
+        "pen-test": {"status": "todo", "note": "Booked for January"},
+        "data-flow": {"status": "not-applicable", "reason": "No user data leaves the VPC."},
+        "repo-evidence": {"status": "done", "evidence": "docs/reviews/security/support.md"},
+        # Incomplete, but that is a gate finding (LB202), not a shape error.
+        "done-without-evidence": {"status": "done"},
+    },
+}
+
+VALID = {"policy": POLICY, "initiative": INITIATIVE, "decision": DECISION, "checklist": CHECKLIST}
+
+
+def mutate(base, *steps):
+    """Deep-copy `base` and apply (path, value) steps; value ... deletes the key."""
+    doc = copy.deepcopy(base)
+    for path, value in steps:
+        target = doc
+        for key in path[:-1]:
+            target = target[key]
+        if value is ...:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
+    return doc
+
+
+INVALID = {
+    "policy": [
+        mutate(POLICY, (["stages"], ["proposed"])),
+        mutate(POLICY, (["unknown"], 1)),
+        mutate(POLICY, (["approval_max_age_days"], "180")),
+        mutate(POLICY, (["checklists", "Security"], POLICY["checklists"]["security-review"])),
+        mutate(POLICY, (["checklists", "security-review", "owners"], ["dana"])),
+        mutate(POLICY, (["checklists", "security-review", "items", 0, "when"], {"stage": ["ga"]})),
+        mutate(POLICY, (["checklists", "security-review", "items", 0, "when"], {"x-note": ["a"]})),
+        mutate(POLICY, (["checklists", "security-review", "items", 1, "when", "approach"], ["no-llm"])),
+        mutate(POLICY, (["checklists", "security-review", "items", 0, "allow_na"], "no")),
+        mutate(POLICY, (["checklists", "security-review", "items", 0, "required_from"], ...)),
+        mutate(POLICY, (["criteria", 0, "favours"], ["magic"])),
+    ],
+    "initiative": [
+        mutate(INITIATIVE, (["id"], "support-assistant\n")),
+        mutate(INITIATIVE, (["id"], "Support_Assistant")),
+        mutate(INITIATIVE, (["id"], "-support")),
+        mutate(INITIATIVE, (["id"], "a" * 65)),
+        mutate(INITIATIVE, (["owners"], [])),
+        mutate(INITIATIVE, (["owners"], ["@alice\n"])),
+        mutate(INITIATIVE, (["owners"], ["@org/"])),
+        mutate(INITIATIVE, (["risk"], "extreme")),
+        mutate(INITIATIVE, (["approach"], "no-llm")),
+        mutate(INITIATIVE, (["history"], [])),
+        mutate(INITIATIVE, (["history", 0, "date"], "2026-02-30")),
+        mutate(INITIATIVE, (["history", 0, "date"], "20260112")),
+        mutate(INITIATIVE, (["history", 0, "date"], "2026-01-12\n")),
+        mutate(INITIATIVE, (["metrics", 0, "direction"], "up")),
+        mutate(INITIATIVE, (["metrics", 0, "measurements", 0, "value"], "1710")),
+        mutate(INITIATIVE, (["links", "runbook"], "javascript:alert(1)")),
+        mutate(INITIATIVE, (["links", "runbook"], "../../etc/passwd")),
+        mutate(INITIATIVE, (["links", "runbook"], "docs/../../secret")),
+        mutate(INITIATIVE, (["links", "runbook"], "/etc/passwd")),
+        mutate(INITIATIVE, (["links", "runbook"], "data:text/html,hi")),
+        mutate(INITIATIVE, (["links", "runbook"], "https://exa mple.com")),
+        mutate(INITIATIVE, (["summary"], "x" * 20001)),
+        mutate(INITIATIVE, (["title"], "")),
+        mutate(INITIATIVE, (["stage"], ...)),
+        mutate(INITIATIVE, (["metrics", 0, "colour"], "red")),
+    ],
+    "decision": [
+        mutate(DECISION, (["number"], 0)),
+        mutate(DECISION, (["status"], "approved")),
+        mutate(DECISION, (["options"], [])),
+        mutate(DECISION, (["options"], [DECISION["options"][0]] * 11)),
+        mutate(DECISION, (["options", 0, "scores", "latency"], 6)),
+        mutate(DECISION, (["options", 0, "scores", "latency"], 2.5)),
+        mutate(DECISION, (["options", 0, "approach"], "agents")),
+        mutate(DECISION, (["criteria", 0, "weight"], 0)),
+        mutate(DECISION, (["outcome"], {"chosen": "rag", "override": True})),
+        mutate(DECISION, (["outcome", "override"], "yes")),
+        mutate(DECISION, (["supersedes"], [0])),
+        mutate(DECISION, (["supersedes"], ["1"])),
+        mutate(DECISION, (["review_by"], "next year")),
+        mutate(DECISION, (["consequences", "neutral"], ["x"])),
+        mutate(DECISION, (["context"], ...)),
+    ],
+    "checklist": [
+        mutate(CHECKLIST, (["items", "threat-model", "status"], "complete")),
+        mutate(CHECKLIST, (["items", "rag-access-control", "waiver"], ...)),
+        mutate(CHECKLIST, (["items", "threat-model", "waiver"], {"reason": "x"})),
+        mutate(CHECKLIST, (["items", "threat-model", "evidence"], "javascript:alert(1)")),
+        mutate(CHECKLIST, (["items", "threat-model", "approver"], "dana")),
+        mutate(CHECKLIST, (["items", "threat-model", "date"], "30/09/2026")),
+        mutate(CHECKLIST, (["items", "rag-access-control", "waiver", "until"], "2027-01-01")),
+        mutate(CHECKLIST, (["items", "Threat Model"], {"status": "todo"})),
+        mutate(CHECKLIST, (["items"], {f"item-{i}": {"status": "todo"} for i in range(201)})),
+        mutate(CHECKLIST, (["checklist"], ...)),
+    ],
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_valid_instance_is_accepted(kind):
+    assert errors(kind, VALID[kind]) == []
+    assert jsonschema_rs.validator_for(load_schema(kind), validate_formats=True).is_valid(VALID[kind])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_extension_keys_are_accepted(kind):
+    assert errors(kind, {**VALID[kind], "x-team-notes": {"anything": [1, 2]}}) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "instance"),
+    [(kind, inst) for kind, insts in INVALID.items() for inst in insts],
+    ids=[f"{kind}-{i}" for kind, insts in INVALID.items() for i in range(len(insts))],
+)
+def test_invalid_instance_is_rejected(kind, instance):
+    assert errors(kind, instance), instance
+    assert not jsonschema_rs.validator_for(load_schema(kind), validate_formats=True).is_valid(instance)
+
+
+def test_override_false_needs_no_rationale():
+    assert errors("decision", mutate(DECISION, (["outcome"], {"chosen": "rag", "override": False}))) == []
