@@ -1,0 +1,262 @@
+"""Record text is untrusted: every way it reaches a generated page goes through here.
+
+Three layers, each sufficient for what it guards:
+
+1. `md_inline` escapes plain record text (titles, owners, notes) for the page's Markdown:
+   HTML-escaped, Markdown punctuation backslash-escaped, `|` turned into an entity so a table
+   row cannot be split, and newlines collapsed so text cannot start a new block.
+2. `md_block` renders a record's (md) field as Markdown with raw HTML escaped (not passed
+   through), headings demoted, images dropped and links kept only for http, https, mailto and
+   relative targets; the HTML it returns is embedded in the page as a raw block.
+3. `sanitize_page` runs nh3 over every generated page's HTML in the plugin's
+   `on_page_content`, so whatever the first two missed never reaches the page or the search
+   index (MkDocs builds the index after that event).
+
+Jinja's autoescape is deliberately not used: it is HTML escaping at the wrong layer for
+Markdown (see DESIGN.md, Security notes).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+import xml.etree.ElementTree as etree
+from urllib.parse import urlsplit
+
+import markdown
+import nh3
+from markdown.treeprocessors import Treeprocessor
+
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+# Python-Markdown's backslash-escapable characters ("<", ">" and "&" are HTML-escaped first).
+_MD_ESCAPED = set("\\`*_{}[]()#+-.!")
+# Characters that are Markdown syntax somewhere but cannot be backslash-escaped in
+# Python-Markdown: numeric entities render identically and are inert in every parser.
+_MD_ENTITY = {"|": "&#124;", "~": "&#126;", "^": "&#94;", "=": "&#61;", ":": "&#58;"}
+_WS = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: object) -> str:
+    """Text on one line: control and bidi characters dropped, whitespace runs collapsed."""
+    if text is None:
+        return ""
+    s = _CONTROL.sub("", str(text))
+    return _WS.sub(" ", s).strip()
+
+
+def md_inline(text: object) -> str:
+    """Record text as inert inline Markdown, safe in paragraphs, headings and table cells."""
+    s = html.escape(plain(text), quote=True)
+    out = []
+    for ch in s:
+        if ch in _MD_ESCAPED:
+            out.append("\\" + ch)
+        elif ch in _MD_ENTITY:
+            out.append(_MD_ENTITY[ch])
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def html_text(text: object) -> str:
+    """Record text for raw HTML written by templates (element content or attribute value)."""
+    return html.escape(plain(text), quote=True)
+
+
+def xml_text(text: object) -> str:
+    """Record text for SVG (XML) content or attributes."""
+    return html.escape(plain(text), quote=True)
+
+
+def safe_url(url: object) -> str | None:
+    """The URL when it is http, https, mailto or relative; None otherwise.
+
+    Browsers ignore tabs, newlines and leading control characters in a scheme, so those are
+    stripped before the scheme is read; an entity-encoded scheme is decoded first.
+    """
+    if not isinstance(url, str):
+        return None
+    candidate = html.unescape(url)
+    candidate = re.sub(r"[\x00-\x20\x7f]", "", candidate)
+    if not candidate:
+        return None
+    try:
+        parts = urlsplit(candidate)
+    except ValueError:
+        return None
+    if parts.scheme:
+        return candidate if parts.scheme.lower() in SAFE_SCHEMES else None
+    # Relative: refuse protocol-relative URLs ("//host") and anything with a colon before
+    # the first slash, which some browsers read as a scheme.
+    if candidate.startswith("//") or ":" in candidate.split("/", 1)[0]:
+        return None
+    return candidate
+
+
+def external_url(url: object) -> str | None:
+    """Only absolute http(s)/mailto URLs: for links in records, which are not site-relative."""
+    u = safe_url(url)
+    if u is None or not urlsplit(u).scheme:
+        return None
+    return u
+
+
+def html_link(url: object, text: object | None = None) -> str:
+    """A raw `<a>` to a record's URL, or the text alone when the URL is not allowed."""
+    label = html_text(text if text is not None else url)
+    u = external_url(url)
+    if u is None:
+        return f"<code>{label}</code>" if text is None else label
+    return f'<a href="{html.escape(u, quote=True)}" rel="noopener noreferrer">{label}</a>'
+
+
+# --------------------------------------------------------------------------- (md) fields
+
+
+class _RestrictLinks(Treeprocessor):
+    """Demote headings, unwrap images and links whose targets are not allowed."""
+
+    def run(self, root: etree.Element) -> None:
+        for el in list(root.iter()):
+            if el.tag in ("h1", "h2", "h3"):
+                el.tag = "h4"
+            elif el.tag == "a":
+                href = safe_url(el.get("href", ""))
+                for attr in list(el.attrib):
+                    del el.attrib[attr]
+                if href is not None:
+                    el.set("href", href)
+                else:
+                    el.tag = "span"
+            elif el.tag == "img":
+                alt = el.get("alt", "")
+                el.tag = "span"
+                el.attrib.clear()
+                el.text = alt  # an image becomes its alt text in place
+
+
+_MD_TAGS = {
+    "p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li",
+    "h4", "h5", "h6", "a", "span", "table", "thead", "tbody", "tr", "th", "td",
+}
+
+
+def _record_markdown() -> markdown.Markdown:
+    md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+    # Raw HTML is not passed through: without these it stays text and is escaped.
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    # Reference-style definitions still work; autolinks are only <http(s)://…> anyway.
+    md.treeprocessors.register(_RestrictLinks(md), "launchboard_restrict", 0)
+    return md
+
+
+_MD = _record_markdown()
+
+
+def md_to_html(text: object) -> str:
+    """A record's (md) field as sanitised HTML."""
+    if not text:
+        return ""
+    src = _CONTROL.sub("", str(text))
+    _MD.reset()
+    rendered = _MD.convert(src)
+    return nh3.clean(
+        rendered,
+        tags=_MD_TAGS,
+        attributes={"a": {"href"}, "td": {"align"}, "th": {"align"}},
+        url_schemes=set(SAFE_SCHEMES),
+        strip_comments=True,
+    )
+
+
+def md_block(text: object, css_class: str = "lb-md") -> str:
+    """A record's (md) field as a raw HTML block to place on its own lines in a page."""
+    body = md_to_html(text)
+    if not body:
+        return ""
+    # Blank lines would end the HTML block in CommonMark renderers; <pre> keeps its own.
+    body = re.sub(r"\n{2,}", "\n", body) if "<pre" not in body else body
+    return f'<div class="{css_class}">\n{body}\n</div>'
+
+
+# --------------------------------------------------------------------------- whole pages
+
+_PAGE_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del",
+    "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5",
+    "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "nav", "ol", "p", "pre", "s", "small",
+    "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+    "time", "tr", "u", "ul", "wbr",
+}
+_PAGE_ATTRS = {
+    "*": {"class", "id", "title", "aria-label", "aria-hidden", "role"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "span": {"style"},
+    "td": {"align", "style", "colspan", "rowspan"},
+    "th": {"align", "style", "colspan", "rowspan", "scope"},
+    "time": {"datetime"},
+    "details": {"open"},
+    "ol": {"start"},
+}
+
+
+def sanitize_page(page_html: str) -> str:
+    """The last layer: nh3 over a generated page's HTML before search indexes it."""
+    return nh3.clean(
+        page_html,
+        tags=_PAGE_TAGS,
+        attributes=_PAGE_ATTRS,
+        url_schemes=set(SAFE_SCHEMES),
+        strip_comments=True,
+        link_rel=None,
+        filter_style_properties={"width", "text-align"},
+    )
+
+
+# --------------------------------------------------------------------------- names and paths
+
+_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+
+
+class UnsafePath(ValueError):
+    """An id that would not stay one plain path segment inside the output folder."""
+
+
+def path_segment(value: object) -> str:
+    """`value` when it is one plain, visible path segment; UnsafePath otherwise.
+
+    Refuses separators, `..`, leading dots (MkDocs skips such files), absolute paths and
+    anything outside ASCII letters, digits, `-` and `_`.
+    """
+    if not isinstance(value, str) or not _SEGMENT.fullmatch(value):
+        raise UnsafePath(f"not a safe path segment: {value!r}")
+    return value
+
+
+def is_segment(value: object) -> bool:
+    try:
+        path_segment(value)
+    except UnsafePath:
+        return False
+    return True
+
+
+def fold(value: str) -> str:
+    """The form under which two ids collide on case-insensitive file systems."""
+    return unicodedata.normalize("NFKC", value).casefold()
+
+
+_TAG_CHARS = re.compile(r"[^A-Za-z0-9@/._ +-]")
+
+
+def tag_name(prefix: str, value: object) -> str | None:
+    """A tag such as `approach:rag` or `team:@org/support`, limited to inert characters."""
+    v = _TAG_CHARS.sub("", plain(value))[:60].strip()
+    if not v:
+        return None
+    return f"{prefix}:{v}"
