@@ -1,7 +1,92 @@
-"""Commands of this area; cli.py registers everything in COMMANDS."""
+"""`launchboard check` and `launchboard status`: the core's verdict for CI and for people."""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from generator.pipeline import UsageError, load_portfolio
+from generator.report import REPORTER_BY_NAME, neutralise, render_status, step_summary, use_color
+
+EXIT_CLEAN, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+
+root_argument = click.argument("root", default=".", type=click.Path(file_okay=False, path_type=Path))
+as_of_option = click.option("--as-of", metavar="DATE", help='"Today" as YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else the current date).')
+color_option = click.option(
+    "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+    help="Colour output; auto means only on a terminal and never with NO_COLOR set.",
+)
+
+
+def load_or_exit(root: Path, as_of: str | None):
+    """Run the core, turning usage errors into exit 2 with a one-line message."""
+    try:
+        return load_portfolio(root, as_of, progress=_progress_printer())
+    except UsageError as err:
+        click.echo(f"launchboard: {neutralise(str(err))}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+
+
+def _progress_printer():
+    """Progress on stderr for long checks, only when a person is watching."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total >= 500 and (done % 100 == 0 or done == total):
+            click.echo(f"\rchecking records {done}/{total}", err=True, nl=done == total)
+
+    return show
+
+
+@click.command()
+@root_argument
+@click.option("--format", "fmt", type=click.Choice(sorted(REPORTER_BY_NAME)), default="text", show_default=True, help="Output format.")
+@click.option("--strict", is_flag=True, help="Treat warnings as failures (exit 1).")
+@as_of_option
+@color_option
+def check(root: Path, fmt: str, strict: bool, as_of: str | None, color: str) -> None:
+    """Validate every record in ROOT/decisions and evaluate the readiness gates.
+
+    Exit 0 when clean (warnings allowed unless --strict), 1 when there are problems,
+    2 when the input or configuration is unusable (no policy, an invalid policy).
+    """
+    portfolio = load_or_exit(root, as_of)
+    reporter = REPORTER_BY_NAME[fmt](color=use_color(color, sys.stdout.isatty()) and fmt == "text", strict=strict)
+    click.echo(reporter.render(portfolio), color=reporter.color)
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if fmt == "github" and summary_path:
+        with open(summary_path, "a", encoding="utf-8") as summary:
+            summary.write(step_summary(portfolio))
+    if portfolio.unusable:
+        sys.exit(EXIT_UNUSABLE)
+    if portfolio.errors or (strict and portfolio.warnings):
+        sys.exit(EXIT_PROBLEMS)
+
+
+@click.command()
+@root_argument
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@as_of_option
+@color_option
+def status(root: Path, fmt: str, as_of: str | None, color: str) -> None:
+    """The launch board in the terminal: each initiative, its stage and readiness for the next."""
+    portfolio = load_or_exit(root, as_of)
+    if portfolio.unusable:
+        click.echo(REPORTER_BY_NAME["text"]().render(portfolio), err=True)
+        sys.exit(EXIT_UNUSABLE)
+    if fmt == "json":
+        body = [portfolio.states[i.id].as_dict() | {"title": i.title, "risk": i.risk, "owners": i.owners} for i in portfolio.initiatives]
+        click.echo(json.dumps({"as_of": portfolio.as_of, "initiatives": body}, indent=2, ensure_ascii=False).replace("##[", "#\\u0023["))
+        return
+    colour = use_color(color, sys.stdout.isatty())
+    click.echo(render_status(portfolio, color=colour), color=colour)
+    if portfolio.errors:
+        click.echo(f"\n{len(portfolio.errors)} errors: run `launchboard check` for details", err=True)
+
+
+COMMANDS: list[click.Command] = [check, status]

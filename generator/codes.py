@@ -29,7 +29,6 @@ CODES: dict[str, str] = {
     "LB120": "history is not in date order",
     "LB121": "history does not end at the initiative's stage",
     "LB122": "stage is not one of the policy's stages",
-    "LB123": "history moves backwards through the stages",
     "LB130": "approach does not match the latest accepted decision",
     "LB131": "initiative past `proposed` has no accepted decision",
     "LB140": "supersedes a decision that does not exist",

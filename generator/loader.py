@@ -1,0 +1,331 @@
+"""Step 1 of the pipeline: find the record files and parse them safely, keeping positions.
+
+Record text is untrusted, so YAML is read from libyaml's event stream (not a loader):
+one iterative pass builds plain data and a map of where each value and key sits, and
+refuses what a record never needs and an attacker would use: tags (`!!python/...`),
+anchors and aliases (alias bombs), merge keys, duplicate and non-string keys, deep
+nesting (libyaml's own composer recurses and crashes near 40,000 levels).
+
+Scalars follow a conservative subset of YAML 1.2's core schema: only `true`/`false` are
+booleans, dates and `yes`/`no`/`on`/`off` stay the strings they were written as.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.model import Location, Problem, Severity
+
+try:  # libyaml when present; the pure-Python parser yields the same events
+    from yaml._yaml import CParser as _Parser  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml.parser import Parser as _BaseParser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, _BaseParser):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            _BaseParser.__init__(self)
+
+
+MAX_FILE_BYTES = 1024 * 1024  # a record is a few KB; 1 MiB leaves room for years of metrics
+MAX_DEPTH = 32  # records nest at most ~6 levels
+MAX_MESSAGE_CHARS = 300
+
+Path_ = tuple[Any, ...]  # a path into a document: keys and list indexes
+
+_INT = re.compile(r"[-+]?[0-9]+\Z|0o[0-7]+\Z|0x[0-9a-fA-F]+\Z")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """Make untrusted text safe to print: control characters and ANSI escapes shown, not run."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class Document:
+    """One parsed record: its data and where each value came from."""
+
+    file: str  # POSIX path relative to ROOT
+    data: Any
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict, repr=False)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict, repr=False)
+
+    def locate(self, path: Path_ = (), *, key: bool = False) -> Location:
+        """The location of the value at `path` (its key with key=True), or its nearest parent."""
+        path = tuple(path)
+        while True:
+            if key and path in self.keys:
+                return Location(self.file, *self.keys[path])
+            if path in self.values:
+                return Location(self.file, *self.values[path])
+            if not path:
+                return Location(self.file, 1, 1)
+            path = path[:-1]
+
+    def last_key(self, path: Path_) -> Location:
+        """Where a missing key would go: the last key of the mapping at `path`."""
+        path = tuple(path)
+        mapping = self.get(path)
+        if isinstance(mapping, dict) and mapping:
+            return self.locate(path + (list(mapping)[-1],), key=True)
+        return self.locate(path)
+
+    def get(self, path: Path_) -> Any:
+        node = self.data
+        for part in path:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return node
+
+
+class RecordError(Exception):
+    """A file that cannot become a Document; carries the problem to report."""
+
+    def __init__(self, code: str, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.code, self.message, self.line, self.column = code, message, line, column
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_text(path: Path, root: Path) -> str:
+    """Read a record as text, refusing links out of ROOT, huge, empty and non-UTF-8 files."""
+    if path.is_symlink():
+        target = path.resolve()
+        try:
+            target.relative_to(root.resolve())
+        except ValueError:
+            raise RecordError("LB001", "is a link to a file outside the repository; commit the file itself") from None
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise RecordError("LB001", f"is {size:,} bytes; records are limited to {MAX_FILE_BYTES:,} bytes")
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise RecordError("LB001", "is UTF-16; save it as UTF-8")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        raise RecordError("LB001", f"is not valid UTF-8 (byte 0x{raw[err.start]:02x}); save it as UTF-8", line, column) from None
+    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+        raise RecordError("LB001", "is empty; a record is a YAML mapping")
+    return text
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _resolve_plain(value: str) -> Any:
+    if value in _NULLS:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    if _INT.match(value):
+        return int(value, 0) if value[:2] in ("0o", "0x") else int(value)
+    if _FLOAT.match(value):
+        number = float(value)
+        return number if math.isfinite(number) else value
+    return value
+
+
+def _pos(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
+def parse_yaml(text: str) -> tuple[Any, dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]]]:
+    """Parse one YAML document into (data, value positions, key positions), or raise RecordError."""
+    parser: Any = None
+    values: dict[Path_, tuple[int, int]] = {}
+    keys: dict[Path_, tuple[int, int]] = {}
+    # Each open container: [container, its path, pending key (mappings), key mark]
+    stack: list[list[Any]] = []
+    root: Any = None
+    documents = 0
+    try:
+        parser = _Parser(text)
+        while True:
+            event = parser.get_event()
+            kind = type(event)
+            if kind is yaml.ScalarEvent or kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if event.anchor is not None:
+                    raise RecordError("LB004", "anchors (&name) are not allowed in records; write the value out", *_pos(event.start_mark))
+                if event.tag is not None and event.tag != "!":
+                    raise RecordError("LB004", f"YAML tags such as {clean_text(event.tag, 60)} are not allowed in records", *_pos(event.start_mark))
+                if kind is yaml.ScalarEvent:
+                    value = _resolve_plain(event.value) if event.implicit[0] else event.value
+                    container = None
+                else:
+                    if len(stack) >= MAX_DEPTH:
+                        raise RecordError("LB005", f"nesting is deeper than {MAX_DEPTH} levels", *_pos(event.start_mark))
+                    value = container = {} if kind is yaml.MappingStartEvent else []
+                position = _pos(event.start_mark)
+                if not stack:
+                    root = value
+                    path: Path_ = ()
+                    values[path] = position
+                else:
+                    top = stack[-1]
+                    parent = top[0]
+                    if type(parent) is list:
+                        path = top[1] + (len(parent),)
+                        parent.append(value)
+                        values[path] = position
+                    elif top[2] is _NO_KEY:  # this node is a key
+                        if container is not None:
+                            raise RecordError("LB007", "mapping keys must be plain strings, not collections", *position)
+                        if event.implicit[0] and event.value == "<<":
+                            raise RecordError("LB004", "merge keys (<<) are not allowed in records; write the keys out", *position)
+                        if not isinstance(value, str):
+                            raise RecordError("LB007", f"key {clean_text(event.value, 60)!s} is not a string; quote it", *position)
+                        if value in parent:
+                            raise RecordError("LB003", f"duplicate key {clean_text(value, 60)!r}; each key may appear once", *position)
+                        top[2], top[3] = value, position
+                        continue
+                    else:
+                        key = top[2]
+                        path = top[1] + (key,)
+                        parent[key] = value
+                        keys[path] = top[3]
+                        values[path] = position
+                        top[2] = _NO_KEY
+                if container is not None:
+                    stack.append([container, path, _NO_KEY, None])
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                stack.pop()
+            elif kind is yaml.AliasEvent:
+                raise RecordError("LB004", "aliases (*name) are not allowed in records; write the value out", *_pos(event.start_mark))
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise RecordError("LB002", "holds more than one YAML document; keep one record per file", *_pos(event.start_mark))
+            elif kind is yaml.StreamEndEvent:
+                break
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        # Never echo str(err): its snippet reprints the offending line verbatim.
+        reason = clean_text(" ".join(filter(None, [err.context, err.problem])) or "invalid YAML", 200)
+        line, column = _pos(mark) if mark is not None else (1, 1)
+        raise RecordError("LB002", f"YAML syntax error: {reason}", line, column) from None
+    except yaml.reader.ReaderError as err:
+        line = text.count("\n", 0, err.position) + 1
+        column = err.position - (text.rfind("\n", 0, err.position) + 1) + 1
+        raise RecordError("LB001", f"contains the control character 0x{err.character:02x}, which YAML does not allow"
+                          if isinstance(err.character, int) else "contains a character YAML does not allow", line, column) from None
+    except yaml.YAMLError as err:  # pragma: no cover - other libyaml failures
+        raise RecordError("LB002", f"YAML error: {clean_text(type(err).__name__)}") from None
+    except RecursionError:  # pragma: no cover - the pure-Python scanner on pathological input
+        raise RecordError("LB005", "nesting is too deep to parse") from None
+    finally:
+        dispose = getattr(parser, "dispose", None) if parser is not None else None
+        if dispose:
+            dispose()
+    return root, values, keys
+
+
+_NO_KEY = object()
+
+
+def load_document(path: Path, root: Path) -> Document:
+    """Read and parse one record file; raise RecordError with a located message on failure."""
+    file = path.relative_to(root).as_posix()
+    text = read_text(path, root)
+    data, values, keys = parse_yaml(text)
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "empty" if data is None else "a single value"
+        raise RecordError("LB006", f"is {kind}; a record must be a YAML mapping of keys to values")
+    return Document(file, data, values, keys)
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+RECORD_KINDS = ("policy", "initiative", "decision", "checklist")
+
+
+@dataclass(frozen=True)
+class RecordFile:
+    path: Path
+    file: str  # POSIX, relative to ROOT
+    kind: str  # one of RECORD_KINDS
+    initiative: str | None  # the folder name for records inside an initiative
+
+
+def normalise_id(value: str) -> str:
+    """The form two ids are compared in: case and Unicode form must not make two ids one."""
+    return unicodedata.normalize("NFKC", value).casefold()
+
+
+def discover(root: Path) -> tuple[list[RecordFile], list[Problem]]:
+    """List the record files under ROOT/decisions, sorted, and problems with the layout."""
+    decisions = root / "decisions"
+    found: list[RecordFile] = []
+    problems: list[Problem] = []
+
+    def stray(path: Path, message: str, initiative: str | None = None, code: str = "LB008") -> None:
+        problems.append(Problem(Location(path.relative_to(root).as_posix()), Severity.ERROR, code, message, initiative))
+
+    if not decisions.is_dir():
+        return found, problems
+    for entry in sorted(os.scandir(decisions), key=lambda e: e.name):
+        path = Path(entry.path)
+        if entry.is_symlink() and entry.is_dir():
+            stray(path, "is a link to a folder; Launchboard does not follow folder links", code="LB001")
+        elif entry.is_file(follow_symlinks=True) or entry.is_symlink():
+            if entry.name == "policy.yaml":
+                found.append(RecordFile(path, "decisions/policy.yaml", "policy", None))
+            elif entry.name.endswith((".yaml", ".yml")):
+                stray(path, "is not a record: only policy.yaml sits at the top of decisions/; initiatives live in decisions/<id>/")
+        elif entry.is_dir():
+            found.extend(_discover_initiative(root, path, stray))
+    return found, problems
+
+
+def _discover_initiative(root: Path, folder: Path, stray: Any) -> list[RecordFile]:
+    initiative = folder.name
+    found: list[RecordFile] = []
+    initiative_file = folder / "initiative.yaml"
+    if initiative_file.exists() or initiative_file.is_symlink():
+        found.append(RecordFile(initiative_file, initiative_file.relative_to(root).as_posix(), "initiative", initiative))
+    else:
+        stray(folder, f"folder {clean_text(initiative, 80)!r} has no initiative.yaml; add one or remove the folder", initiative, "LB116")
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        path = Path(entry.path)
+        if entry.name == "initiative.yaml":
+            continue
+        if entry.name in ("adr", "checklists") and entry.is_dir(follow_symlinks=False):
+            kind = "decision" if entry.name == "adr" else "checklist"
+            for record in sorted(os.scandir(path), key=lambda e: e.name):
+                record_path = Path(record.path)
+                if record.name.endswith((".yaml", ".yml")) and not record.name.startswith("."):
+                    if record.is_dir(follow_symlinks=False):
+                        stray(record_path, "is a folder where a record file was expected", initiative)
+                    else:
+                        found.append(RecordFile(record_path, record_path.relative_to(root).as_posix(), kind, initiative))
+                elif record.name.endswith((".yaml", ".yml")):
+                    stray(record_path, "hidden record files are skipped by the site; remove the leading dot", initiative)
+        elif entry.name.endswith((".yaml", ".yml")) or entry.name in ("adr", "checklists"):
+            stray(path, "is not a record: an initiative folder holds initiative.yaml, adr/ and checklists/", initiative)
+    return found

@@ -1,0 +1,164 @@
+"""Turn schema-valid documents into the typed records of model.py.
+
+Only documents that passed their schema come here, so shape is trusted: this module
+reads fields, it does not check them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from generator.loader import Document
+from generator.model import (
+    Checklist,
+    ChecklistItem,
+    ChecklistSpec,
+    Criterion,
+    Decision,
+    Initiative,
+    ItemSpec,
+    Measurement,
+    Metric,
+    Option,
+    Outcome,
+    Policy,
+    StageEntry,
+    Waiver,
+)
+
+DECISION_FILE = re.compile(r"(?P<number>[0-9]{1,6})(?:-(?P<slug>[a-z0-9][a-z0-9-]*))?\.ya?ml\Z")
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def build_policy(document: Document) -> Policy:
+    data = document.data
+    checklists = {
+        checklist_id: ChecklistSpec(
+            id=checklist_id,
+            title=spec.get("title", checklist_id),
+            owners=list(spec.get("owners", [])),
+            description=_text(spec.get("description")),
+            items=[
+                ItemSpec(
+                    id=item["id"],
+                    title=item.get("title", item["id"]),
+                    required_from=item["required_from"],
+                    when={key: list(values) for key, values in (item.get("when") or {}).items()},
+                    allow_na=item.get("allow_na", True),
+                    description=_text(item.get("description")),
+                )
+                for item in spec.get("items", [])
+            ],
+        )
+        for checklist_id, spec in (data.get("checklists") or {}).items()
+        if not checklist_id.startswith("x-")
+    }
+    criteria = {
+        c["id"]: Criterion(c["id"], c.get("title", c["id"]), _text(c.get("description")), list(c.get("favours", [])))
+        for c in data.get("criteria", [])
+    }
+    return Policy(
+        stages=list(data["stages"]),
+        approval_max_age_days=int(data.get("approval_max_age_days", 180)),
+        waiver_max_days=int(data.get("waiver_max_days", 90)),
+        checklists=checklists,
+        criteria=criteria,
+        file=document.file,
+        raw=data,
+    )
+
+
+def build_initiative(document: Document) -> Initiative:
+    data = document.data
+    return Initiative(
+        id=data["id"],
+        file=document.file,
+        title=data["title"],
+        summary=_text(data.get("summary")),
+        owners=list(data.get("owners", [])),
+        risk=data["risk"],
+        approach=data["approach"],
+        stage=data["stage"],
+        history=[StageEntry(h["stage"], h["date"], _text(h.get("note"))) for h in data.get("history", [])],
+        metrics=[
+            Metric(
+                id=m["id"],
+                title=m.get("title", m["id"]),
+                unit=_text(m.get("unit")),
+                direction=m.get("direction", "higher"),
+                baseline=m.get("baseline"),
+                target=m["target"],
+                measurements=[Measurement(x["date"], x["value"]) for x in m.get("measurements", [])],
+            )
+            for m in data.get("metrics", [])
+        ],
+        links={k: v for k, v in (data.get("links") or {}).items() if not k.startswith("x-")},
+        tags=list(data.get("tags", [])),
+    )
+
+
+def decision_file_parts(file_name: str) -> tuple[int | None, str]:
+    """(number, slug) from a decision file name such as 0001-rag-over-fine-tuning.yaml."""
+    match = DECISION_FILE.match(file_name)
+    if not match:
+        return None, ""
+    return int(match.group("number")), match.group("slug") or ""
+
+
+def build_decision(document: Document, initiative: str) -> Decision:
+    data = document.data
+    _, slug = decision_file_parts(document.file.rsplit("/", 1)[-1])
+    outcome = data.get("outcome") or {}
+    consequences = data.get("consequences") or {}
+    return Decision(
+        initiative=initiative,
+        number=data["number"],
+        slug=slug,
+        file=document.file,
+        title=data["title"],
+        status=data["status"],
+        date=data["date"],
+        deciders=list(data.get("deciders", [])),
+        context=_text(data.get("context")),
+        criteria=[(c["id"], c.get("weight", 1)) for c in data.get("criteria", [])],
+        options=[
+            Option(
+                id=o["id"],
+                approach=o["approach"],
+                summary=_text(o.get("summary")),
+                pros=[_text(p) for p in o.get("pros", [])],
+                cons=[_text(c) for c in o.get("cons", [])],
+                scores=dict(o.get("scores") or {}),
+            )
+            for o in data.get("options", [])
+        ],
+        outcome=Outcome(outcome.get("chosen", ""), _text(outcome.get("rationale")), bool(outcome.get("override", False))),
+        consequences_positive=[_text(c) for c in consequences.get("positive", [])],
+        consequences_negative=[_text(c) for c in consequences.get("negative", [])],
+        supersedes=list(data.get("supersedes", [])),
+        review_by=data.get("review_by"),
+        tags=list(data.get("tags", [])),
+    )
+
+
+def build_checklist(document: Document, initiative: str) -> Checklist:
+    items: dict[str, ChecklistItem] = {}
+    for item_id, item in (document.data.get("items") or {}).items():
+        if item_id.startswith("x-"):
+            continue
+        waiver = item.get("waiver")
+        items[item_id] = ChecklistItem(
+            id=item_id,
+            status=item.get("status", "todo"),
+            evidence=_text(item.get("evidence")),
+            approver=_text(item.get("approver")),
+            date=_text(item.get("date")),
+            reason=_text(item.get("reason")),
+            note=_text(item.get("note")),
+            waiver=Waiver(**{k: _text(waiver.get(k)) for k in ("reason", "approver", "date", "expires")}) if waiver else None,
+        )
+    return Checklist(initiative=initiative, id=document.data["checklist"], file=document.file, items=items)

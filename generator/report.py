@@ -1,0 +1,218 @@
+"""Step 4 (terminal and CI face): turn a Portfolio into text, JSON, GitHub or JUnit output.
+
+"Reporters" report the result back, as in check-jsonschema: one class per format behind
+one small interface, looked up by name in REPORTER_BY_NAME.
+
+Everything printed may contain record text, and a CI log treats some text as commands
+(`::error::` at a line's start, `##[...]` anywhere), so every value is neutralised in
+every format, not only in `github`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import xml.etree.ElementTree as etree
+from collections import defaultdict
+from typing import Callable
+
+import click
+
+from generator.codes import CODES
+from generator.markdown_safety import md_inline
+from generator.model import Portfolio, Problem, Readiness
+
+_COMMAND_LIKE = re.compile(r"##\[|^(\s*)::", re.MULTILINE)
+
+
+def neutralise(text: str) -> str:
+    """Keep CI runners from reading record text as workflow commands."""
+    return _COMMAND_LIKE.sub(lambda m: "#\u2024#[" if m.group(0) == "##[" else f"{m.group(1)}:\u2024", text)
+
+
+def _summary(portfolio: Portfolio) -> str:
+    errors, warnings = len(portfolio.errors), len(portfolio.warnings)
+    files = len({p.location.file for p in portfolio.problems})
+    counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    where = f" in {files} file{'s' * (files != 1)}" if files else ""
+    return f"{counts}{where} ({len(portfolio.initiatives)} initiatives, as of {portfolio.as_of})"
+
+
+class Reporter:
+    """Renders a whole Portfolio to one string."""
+
+    name = ""
+
+    def __init__(self, color: bool = False, strict: bool = False) -> None:
+        self.color = color
+        self.strict = strict
+
+    def render(self, portfolio: Portfolio) -> str:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class TextReporter(Reporter):
+    """`file:line:col: severity CODE message`, grouped by file, then a summary line."""
+
+    name = "text"
+
+    def _style(self, text: str, **style: object) -> str:
+        return click.style(text, **style) if self.color else text  # type: ignore[arg-type]
+
+    def render(self, portfolio: Portfolio) -> str:
+        lines: list[str] = []
+        by_file: dict[str, list[Problem]] = defaultdict(list)
+        for problem in portfolio.problems:
+            by_file[problem.location.file].append(problem)
+        for file in sorted(by_file):
+            for problem in by_file[file]:
+                colour = "red" if problem.is_error else "yellow"
+                where = self._style(neutralise(str(problem.location)), bold=True)
+                severity = self._style(problem.severity.value, fg=colour, bold=True)
+                lines.append(f"{where}: {severity} {problem.code} {neutralise(problem.message)}")
+            lines.append("")
+        failed = bool(portfolio.errors) or (self.strict and bool(portfolio.warnings))
+        mark = self._style("✗", fg="red", bold=True) if failed else self._style("✓", fg="green", bold=True)
+        lines.append(f"{mark} {_summary(portfolio)}")
+        return "\n".join(lines)
+
+
+class JsonReporter(Reporter):
+    name = "json"
+
+    def render(self, portfolio: Portfolio) -> str:
+        body = {
+            "as_of": portfolio.as_of,
+            "ok": not portfolio.errors and not (self.strict and portfolio.warnings),
+            "summary": {"errors": len(portfolio.errors), "warnings": len(portfolio.warnings), "initiatives": len(portfolio.initiatives)},
+            "problems": [p.as_dict() for p in portfolio.problems],
+            "initiatives": [portfolio.states[i.id].as_dict() | {"title": i.title} for i in portfolio.initiatives],
+        }
+        # '#' escaped as \u0023 inside strings is the same JSON, but no runner sees "##[".
+        return json.dumps(body, indent=2, ensure_ascii=False).replace("##[", "#\\u0023[")
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+class GithubReporter(Reporter):
+    """GitHub Actions workflow commands: an annotation on the line to change, per problem."""
+
+    name = "github"
+
+    def render(self, portfolio: Portfolio) -> str:
+        lines = []
+        for p in portfolio.problems:
+            kind = "error" if p.is_error or self.strict else "warning"
+            props = ",".join(
+                f"{key}={_escape_property(str(value))}"
+                for key, value in (("file", p.location.file), ("line", p.location.line), ("col", p.location.column), ("title", f"{p.code} {CODES.get(p.code, '')}"))
+            )
+            lines.append(f"::{kind} {props}::{neutralise(_escape_data(p.message))}")
+        lines.append(_summary(portfolio))
+        return "\n".join(lines)
+
+
+def step_summary(portfolio: Portfolio) -> str:
+    """The full report as Markdown for $GITHUB_STEP_SUMMARY (annotations are capped per job)."""
+    out = [f"### Launchboard check: {md_inline(_summary(portfolio))}", ""]
+    if portfolio.problems:
+        out += ["| Location | Severity | Code | Message |", "| --- | --- | --- | --- |"]
+        out += [f"| `{md_inline(str(p.location))}` | {p.severity.value} | {p.code} | {md_inline(p.message)} |" for p in portfolio.problems]
+    return neutralise("\n".join(out)) + "\n"
+
+
+class JunitReporter(Reporter):
+    """JUnit XML: one test suite per initiative (and one for repository-wide files), one case per file."""
+
+    name = "junit"
+
+    def render(self, portfolio: Portfolio) -> str:
+        suites = etree.Element("testsuites", name="launchboard")
+        by_suite: dict[str, dict[str, list[Problem]]] = defaultdict(lambda: defaultdict(list))
+        for initiative in portfolio.initiatives:
+            by_suite[initiative.id][initiative.file]  # every initiative appears, passing or not
+        for problem in portfolio.problems:
+            by_suite[problem.initiative or "repository"][problem.location.file].append(problem)
+        total_failures = 0
+        for suite_name in sorted(by_suite):
+            files = by_suite[suite_name]
+            failing = [f for f, ps in files.items() if any(p.is_error or self.strict for p in ps)]
+            suite = etree.SubElement(suites, "testsuite", name=suite_name, tests=str(len(files)), failures=str(len(failing)))
+            total_failures += len(failing)
+            for file in sorted(files):
+                case = etree.SubElement(suite, "testcase", classname=suite_name, name=file)
+                for problem in files[file]:
+                    if problem.is_error or self.strict:
+                        failure = etree.SubElement(case, "failure", type=problem.code, message=neutralise(problem.message))
+                        failure.text = neutralise(f"{problem.location}: {problem.severity.value} {problem.code} {problem.message}")
+                    else:
+                        out = etree.SubElement(case, "system-out")
+                        out.text = neutralise(f"{problem.location}: warning {problem.code} {problem.message}")
+        suites.set("failures", str(total_failures))
+        etree.indent(suites)
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(suites, encoding="unicode")
+
+
+REPORTER_BY_NAME: dict[str, type[Reporter]] = {r.name: r for r in (TextReporter, JsonReporter, GithubReporter, JunitReporter)}
+
+
+# --------------------------------------------------------------------------- status board
+
+
+def _bar(readiness: Readiness | None, width: int = 10) -> str:
+    if readiness is None:
+        return "—"
+    filled = round(readiness.ratio * width)
+    return f"{'█' * filled}{'░' * (width - filled)} {readiness.complete}/{readiness.required}"
+
+
+def render_status(portfolio: Portfolio, color: bool = False, width_limit: int = 40) -> str:
+    """The launch board as a terminal table: stage, approach, readiness now and for the next stage."""
+    style: Callable[..., str] = (lambda t, **s: click.style(t, **s)) if color else (lambda t, **s: t)
+    header = ["INITIATIVE", "STAGE", "APPROACH", "RISK", "NOW", "NEXT", "BLOCKING"]
+    rows = []
+    for initiative in portfolio.initiatives:
+        state = portfolio.states[initiative.id]
+        upcoming = state.next
+        blocking = state.current.blocking or (upcoming.blocking if upcoming else [])
+        label = ", ".join(f"{v.checklist}/{v.item}" for v in blocking[:2]) + (f" +{len(blocking) - 2}" if len(blocking) > 2 else "")
+        rows.append([
+            neutralise(initiative.id)[:width_limit],
+            initiative.stage,
+            initiative.approach,
+            initiative.risk,
+            _bar(state.current),
+            f"{upcoming.stage} {_bar(upcoming)}" if upcoming else "—",
+            label or "—",
+        ])
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    lines = ["  ".join(style(h.ljust(w), bold=True) for h, w in zip(header, widths))]
+    for row, initiative in zip(rows, portfolio.initiatives):
+        state = portfolio.states[initiative.id]
+        cells = [str(c).ljust(w) for c, w in zip(row, widths)]
+        colour = "green" if state.current.ready and not state.errors else "red"
+        cells[4] = style(cells[4], fg=colour)
+        lines.append("  ".join(cells).rstrip())
+    counts: dict[str, int] = defaultdict(int)
+    for initiative in portfolio.initiatives:
+        counts[initiative.stage] += 1
+    stages = portfolio.policy.stages if portfolio.policy else sorted(counts)
+    lines.append("")
+    lines.append("  ".join(f"{stage}: {counts.get(stage, 0)}" for stage in stages))
+    return "\n".join(lines)
+
+
+def use_color(choice: str, stream_isatty: bool) -> bool:
+    """--color auto|always|never; auto means a terminal and no NO_COLOR."""
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR", ""):
+        return False
+    return stream_isatty

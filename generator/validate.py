@@ -1,0 +1,207 @@
+"""Step 2: validate each parsed record against its JSON Schema in schemas/.
+
+The schemas are the one statement of shape. Validation runs in two passes because
+pure-Python jsonschema costs more than parsing: jsonschema-rs answers "valid?" in
+microseconds, and only a document that fails is walked again by jsonschema for errors
+that can be explained and located (rule code LB100).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import jsonschema_rs
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from generator.loader import Document, clean_text
+from generator.model import Problem, Severity
+from generator.resources import resource_dir
+
+KINDS = ("policy", "initiative", "decision", "checklist")
+
+
+def schema_path(kind: str, root: Path | None = None) -> Path:
+    return resource_dir("schemas", root) / f"{kind}.schema.json"
+
+
+@dataclass
+class _KindValidator:
+    fast: Any  # jsonschema_rs validator
+    detailed: Draft202012Validator
+
+
+class SchemaSet:
+    """The four record schemas, compiled once and reused for every document."""
+
+    def __init__(self, schema_dir: Path) -> None:
+        self.schema_dir = schema_dir
+        self.schemas: dict[str, dict[str, Any]] = {
+            kind: json.loads((schema_dir / f"{kind}.schema.json").read_text(encoding="utf-8")) for kind in KINDS
+        }
+        # Only the local schemas resolve; jsonschema would otherwise fetch remote $refs.
+        registry: Registry = Registry().with_resources(
+            (schema.get("$id", f"urn:launchboard:{kind}"), Resource.from_contents(schema, default_specification=DRAFT202012))
+            for kind, schema in self.schemas.items()
+        )
+        self._validators = {
+            kind: _KindValidator(
+                fast=jsonschema_rs.validator_for(schema, validate_formats=True),
+                detailed=Draft202012Validator(schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER),
+            )
+            for kind, schema in self.schemas.items()
+        }
+
+    def validate(self, document: Document, kind: str, initiative: str | None = None) -> list[Problem]:
+        """Problems with `document` against the schema of `kind`; [] when it is valid."""
+        checker = self._validators[kind]
+        if checker.fast.is_valid(document.data):
+            return []
+        errors = list(checker.detailed.iter_errors(document.data))
+        if not errors:  # the fast validator is stricter on some formats; still say why
+            first = next(iter(checker.fast.iter_errors(document.data)), None)
+            message = clean_text(getattr(first, "message", "does not match the schema"), 200)
+            path = tuple(getattr(first, "instance_path", ()) or ())
+            return [Problem(document.locate(path), Severity.ERROR, "LB100", f"{_field(path)}: {message}", initiative)]
+        problems = [problem for error in errors for problem in _explain(error, document, initiative)]
+        return _dedupe(problems)
+
+
+@lru_cache(maxsize=4)
+def _schema_set(schema_dir: str, stamp: tuple[float, ...]) -> SchemaSet:
+    return SchemaSet(Path(schema_dir))
+
+
+def schema_set(root: Path | None = None) -> SchemaSet:
+    """The compiled schemas for ROOT, rebuilt when a schema file changes (mkdocs serve)."""
+    directory = resource_dir("schemas", root)
+    stamp = tuple((directory / f"{kind}.schema.json").stat().st_mtime for kind in KINDS)
+    return _schema_set(str(directory), stamp)
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _field(path: Iterable[Any]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return clean_text(text or "record", 120)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(clean_text(value, 60))
+    if isinstance(value, (dict, list)):
+        return _json_type(value)
+    return clean_text(json.dumps(value), 60)
+
+
+def _explain(error: ValidationError, document: Document, initiative: str | None) -> list[Problem]:
+    path = tuple(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    validator = error.validator
+    if validator in ("anyOf", "oneOf") and error.context:
+        descriptions = [s.get("description") for s in error.validator_value if isinstance(s, dict)]
+        deeper = best_match(error.context)
+        if deeper is not None and len(deeper.absolute_path) > len(error.absolute_path):
+            return _explain(deeper, document, initiative)
+        if all(descriptions):
+            message = f"must be one of: {'; or '.join(descriptions)}"
+        else:
+            return _explain(deeper, document, initiative) if deeper is not None else []
+        return [Problem(document.locate(path), Severity.ERROR, "LB100", f"{_field(path)}: {message}", initiative)]
+    if validator == "required":
+        missing = [name for name in error.validator_value if isinstance(error.instance, dict) and name not in error.instance]
+        return [
+            Problem(document.last_key(path), Severity.ERROR, "LB100", f"{_field(path + (name,))}: required field is missing", initiative)
+            for name in missing
+        ]
+    if validator in ("additionalProperties", "unevaluatedProperties") and error.validator_value is False and isinstance(error.instance, dict):
+        allowed = sorted(schema.get("properties", {}))
+        extras = [key for key in error.instance if key not in allowed and not key.startswith("x-")]
+        hint = f"; allowed: {', '.join(allowed)}" if allowed and len(allowed) <= 15 else ""
+        return [
+            Problem(
+                document.locate(path + (key,), key=True),
+                Severity.ERROR,
+                "LB100",
+                f"{_field(path + (key,))}: unknown field (use an x- prefix for extensions){hint}",
+                initiative,
+            )
+            for key in extras
+        ]
+    message = _message(validator, error.validator_value, error.instance, schema)
+    return [Problem(document.locate(path), Severity.ERROR, "LB100", f"{_field(path)}: {message}", initiative)]
+
+
+def _message(validator: str, expected: Any, value: Any, schema: dict[str, Any]) -> str:
+    if validator == "type":
+        wanted = expected if isinstance(expected, list) else [expected]
+        return f"must be {' or '.join(_TYPE_NAMES.get(t, t) for t in wanted)}, not {_json_type(value)}"
+    if validator == "enum":
+        return f"must be one of {', '.join(str(v) for v in expected)}; got {_show(value)}"
+    if validator == "const":
+        return f"must be {_show(expected)}; got {_show(value)}"
+    if validator == "format":
+        example = {"date": " (YYYY-MM-DD, a real date)", "uri": " (e.g. https://example.com/page)"}.get(expected, "")
+        return f"{_show(value)} is not a valid {expected}{example}"
+    if validator == "pattern":
+        hint = schema.get("x-pattern-hint") or schema.get("description", "")
+        return f"{_show(value)} is not in the expected form" + (f" ({clean_text(hint, 120)})" if hint else "")
+    if validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        word = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}[validator]
+        return f"must be {word} {expected}; got {_show(value)}"
+    if validator in ("minLength", "maxLength"):
+        return f"must be {'at least' if validator == 'minLength' else 'at most'} {expected} characters long"
+    if validator in ("minItems", "maxItems"):
+        return f"must have {'at least' if validator == 'minItems' else 'at most'} {expected} entries"
+    if validator in ("minProperties", "maxProperties"):
+        return f"must have {'at least' if validator == 'minProperties' else 'at most'} {expected} keys"
+    if validator == "propertyNames":
+        return "has a key that is not in the expected form"
+    if validator == "uniqueItems":
+        return "must not repeat entries"
+    return f"does not match the schema ({validator})"
+
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "empty",
+}
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple] = set()
+    unique = []
+    for problem in problems:
+        key = (problem.location, problem.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(problem)
+    return unique
