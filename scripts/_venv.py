@@ -1,0 +1,49 @@
+"""Shared by scripts/build.py and scripts/test.py: a project virtual environment, kept current.
+
+Only the Python standard library is used here, so a fresh machine with nothing but
+Python 3.11+ can run the quick start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = Path(os.environ.get("LAUNCHBOARD_VENV", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def ensure_venv(extras: str = "") -> Path:
+    """Create .venv if needed and (re)install the project when pyproject.toml changed."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"Launchboard needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    python = BIN / "python"
+    if not python.exists():
+        print(f"creating virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True, upgrade_deps=False).create(VENV)
+    spec = f".[{extras}]" if extras else "."
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + spec.encode()).hexdigest()
+    stamp = VENV / f".launchboard-installed-{extras or 'base'}"
+    if not stamp.exists() or stamp.read_text() != digest:
+        print(f"installing launchboard{'[' + extras + ']' if extras else ''} into {VENV}", flush=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", spec],
+            cwd=ROOT,
+            check=True,
+        )
+        stamp.write_text(digest)
+    return python
+
+
+def run(*args: str, check: bool = True) -> int:
+    """Run a command with the venv's bin/ first on PATH; exit with its code on failure."""
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", NO_MKDOCS_2_WARNING="1")
+    code = subprocess.run(list(args), cwd=ROOT, env=env).returncode
+    if check and code != 0:
+        sys.exit(code)
+    return code

@@ -1,0 +1,26 @@
+#!/usr/bin/env python3
+"""Quick start, step 1: create .venv, install Launchboard, check the records, build the site.
+
+    python3 scripts/build.py            # site/ from the sample records in decisions/
+
+The check's report is printed but does not stop the build: the site shows each problem
+on the page it concerns. CI uses `launchboard check` and `launchboard build --strict`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from _venv import BIN, ROOT, ensure_venv, run
+
+
+def main() -> None:
+    ensure_venv()
+    launchboard = str(BIN / "launchboard")
+    run(launchboard, "check", str(ROOT), check=False)
+    run(launchboard, "build", str(ROOT), *sys.argv[1:])
+    print(f"site built in {ROOT / 'site'}; open site/index.html or run: .venv/bin/launchboard serve")
+
+
+if __name__ == "__main__":
+    main()
