@@ -1,0 +1,610 @@
+"""The renderer: a Portfolio becomes the site's files, as plain text and bytes in a dict.
+
+`render_site(portfolio)` returns every generated file keyed by its path relative to the docs
+folder: Markdown pages (from the Jinja templates in `templates/site/`), JSON feeds, SVG badges
+and metric charts, the stylesheet. The MkDocs plugin hands them to MkDocs as generated files;
+`write_site(...)` (behind `launchboard render --out DIR`) writes the same dict to a folder so any
+MkDocs-compatible builder can use them without the plugin.
+
+Record text never reaches a template raw: the templates call the filters of
+`markdown_safety` explicitly (Jinja autoescape is the wrong layer for Markdown).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import posixpath
+import shutil
+import tempfile
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator import charts
+from generator import markdown_safety as ms
+from generator.model import (
+    ChecklistItem,
+    Decision,
+    Initiative,
+    InitiativeState,
+    Metric,
+    Portfolio,
+    Readiness,
+)
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
+APPROACHES = ["prompt", "rag", "fine-tune", "hybrid", "no-llm", "buy"]
+ITEM_STATUSES = ["todo", "in-progress", "done", "waived", "not-applicable"]
+SOON_DAYS = 30
+CSS_PATH = "assets/launchboard.css"
+
+
+@dataclass
+class RenderedSite:
+    """What the renderer produced."""
+
+    files: dict[str, str | bytes]  # path relative to the docs folder -> content
+    nav: list[Any]  # an MkDocs `nav` value for the generated pages
+    pages: set[str] = field(default_factory=set)  # the Markdown pages among `files`
+    skipped: list[str] = field(default_factory=list)  # ids refused as unsafe paths
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def initiative_page(initiative_id: str) -> str:
+    return f"initiatives/{ms.path_segment(initiative_id)}/index.md"
+
+
+def decision_page(decision: Decision) -> str:
+    return (
+        f"initiatives/{ms.path_segment(decision.initiative)}/decisions/"
+        f"{ms.path_segment(decision.key)}.md"
+    )
+
+
+def relative(from_page: str, to_path: str) -> str:
+    """A link from one generated file to another, relative, as MkDocs expects in Markdown."""
+    return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
+
+
+# --------------------------------------------------------------------------- view helpers
+
+
+def _date(s: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(s)) if s else None
+    except ValueError:
+        return None
+
+
+def _fmt_num(v: float | None) -> str:
+    if v is None:
+        return "–"
+    if float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:,.2f}".rstrip("0").rstrip(".")
+
+
+@dataclass
+class MetricView:
+    metric: Metric
+    latest: float | None
+    previous: float | None
+    on_target: bool | None
+    improving: bool | None
+    chart: str | None  # path of the SVG relative to the docs folder
+
+    @property
+    def arrow(self) -> str:
+        if self.latest is None or self.previous is None or self.latest == self.previous:
+            return "→"
+        return "↑" if self.latest > self.previous else "↓"
+
+
+def metric_view(initiative: Initiative, metric: Metric) -> MetricView:
+    points = sorted(metric.measurements, key=lambda m: m.date)
+    latest = points[-1].value if points else None
+    previous = points[-2].value if len(points) > 1 else None
+    improving = None
+    if latest is not None and previous is not None and latest != previous:
+        improving = (latest < previous) if metric.direction == "lower" else (latest > previous)
+    chart = None
+    if ms.is_segment(metric.id) and ms.is_segment(initiative.id):
+        chart = f"initiatives/{initiative.id}/metrics/{metric.id}.svg"
+    return MetricView(metric, latest, previous, metric.on_target, improving, chart)
+
+
+def _weighted_scores(decision: Decision) -> dict[str, float]:
+    if decision.weighted_scores:
+        return decision.weighted_scores
+    total = sum(w for _, w in decision.criteria)
+    if not total:
+        return {}
+    return {
+        o.id: round(sum(w * o.scores.get(c, 0) for c, w in decision.criteria) / total, 2)
+        for o in decision.options
+    }
+
+
+@dataclass
+class Expiry:
+    initiative: Initiative
+    checklist: str
+    item: str
+    kind: str  # "approval" | "waiver"
+    expires: str
+    days: int
+
+
+def expiries(portfolio: Portfolio) -> list[Expiry]:
+    """Approvals and waivers that lapse within SOON_DAYS of the portfolio's date."""
+    today = _date(portfolio.as_of) or dt.date.today()
+    max_age = portfolio.policy.approval_max_age_days if portfolio.policy else 180
+    found: list[Expiry] = []
+    for ini in portfolio.initiatives:
+        for cl in ini.checklists.values():
+            for item in cl.items.values():
+                end: dt.date | None = None
+                kind = ""
+                if item.status == "done" and _date(item.date):
+                    end, kind = _date(item.date) + dt.timedelta(days=max_age), "approval"
+                elif item.status == "waived" and item.waiver and _date(item.waiver.expires):
+                    end, kind = _date(item.waiver.expires), "waiver"
+                if end is not None and 0 <= (end - today).days <= SOON_DAYS:
+                    found.append(Expiry(ini, cl.id, item.id, kind, end.isoformat(), (end - today).days))
+    return sorted(found, key=lambda e: (e.expires, e.initiative.id, e.checklist, e.item))
+
+
+def reviews_due(portfolio: Portfolio) -> list[tuple[Decision, int]]:
+    """Decisions in force whose review_by is past or within SOON_DAYS: (decision, days left)."""
+    today = _date(portfolio.as_of) or dt.date.today()
+    due = []
+    for ini in portfolio.initiatives:
+        for d in ini.decisions:
+            when = _date(d.review_by)
+            if d.status in ("accepted", "proposed") and when and (when - today).days <= SOON_DAYS:
+                due.append((d, (when - today).days))
+    return sorted(due, key=lambda t: (t[0].review_by, t[0].initiative, t[0].number))
+
+
+def _team_tags(owners: list[str]) -> list[str]:
+    return [t for t in (ms.tag_name("team", o) for o in owners if "/" in str(o)) if t]
+
+
+def initiative_tags(ini: Initiative) -> list[str]:
+    tags = [
+        ms.tag_name("approach", ini.approach),
+        ms.tag_name("stage", ini.stage),
+        ms.tag_name("risk", ini.risk),
+        *_team_tags(ini.owners),
+        *(ms.tag_name("tag", t) for t in ini.tags),
+    ]
+    seen: list[str] = []
+    for t in tags:
+        if t and t not in seen:
+            seen.append(t)
+    return seen
+
+
+# --------------------------------------------------------------------------- JSON feeds
+
+
+def _json(data: Any) -> str:
+    """Deterministic JSON with <, > and & escaped, so it is inert even if served as HTML."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
+
+
+def _item_dict(item: ChecklistItem) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": item.status}
+    for key in ("evidence", "approver", "date", "reason", "note"):
+        value = getattr(item, key)
+        if value:
+            d[key] = value
+    if d.get("evidence") and "://" in d["evidence"] and ms.external_url(d["evidence"]) is None:
+        d["evidence"] = None
+    if item.waiver:
+        d["waiver"] = {k: v for k, v in vars(item.waiver).items() if v}
+    return d
+
+
+def initiative_json(portfolio: Portfolio, ini: Initiative, base_url: str = "") -> dict[str, Any]:
+    state = portfolio.states.get(ini.id)
+    return {
+        "id": ini.id,
+        "title": ini.title,
+        "summary": ini.summary,
+        "stage": ini.stage,
+        "approach": ini.approach,
+        "risk": ini.risk,
+        "owners": list(ini.owners),
+        "tags": list(ini.tags),
+        "history": [{"stage": h.stage, "date": h.date, **({"note": h.note} if h.note else {})} for h in ini.history],
+        "links": {k: v for k, v in ini.links.items() if ms.external_url(v)},
+        "metrics": [
+            {
+                "id": m.id,
+                "title": m.title,
+                "unit": m.unit,
+                "direction": m.direction,
+                "baseline": m.baseline,
+                "target": m.target,
+                "on_target": m.on_target,
+                "measurements": [{"date": x.date, "value": x.value} for x in m.measurements],
+            }
+            for m in ini.metrics
+        ],
+        "state": state.as_dict() if state else None,
+        "decisions": [
+            {
+                "number": d.number,
+                "title": d.title,
+                "status": d.status,
+                "date": d.date,
+                "chosen": d.outcome.chosen,
+                "review_by": d.review_by,
+                "supersedes": list(d.supersedes),
+                "superseded_by": list(d.superseded_by),
+                "weighted_scores": _weighted_scores(d),
+            }
+            for d in ini.decisions
+        ],
+        "checklists": {
+            cid: {iid: _item_dict(item) for iid, item in cl.items.items()}
+            for cid, cl in ini.checklists.items()
+        },
+        "problems": [p.as_dict() for p in portfolio.problems_for(ini.id)],
+    }
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def _environment(templates_dir: Path) -> jinja2.Environment:
+    loaders = [jinja2.FileSystemLoader(str(templates_dir))]
+    if templates_dir.resolve() != PACKAGE_TEMPLATES.resolve() and PACKAGE_TEMPLATES.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES)))  # defaults
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=False,  # Markdown, not HTML: escaping is explicit, see markdown_safety
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        md=ms.md_inline,
+        mdblock=ms.md_block,
+        h=ms.html_text,
+        link=ms.html_link,
+        num=_fmt_num,
+        pct=lambda r: f"{round(100 * r)}%",
+        meta=lambda s: json.dumps(ms.html_text(s)),  # front matter: theme prints titles raw
+        tojson_meta=lambda v: json.dumps(v),
+    )
+    env.globals.update(relative=relative)
+    env.tests.update(
+        weighs=lambda d, cid: any(c == cid for c, _ in d.criteria),
+        applies=lambda ini, spec: spec.applies_to(ini),
+    )
+    return env
+
+
+def _item_complete(states: dict, ini: Initiative, checklist: str, item: str) -> bool:
+    """Complete per the core's verdict where it judged the item, else by recorded status."""
+    state = states.get(ini.id)
+    if state is not None:
+        for r in (state.current, state.next):
+            for v in r.verdicts if r else []:
+                if v.checklist == checklist and v.item == item:
+                    return v.complete
+    cl = ini.checklists.get(checklist)
+    rec = cl.items.get(item) if cl else None
+    return rec is not None and rec.status in ("done", "waived", "not-applicable")
+
+
+def _nav(portfolio: Portfolio, safe: list[Initiative], group_size: int) -> list[Any]:
+    nav: list[Any] = [
+        {"Launch board": "index.md"},
+        {"Decision log": "decisions.md"},
+        {"Approach guide": "approaches.md"},
+        {"Checklists": "checklists.md"},
+        {"Field reference": "reference.md"},
+        {"How to contribute": "contribute.md"},
+        {"Tags": "tags.md"},
+    ]
+    # Each page embeds the navigation it can see: with navigation.prune, only the groups on the
+    # path to it. Groups of `group_size` keep that bounded, so the build stays linear.
+    pages = [initiative_page(i.id) for i in safe]
+    if len(pages) <= group_size:
+        nav.append({"Initiatives": pages})
+    else:
+        groups = []
+        for start in range(0, len(safe), group_size):
+            chunk = safe[start : start + group_size]
+            label = f"{chunk[0].id} … {chunk[-1].id}"
+            groups.append({label: [initiative_page(i.id) for i in chunk]})
+        nav.append({"Initiatives": groups})
+    return nav
+
+
+def _schemas(schemas_dir: Path | None) -> list[dict[str, Any]]:
+    """Field tables for the reference page, flattened from each schema's properties."""
+    if schemas_dir is None or not schemas_dir.is_dir():
+        return []
+    out = []
+    for path in sorted(schemas_dir.glob("*.schema.json")):
+        try:
+            schema = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        rows: list[dict[str, Any]] = []
+        _walk_schema(schema, schema, "", rows, depth=0)
+        out.append(
+            {
+                "kind": path.name.removesuffix(".schema.json"),
+                "file": f"schemas/{path.name}",
+                "title": schema.get("title", path.stem),
+                "description": schema.get("description", ""),
+                "fields": rows,
+            }
+        )
+    return out
+
+
+def _resolve(root: dict, node: dict) -> dict:
+    ref = node.get("$ref") if isinstance(node, dict) else None
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        merged = dict(target)
+        merged.update({k: v for k, v in node.items() if k != "$ref"})
+        return merged
+    return node if isinstance(node, dict) else {}
+
+
+def _type_of(node: dict) -> str:
+    if "enum" in node:
+        return " | ".join(str(v) for v in node["enum"])
+    if "const" in node:
+        return str(node["const"])
+    t = node.get("type")
+    if isinstance(t, list):
+        t = " | ".join(t)
+    if t == "array":
+        items = node.get("items") if isinstance(node.get("items"), dict) else {}
+        return f"list of {_type_of(items) or 'values'}"
+    if not t:
+        for key in ("oneOf", "anyOf"):
+            if isinstance(node.get(key), list):
+                return " or ".join(_type_of(n) for n in node[key] if isinstance(n, dict)) or ""
+    return str(t or "")
+
+
+def _walk_schema(root: dict, node: dict, prefix: str, rows: list, depth: int) -> None:
+    node = _resolve(root, node)
+    if depth > 6:
+        return
+    required = set(node.get("required", []))
+    props = node.get("properties", {})
+    for name, sub in props.items() if isinstance(props, dict) else []:
+        sub = _resolve(root, sub)
+        path = f"{prefix}{name}"
+        rows.append(
+            {
+                "path": path,
+                "type": _type_of(sub),
+                "required": name in required,
+                "description": sub.get("description", ""),
+                "pattern": sub.get("pattern", ""),
+            }
+        )
+        if sub.get("type") == "object" or "properties" in sub:
+            _walk_schema(root, sub, path + ".", rows, depth + 1)
+        items = sub.get("items")
+        if isinstance(items, dict):
+            items = _resolve(root, items)
+            if items.get("type") == "object" or "properties" in items:
+                _walk_schema(root, items, path + "[].", rows, depth + 1)
+        pattern_props = sub.get("additionalProperties")
+        if isinstance(pattern_props, dict):
+            pattern_props = _resolve(root, pattern_props)
+            if "properties" in pattern_props:
+                _walk_schema(root, pattern_props, path + ".<key>.", rows, depth + 1)
+
+
+def render_site(
+    portfolio: Portfolio,
+    *,
+    templates_dir: Path | None = None,
+    schemas_dir: Path | None = None,
+    group_size: int = 50,
+    site_name: str = "Launchboard",
+) -> RenderedSite:
+    """Every generated file of the site, from one run of the core."""
+    templates_dir = Path(templates_dir) if templates_dir else PACKAGE_TEMPLATES
+    env = _environment(templates_dir)
+    policy = portfolio.policy
+    stages = list(policy.stages) if policy else []
+
+    safe = [i for i in portfolio.initiatives if ms.is_segment(i.id)]
+    skipped = [i.id for i in portfolio.initiatives if not ms.is_segment(i.id)]
+    safe_ids = {i.id for i in safe}
+
+    def decision_url(d: Decision) -> str | None:
+        return decision_page(d) if d.initiative in safe_ids and ms.is_segment(d.key) else None
+
+    states: dict[str, InitiativeState | None] = {i.id: portfolio.states.get(i.id) for i in safe}
+    env.tests["item_complete"] = lambda ini, c, i: _item_complete(states, ini, c, i)
+    views = {i.id: [metric_view(i, m) for m in i.metrics] for i in safe}
+    by_stage = Counter(i.stage for i in portfolio.initiatives)
+    ready_next = sum(1 for s in states.values() if s and s.next and s.next.ready)
+    blocked_now = sum(1 for s in states.values() if s and not s.current.ready)
+    all_decisions = sorted(
+        (d for i in portfolio.initiatives for d in i.decisions),
+        key=lambda d: (d.date, d.initiative, d.number),
+        reverse=True,
+    )
+    common = dict(
+        portfolio=portfolio,
+        policy=policy,
+        stages=stages,
+        site_name=site_name,
+        initiative_page=initiative_page,
+        decision_url=decision_url,
+        weighted=_weighted_scores,
+        states=states,
+        views=views,
+        safe_ids=safe_ids,
+        css_path=CSS_PATH,
+    )
+    files: dict[str, str | bytes] = {}
+    pages: set[str] = set()
+
+    def page(path: str, template: str, **ctx: Any) -> None:
+        files[path] = env.get_template(template).render(page_path=path, **common, **ctx)
+        pages.add(path)
+
+    unattached = [p for p in portfolio.problems if p.initiative is None or p.initiative not in safe_ids]
+    page(
+        "index.md",
+        "board.md.j2",
+        initiatives=safe,
+        skipped=skipped,
+        by_stage=by_stage,
+        ready_next=ready_next,
+        blocked_now=blocked_now,
+        expiries=[e for e in expiries(portfolio) if e.initiative.id in safe_ids],
+        reviews=reviews_due(portfolio),
+        unattached=unattached,
+    )
+    for ini in safe:
+        ipath = initiative_page(ini.id)
+        page(
+            ipath,
+            "initiative.md.j2",
+            ini=ini,
+            state=states[ini.id],
+            metrics=views[ini.id],
+            tags=initiative_tags(ini),
+            problems=portfolio.problems_for(ini.id),
+            today=portfolio.as_of,
+        )
+        for mv in views[ini.id]:
+            if mv.chart:
+                files[mv.chart] = charts.metric_chart(mv.metric)
+        for d in ini.decisions:
+            dpath = decision_url(d)
+            if dpath is None:
+                skipped.append(f"{ini.id}/{d.key}")
+                continue
+            page(
+                dpath,
+                "decision.md.j2",
+                ini=ini,
+                d=d,
+                scores=_weighted_scores(d),
+                tags=[t for t in (ms.tag_name("approach", ini.approach), ms.tag_name("decision", d.status)) if t],
+                problems=portfolio.problems_in(d.file),
+            )
+        state = states[ini.id]
+        files[f"badges/{ini.id}.svg"] = charts.badge(
+            "launch",
+            f"{ini.stage} {state.current.complete}/{state.current.required}" if state else ini.stage,
+            None if state is None else state.current.ready,
+        )
+        files[f"api/{ini.id}.json"] = _json(initiative_json(portfolio, ini))
+    files["api/initiatives.json"] = _json(
+        {
+            "as_of": portfolio.as_of,
+            "stages": stages,
+            "errors": len(portfolio.errors),
+            "warnings": len(portfolio.warnings),
+            "initiatives": [
+                {
+                    "id": i.id,
+                    "title": i.title,
+                    "stage": i.stage,
+                    "approach": i.approach,
+                    "risk": i.risk,
+                    "owners": list(i.owners),
+                    "state": states[i.id].as_dict() if states[i.id] else None,
+                    "url": f"initiatives/{i.id}/",
+                    "json": f"api/{i.id}.json",
+                    "badge": f"badges/{i.id}.svg",
+                }
+                for i in safe
+            ],
+        }
+    )
+    page("decisions.md", "decision_log.md.j2", decisions=all_decisions)
+    by_approach: dict[str, list[Initiative]] = defaultdict(list)
+    for i in safe:
+        by_approach[i.approach].append(i)
+    page("approaches.md", "approaches.md.j2", by_approach=by_approach, approaches=APPROACHES, decisions=all_decisions)
+    page("checklists.md", "checklists.md.j2", initiatives=safe)
+    page("reference.md", "reference.md.j2", schemas=_schemas(schemas_dir))
+    page("contribute.md", "contribute.md.j2")
+    page("tags.md", "tags.md.j2")
+    css = templates_dir / "assets" / "launchboard.css"
+    if not css.is_file():
+        css = PACKAGE_TEMPLATES / "assets" / "launchboard.css"
+    files[CSS_PATH] = css.read_text(encoding="utf-8")
+    return RenderedSite(files=files, nav=_nav(portfolio, safe, group_size), pages=pages, skipped=skipped)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _target(out: Path, rel: str) -> Path:
+    """`out/rel`, refusing absolute paths, `..` and anything that resolves outside `out`."""
+    parts = rel.split("/")
+    if not rel or rel.startswith("/") or "\\" in rel or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
+        raise ms.UnsafePath(f"refusing to write {rel!r}")
+    path = out.joinpath(*parts)
+    if not path.resolve().is_relative_to(out.resolve()):
+        raise ms.UnsafePath(f"refusing to write {rel!r} outside {out}")
+    return path
+
+
+def write_site(site: RenderedSite, out_dir: Path) -> None:
+    """Write every file into `out_dir`, atomically: a temporary folder beside it is renamed
+    into place only once complete, so a failure leaves the previous contents untouched."""
+    out_dir = Path(out_dir).absolute()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        for rel, content in sorted(site.files.items()):
+            path = _target(tmp, rel)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8", newline="\n")
+        replace_dir(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Move the complete folder `new` to `target`, replacing what was there."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    try:
+        os.replace(new, target)
+    except BaseException:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
