@@ -1,7 +1,250 @@
-"""Commands of this area; cli.py registers everything in COMMANDS."""
+"""Authoring commands: `new`, `diff`, `codeowners` and `import adr`; cli.py registers COMMANDS.
+
+Each command parses its options and calls the module that does the work (scaffold.py,
+govdiff.py, codeowners.py, importer.py). Exit codes follow `check`: 0 done, 1 findings
+(`codeowners --check` when stale), 2 usage or configuration error, including any attempt to
+overwrite an existing file.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from generator import codeowners as codeowners_mod
+from generator import govdiff, importer, scaffold
+from generator.model import Portfolio
+
+ROOT_OPTION = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The folder that holds decisions/.",
+)
+AS_OF_OPTION = click.option("--as-of", metavar="DATE", help="Use DATE (YYYY-MM-DD) as today.")
+
+
+class Refused(click.ClickException):
+    """An error that exits 2 (usage or configuration), printed as `launchboard: error: ...`."""
+
+    exit_code = 2
+
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
+        click.echo(f"launchboard: error: {self.format_message()}", err=True)
+
+
+def _portfolio(root: Path, as_of: str | None = None) -> Portfolio:
+    from generator.pipeline import UsageError, load_portfolio
+
+    try:
+        return load_portfolio(root, as_of)
+    except UsageError as exc:
+        raise Refused(str(exc)) from exc
+
+
+def _policy(root: Path):
+    portfolio = _portfolio(root)
+    if portfolio.unusable or portfolio.policy is None:
+        raise Refused("decisions/policy.yaml is missing or unusable; `launchboard check` says why")
+    return portfolio
+
+
+def _created(paths: list[str], next_step: str) -> None:
+    for path in paths:
+        click.echo(f"created {path}")
+    click.echo(next_step)
+
+
+# --------------------------------------------------------------------------- new
+
+
+@click.group("new")
+def new() -> None:
+    """Scaffold a record from templates/scaffold/, pre-filled from the policy.
+
+    No file is ever overwritten: a command that would do so writes nothing and exits 2.
+    """
+
+
+@new.command("initiative")
+@click.argument("initiative_id", metavar="ID")
+@click.option("--title", help="Human title (default: from the id).")
+@click.option("--owner", "owners", multiple=True, metavar="@HANDLE", help="An owner; repeat for several.")
+@click.option("--risk", type=click.Choice(scaffold.RISKS), default="medium", show_default=True)
+@click.option("--approach", type=click.Choice(scaffold.APPROACHES), default="prompt", show_default=True,
+              help="The approach expected; the accepted decision settles it.")
+@click.option("--checklists/--no-checklists", default=True, show_default=True,
+              help="Also create every checklist of the policy, all items todo.")
+@AS_OF_OPTION
+@ROOT_OPTION
+def new_initiative(initiative_id, title, owners, risk, approach, checklists, as_of, root) -> None:
+    """Create decisions/ID/ with initiative.yaml at the first stage (and its checklists)."""
+    portfolio = _policy(root)
+    try:
+        planned = scaffold.plan_initiative(
+            root, portfolio.policy, initiative_id, title=title, owners=owners, risk=risk,
+            approach=approach, as_of=as_of, with_checklists=checklists,
+        )
+        written = scaffold.write(root, planned)
+    except scaffold.ScaffoldError as exc:
+        raise Refused(str(exc)) from exc
+    _created(
+        written,
+        f"next: fill in the TODOs in decisions/{initiative_id}/initiative.yaml, record the choice with "
+        f'`launchboard new decision {initiative_id} "Title"`, then run `launchboard check`',
+    )
+
+
+@new.command("decision")
+@click.argument("initiative_id", metavar="INITIATIVE")
+@click.argument("title")
+@click.option("--decider", "deciders", multiple=True, metavar="@HANDLE",
+              help="A decider; repeat for several (default: the initiative's owners).")
+@AS_OF_OPTION
+@ROOT_OPTION
+def new_decision(initiative_id, title, deciders, as_of, root) -> None:
+    """Create the next decision record, adr/NNNN-slug.yaml, weighing the policy's criteria."""
+    portfolio = _policy(root)
+    try:
+        if not deciders:
+            existing = portfolio.initiative(initiative_id)
+            deciders = tuple(existing.owners) if existing else ()
+        planned = scaffold.plan_decision(root, portfolio.policy, initiative_id, title, deciders=deciders, as_of=as_of)
+        written = scaffold.write(root, [planned])
+    except scaffold.ScaffoldError as exc:
+        raise Refused(str(exc)) from exc
+    _created(written, "next: weigh the options and score each criterion, choose, set status: accepted, then run `launchboard check`")
+
+
+@new.command("checklist")
+@click.argument("initiative_id", metavar="INITIATIVE")
+@click.argument("checklist")
+@ROOT_OPTION
+def new_checklist(initiative_id, checklist, root) -> None:
+    """Create checklists/CHECKLIST.yaml with every item the policy defines, all todo."""
+    portfolio = _policy(root)
+    try:
+        if not (root / "decisions" / scaffold.check_id(initiative_id, "initiative") / "initiative.yaml").is_file():
+            raise scaffold.ScaffoldError(
+                f"decisions/{initiative_id}/initiative.yaml does not exist: "
+                f"create it first with `launchboard new initiative {initiative_id}`"
+            )
+        planned = scaffold.plan_checklist(root, portfolio.policy, initiative_id, checklist)
+        written = scaffold.write(root, [planned])
+    except scaffold.ScaffoldError as exc:
+        raise Refused(str(exc)) from exc
+    _created(written, "next: complete each item with evidence, approver and date, then run `launchboard check`")
+
+
+# --------------------------------------------------------------------------- diff
+
+
+@click.command("diff")
+@click.argument("base")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@AS_OF_OPTION
+@ROOT_OPTION
+def diff(base, fmt, as_of, root) -> None:
+    """What the working tree changes against git revision BASE, in governance terms.
+
+    Stage moves and whether the new stage's gate holds, initiatives added or retired,
+    decisions added or changing status, checklist items completed, waived, expired or
+    regressed, and problems introduced or fixed. Markdown suits a pull request's summary:
+
+        launchboard diff origin/main >> "$GITHUB_STEP_SUMMARY"
+    """
+    from generator.pipeline import UsageError
+
+    try:
+        result = govdiff.diff_against(root, base, as_of)
+    except (govdiff.DiffError, UsageError) as exc:
+        raise Refused(str(exc)) from exc
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(govdiff.to_markdown(result))
+
+
+# --------------------------------------------------------------------------- codeowners
+
+
+@click.command("codeowners")
+@click.option("--check", "check_only", is_flag=True, help="Only verify: exit 1 when the file is missing or stale.")
+@ROOT_OPTION
+def codeowners(check_only, root) -> None:
+    """Write or verify .github/CODEOWNERS from the policy's checklist owners.
+
+    Each checklist with owners gets a rule such as
+    `/decisions/*/checklists/security-review.yaml @org/security`, so a change to a checklist
+    needs a review from the team that approves it. Only the block between the
+    `# BEGIN launchboard` and `# END launchboard` lines is Launchboard's; the rest of the file
+    is kept as it is.
+    """
+    policy = _policy(root).policy
+    try:
+        if check_only:
+            comparison = codeowners_mod.compare(root, policy)
+            if comparison.exists and comparison.up_to_date:
+                click.echo(f"{codeowners_mod.CODEOWNERS_PATH} is up to date")
+                return
+            state = "is missing" if not comparison.exists else "is out of date with decisions/policy.yaml"
+            click.echo(f"{codeowners_mod.CODEOWNERS_PATH} {state}: run `launchboard codeowners` and commit it", err=True)
+            sys.exit(1)
+        changed = codeowners_mod.write(root, policy)
+    except codeowners_mod.CodeownersError as exc:
+        raise Refused(str(exc)) from exc
+    click.echo(f"{'wrote' if changed else 'unchanged:'} {codeowners_mod.CODEOWNERS_PATH}")
+
+
+# --------------------------------------------------------------------------- import
+
+
+@click.group("import")
+def import_() -> None:
+    """Convert records kept in other formats into Launchboard records."""
+
+
+@import_.command("adr")
+@click.argument("source", metavar="DIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("initiative_id", metavar="INITIATIVE")
+@click.option("--decider", "deciders", multiple=True, metavar="@HANDLE",
+              help="Decider for records that name no @handle (default: the initiative's owners).")
+@click.option("--renumber", is_flag=True, help="Number after the initiative's existing decisions instead of refusing.")
+@click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
+@AS_OF_OPTION
+@ROOT_OPTION
+def import_adr(source, initiative_id, deciders, renumber, dry_run, as_of, root) -> None:
+    """Convert Markdown decision records in DIR (MADR or adr-tools) into INITIATIVE's decisions.
+
+    Reads every NNNN-*.md file in DIR, never changes them, and writes
+    decisions/INITIATIVE/adr/NNNN-slug.yaml for each. What could not be mapped is reported
+    (and kept under `x-imported` in the record where it has no field). Existing files are
+    never overwritten: if any target exists, nothing is written.
+    """
+    try:
+        for decider in deciders:
+            scaffold.check_handle(decider)
+        result = importer.import_directory(
+            source, root, initiative_id, as_of=as_of, deciders=list(deciders), renumber=renumber
+        )
+        for note in result.notes:
+            click.echo(f"{note.source}: {note.message}", err=True)
+        if dry_run:
+            for planned in result.planned:
+                click.echo(f"# would create {planned.path}")
+                click.echo(planned.content)
+            return
+        written = scaffold.write(root, result.planned)
+    except (importer.ImportError_, scaffold.ScaffoldError) as exc:
+        raise Refused(str(exc)) from exc
+    _created(written, f"imported {len(written)} decision(s); review the notes above, then run `launchboard check`")
+
+
+COMMANDS: list[click.Command] = [new, diff, codeowners, import_]

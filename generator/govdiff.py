@@ -150,24 +150,31 @@ def _items(initiative: Initiative, portfolio: Portfolio) -> dict[tuple[str, str]
     return found
 
 
-def _classify(before: str, after: str, was_complete: bool | None, complete: bool | None, reason: str) -> str | None:
+def _classify(before: str, after: str, was_complete: bool | None, complete: bool | None, expired: bool) -> str | None:
+    """The kind of change of one item, or None when nothing a reviewer cares about changed."""
     if before == after:
         if was_complete and complete is False:
-            return "expired" if "expir" in reason.lower() or "older than" in reason.lower() else "regressed"
+            return "expired" if expired else "regressed"
         if was_complete is False and complete:
             return "completed"
         return None
     if after == "done":
-        return "completed" if complete is not False else "incomplete"
+        if complete is False:
+            return "expired" if expired else "incomplete"
+        return "completed"
     if after in ("waived", "not-applicable"):
         if complete is False:
-            return "expired" if "expir" in reason.lower() else "incomplete"
+            return "expired" if expired else "incomplete"
         return after
     if before in CLOSED:
         return "regressed"
     if after == "in-progress":
         return "started"
     return None
+
+
+# A verdict whose first error is one of these lapsed with time rather than by an edit.
+_EXPIRY_CODES = ("LB203", "LB207")
 
 
 def _problem_key(problem: Problem) -> tuple:
@@ -222,6 +229,7 @@ def compare(before: Portfolio, after: Portfolio, base: str = "") -> GovernanceDi
         if initiative_id not in new:
             diff.removed.append(InitiativeChange(initiative_id, initiative.title, initiative.stage))
 
+    lapsed = {(p.location, p.code) for p in after.problems if p.code in _EXPIRY_CODES}
     for initiative_id, initiative in new.items():
         previous = old.get(initiative_id)
         old_decisions = {d.number: d for d in previous.decisions} if previous else {}
@@ -259,7 +267,8 @@ def compare(before: Portfolio, after: Portfolio, base: str = "") -> GovernanceDi
             was_complete = was_verdict.complete if was_verdict else (was_status in CLOSED if previous else False)
             complete = verdict.complete if verdict else None
             reason = verdict.reason if verdict else ""
-            change = _classify(was_status, status, was_complete, complete, reason)
+            expired = verdict is not None and any((verdict.location, c) in lapsed for c in _EXPIRY_CODES)
+            change = _classify(was_status, status, was_complete, complete, expired)
             if change:
                 location = verdict.location.file if verdict else file
                 diff.items.append(

@@ -8,9 +8,7 @@ command leaves the tree as it was.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -53,25 +51,19 @@ class PlannedFile:
 
 def today(as_of: str | None = None) -> str:
     """"Today" as DESIGN.md defines it: --as-of, else SOURCE_DATE_EPOCH, else the current date."""
-    if as_of:
-        try:
-            return _dt.date.fromisoformat(as_of).isoformat()
-        except ValueError as exc:
-            raise ScaffoldError(f"--as-of must be a date YYYY-MM-DD, not {as_of!r}") from exc
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        try:
-            return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date().isoformat()
-        except (ValueError, OverflowError, OSError) as exc:
-            raise ScaffoldError(f"SOURCE_DATE_EPOCH must be an integer, not {epoch!r}") from exc
-    return _dt.date.today().isoformat()
+    from generator.pipeline import UsageError, resolve_as_of
+
+    try:
+        return resolve_as_of(as_of).isoformat()
+    except UsageError as exc:
+        raise ScaffoldError(str(exc)) from exc
 
 
 def check_id(value: str, what: str = "id") -> str:
     """A kebab-case id that is safe as a folder or file name, or ScaffoldError."""
     if not isinstance(value, str) or not ID_RE.fullmatch(value):
         raise ScaffoldError(
-            f"{what} {value!r} is not a valid id: use lower-case letters, digits and single hyphens "
+            f"{what} {value!r} is not a valid id: use lower-case letters, digits and hyphens "
             f"(kebab-case, at most {ID_MAX} characters, no leading or trailing hyphen), e.g. support-assistant"
         )
     return value
