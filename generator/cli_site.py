@@ -1,7 +1,128 @@
-"""Commands of this area; cli.py registers everything in COMMANDS."""
+"""Site commands: `build` and `serve` run MkDocs; `render` writes the generated pages to a folder.
+
+cli.py registers everything in COMMANDS.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
 import click
 
+from generator.markdown_safety import UnsafePath
+
 COMMANDS: list[click.Command] = []
+
+root_argument = click.argument("root", default=".", type=click.Path(file_okay=False, path_type=Path))
+
+
+def mkdocs_env() -> dict[str, str]:
+    """The environment for MkDocs: Material's end-of-life notice silenced (DESIGN.md)."""
+    env = dict(os.environ)
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    return env
+
+
+def _config(root: Path, config_file: Path | None) -> Path:
+    config = config_file or root / "mkdocs.yml"
+    if not config.is_file():
+        click.echo(f"launchboard: {config} not found; the site needs a mkdocs.yml (`check` does not)", err=True)
+        sys.exit(2)
+    return config
+
+
+def _site_dir(config: Path, site_dir: Path | None) -> Path:
+    if site_dir is not None:
+        return site_dir.absolute()
+    import yaml
+
+    try:
+        # mkdocs.yml may use !ENV and !relative tags: read only the plain site_dir key.
+        text = config.read_text(encoding="utf-8")
+        value = next(
+            (yaml.safe_load(line.split(":", 1)[1]) for line in text.splitlines() if line.startswith("site_dir:")),
+            None,
+        )
+    except (OSError, yaml.YAMLError):
+        value = None
+    return (config.parent / (value if isinstance(value, str) and value else "site")).absolute()
+
+
+@click.command()
+@root_argument
+@click.option("-f", "--config-file", type=click.Path(dir_okay=False, path_type=Path), help="mkdocs.yml to use (default: ROOT/mkdocs.yml).")
+@click.option("-d", "--site-dir", type=click.Path(file_okay=False, path_type=Path), help="Where the site goes (default: mkdocs.yml's site_dir).")
+@click.option("--strict", is_flag=True, help="Fail on any MkDocs warning, including check errors in the records.")
+def build(root: Path, config_file: Path | None, site_dir: Path | None, strict: bool) -> None:
+    """Build the site with MkDocs. The new site replaces the old one only when the build succeeds."""
+    config = _config(root, config_file)
+    target = _site_dir(config, site_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.building.", dir=target.parent))
+    cmd = [sys.executable, "-m", "mkdocs", "build", "-f", str(config), "-d", str(tmp)]
+    if strict:
+        cmd.append("--strict")
+    try:
+        result = subprocess.run(cmd, cwd=root, env=mkdocs_env())
+        if result.returncode != 0:
+            click.echo(f"launchboard: the build failed; {target} is unchanged", err=True)
+            sys.exit(1)
+        from generator.render import replace_dir
+
+        replace_dir(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    click.echo(f"Site built in {target}")
+
+
+@click.command()
+@root_argument
+@click.option("-f", "--config-file", type=click.Path(dir_okay=False, path_type=Path), help="mkdocs.yml to use (default: ROOT/mkdocs.yml).")
+@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+def serve(root: Path, config_file: Path | None, dev_addr: str) -> None:
+    """Serve the site locally; it rebuilds when decisions/, templates/ or schemas/ change."""
+    config = _config(root, config_file)
+    cmd = [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", dev_addr]
+    try:
+        sys.exit(subprocess.run(cmd, cwd=root, env=mkdocs_env()).returncode)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+@click.command()
+@root_argument
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write the pages into (replaced whole).")
+@click.option("--as-of", default=None, help="Treat this date (YYYY-MM-DD) as today.")
+@click.option("--templates", type=click.Path(file_okay=False, path_type=Path), help="Page templates (default: ROOT/templates/site, else Launchboard's).")
+def render(root: Path, out: Path, as_of: str | None, templates: Path | None) -> None:
+    """Write the generated pages, feeds and badges as files, for builders without the plugin.
+
+    The folder is written beside OUT and renamed into place when complete.
+    """
+    from generator.cli_check import load_or_exit
+    from generator.render import render_site, write_site
+    from generator.report import neutralise
+
+    portfolio = load_or_exit(root, as_of)
+    if portfolio.unusable:
+        click.echo("launchboard: the policy cannot be used; run `launchboard check`", err=True)
+        sys.exit(2)
+    if templates is None and (root / "templates" / "site").is_dir():
+        templates = root / "templates" / "site"
+    site = render_site(portfolio, templates_dir=templates, schemas_dir=root / "schemas")
+    try:
+        write_site(site, out)
+    except UnsafePath as err:
+        click.echo(f"launchboard: {err}", err=True)
+        sys.exit(2)
+    for skipped in site.skipped:
+        click.echo(f"launchboard: skipped {neutralise(repr(skipped))}: not a safe page name", err=True)
+    click.echo(f"Wrote {len(site.files)} files ({len(site.pages)} pages) to {out}")
+
+
+COMMANDS.extend([build, serve, render])

@@ -113,6 +113,20 @@ def html_link(url: object, text: object | None = None) -> str:
     return f'<a href="{html.escape(u, quote=True)}" rel="noopener noreferrer">{label}</a>'
 
 
+def evidence_link(value: object) -> str:
+    """Evidence is a URL or a path in the repository: a short link, or the path as code."""
+    u = external_url(value)
+    if u is None:
+        return f"<code>{html_text(value)}</code>"
+    parts = urlsplit(u)
+    tail = [p for p in parts.path.split("/") if p]
+    label = f"{parts.hostname or parts.scheme}{'/…/' + tail[-1] if tail else ''}"
+    return (
+        f'<a class="lb-evidence" href="{html.escape(u, quote=True)}" title="{html.escape(u, quote=True)}" '
+        f'rel="noopener noreferrer">{html_text(label)}</a>'
+    )
+
+
 # --------------------------------------------------------------------------- (md) fields
 
 

@@ -283,6 +283,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
         mdblock=ms.md_block,
         h=ms.html_text,
         link=ms.html_link,
+        evidence=ms.evidence_link,
         num=_fmt_num,
         pct=lambda r: f"{round(100 * r)}%",
         meta=lambda s: json.dumps(ms.html_text(s)),  # front matter: theme prints titles raw
