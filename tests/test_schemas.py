@@ -343,3 +343,38 @@ def test_invalid_instance_is_rejected(kind, instance):
 
 def test_override_false_needs_no_rationale():
     assert errors("decision", mutate(DECISION, (["outcome"], {"chosen": "rag", "override": False}))) == []
+
+
+# --------------------------------------------------------------------------- the sample portfolio
+
+
+def route(path: Path) -> str | None:
+    rel = path.relative_to(DECISIONS).parts
+    if rel == ("policy.yaml",):
+        return "policy"
+    if len(rel) == 2 and rel[1] == "initiative.yaml":
+        return "initiative"
+    if len(rel) == 3 and rel[1] == "adr":
+        return "decision"
+    if len(rel) == 3 and rel[1] == "checklists":
+        return "checklist"
+    return None
+
+
+RECORDS = sorted(p for p in DECISIONS.rglob("*.yaml")) if DECISIONS.is_dir() else []
+
+
+def test_sample_portfolio_exists():
+    kinds = {route(p) for p in RECORDS}
+    assert kinds >= set(KINDS), kinds
+
+
+@pytest.mark.parametrize("path", RECORDS, ids=[str(p.relative_to(ROOT)) for p in RECORDS])
+def test_sample_record_validates(path):
+    kind = route(path)
+    assert kind, f"{path} is not a known record kind"
+    text = path.read_text(encoding="utf-8")
+    rel_schema = Path("../" * (len(path.relative_to(ROOT).parts) - 1)) / "schemas" / f"{kind}.schema.json"
+    assert text.startswith(f"# yaml-language-server: $schema={rel_schema.as_posix()}\n"), text.splitlines()[0]
+    instance = yaml.load(text, Loader=StringDateLoader)  # noqa: S506 - a SafeLoader subclass
+    assert errors(kind, instance) == []
