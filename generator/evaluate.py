@@ -43,6 +43,12 @@ class InitiativeRecords:
     document: Document
     decision_docs: dict[int, Document] = field(default_factory=dict)  # by Decision id()
     checklist_docs: dict[str, Document] = field(default_factory=dict)  # by checklist id
+    # every checklist file, including one that repeats another's id (only the first counts)
+    checklist_files: list[tuple[Checklist, Document]] = field(default_factory=list)
+
+    @property
+    def folder(self) -> str:
+        return self.document.file.split("/")[1]
 
 
 class Evaluator:
@@ -78,7 +84,7 @@ class Evaluator:
 
     def evaluate(self, records: InitiativeRecords) -> InitiativeState:
         initiative, document = records.initiative, records.document
-        self._check_identity(initiative, document)
+        self._check_identity(records)
         self._check_stage_and_history(initiative, document)
         self._check_decisions(records)
         self._check_approach(initiative, document)
@@ -89,15 +95,21 @@ class Evaluator:
         upcoming = self.readiness(records, next_stage, report=False) if next_stage else None
         return InitiativeState(initiative.id, initiative.stage, initiative.approach, current, upcoming)
 
-    def _check_identity(self, initiative: Initiative, document: Document) -> None:
-        folder = document.file.split("/")[1]
+    def _check_identity(self, records: InitiativeRecords) -> None:
+        """The folder name is the initiative's identity; a differing `id` is reported, then ignored."""
+        initiative, folder = records.initiative, records.folder
         if initiative.id != folder:
             self._report(
-                document.locate(("id",)),
+                records.document.locate(("id",)),
                 "LB110",
                 f"id {clean_text(initiative.id, 64)!r} must equal the folder name {clean_text(folder, 64)!r}",
-                initiative.id,
+                folder,
             )
+            initiative.id = folder
+            for decision in initiative.decisions:
+                decision.initiative = folder
+            for checklist, _ in records.checklist_files:
+                checklist.initiative = folder
 
     def _check_stage_and_history(self, initiative: Initiative, document: Document) -> None:
         stages = self.policy.stages
@@ -226,7 +238,7 @@ class Evaluator:
                 )
             for missing in sorted(weighed - scored):
                 self._report(
-                    document.locate(("options", index, "scores")),
+                    document.last_key(("options", index, "scores")),
                     "LB151",
                     f"option {clean_text(option.id, 64)!r} has no score for criterion {clean_text(missing, 64)!r}",
                     initiative,
@@ -304,8 +316,7 @@ class Evaluator:
 
     def _check_checklist_files(self, records: InitiativeRecords) -> None:
         initiative = records.initiative.id
-        for checklist_id, checklist in records.initiative.checklists.items():
-            document = records.checklist_docs[checklist_id]
+        for checklist, document in records.checklist_files:
             stem = document.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             if checklist.id != stem:
                 self._report(
@@ -406,7 +417,7 @@ class Evaluator:
         self, initiative: Initiative, spec: ChecklistSpec, item_spec: ItemSpec, item: ChecklistItem, document: Document
     ) -> list[tuple[str, str, Location, bool]]:
         """Why a recorded item is not complete (errors) and what will soon lapse (warnings)."""
-        at = lambda *path: document.locate(("items", item.id) + path)  # noqa: E731
+        at = lambda *path, key=False: document.locate(("items", item.id) + path, key=key)  # noqa: E731
         name = item.id
         out: list[tuple[str, str, Location, bool]] = []
         if item.status in ("todo", "in-progress"):
@@ -435,7 +446,7 @@ class Evaluator:
             waiver = item.waiver
             missing = [f for f in ("reason", "approver", "date", "expires") if waiver is None or not getattr(waiver, f)]
             if missing:
-                out.append(("LB206", f"{name}: waived but the waiver lacks {', '.join(missing)}", at("waiver") if waiver else at("status"), False))
+                out.append(("LB206", f"{name}: waived but the waiver lacks {', '.join(missing)}", at("waiver", key=True) if waiver else at("status"), False))
             if waiver and waiver.approver:
                 out.extend(self._approver_findings(initiative, spec, name, waiver.approver, at("waiver", "approver")))
             if waiver and waiver.expires:

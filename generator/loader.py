@@ -228,6 +228,8 @@ def parse_yaml(text: str) -> tuple[Any, dict[Path_, tuple[int, int]], dict[Path_
         # Never echo str(err): its snippet reprints the offending line verbatim.
         reason = clean_text(" ".join(filter(None, [err.context, err.problem])) or "invalid YAML", 200)
         line, column = _pos(mark) if mark is not None else (1, 1)
+        if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+            reason += " (a tab: YAML indents with spaces only)"
         raise RecordError("LB002", f"YAML syntax error: {reason}", line, column) from None
     except yaml.reader.ReaderError as err:
         line = text.count("\n", 0, err.position) + 1
@@ -271,6 +273,14 @@ class RecordFile:
     file: str  # POSIX, relative to ROOT
     kind: str  # one of RECORD_KINDS
     initiative: str | None  # the folder name for records inside an initiative
+
+
+ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+
+
+def is_id(value: str) -> bool:
+    """Kebab-case, at most 64 characters; fullmatch, so no trailing newline slips through."""
+    return ID.fullmatch(value) is not None
 
 
 def normalise_id(value: str) -> str:

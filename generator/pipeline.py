@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from generator.evaluate import Evaluator, InitiativeRecords
-from generator.loader import Document, RecordError, RecordFile, discover, load_document, normalise_id
+from generator.loader import Document, RecordError, RecordFile, clean_text, discover, is_id, load_document, normalise_id
 from generator.model import Location, Portfolio, Problem, Severity
 from generator.records import build_checklist, build_decision, build_initiative, build_policy
 from generator.validate import schema_set
@@ -91,6 +91,7 @@ def load_portfolio(root: Path | str, as_of: str | dt.date | None = None, progres
 
     grouped = _group_by_initiative(loaded)
     problems.extend(_id_collisions(root))
+    problems.extend(_invalid_folders(root))
     initiatives, states = [], {}
     for folder in sorted(grouped):
         records = grouped[folder]
@@ -109,7 +110,7 @@ def _group_by_initiative(loaded: list[tuple[RecordFile, Document]]) -> dict[str,
     grouped: dict[str, InitiativeRecords | None] = {}
     for folder, entries in by_folder.items():
         head = next((doc for record, doc in entries if record.kind == "initiative"), None)
-        if head is None:
+        if head is None or not is_id(folder):
             grouped[folder] = None
             continue
         records = InitiativeRecords(build_initiative(head), head)
@@ -121,11 +122,23 @@ def _group_by_initiative(loaded: list[tuple[RecordFile, Document]]) -> dict[str,
                 records.decision_docs[id(decision)] = document
             elif record.kind == "checklist":
                 checklist = build_checklist(document, initiative_id)
+                records.checklist_files.append((checklist, document))
                 records.initiative.checklists.setdefault(checklist.id, checklist)
                 records.checklist_docs.setdefault(checklist.id, document)
         records.initiative.decisions.sort(key=lambda d: (d.number, d.file))
         grouped[folder] = records
     return grouped
+
+
+def _invalid_folders(root: Path) -> list[Problem]:
+    """A folder name is an initiative's id and its site path: it must be a plain kebab-case id."""
+    return [
+        Problem(Location(f"decisions/{p.name}/initiative.yaml"), Severity.ERROR, "LB110",
+                f"folder name {clean_text(p.name, 64)!r} is not a valid id: use lowercase letters, digits and hyphens",
+                p.name)
+        for p in sorted((root / "decisions").iterdir())
+        if p.is_dir() and not p.is_symlink() and (p / "initiative.yaml").exists() and not is_id(p.name)
+    ]
 
 
 def _id_collisions(root: Path) -> list[Problem]:
