@@ -148,11 +148,11 @@ def new_checklist(initiative_id, checklist, root) -> None:
 
 @click.command("diff")
 @click.argument("base")
+@click.argument("root", required=False, default=Path("."), type=click.Path(file_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
 @AS_OF_OPTION
-@ROOT_OPTION
-def diff(base, fmt, as_of, root) -> None:
-    """What the working tree changes against git revision BASE, in governance terms.
+def diff(base, root, fmt, as_of) -> None:
+    """What ROOT's working tree changes against git revision BASE, in governance terms.
 
     Stage moves and whether the new stage's gate holds, initiatives added or retired,
     decisions added or changing status, checklist items completed, waived, expired or
@@ -176,10 +176,10 @@ def diff(base, fmt, as_of, root) -> None:
 
 
 @click.command("codeowners")
+@click.argument("root", required=False, default=Path("."), type=click.Path(file_okay=False, path_type=Path))
 @click.option("--check", "check_only", is_flag=True, help="Only verify: exit 1 when the file is missing or stale.")
-@ROOT_OPTION
-def codeowners(check_only, root) -> None:
-    """Write or verify .github/CODEOWNERS from the policy's checklist owners.
+def codeowners(root, check_only) -> None:
+    """Write or verify ROOT/.github/CODEOWNERS from the policy's checklist owners.
 
     Each checklist with owners gets a rule such as
     `/decisions/*/checklists/security-review.yaml @org/security`, so a change to a checklist

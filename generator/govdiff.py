@@ -126,9 +126,14 @@ def _verdicts(state: InitiativeState | None) -> dict[tuple[str, str], ItemVerdic
 def _blocking(state: InitiativeState | None) -> tuple[bool, list[str]]:
     if state is None:
         return False, []
-    return state.current.ready, [
-        f"{v.checklist}/{v.item}: {v.reason or v.status}" for v in state.current.blocking
-    ]
+    return state.current.ready, [f"{v.checklist}/{v.item}: {_reason(v)}" for v in state.current.blocking]
+
+
+def _reason(verdict: ItemVerdict) -> str:
+    """The verdict's reason without the item id it starts with."""
+    reason = verdict.reason or verdict.status
+    prefix = f"{verdict.item}: "
+    return reason[len(prefix):] if reason.startswith(prefix) else reason
 
 
 def _items(initiative: Initiative, portfolio: Portfolio) -> dict[tuple[str, str], tuple[str, str, str]]:
@@ -266,7 +271,7 @@ def compare(before: Portfolio, after: Portfolio, base: str = "") -> GovernanceDi
             was_verdict, verdict = old_verdicts.get(key), new_verdicts.get(key)
             was_complete = was_verdict.complete if was_verdict else (was_status in CLOSED if previous else False)
             complete = verdict.complete if verdict else None
-            reason = verdict.reason if verdict else ""
+            reason = _reason(verdict) if verdict and not verdict.complete else ""
             expired = verdict is not None and any((verdict.location, c) in lapsed for c in _EXPIRY_CODES)
             change = _classify(was_status, status, was_complete, complete, expired)
             if change:
@@ -355,10 +360,11 @@ def diff_against(
 # --------------------------------------------------------------------------- output
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
-# Backslash-escaped anywhere; `:` and `@` become entities so that record text makes no
-# autolinked scheme (javascript:) and no @-mention that notifies someone.
+# Backslash-escaped anywhere, so no link, image, emphasis or table cell can be formed
+# (GitHub autolinks only http(s), www. and e-mail text: no `javascript:` link without
+# brackets). `@` becomes an entity so record text mentions, and notifies, nobody.
 _MD_PUNCT = set("\\`*_{}[]()!|~^$")
-_ENTITY = {":": "&#58;", "@": "&#64;"}
+_ENTITY = {"@": "&#64;"}
 _BLOCK_START = re.compile(r"[#+\-=>]|\d+[.)]")
 
 
