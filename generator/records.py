@@ -55,7 +55,6 @@ def build_policy(document: Document) -> Policy:
             ],
         )
         for checklist_id, spec in (data.get("checklists") or {}).items()
-        if not checklist_id.startswith("x-")
     }
     criteria = {
         c["id"]: Criterion(c["id"], c.get("title", c["id"]), _text(c.get("description")), list(c.get("favours", [])))
@@ -96,7 +95,7 @@ def build_initiative(document: Document) -> Initiative:
             )
             for m in data.get("metrics", [])
         ],
-        links={k: v for k, v in (data.get("links") or {}).items() if not k.startswith("x-")},
+        links=dict(data.get("links") or {}),
         tags=list(data.get("tags", [])),
     )
 
@@ -147,9 +146,8 @@ def build_decision(document: Document, initiative: str) -> Decision:
 
 def build_checklist(document: Document, initiative: str) -> Checklist:
     items: dict[str, ChecklistItem] = {}
+    # Maps keyed by ids (items, checklists, links) give `x-` no meaning: `x-ray` is an id.
     for item_id, item in (document.data.get("items") or {}).items():
-        if item_id.startswith("x-"):
-            continue
         waiver = item.get("waiver")
         items[item_id] = ChecklistItem(
             id=item_id,
