@@ -12,6 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Callable
 
+from generator.codeowners import check_codeowners
 from generator.evaluate import Evaluator, InitiativeRecords
 from generator.loader import Document, RecordError, RecordFile, clean_text, discover, is_id, load_document, normalise_id
 from generator.model import Location, Portfolio, Problem, Severity
@@ -99,6 +100,7 @@ def load_portfolio(root: Path | str, as_of: str | dt.date | None = None, progres
             continue  # its initiative.yaml failed to load; its problems are already listed
         initiatives.append(records.initiative)
         states[records.initiative.id] = evaluator.evaluate(records)
+    problems.extend(check_codeowners(root, policy))
     return _finish(root, today, policy, initiatives, states, problems + evaluator.problems)
 
 

@@ -19,7 +19,7 @@ def main() -> None:
     launchboard = str(BIN / "launchboard")
     run(launchboard, "check", str(ROOT), check=False)
     run(launchboard, "build", str(ROOT), *sys.argv[1:])
-    print(f"site built in {ROOT / 'site'}; open site/index.html or run: .venv/bin/launchboard serve")
+    print("open site/index.html, or preview with live reload: .venv/bin/launchboard serve")
 
 
 if __name__ == "__main__":

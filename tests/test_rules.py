@@ -261,3 +261,15 @@ def test_as_of_from_source_date_epoch(repo: Repo, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1798761600")  # 2027-01-01
     assert load_portfolio(repo.root).as_of == "2027-01-01"
     assert load_portfolio(repo.root, AS_OF).as_of == AS_OF
+
+
+def test_stale_codeowners_warns(repo: Repo) -> None:
+    from generator import codeowners
+    from generator.pipeline import load_portfolio
+
+    assert "LB305" not in codes(repo.check())  # no CODEOWNERS file: not every repository is on GitHub
+    codeowners.write(repo.root, repo.check().policy)
+    assert "LB305" not in codes(repo.check())
+    repo.edit("decisions/policy.yaml", lambda d: d["checklists"]["on-call"].update(owners=["@org/sre"]))
+    [problem] = [p for p in load_portfolio(repo.root, AS_OF).problems if p.code == "LB305"]
+    assert problem.location.file == ".github/CODEOWNERS" and problem.severity is Severity.WARNING
