@@ -1,0 +1,152 @@
+"""Helpers for the site tests: build a real site with MkDocs, scan output for active content."""
+
+from __future__ import annotations
+
+import calendar
+import html.parser
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as etree
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+# The sample records are written around this date; builds pin it for reproducibility.
+SAMPLE_DATE = (2026, 11, 29)
+SAMPLE_EPOCH = str(calendar.timegm((*SAMPLE_DATE, 12, 0, 0)))
+
+
+def site_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(NO_MKDOCS_2_WARNING="1", SOURCE_DATE_EPOCH=SAMPLE_EPOCH, **extra)
+    return env
+
+
+def make_root(dest: Path, decisions: bool = True) -> Path:
+    """A governance repository in `dest`: mkdocs.yml, schemas/, templates/ and the sample records."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
+    shutil.copytree(REPO / "schemas", dest / "schemas")
+    shutil.copytree(REPO / "templates", dest / "templates")
+    (dest / "templates" / "site" / "docs").mkdir(parents=True, exist_ok=True)
+    if decisions:
+        shutil.copytree(REPO / "decisions", dest / "decisions")
+    return dest
+
+
+def mkdocs_build(config: Path, out: Path, strict: bool = False, **env: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "mkdocs", "build", "-f", str(config), "-d", str(out)]
+    if strict:
+        cmd.append("--strict")
+    return subprocess.run(cmd, cwd=config.parent, env=site_env(**env), capture_output=True, text=True, timeout=600)
+
+
+# --------------------------------------------------------------------------- scanning
+
+_BAD_SCHEMES = re.compile(r"^(javascript|data|vbscript|file):", re.IGNORECASE)
+_URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "background", "poster", "srcset", "data"}
+_ACTIVE_TAGS = {"iframe", "object", "embed", "frame", "frameset", "applet", "base", "form", "meta-refresh"}
+
+
+def _scheme_of(value: str) -> str:
+    return re.sub(r"[\x00-\x20\x7f]", "", html.unescape(value))
+
+
+class _Scanner(html.parser.HTMLParser):
+    def __init__(self, where: str, marker: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.where, self.marker = where, marker
+        self.findings: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _ACTIVE_TAGS:
+            self.findings.append(f"{self.where}: <{tag}>")
+        if tag == "script":
+            self._in_script = True
+            src = dict(attrs).get("src")
+            if src is not None and "assets/javascripts/" not in src:
+                self.findings.append(f"{self.where}: script src={src!r}")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.findings.append(f"{self.where}: <{tag} {name}=…>")
+            if name in _URL_ATTRS and value and _BAD_SCHEMES.match(_scheme_of(value)):
+                self.findings.append(f"{self.where}: <{tag} {name}={value!r}>")
+            if name == "style" and value and ("url(" in value or "expression" in value):
+                self.findings.append(f"{self.where}: <{tag} style={value!r}>")
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and self.marker in data:
+            self.findings.append(f"{self.where}: record text inside <script>")
+
+
+def scan_html(text: str, where: str, marker: str = "1337") -> list[str]:
+    s = _Scanner(where, marker)
+    s.feed(text)
+    s.close()
+    return s.findings
+
+
+def scan_svg(text: str, where: str) -> list[str]:
+    findings = []
+    root = etree.fromstring(text)
+    for el in root.iter():
+        tag = el.tag.rsplit("}", 1)[-1]
+        if tag in ("script", "foreignObject", "iframe", "use", "a"):
+            findings.append(f"{where}: <{tag}> in SVG")
+        for name, value in el.attrib.items():
+            local = name.rsplit("}", 1)[-1]
+            if local.startswith("on") or (local == "href" and _BAD_SCHEMES.match(_scheme_of(value))):
+                findings.append(f"{where}: {local}= in SVG")
+    return findings
+
+
+def _strings(data):
+    if isinstance(data, dict):
+        for v in data.values():
+            yield from _strings(v)
+    elif isinstance(data, list):
+        for v in data:
+            yield from _strings(v)
+    elif isinstance(data, str):
+        yield data
+
+
+def scan_site(site: Path, marker: str = "1337") -> list[str]:
+    """Every output file, checked for script, handlers, frames and dangerous URLs."""
+    findings: list[str] = []
+    for path in sorted(site.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(site).as_posix()
+        if rel.startswith(("assets/javascripts/", "assets/stylesheets/", "assets/images/")):
+            continue  # the theme's own files, not generated from records
+        text = path.read_text(encoding="utf-8", errors="replace") if path.suffix in (".html", ".json", ".svg", ".xml", ".css", ".txt") else None
+        if text is None:
+            continue
+        if path.suffix == ".html":
+            findings += scan_html(text, rel, marker)
+        elif path.suffix == ".svg":
+            findings += scan_svg(text, rel)
+        elif path.suffix == ".json":
+            data = json.loads(text)
+            if rel == "search/search_index.json":
+                for doc in data["docs"]:
+                    findings += scan_html(doc.get("title", ""), f"{rel} title of {doc['location']}", marker)
+                    findings += scan_html(doc.get("text", ""), f"{rel} text of {doc['location']}", marker)
+            for s in _strings(data):
+                if _BAD_SCHEMES.match(_scheme_of(s)):
+                    findings.append(f"{rel}: value {s[:40]!r}")
+            for needle in ("<script", "<iframe", "<img", "<svg"):
+                if needle in text.lower():
+                    findings.append(f"{rel}: raw {needle}")
+    return findings

@@ -1,0 +1,183 @@
+"""The published site, built for real with MkDocs from the sample records."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as etree
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.site_helpers import REPO, make_root, mkdocs_build, site_env
+
+SAMPLE_IDS = sorted(p.name for p in (REPO / "decisions").iterdir() if (p / "initiative.yaml").is_file())
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sample") / "site"
+    result = mkdocs_build(REPO / "mkdocs.yml", out, strict=True)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def search_index(sample_site) -> dict:
+    return json.loads((sample_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+
+
+def page(site: Path, url: str) -> str:
+    return (site / url / "index.html").read_text(encoding="utf-8")
+
+
+def test_board_lists_every_initiative_with_stage_and_readiness(sample_site):
+    board = (sample_site / "index.html").read_text(encoding="utf-8")
+    assert "Launch board" in board
+    for initiative_id in SAMPLE_IDS:
+        assert f'href="initiatives/{initiative_id}/"' in board
+    assert board.count('class="lb-readiness') >= len(SAMPLE_IDS)
+    assert "lb-stagecount" in board and "Expiring soon" in board and "Decisions due for review" in board
+
+
+def test_board_counts_by_stage(sample_site):
+    board = (sample_site / "index.html").read_text(encoding="utf-8")
+    stages = {}
+    for i in SAMPLE_IDS:
+        stage = yaml.safe_load((REPO / "decisions" / i / "initiative.yaml").read_text())["stage"]
+        stages[stage] = stages.get(stage, 0) + 1
+    for stage, n in stages.items():
+        assert re.search(rf'lb-stage--{stage}"><span class="lb-stagecount__n">{n}</span>', board), stage
+
+
+def test_initiative_page_shows_stage_blockers_and_charts(sample_site):
+    html = page(sample_site, "initiatives/contract-summariser")
+    assert "lb-stage--canary" in html
+    assert "Blocking the next stage (ga)" in html
+    assert "External penetration test" in html  # in progress, required from ga
+    assert re.search(r'<img[^>]+src="metrics/[a-z0-9-]+\.svg"', html)
+    charts = list((sample_site / "initiatives" / "contract-summariser" / "metrics").glob("*.svg"))
+    assert charts
+    for chart in charts:
+        etree.fromstring(chart.read_text(encoding="utf-8"))  # well-formed SVG
+
+
+def test_initiative_page_shows_problems_it_concerns(sample_site):
+    html = page(sample_site, "initiatives/support-assistant")
+    assert "LB302" in html  # the waiver that expires soon, pinned to its file and line
+    assert "admonition" in html
+
+
+def test_decision_page_has_matrix_best_and_chosen(sample_site):
+    html = page(sample_site, "initiatives/support-assistant/decisions/0001-rag-over-fine-tuning")
+    assert "lb-best" in html and "lb-chosen" in html
+    assert "4.25" in html  # Σ weight × score / Σ weight for the rag option
+    assert "Help-centre articles change daily" in html
+
+
+def test_supersession_links_both_ways(sample_site):
+    root = sample_site / "initiatives" / "contract-summariser" / "decisions"
+    old = (root / "0001-fine-tune-on-reviewed-contracts" / "index.html").read_text(encoding="utf-8")
+    new = (root / "0002-hybrid-with-clause-retrieval" / "index.html").read_text(encoding="utf-8")
+    assert "0002-hybrid-with-clause-retrieval/" in old
+    assert "0001-fine-tune-on-reviewed-contracts/" in new
+
+
+def test_decision_log_is_newest_first(sample_site):
+    html = page(sample_site, "decisions")
+    dates = re.findall(r"<tr>\s*<td>(\d{4}-\d{2}-\d{2})</td>", html)
+    assert dates and dates == sorted(dates, reverse=True)
+
+
+def test_guides_and_reference(sample_site):
+    assert "knowledge" in page(sample_site, "approaches").lower()
+    assert "Security review" in page(sample_site, "checklists")
+    reference = page(sample_site, "reference")
+    for field in ("approach", "review_by", "items.&lt;key&gt;.waiver.expires", "metrics[].measurements[].value"):
+        assert f"<code>{field}</code>" in reference, field
+    assert "How to contribute" in page(sample_site, "contribute")
+
+
+def test_search_finds_initiatives_and_decisions_by_their_text(search_index):
+    def where(word):
+        return {d["location"].split("#")[0] for d in search_index["docs"] if word in d["text"] or word in d["title"]}
+
+    assert "initiatives/support-assistant/" in where("help-centre corpus") | where("help-centre")
+    assert "initiatives/support-assistant/decisions/0001-rag-over-fine-tuning/" in where("Freshness and citations")
+
+
+def test_tags_group_pages(sample_site):
+    tags = page(sample_site, "tags")
+    for tag in ("approach:rag", "stage:ga", "risk:high", "team:@org/support-platform"):
+        assert tag in tags, tag
+    assert "approach:rag" in page(sample_site, "initiatives/support-assistant")
+
+
+def test_json_feeds_and_badges(sample_site):
+    feed = json.loads((sample_site / "api" / "initiatives.json").read_text(encoding="utf-8"))
+    assert [i["id"] for i in feed["initiatives"]] == SAMPLE_IDS
+    one = json.loads((sample_site / "api" / "support-assistant.json").read_text(encoding="utf-8"))
+    assert one["stage"] == "ga" and one["decisions"] and one["state"]["readiness"]["required"] > 0
+    for i in SAMPLE_IDS:
+        svg = etree.fromstring((sample_site / "badges" / f"{i}.svg").read_text(encoding="utf-8"))
+        assert svg.tag.endswith("svg")
+
+
+def test_navigation_groups_initiatives_and_leaves_decisions_out(sample_site):
+    html = (sample_site / "initiatives" / "support-assistant" / "index.html").read_text(encoding="utf-8")
+    nav = html.split('class="md-nav md-nav--primary"', 1)[1].split("</nav>", 1)[0]
+    assert "Code-review bot" in nav
+    assert "decisions/0001" not in nav
+
+
+def test_offline_no_cdn_or_web_fonts(sample_site):
+    for path in sample_site.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        for needle in ("fonts.googleapis", "fonts.gstatic", "unpkg.com", "cdn.jsdelivr", "cdnjs"):
+            assert needle not in text, (path, needle)
+
+
+def test_strict_build_fails_when_check_has_errors(tmp_path):
+    root = make_root(tmp_path / "repo")
+    sec = root / "decisions" / "support-assistant" / "checklists" / "security-review.yaml"
+    sec.unlink()  # ga needs its items: now the gate fails
+    strict = mkdocs_build(root / "mkdocs.yml", tmp_path / "strict", strict=True)
+    assert strict.returncode != 0
+    assert "LB2" in strict.stderr
+    loose = mkdocs_build(root / "mkdocs.yml", tmp_path / "loose")
+    assert loose.returncode == 0, loose.stderr
+    html = (tmp_path / "loose" / "initiatives" / "support-assistant" / "index.html").read_text(encoding="utf-8")
+    assert "Missing for the current stage (ga)" in html
+    assert "admonition danger" in html
+
+
+def _launchboard(*args, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, env=site_env(), capture_output=True, text=True, timeout=600)
+
+
+def test_launchboard_build_replaces_site_only_on_success(tmp_path):
+    root = make_root(tmp_path / "repo")
+    ok = _launchboard("build", str(root), cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    built = root / "site" / "index.html"
+    assert built.is_file()
+    before = built.read_text(encoding="utf-8")
+    (root / "decisions" / "support-assistant" / "checklists" / "security-review.yaml").unlink()
+    failed = _launchboard("build", str(root), "--strict", cwd=tmp_path)
+    assert failed.returncode == 1
+    assert built.read_text(encoding="utf-8") == before
+    assert not [p for p in root.iterdir() if p.name.startswith(".site")]
+
+
+def test_launchboard_render_writes_markdown(tmp_path):
+    out = tmp_path / "pages"
+    done = _launchboard("render", str(REPO), "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (out / "index.md").read_text(encoding="utf-8").startswith("---\ntitle: Launch board")
+    for i in SAMPLE_IDS:
+        assert (out / "initiatives" / i / "index.md").is_file()
+        assert (out / "api" / f"{i}.json").is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pages")]
