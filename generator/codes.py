@@ -39,9 +39,9 @@ CODES: dict[str, str] = {
     "LB151": "option scores a criterion the decision does not weigh, or misses one it does",
     "LB152": "outcome.chosen is not one of the options",
     "LB153": "chosen option does not score highest and no override is recorded",
-    "LB154": "option ids repeat within a decision",
+    "LB154": "ids repeat within a record (decision options, initiative metrics)",
     "LB160": "checklist item is not defined by the policy",
-    "LB161": "policy references an unknown stage or checklist",
+    "LB161": "policy names an unknown stage, or repeats a checklist item or criterion id",
     # LB2xx: readiness gates
     "LB201": "required item is not complete",
     "LB202": "done item lacks evidence, approver or date",

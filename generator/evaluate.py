@@ -70,8 +70,16 @@ class Evaluator:
     def check_policy(self, document: Document) -> None:
         """Policy references that the schema cannot see (stages named by items)."""
         stages = set(self.policy.stages)
-        for c_index, (checklist_id, spec) in enumerate(self.policy.checklists.items()):
+        for index, criterion in enumerate(document.data.get("criteria") or []):
+            if [c["id"] for c in document.data["criteria"]].index(criterion["id"]) != index:
+                self._report(document.locate(("criteria", index, "id")), "LB161",
+                             f"criterion {criterion['id']!r} is defined twice; ids must be unique", None)
+        for checklist_id, spec in self.policy.checklists.items():
+            item_ids = [item.id for item in spec.items]
             for i_index, item in enumerate(spec.items):
+                if item_ids.index(item.id) != i_index:
+                    self._report(document.locate(("checklists", checklist_id, "items", i_index, "id")), "LB161",
+                                 f"item {item.id!r} is defined twice in {checklist_id}; ids must be unique", None)
                 if item.required_from not in stages:
                     self._report(
                         document.locate(("checklists", checklist_id, "items", i_index, "required_from")),
@@ -489,6 +497,11 @@ class Evaluator:
     # ----------------------------------------------------------------- metrics
 
     def _check_metrics(self, initiative: Initiative, document: Document) -> None:
+        metric_ids = [metric.id for metric in initiative.metrics]
+        for index, metric_id in enumerate(metric_ids):
+            if metric_ids.index(metric_id) != index:
+                self._report(document.locate(("metrics", index, "id")), "LB154",
+                             f"metric id {clean_text(metric_id, 64)!r} repeats; ids must be unique", initiative.id)
         if initiative.stage not in METRIC_STAGES:
             return
         for index, metric in enumerate(initiative.metrics):

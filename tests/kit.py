@@ -6,7 +6,6 @@ AS_OF; a test changes one field and asserts on the one problem that change cause
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -134,7 +133,8 @@ class Repo:
         if isinstance(data, (str, bytes)):
             path.write_bytes(data.encode() if isinstance(data, str) else data)
         else:
-            path.write_text(yaml.safe_dump(copy.deepcopy(data), sort_keys=False, allow_unicode=True))
+            plain = json.loads(json.dumps(data))  # no shared objects, so no YAML aliases
+            path.write_text(yaml.safe_dump(plain, sort_keys=False, allow_unicode=True))
         return path
 
     def read(self, relative: str) -> Any:

@@ -231,6 +231,18 @@ def test_policy_with_unknown_stage_is_unusable(repo: Repo) -> None:
     assert portfolio.unusable and "LB161" in codes(portfolio)
 
 
+def test_policy_repeating_an_item_id_is_unusable(repo: Repo) -> None:
+    repo.edit("decisions/policy.yaml", lambda d: d["checklists"]["on-call"]["items"].append(
+        {"id": "runbook", "title": "Again", "required_from": "ga"}))
+    portfolio = repo.check()
+    assert portfolio.unusable and codes(portfolio) == ["LB161"]
+
+
+def test_repeated_metric_id(repo: Repo) -> None:
+    repo.edit(INIT, lambda d: d["metrics"].append(dict(d["metrics"][0])))
+    assert codes(repo.check()) == ["LB154"]
+
+
 def test_missing_policy_is_unusable(repo: Repo) -> None:
     repo.path("decisions/policy.yaml").unlink()
     portfolio = repo.check()
