@@ -20,7 +20,6 @@ from typing import Callable
 import click
 
 from generator.codes import CODES
-from generator.markdown_safety import md_inline
 from generator.model import Portfolio, Problem, Readiness
 
 _COMMAND_LIKE = re.compile(r"##\[|^(\s*)::", re.MULTILINE)
@@ -121,6 +120,8 @@ class GithubReporter(Reporter):
 
 def step_summary(portfolio: Portfolio) -> str:
     """The full report as Markdown for $GITHUB_STEP_SUMMARY (annotations are capped per job)."""
+    from generator.markdown_safety import md_inline  # the Markdown stack is only needed here
+
     out = [f"### Launchboard check: {md_inline(_summary(portfolio))}", ""]
     if portfolio.problems:
         out += ["| Location | Severity | Code | Message |", "| --- | --- | --- | --- |"]
