@@ -321,10 +321,12 @@ def resolve_revision(root: Path, base: str) -> str:
 def export_records(root: Path, commit: str, dest: Path) -> None:
     """Write decisions/ (and .github/CODEOWNERS) as they were at `commit` into `dest`."""
     prefix = _git(root, "rev-parse", "--show-prefix").stdout.strip()
+    # git archive filters by the current folder, so it runs from the top of the work tree.
+    top = Path(_git(root, "rev-parse", "--show-toplevel").stdout.strip())
     tree = f"{commit}:{prefix}decisions"
     (dest / "decisions").mkdir(parents=True)
     if _git(root, "cat-file", "-e", tree).returncode == 0:
-        archive = _git(root, "archive", "--format=tar", tree, binary=True)
+        archive = _git(top, "archive", "--format=tar", tree, binary=True)
         if archive.returncode != 0:
             raise DiffError(f"git archive failed for {tree}")
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
