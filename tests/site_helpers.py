@@ -48,7 +48,7 @@ def mkdocs_build(config: Path, out: Path, strict: bool = False, **env: str) -> s
 
 _BAD_SCHEMES = re.compile(r"^(javascript|data|vbscript|file):", re.IGNORECASE)
 _URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "background", "poster", "srcset", "data"}
-_ACTIVE_TAGS = {"iframe", "object", "embed", "frame", "frameset", "applet", "base", "form", "meta-refresh"}
+_ACTIVE_TAGS = {"iframe", "object", "embed", "frame", "frameset", "applet", "base"}
 
 
 def _scheme_of(value: str) -> str:
@@ -110,14 +110,18 @@ def scan_svg(text: str, where: str) -> list[str]:
     return findings
 
 
-def _strings(data):
+_URL_KEYS = {"evidence", "url", "href", "json", "badge", "location"}
+
+
+def _url_values(data, key=None, parent=None):
+    """Strings a consumer of the feed would use as URLs: link values and URL-named keys."""
     if isinstance(data, dict):
-        for v in data.values():
-            yield from _strings(v)
+        for k, v in data.items():
+            yield from _url_values(v, k, key)
     elif isinstance(data, list):
         for v in data:
-            yield from _strings(v)
-    elif isinstance(data, str):
+            yield from _url_values(v, key, parent)
+    elif isinstance(data, str) and (key in _URL_KEYS or parent == "links"):
         yield data
 
 
@@ -143,7 +147,7 @@ def scan_site(site: Path, marker: str = "1337") -> list[str]:
                 for doc in data["docs"]:
                     findings += scan_html(doc.get("title", ""), f"{rel} title of {doc['location']}", marker)
                     findings += scan_html(doc.get("text", ""), f"{rel} text of {doc['location']}", marker)
-            for s in _strings(data):
+            for s in _url_values(data):
                 if _BAD_SCHEMES.match(_scheme_of(s)):
                     findings.append(f"{rel}: value {s[:40]!r}")
             for needle in ("<script", "<iframe", "<img", "<svg"):

@@ -1,0 +1,104 @@
+"""Record text is untrusted: a site built from hostile records carries no active content."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.site_helpers import make_root, mkdocs_build, scan_site
+
+PAYLOADS = [
+    "<script>alert(1337)</script>",
+    "<img src=x onerror=alert(1337)>",
+    '<iframe src="javascript:alert(1337)"></iframe>',
+    "[x](javascript:alert(1337)) [d](data:text/html;base64,PHNjcmlwdD4=)",
+    '<a href="javascript:alert(1337)">a</a> {: onclick="alert(1337)" }',
+    "</title><svg onload=alert(1337)>",
+    "| cell | <style>*{}</style> `code` ::error::x ##[warning]y",
+    "&#106;avascript:alert(1337) <javascript:alert(1337)>",
+]
+MD_PAYLOAD = "\n\n".join(PAYLOADS) + "\n\n# heading\n\n[ref][r]\n\n[r]: javascript:alert(1337)\n\n![i](data:image/svg+xml,<svg onload=alert(1337)>)\n"
+
+
+def _poison(data, cycle, md_fields=("summary", "context", "rationale")):
+    """Replace every free-text string in a record with hostile text, keeping the record valid."""
+    keep = {"id", "stage", "date", "approach", "risk", "status", "checklist", "chosen", "direction",
+            "expires", "approver", "evidence", "review_by", "number"}
+    if isinstance(data, dict):
+        out = {}
+        for key, value in data.items():
+            if key in md_fields and isinstance(value, str):
+                out[key] = MD_PAYLOAD
+            elif key == "unit":  # at most 32 characters
+                out[key] = "<b onmouseover=alert(1337)>"
+            elif key in keep or key in ("owners", "deciders", "tags", "links", "scores", "supersedes", "criteria", "measurements"):
+                out[key] = value
+            else:
+                out[key] = _poison(value, cycle, md_fields)
+        return out
+    if isinstance(data, list):
+        return [_poison(v, cycle, md_fields) for v in data]
+    if isinstance(data, str):
+        return next(cycle)
+    return data
+
+
+def _rewrite(path: Path, cycle) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    path.write_text(yaml.safe_dump(_poison(data, cycle), sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("hostile")
+    root = make_root(tmp / "repo")
+    cycle = itertools.cycle(PAYLOADS)
+    target = root / "decisions" / "support-assistant"
+    for path in sorted(target.rglob("*.yaml")):
+        _rewrite(path, cycle)
+    # The schema admits only http(s) URLs and repository paths as links.
+    ini = yaml.safe_load((target / "initiative.yaml").read_text(encoding="utf-8"))
+    ini["links"] = {"runbook": "docs/runbook.md#x", "dashboard": "https://example.com/d"}
+    (target / "initiative.yaml").write_text(yaml.safe_dump(ini, sort_keys=False), encoding="utf-8")
+    out = tmp / "site"
+    result = mkdocs_build(root / "mkdocs.yml", out)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_hostile_records_are_rendered(hostile_site):
+    """The records loaded (otherwise the scan proves nothing): their text is on the page."""
+    html = (hostile_site / "initiatives" / "support-assistant" / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1337)&lt;/script&gt;" in html
+    assert (hostile_site / "initiatives" / "support-assistant" / "decisions").is_dir()
+
+
+def test_no_active_content_anywhere_in_the_output(hostile_site):
+    assert scan_site(hostile_site) == []
+
+
+def test_search_index_carries_text_not_markup(hostile_site):
+    raw = (hostile_site / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert "<script" not in raw and "<iframe" not in raw and "onerror=" not in raw.replace("onerror=alert", "")
+    docs = json.loads(raw)["docs"]
+    assert any("alert(1337)" in d["text"] for d in docs)  # indexed, as inert text
+
+
+def test_titles_and_tags_are_escaped(hostile_site):
+    html = (hostile_site / "initiatives" / "support-assistant" / "index.html").read_text(encoding="utf-8")
+    head = html.split("</head>", 1)[0]
+    title = head.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title
+    tags = json.loads((hostile_site / "tags.json").read_text(encoding="utf-8")) if (hostile_site / "tags.json").exists() else {}
+    assert "<" not in json.dumps(tags)
+
+
+def test_links_render_only_with_safe_schemes(hostile_site):
+    html = (hostile_site / "initiatives" / "support-assistant" / "index.html").read_text(encoding="utf-8")
+    assert 'href="https://example.com/d"' in html
+    assert not re.search(r"<a\s[^>]*href=[\"']?\s*javascript", html, re.IGNORECASE)
