@@ -435,7 +435,10 @@ def parse_record(text: str, source: str) -> ParsedRecord:
             chosen = option["id"]
             notes.append(f"no options listed; the decision itself became option {chosen!r}")
     for option in options:
-        approach, guessed = _approach(" ".join([option["name"], option["summary"], *option["pros"], *option["cons"]]))
+        words = [option["name"], option["summary"], *option["pros"], *option["cons"]]
+        if option["id"] == chosen:
+            words.append(rationale)
+        approach, guessed = _approach(" ".join(words))
         option["approach"] = approach
         how = f"guessed {approach!r} from its text" if guessed else "set to 'no-llm' (no LLM approach named)"
         notes.append(f"option {option['id']!r}: approach {how}; check it")
