@@ -223,7 +223,7 @@ def import_() -> None:
 def import_adr(source, initiative_id, deciders, renumber, dry_run, as_of, root) -> None:
     """Convert Markdown decision records in DIR (MADR or adr-tools) into INITIATIVE's decisions.
 
-    Reads every NNNN-*.md file in DIR, never changes them, and writes
+    Reads every Markdown file in DIR (README and templates skipped), never changes them, and writes
     decisions/INITIATIVE/adr/NNNN-slug.yaml for each. What could not be mapped is reported
     (and kept under `x-imported` in the record where it has no field). Existing files are
     never overwritten: if any target exists, nothing is written.
