@@ -61,18 +61,18 @@ def metric_chart(metric: Metric, width: int = 560, height: int = 200) -> str:
     # target and baseline rules
     ty = y(metric.target)
     parts.append(f'<line x1="{left}" x2="{width - right}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="{_GOOD}" stroke-dasharray="6 4" stroke-width="1.5"/>')
-    parts.append(f'<text x="{width - right}" y="{ty - 4:.1f}" text-anchor="end" fill="{_GOOD}">target {_fmt(metric.target)}</text>')
+    parts.append(f'<text x="{left + 4}" y="{ty - 4:.1f}" fill="{_GOOD}">target {_fmt(metric.target)}</text>')
     if metric.baseline is not None:
         by = y(metric.baseline)
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{by:.1f}" y2="{by:.1f}" stroke="#90a4ae" stroke-dasharray="2 3"/>')
-        parts.append(f'<text x="{left + 4}" y="{by - 4:.1f}" fill="#78909c">baseline {_fmt(metric.baseline)}</text>')
+        parts.append(f'<text x="{width - right}" y="{by - 4:.1f}" text-anchor="end" fill="#78909c">baseline {_fmt(metric.baseline)}</text>')
     if points:
         path = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(p.value):.1f}" for i, p in enumerate(points))
         parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
         for i, p in enumerate(points):
             parts.append(f'<circle cx="{x(i):.1f}" cy="{y(p.value):.1f}" r="3.5" fill="{colour}"><title>{xml_text(p.date)}: {_fmt(p.value)}</title></circle>')
         last = points[-1]
-        parts.append(f'<text x="{x(len(points) - 1):.1f}" y="{y(last.value) - 8:.1f}" text-anchor="end" font-weight="600" fill="{colour}">{_fmt(last.value)}</text>')
+        parts.append(f'<text x="{x(len(points) - 1) - 6:.1f}" y="{y(last.value) + (16 if y(last.value) < top + 14 else -8):.1f}" text-anchor="end" font-weight="600" fill="{colour}">{_fmt(last.value)}</text>')
         parts.append(f'<text x="{x(0):.1f}" y="{height - 12}" text-anchor="start" fill="#78909c">{xml_text(points[0].date)}</text>')
         if len(points) > 1:
             parts.append(f'<text x="{x(len(points) - 1):.1f}" y="{height - 12}" text-anchor="end" fill="#78909c">{xml_text(last.date)}</text>')
