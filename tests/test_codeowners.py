@@ -127,3 +127,13 @@ def test_this_repository_codeowners_matches_its_policy() -> None:
         capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_check_command_warns_when_codeowners_is_stale(repo: Repo) -> None:
+    run("codeowners", str(repo.root))
+    clean = run("check", str(repo.root), "--as-of", "2026-11-29", "--strict")
+    assert clean.exit_code == 0, clean.output
+    repo.edit("decisions/policy.yaml", lambda d: d["checklists"]["security-review"].update(owners=["@org/appsec"]))
+    stale = run("check", str(repo.root), "--as-of", "2026-11-29", "--strict")
+    assert stale.exit_code == 1
+    assert ".github/CODEOWNERS:4:1: warning LB305" in stale.output
