@@ -102,7 +102,10 @@ def render(root: Path, policy: Policy) -> str:
             "",
         ]
         return "\n".join(header + block) + "\n"
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CodeownersError(f"{CODEOWNERS_PATH} is not UTF-8; fix it by hand") from exc
     lines = text.splitlines()
     span = _find_block(lines)
     if span is None:
@@ -126,7 +129,7 @@ def write(root: Path, policy: Policy) -> bool:
     if path.is_symlink():
         raise CodeownersError(f"{CODEOWNERS_PATH} is a symbolic link; refusing to write through it")
     if path.is_file():
-        if path.read_text(encoding="utf-8") == new_text:
+        if path.read_bytes() == new_text.encode("utf-8"):
             return False
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".CODEOWNERS.")
         try:

@@ -533,14 +533,14 @@ def render_record(doc: dict[str, Any], target: str, source: str, notes: list[str
 # --------------------------------------------------------------------------- the whole folder
 
 
-def _initiative_owners(root: Path, initiative: str) -> list[str]:
+def _existing_initiative(root: Path, initiative: str):
+    """The initiative as the pipeline reads it, for defaults and hints; None when it cannot load."""
     try:
         from generator.pipeline import load_portfolio
 
-        found = load_portfolio(root).initiative(initiative)
-        return list(found.owners) if found else []
-    except Exception:  # noqa: BLE001 - owners are only a default
-        return []
+        return load_portfolio(root).initiative(initiative)
+    except Exception:  # noqa: BLE001 - only defaults and hints depend on it
+        return None
 
 
 def import_directory(source: Path, root: Path, initiative: str, *, as_of: str | None = None,
@@ -633,7 +633,17 @@ def import_directory(source: Path, root: Path, initiative: str, *, as_of: str | 
                 old_record.notes.append(f"status {old_record.status} changed to superseded: decision {newer} supersedes it")
                 old_record.status = "superseded"
 
-    fallback = list(deciders or []) or _initiative_owners(root, initiative)
+    existing_initiative = _existing_initiative(root, initiative)
+    fallback = list(deciders or []) or (list(existing_initiative.owners) if existing_initiative else [])
+    accepted = [r for r in records if r.status == "accepted"]
+    if existing_initiative and accepted:
+        latest = max(accepted, key=lambda r: r.number)
+        chosen = next((o for o in latest.options if o["id"] == latest.chosen), None)
+        if chosen and chosen["approach"] != existing_initiative.approach:
+            latest.notes.append(
+                f"the initiative's approach is {existing_initiative.approach} but this, the latest accepted "
+                f"decision, chose a {chosen['approach']} option: align one with the other (check reports LB130)"
+            )
     planned: list[PlannedFile] = []
     for record in sorted(records, key=lambda r: r.number):
         number = numbers[record.number]

@@ -248,6 +248,7 @@ def test_madr_3_with_front_matter(repo: Repo, tmp_path: Path) -> None:
     assert "Bob Example are not @handles" in output
     assert "README.md: skipped" in output
     assert "approach guessed 'rag'" in output
+    assert "the initiative's approach is prompt but this, the latest accepted decision, chose a rag option" in output
     assert snapshot(source) == before  # the originals are untouched
     assert structural_problems(repo) == []
     text = repo.path(path).read_text()
