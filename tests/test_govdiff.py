@@ -212,3 +212,19 @@ def test_launchboard_diff_as_a_process(repo: Repo) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("## Launchboard: governance changes against <code>HEAD</code>")
     assert "### Stage moves" in done.stdout
+
+
+def test_md_never_lets_markup_through() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=st.sampled_from(list("ab |<>[]()!`*_#-1.:@&\\\n\r\t\"'javscrpt")), max_size=40))
+    def prop(text: str) -> None:
+        out = govdiff.md(text)
+        assert "<" not in out and ">" not in out and "\n" not in out and "\r" not in out
+        assert not re.search(r"(?<!\\)(?:\\\\)*[|\[\]()`*_!]", out.replace("&#64;", "").replace("&amp;", "")
+                             .replace("&lt;", "").replace("&gt;", "").replace("&quot;", "").replace("&#39;", ""))
+        assert "@" not in out
+
+    prop()

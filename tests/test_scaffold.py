@@ -229,3 +229,15 @@ def test_launchboard_new_as_a_process(repo: Repo) -> None:
                            cwd=repo.root, env=env, capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stdout
     assert yaml.safe_load((repo.root / "decisions/doc-search/initiative.yaml").read_text())["owners"] == ["@carol"]
+
+
+def test_fresh_scaffolds_pass_check_under_the_sample_policy(tmp_path: Path) -> None:
+    (tmp_path / "decisions").mkdir()
+    (tmp_path / "decisions" / "policy.yaml").write_bytes((REPO_ROOT / "decisions" / "policy.yaml").read_bytes())
+    for approach in ("prompt", "rag", "fine-tune", "hybrid"):
+        initiative = f"new-{approach}"
+        assert run("new", "initiative", initiative, "--approach", approach, "--risk", "high", "--owner", "@carol",
+                   "--as-of", AS_OF, "--root", str(tmp_path)).exit_code == 0
+        assert run("new", "decision", initiative, "Which approach?", "--as-of", AS_OF, "--root", str(tmp_path)).exit_code == 0
+    result = run("check", str(tmp_path), "--as-of", AS_OF, "--strict")
+    assert result.exit_code == 0, result.output
