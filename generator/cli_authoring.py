@@ -17,6 +17,7 @@ import click
 from generator import codeowners as codeowners_mod
 from generator import govdiff, importer, scaffold
 from generator.model import Portfolio
+from generator.report import neutralise
 
 ROOT_OPTION = click.option(
     "--root",
@@ -37,7 +38,12 @@ class Refused(click.ClickException):
         return self.message
 
     def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
-        click.echo(f"launchboard: error: {self.format_message()}", err=True)
+        _echo(f"launchboard: error: {self.format_message()}", err=True)
+
+
+def _echo(text: str, err: bool = False) -> None:
+    """Print text that may hold record text, so that no CI runner reads it as a workflow command."""
+    click.echo(neutralise(text), err=err)
 
 
 def _portfolio(root: Path, as_of: str | None = None) -> Portfolio:
@@ -49,7 +55,7 @@ def _portfolio(root: Path, as_of: str | None = None) -> Portfolio:
         raise Refused(str(exc)) from exc
 
 
-def _policy(root: Path):
+def _portfolio_with_policy(root: Path) -> Portfolio:
     portfolio = _portfolio(root)
     if portfolio.unusable or portfolio.policy is None:
         raise Refused("decisions/policy.yaml is missing or unusable; `launchboard check` says why")
@@ -58,8 +64,8 @@ def _policy(root: Path):
 
 def _created(paths: list[str], next_step: str) -> None:
     for path in paths:
-        click.echo(f"created {path}")
-    click.echo(next_step)
+        _echo(f"created {path}")
+    _echo(next_step)
 
 
 # --------------------------------------------------------------------------- new
@@ -86,7 +92,7 @@ def new() -> None:
 @ROOT_OPTION
 def new_initiative(initiative_id, title, owners, risk, approach, checklists, as_of, root) -> None:
     """Create decisions/ID/ with initiative.yaml at the first stage (and its checklists)."""
-    portfolio = _policy(root)
+    portfolio = _portfolio_with_policy(root)
     try:
         planned = scaffold.plan_initiative(
             root, portfolio.policy, initiative_id, title=title, owners=owners, risk=risk,
@@ -111,7 +117,7 @@ def new_initiative(initiative_id, title, owners, risk, approach, checklists, as_
 @ROOT_OPTION
 def new_decision(initiative_id, title, deciders, as_of, root) -> None:
     """Create the next decision record, adr/NNNN-slug.yaml, weighing the policy's criteria."""
-    portfolio = _policy(root)
+    portfolio = _portfolio_with_policy(root)
     try:
         if not deciders:
             existing = portfolio.initiative(initiative_id)
@@ -129,7 +135,7 @@ def new_decision(initiative_id, title, deciders, as_of, root) -> None:
 @ROOT_OPTION
 def new_checklist(initiative_id, checklist, root) -> None:
     """Create checklists/CHECKLIST.yaml with every item the policy defines, all todo."""
-    portfolio = _policy(root)
+    portfolio = _portfolio_with_policy(root)
     try:
         if not (root / "decisions" / scaffold.check_id(initiative_id, "initiative") / "initiative.yaml").is_file():
             raise scaffold.ScaffoldError(
@@ -167,9 +173,10 @@ def diff(base, root, fmt, as_of) -> None:
     except (govdiff.DiffError, UsageError) as exc:
         raise Refused(str(exc)) from exc
     if fmt == "json":
-        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        # "##[" can only occur inside JSON strings: escaping its bracket keeps the data identical.
+        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False).replace("##[", "##\\u005b"))
     else:
-        click.echo(govdiff.to_markdown(result))
+        _echo(govdiff.to_markdown(result))
 
 
 # --------------------------------------------------------------------------- codeowners
@@ -187,7 +194,7 @@ def codeowners(root, check_only) -> None:
     `# BEGIN launchboard` and `# END launchboard` lines is Launchboard's; the rest of the file
     is kept as it is.
     """
-    policy = _policy(root).policy
+    policy = _portfolio_with_policy(root).policy
     try:
         if check_only:
             comparison = codeowners_mod.compare(root, policy)
@@ -235,11 +242,11 @@ def import_adr(source, initiative_id, deciders, renumber, dry_run, as_of, root) 
             source, root, initiative_id, as_of=as_of, deciders=list(deciders), renumber=renumber
         )
         for note in result.notes:
-            click.echo(f"{note.source}: {note.message}", err=True)
+            _echo(f"{note.source}: {note.message}", err=True)
         if dry_run:
             for planned in result.planned:
-                click.echo(f"# would create {planned.path}")
-                click.echo(planned.content)
+                _echo(f"# would create {planned.path}")
+                _echo(planned.content)
             return
         written = scaffold.write(root, result.planned)
     except (importer.ImportError_, scaffold.ScaffoldError) as exc:

@@ -228,3 +228,11 @@ def test_md_never_lets_markup_through() -> None:
         assert "@" not in out
 
     prop()
+
+
+def test_json_output_cannot_carry_workflow_commands(repo: Repo) -> None:
+    repo.edit(INIT, lambda d: d.update(title="##[error]pwned"))
+    move_to(repo, "ga")
+    result = run("diff", "HEAD", str(repo.root), "--format", "json", "--as-of", AS_OF)
+    assert "##[" not in result.output
+    assert json.loads(result.output)["stage_moves"][0]["title"] == "##[error]pwned"

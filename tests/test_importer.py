@@ -379,3 +379,13 @@ def test_import_as_a_process(repo: Repo, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "created decisions/legacy/adr/0001-record-architecture-decisions.yaml" in done.stdout
     assert "superseded by a record that was not imported; status set to deprecated" in done.stderr
+
+
+def test_output_cannot_carry_workflow_commands(repo: Repo, tmp_path: Path) -> None:
+    source = tmp_path / "adr"
+    write_dir(source, {"0001-x.md": "# ##[error]title\n\n## Context\n\n::error file=x::pwned\n  ::warning::indented\n"})
+    result = run("import", "adr", str(source), "legacy", "--dry-run", "--root", str(repo.root))
+    assert result.exit_code == 0
+    for line in result.output.splitlines():
+        assert not line.lstrip().startswith("::"), line
+        assert "##[" not in line, line
