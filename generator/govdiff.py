@@ -266,7 +266,8 @@ def compare(before: Portfolio, after: Portfolio, base: str = "") -> GovernanceDi
         old_items = _items(previous, before) if previous else {}
         old_verdicts = _verdicts(before.states.get(initiative_id)) if previous else {}
         new_verdicts = _verdicts(after.states.get(initiative_id))
-        for key, (status, title, file) in sorted(_items(initiative, after).items()):
+        new_items = _items(initiative, after)
+        for key, (status, title, file) in sorted(new_items.items()):
             was_status = old_items.get(key, ("todo", "", ""))[0]
             was_verdict, verdict = old_verdicts.get(key), new_verdicts.get(key)
             was_complete = was_verdict.complete if was_verdict else (was_status in CLOSED if previous else False)
@@ -280,7 +281,7 @@ def compare(before: Portfolio, after: Portfolio, base: str = "") -> GovernanceDi
                     ItemChange(initiative_id, key[0], key[1], title, change, was_status, status, complete, reason, location)
                 )
         for key, (status, title, file) in sorted(old_items.items()):
-            if key not in _items(initiative, after) and status in CLOSED:
+            if key not in new_items and status in CLOSED:
                 diff.items.append(ItemChange(initiative_id, key[0], key[1], title, "regressed", status, "removed", None, "", file))
 
     diff.problems_introduced = _problem_difference(after.problems, before.problems)

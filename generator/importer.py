@@ -398,8 +398,16 @@ def parse_record(text: str, source: str) -> ParsedRecord:
         match = _CHOSEN.search(lead)
         if match:
             name = next(g for g in match.groups()[:5] if g)
-            chosen = option_for(_option_name(name.strip()))["id"]
             rationale = (match.group(6) or "").strip()
+            if match.group(5):
+                # Unquoted: prefer the longest listed option the sentence starts with ("MADR 3.0.0, because").
+                said = lead[match.start(5):]
+                known = [o for o in options if said.lower().startswith(o["name"].lower())]
+                if known:
+                    best = max(known, key=lambda o: len(o["name"]))
+                    name = best["name"]
+                    rationale = said[len(name):].lstrip(" ,.")
+            chosen = option_for(_option_name(name.strip()))["id"]
             rationale = re.sub(r"^because\s+", "", rationale, flags=re.I).strip()
             rationale = rationale[:1].upper() + rationale[1:] if rationale else ""
         else:

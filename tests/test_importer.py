@@ -389,3 +389,12 @@ def test_output_cannot_carry_workflow_commands(repo: Repo, tmp_path: Path) -> No
     for line in result.output.splitlines():
         assert not line.lstrip().startswith("::"), line
         assert "##[" not in line, line
+
+
+def test_unquoted_chosen_option_matches_a_listed_option() -> None:
+    text = ("# Pick a format\n\n## Considered Options\n\n* MADR 3.0.0\n* Nygard\n\n"
+            "## Decision Outcome\n\nChosen option: MADR 3.0.0, because it is lean.\n")
+    record = importer.parse_record(text, "0001-pick.md")
+    assert [o["id"] for o in record.options] == ["madr-3-0-0", "nygard"]
+    assert record.chosen == "madr-3-0-0"
+    assert record.rationale == "It is lean."
