@@ -309,7 +309,9 @@ def resolve_revision(root: Path, base: str) -> str:
         raise DiffError(f"{base!r} is not a git revision")
     inside = _git(root, "rev-parse", "--is-inside-work-tree")
     if inside.returncode != 0 or inside.stdout.strip() != "true":
-        raise DiffError(f"{root} is not inside a git working tree")
+        # e.g. "detected dubious ownership" in a CI container: say what git said.
+        said = next((line for line in inside.stderr.splitlines() if line.strip()), "")
+        raise DiffError(f"{root} is not inside a git working tree" + (f" (git: {said[:200]})" if said else ""))
     found = _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
     if found.returncode != 0:
         raise DiffError(
