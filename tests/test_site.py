@@ -181,3 +181,15 @@ def test_launchboard_render_writes_markdown(tmp_path):
         assert (out / "initiatives" / i / "index.md").is_file()
         assert (out / "api" / f"{i}.json").is_file()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pages")]
+
+
+def test_plugin_options_are_validated_and_fail_on_warning(tmp_path):
+    root = make_root(tmp_path / "repo")
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("fail_on: error", "fail_on: bogus"), encoding="utf-8")
+    bad = mkdocs_build(config, tmp_path / "bad")
+    assert bad.returncode != 0 and "fail_on" in bad.stderr
+    config.write_text(text.replace("fail_on: error", "fail_on: warning"), encoding="utf-8")
+    strict = mkdocs_build(config, tmp_path / "strict", strict=True)
+    assert strict.returncode != 0 and "LB3" in strict.stderr  # the sample's warnings now fail --strict
