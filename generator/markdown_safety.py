@@ -197,6 +197,14 @@ def md_block(text: object, css_class: str = "lb-md") -> str:
     return f'<div class="{css_class}">\n{body}\n</div>'
 
 
+def md_cell(text: object) -> str:
+    """A short (md) field rendered for one table cell: inline HTML on one line, `|` inert."""
+    body = md_to_html(text)
+    body = re.sub(r"</?p>", " ", body)
+    body = re.sub(r"<(/?)h[1-6]>", r"<\1strong>", body)
+    return re.sub(r"\s+", " ", body).strip().replace("|", "&#124;")
+
+
 # --------------------------------------------------------------------------- whole pages
 
 _PAGE_TAGS = {

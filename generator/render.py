@@ -281,6 +281,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
     env.filters.update(
         md=ms.md_inline,
         mdblock=ms.md_block,
+        mdcell=ms.md_cell,
         h=ms.html_text,
         link=ms.html_link,
         evidence=ms.evidence_link,

@@ -121,3 +121,10 @@ def test_tag_names_are_inert():
     assert ms.tag_name("team", "@org/support-platform") == "team:@org/support-platform"
     assert ms.tag_name("x", "<script>") == "x:script"
     assert ms.tag_name("x", "<>") is None
+
+
+def test_md_cell_is_inline_and_keeps_the_row():
+    cell = ms.md_cell("Some **bold** | pipe <script>x</script>\n\nsecond paragraph")
+    assert "\n" not in cell and "|" not in cell and "<strong>bold</strong>" in cell and "<script" not in cell
+    out = to_html(f"| a | b |\n| --- | --- |\n| {cell} | second |")
+    assert out.count("<td>") == 2
