@@ -27,6 +27,7 @@ import jinja2
 
 from generator import charts
 from generator import markdown_safety as ms
+from generator.evaluate import weighted_scores
 from generator.model import (
     ChecklistItem,
     Decision,
@@ -121,15 +122,8 @@ def metric_view(initiative: Initiative, metric: Metric) -> MetricView:
 
 
 def _weighted_scores(decision: Decision) -> dict[str, float]:
-    if decision.weighted_scores:
-        return decision.weighted_scores
-    total = sum(w for _, w in decision.criteria)
-    if not total:
-        return {}
-    return {
-        o.id: round(sum(w * o.scores.get(c, 0) for c, w in decision.criteria) / total, 2)
-        for o in decision.options
-    }
+    """evaluate.py fills these for every portfolio; hand-built decisions in tests may lack them."""
+    return decision.weighted_scores or weighted_scores(decision)
 
 
 @dataclass
