@@ -15,7 +15,9 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 import unicodedata
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,15 +62,24 @@ def clean_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
 
 @dataclass
 class Document:
-    """One parsed record: its data and where each value came from."""
+    """One parsed record: its data and where each value came from.
+
+    Positions may arrive packed (`marks`, see parse_packed) and are then unpacked into
+    `values` and `keys` on the first `locate`: most records are never located, and a
+    position map costs more to build than the data. The data must not be changed before.
+    """
 
     file: str  # POSIX path relative to ROOT
     data: Any
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict, repr=False)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict, repr=False)
+    marks: tuple[array, array] | None = field(default=None, repr=False, compare=False)
 
     def locate(self, path: Path_ = (), *, key: bool = False) -> Location:
         """The location of the value at `path` (its key with key=True), or its nearest parent."""
+        if self.marks is not None:
+            self.values, self.keys = expand_positions(self.data, *self.marks)
+            self.marks = None
         path = tuple(path)
         while True:
             if key and path in self.keys:
@@ -110,6 +121,11 @@ class RecordError(Exception):
 
 def read_text(path: Path, root: Path) -> str:
     """Read a record as text, refusing links out of ROOT, huge, empty and non-UTF-8 files."""
+    return decode_text(read_bytes(path, root))
+
+
+def read_bytes(path: Path, root: Path) -> bytes:
+    """A record's bytes, refusing links out of ROOT and huge files (read_text's first half)."""
     if path.is_symlink():
         target = path.resolve()
         try:
@@ -119,7 +135,11 @@ def read_text(path: Path, root: Path) -> str:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise RecordError("LB001", f"is {size:,} bytes; records are limited to {MAX_FILE_BYTES:,} bytes")
-    raw = path.read_bytes()
+    return path.read_bytes()
+
+
+def decode_text(raw: bytes) -> str:
+    """A record's text from its bytes, refusing empty and non-UTF-8 files (read_text's second half)."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise RecordError("LB001", "is UTF-16; save it as UTF-8")
     try:
@@ -136,13 +156,18 @@ def read_text(path: Path, root: Path) -> str:
 # --------------------------------------------------------------------------- parsing
 
 
+_WORDS: dict[str, Any] = {word: None for word in _NULLS} | {w: True for w in _TRUE} | {w: False for w in _FALSE}
+_NOT_WORD = object()
+_NUMBER_START = frozenset("0123456789+-.")
+INTERN_MAX = 64  # short strings (keys, dates, ids, handles, statuses) repeat across records: keep one copy
+
+
 def _resolve_plain(value: str) -> Any:
-    if value in _NULLS:
-        return None
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
+    word = _WORDS.get(value, _NOT_WORD)
+    if word is not _NOT_WORD:
+        return word
+    if value[0] not in _NUMBER_START:  # neither pattern below can match: the common case, a word
+        return value
     if _INT.match(value):
         return int(value, 0) if value[:2] in ("0o", "0x") else int(value)
     if _FLOAT.match(value):
@@ -157,62 +182,82 @@ def _pos(mark: Any) -> tuple[int, int]:
 
 def parse_yaml(text: str) -> tuple[Any, dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]]]:
     """Parse one YAML document into (data, value positions, key positions), or raise RecordError."""
+    data, value_marks, key_marks = parse_packed(text)
+    values, keys = expand_positions(data, value_marks, key_marks)
+    return data, values, keys
+
+
+_MARK_SHIFT = 32
+_COLUMN_MASK = (1 << _MARK_SHIFT) - 1
+
+
+def parse_packed(text: str) -> tuple[Any, array, array]:
+    """Parse one YAML document into (data, value marks, key marks), or raise RecordError.
+
+    The one pass behind parse_yaml, with positions packed instead of mapped: a mark is
+    `line << 32 | column` (0-based) in an array, one per node in document order (which is
+    the data's depth-first order: mappings keep their keys' order) and one per mapping key.
+    expand_positions turns them into the maps; building those for every record cost more
+    than parsing it, and most records are never located.
+    """
     parser: Any = None
-    values: dict[Path_, tuple[int, int]] = {}
-    keys: dict[Path_, tuple[int, int]] = {}
-    # Each open container: [container, its path, pending key (mappings), key mark]
+    value_marks = array("q")
+    key_marks = array("q")
+    add_value, add_key = value_marks.append, key_marks.append
+    intern = sys.intern
+    scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    # Each open container: [container, is a list, pending key (mappings), key mark]
     stack: list[list[Any]] = []
     root: Any = None
     documents = 0
     try:
         parser = _Parser(text)
+        get_event = parser.get_event
         while True:
-            event = parser.get_event()
+            event = get_event()
             kind = type(event)
-            if kind is yaml.ScalarEvent or kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            if kind is scalar_event or kind is mapping_start or kind is sequence_start:
                 if event.anchor is not None:
                     raise RecordError("LB004", "anchors (&name) are not allowed in records; write the value out", *_pos(event.start_mark))
                 if event.tag is not None and event.tag != "!":
                     raise RecordError("LB004", f"YAML tags such as {clean_text(event.tag, 60)} are not allowed in records", *_pos(event.start_mark))
-                if kind is yaml.ScalarEvent:
+                mark = event.start_mark
+                if kind is scalar_event:
                     value = _resolve_plain(event.value) if event.implicit[0] else event.value
+                    if type(value) is str and len(value) <= INTERN_MAX:
+                        value = intern(value)
                     container = None
                 else:
                     if len(stack) >= MAX_DEPTH:
-                        raise RecordError("LB005", f"nesting is deeper than {MAX_DEPTH} levels", *_pos(event.start_mark))
-                    value = container = {} if kind is yaml.MappingStartEvent else []
-                position = _pos(event.start_mark)
+                        raise RecordError("LB005", f"nesting is deeper than {MAX_DEPTH} levels", *_pos(mark))
+                    value = container = {} if kind is mapping_start else []
+                position = mark.line << _MARK_SHIFT | mark.column
                 if not stack:
                     root = value
-                    path: Path_ = ()
-                    values[path] = position
+                    add_value(position)
                 else:
                     top = stack[-1]
-                    parent = top[0]
-                    if type(parent) is list:
-                        path = top[1] + (len(parent),)
-                        parent.append(value)
-                        values[path] = position
+                    if top[1]:
+                        top[0].append(value)
+                        add_value(position)
                     elif top[2] is _NO_KEY:  # this node is a key
                         if container is not None:
-                            raise RecordError("LB007", "mapping keys must be plain strings, not collections", *position)
+                            raise RecordError("LB007", "mapping keys must be plain strings, not collections", *_pos(mark))
                         if event.implicit[0] and event.value == "<<":
-                            raise RecordError("LB004", "merge keys (<<) are not allowed in records; write the keys out", *position)
+                            raise RecordError("LB004", "merge keys (<<) are not allowed in records; write the keys out", *_pos(mark))
                         if not isinstance(value, str):
-                            raise RecordError("LB007", f"key {clean_text(event.value, 60)!s} is not a string; quote it", *position)
-                        if value in parent:
-                            raise RecordError("LB003", f"duplicate key {clean_text(value, 60)!r}; each key may appear once", *position)
+                            raise RecordError("LB007", f"key {clean_text(event.value, 60)!s} is not a string; quote it", *_pos(mark))
+                        if value in top[0]:
+                            raise RecordError("LB003", f"duplicate key {clean_text(value, 60)!r}; each key may appear once", *_pos(mark))
                         top[2], top[3] = value, position
                         continue
                     else:
-                        key = top[2]
-                        path = top[1] + (key,)
-                        parent[key] = value
-                        keys[path] = top[3]
-                        values[path] = position
+                        top[0][top[2]] = value
+                        add_key(top[3])
+                        add_value(position)
                         top[2] = _NO_KEY
                 if container is not None:
-                    stack.append([container, path, _NO_KEY, None])
+                    stack.append([container, kind is sequence_start, _NO_KEY, 0])
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 stack.pop()
             elif kind is yaml.AliasEvent:
@@ -244,7 +289,34 @@ def parse_yaml(text: str) -> tuple[Any, dict[Path_, tuple[int, int]], dict[Path_
         dispose = getattr(parser, "dispose", None) if parser is not None else None
         if dispose:
             dispose()
-    return root, values, keys
+    return root, value_marks, key_marks
+
+
+def expand_positions(data: Any, value_marks: array, key_marks: array) -> tuple[dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]]]:
+    """parse_packed's marks as parse_yaml's maps: path -> (line, column), 1-based."""
+    values: dict[Path_, tuple[int, int]] = {}
+    keys: dict[Path_, tuple[int, int]] = {}
+    next_value, next_key = iter(value_marks).__next__, iter(key_marks).__next__
+    if not value_marks:
+        return values, keys
+    # Depth-first, in the order parse_packed met the nodes (a key just before its value);
+    # depth is bounded by MAX_DEPTH.
+    todo: list[tuple[Path_, Any, bool]] = [((), data, False)]
+    try:
+        while todo:
+            path, node, keyed = todo.pop()
+            if keyed:
+                mark = next_key()
+                keys[path] = ((mark >> _MARK_SHIFT) + 1, (mark & _COLUMN_MASK) + 1)
+            mark = next_value()
+            values[path] = ((mark >> _MARK_SHIFT) + 1, (mark & _COLUMN_MASK) + 1)
+            if type(node) is dict:
+                todo.extend(reversed([(path + (key,), child, True) for key, child in node.items()]))
+            elif type(node) is list:
+                todo.extend(reversed([(path + (index,), child, False) for index, child in enumerate(node)]))
+    except StopIteration:  # the data no longer matches its marks: locate() falls back to parents
+        pass
+    return values, keys
 
 
 _NO_KEY = object()
@@ -252,13 +324,16 @@ _NO_KEY = object()
 
 def load_document(path: Path, root: Path) -> Document:
     """Read and parse one record file; raise RecordError with a located message on failure."""
-    file = path.relative_to(root).as_posix()
-    text = read_text(path, root)
-    data, values, keys = parse_yaml(text)
+    return parse_document(path.relative_to(root).as_posix(), read_text(path, root))
+
+
+def parse_document(file: str, text: str) -> Document:
+    """A record's Document from its text (load_document after reading); raise RecordError."""
+    data, value_marks, key_marks = parse_packed(text)
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "empty" if data is None else "a single value"
         raise RecordError("LB006", f"is {kind}; a record must be a YAML mapping of keys to values")
-    return Document(file, data, values, keys)
+    return Document(file, data, marks=(value_marks, key_marks))
 
 
 # --------------------------------------------------------------------------- discovery
