@@ -9,20 +9,19 @@ that can be explained and located (rule code LB100).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from generator.loader import Document, clean_text
 from generator.model import Problem, Severity
 from generator.resources import resource_dir
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 KINDS = ("policy", "initiative", "decision", "checklist")
 
@@ -31,41 +30,46 @@ def schema_path(kind: str, root: Path | None = None) -> Path:
     return resource_dir("schemas", root) / f"{kind}.schema.json"
 
 
-@dataclass
-class _KindValidator:
-    fast: Any  # jsonschema_rs validator
-    detailed: Draft202012Validator
-
-
 class SchemaSet:
-    """The four record schemas, compiled once and reused for every document."""
+    """The four record schemas, compiled once and reused for every document.
+
+    jsonschema (the detailed pass) is imported and compiled only when a document fails
+    the fast pass: a clean check never pays for it.
+    """
 
     def __init__(self, schema_dir: Path) -> None:
         self.schema_dir = schema_dir
         self.schemas: dict[str, dict[str, Any]] = {
             kind: json.loads((schema_dir / f"{kind}.schema.json").read_text(encoding="utf-8")) for kind in KINDS
         }
-        # Only the local schemas resolve; jsonschema would otherwise fetch remote $refs.
-        registry: Registry = Registry().with_resources(
-            (schema.get("$id", f"urn:launchboard:{kind}"), Resource.from_contents(schema, default_specification=DRAFT202012))
-            for kind, schema in self.schemas.items()
-        )
-        self._validators = {
-            kind: _KindValidator(
-                fast=jsonschema_rs.validator_for(schema, validate_formats=True),
-                detailed=Draft202012Validator(schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER),
+        self._fast = {kind: jsonschema_rs.validator_for(schema, validate_formats=True) for kind, schema in self.schemas.items()}
+        self._detailed: dict[str, Draft202012Validator] | None = None
+
+    def _detailed_validator(self, kind: str) -> Draft202012Validator:
+        if self._detailed is None:
+            from jsonschema import Draft202012Validator
+            from referencing import Registry, Resource
+            from referencing.jsonschema import DRAFT202012
+
+            # Only the local schemas resolve; jsonschema would otherwise fetch remote $refs.
+            registry: Registry = Registry().with_resources(
+                (schema.get("$id", f"urn:launchboard:{name}"), Resource.from_contents(schema, default_specification=DRAFT202012))
+                for name, schema in self.schemas.items()
             )
-            for kind, schema in self.schemas.items()
-        }
+            self._detailed = {
+                name: Draft202012Validator(schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+                for name, schema in self.schemas.items()
+            }
+        return self._detailed[kind]
 
     def validate(self, document: Document, kind: str, initiative: str | None = None) -> list[Problem]:
         """Problems with `document` against the schema of `kind`; [] when it is valid."""
-        checker = self._validators[kind]
-        if checker.fast.is_valid(document.data):
+        fast = self._fast[kind]
+        if fast.is_valid(document.data):
             return []
-        errors = list(checker.detailed.iter_errors(document.data))
+        errors = list(self._detailed_validator(kind).iter_errors(document.data))
         if not errors:  # the fast validator is stricter on some formats; still say why
-            first = next(iter(checker.fast.iter_errors(document.data)), None)
+            first = next(iter(fast.iter_errors(document.data)), None)
             message = clean_text(getattr(first, "message", "does not match the schema"), 200)
             path = tuple(getattr(first, "instance_path", ()) or ())
             return [Problem(document.locate(path), Severity.ERROR, "LB100", f"{_field(path)}: {message}", initiative)]
@@ -118,6 +122,8 @@ def _show(value: Any) -> str:
 
 
 def _explain(error: ValidationError, document: Document, initiative: str | None) -> list[Problem]:
+    from jsonschema.exceptions import best_match
+
     path = tuple(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
     validator = error.validator
