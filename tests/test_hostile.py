@@ -1,0 +1,615 @@
+"""The hostile corpus: every malformed or malicious record gets its exact, located verdict.
+
+Each case is a small valid repository (tests/hostile/base/: a policy and one canary initiative
+with a decision and two checklists, clean as of AS_OF) with one thing made hostile:
+
+* a file of tests/hostile/<kind>/ replaces the record of that kind (see TARGETS);
+* a builder in GENERATED changes the tree where a committed file cannot hold the case
+  (10,000-deep nesting, files over 1 MiB, symlinks, hostile folder names).
+
+The real `launchboard check` runs in a subprocess with a wall-clock timeout and an address-space
+limit, so a hang, an alias bomb or a crash fails the test instead of the machine. For each case
+the test asserts the exit code, the exact set of problems (file, line, column, code), a message
+fragment, that the text output names each problem as `file:line:column`, and that no traceback
+is printed. Inputs that must be accepted are in the same table, with no problems and exit 0.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+BASE = HOSTILE / "base"
+AS_OF = "2026-11-29"
+
+INIT = "decisions/support-assistant/initiative.yaml"
+ADR = "decisions/support-assistant/adr/0001-rag-over-fine-tuning.yaml"
+SEC = "decisions/support-assistant/checklists/security-review.yaml"
+POLICY = "decisions/policy.yaml"
+TARGETS = {"initiative": INIT, "decision": ADR, "checklist": SEC, "policy": POLICY}
+
+TIMEOUT_SECONDS = 20  # a clean check of this repository takes about 0.2 s
+MEMORY_BYTES = 512 * 1024 * 1024  # address space; a clean check needs under 128 MiB
+MAX_RECORD_BYTES = 1024 * 1024  # generator.loader.MAX_FILE_BYTES, restated: the contract under test
+
+STAGE_LINE = (INIT, 7, 8)  # `stage: canary` in the base initiative: where missing records are reported
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _limits() -> None:  # runs in the child before exec
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def launchboard(*args: str, cwd: Path | None = None, timeout: float = TIMEOUT_SECONDS,
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """The real command line, bounded in time and memory; output as bytes."""
+    environment = dict(os.environ, NO_COLOR="1", PYTHONUTF8="1")
+    environment.pop("GITHUB_STEP_SUMMARY", None)
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        cwd=cwd, env=environment, capture_output=True, timeout=timeout, preexec_fn=_limits,
+    )
+
+
+def no_traceback(result: subprocess.CompletedProcess) -> None:
+    err = result.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in err, err[-3000:]
+    assert result.returncode in (0, 1, 2), (result.returncode, err[-3000:])
+
+
+def make_repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(BASE, root, symlinks=True)
+    return root
+
+
+# --------------------------------------------------------------------------- expectations
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What `check` must say: exit code and every problem as (code, line, column[, file])."""
+
+    exit: int
+    problems: tuple[tuple, ...] = ()
+    fragment: str = ""  # in the message of the first listed problem
+    file: str = INIT  # default file of the problems
+    exact: bool = True  # False: the listed problems must be among those reported
+
+    def expected(self) -> set[tuple[str, int, int, str]]:
+        return {(p[0], p[1], p[2], p[3] if len(p) > 3 else self.file) for p in self.problems}
+
+
+ACCEPTED = Outcome(0)
+
+
+def gone(kind: str) -> tuple[tuple, ...]:
+    """What else is reported when a record of `kind` cannot be used: nothing is silently lost."""
+    if kind == "decision":  # the initiative is past proposed and now has no accepted decision
+        return (("LB131", *STAGE_LINE[1:], INIT),)
+    if kind == "checklist":  # the items the security review should have supplied are missing
+        return (("LB210", *STAGE_LINE[1:], INIT),)  # once per item; compared as a set
+    return ()
+
+
+def _in(kind: str, *problems: tuple, exit: int = 1, fragment: str = "") -> Outcome:
+    file = TARGETS[kind]
+    first = tuple((*p, file) if len(p) == 3 else p for p in problems)
+    return Outcome(exit, first + gone(kind), fragment, file)
+
+
+I, D, C, P = "initiative", "decision", "checklist", "policy"
+
+# Every file in tests/hostile/<kind>/ must be listed here, and every entry must have its file.
+CORPUS: dict[str, Outcome] = {
+    # ---- YAML syntax
+    "initiative/syntax-unclosed-flow.yaml": _in(I, ("LB002", 25, 1), fragment="did not find expected ',' or ']'"),
+    "initiative/syntax-bad-indentation.yaml": _in(I, ("LB002", 6, 11), fragment="mapping values are not allowed"),
+    "initiative/tab-indentation.yaml": _in(I, ("LB002", 5, 1), fragment="a tab: YAML indents with spaces only"),
+    "initiative/multi-document.yaml": _in(I, ("LB002", 25, 1), fragment="more than one YAML document"),
+    "initiative/duplicate-key.yaml": _in(I, ("LB003", 8, 1), fragment="duplicate key 'stage'"),
+    # ---- features records never need and attackers use
+    "initiative/alias-bomb.yaml": _in(I, ("LB004", 3, 4), fragment="anchors (&name) are not allowed"),
+    "initiative/anchor.yaml": _in(I, ("LB004", 4, 9), fragment="anchors (&name) are not allowed"),
+    "initiative/alias-undefined.yaml": _in(I, ("LB004", 3, 9), fragment="aliases (*name) are not allowed"),
+    "initiative/merge-key.yaml": _in(I, ("LB004", 3, 1), fragment="merge keys (<<) are not allowed"),
+    "initiative/tag-python-object.yaml": _in(I, ("LB004", 2, 8), fragment="python/object/apply:os.system are not allowed"),
+    "initiative/tag-set.yaml": _in(I, ("LB004", 24, 7), fragment="tag:yaml.org,2002:set"),
+    "initiative/tag-timestamp.yaml": _in(I, ("LB004", 9, 29), fragment="tag:yaml.org,2002:timestamp"),
+    "initiative/tag-local.yaml": _in(I, ("LB004", 5, 7), fragment="!custom"),
+    "initiative/tag-directive.yaml": _in(I, ("LB004", 4, 8), fragment="python/name:os.system"),
+    # ---- bytes and characters
+    "initiative/not-utf8-latin1.yaml": _in(I, ("LB001", 2, 11), fragment="not valid UTF-8 (byte 0xe9)"),
+    "initiative/not-utf8-truncated-sequence.yaml": _in(I, ("LB001", 3, 10), fragment="not valid UTF-8 (byte 0xe2)"),
+    "initiative/utf16-with-bom.yaml": _in(I, ("LB001", 1, 1), fragment="is UTF-16"),
+    "initiative/utf16-be-with-bom.yaml": _in(I, ("LB001", 1, 1), fragment="is UTF-16"),
+    "initiative/control-character-bell.yaml": _in(I, ("LB001", 2, 17), fragment="control character 0x07"),
+    "initiative/control-character-escape.yaml": _in(I, ("LB001", 2, 17), fragment="control character 0x1b"),
+    "initiative/nul-byte.yaml": _in(I, ("LB001", 5, 9), fragment="control character 0x00"),
+    # ---- not a mapping of string keys
+    "initiative/empty.yaml": _in(I, ("LB001", 1, 1), fragment="is empty"),
+    "initiative/comment-only.yaml": _in(I, ("LB001", 1, 1), fragment="is empty"),
+    "initiative/top-level-list.yaml": _in(I, ("LB006", 1, 1), fragment="is a list"),
+    "initiative/top-level-scalar.yaml": _in(I, ("LB006", 1, 1), fragment="is a single value"),
+    "initiative/top-level-quoted-scalar.yaml": _in(I, ("LB006", 1, 1), fragment="is a single value"),
+    "initiative/key-integer.yaml": _in(I, ("LB007", 6, 1), fragment="key 1 is not a string"),
+    "initiative/key-null.yaml": _in(I, ("LB007", 6, 1), fragment="key ~ is not a string"),
+    "initiative/key-boolean.yaml": _in(I, ("LB007", 6, 1), fragment="key true is not a string"),
+    "initiative/key-collection.yaml": _in(I, ("LB007", 6, 3), fragment="not collections"),
+    # ---- ids, dates and values
+    "initiative/id-path-traversal.yaml": _in(I, ("LB100", 1, 5), fragment="id: '../../etc' is not in the expected form"),
+    "initiative/id-absolute-path.yaml": _in(I, ("LB100", 1, 5), fragment="id: '/etc/passwd'"),
+    "initiative/id-trailing-newline.yaml": _in(I, ("LB100", 1, 5), fragment="'support-assistant\\n'"),
+    "initiative/id-fullwidth-unicode.yaml": _in(I, ("LB100", 1, 5), fragment="is not in the expected form"),
+    "initiative/id-other-than-folder.yaml": _in(I, ("LB110", 1, 5), fragment="must equal the folder name 'support-assistant'"),
+    "initiative/date-impossible-unquoted.yaml": _in(I, ("LB100", 10, 26), fragment="'2026-02-30' is not a valid date"),
+    "initiative/date-impossible-quoted.yaml": _in(I, ("LB100", 10, 26), fragment="'2026-02-30' is not a valid date"),
+    "initiative/date-compact-iso.yaml": _in(I, ("LB100", 10, 26), fragment="must be a string, not a number"),
+    "initiative/date-with-time.yaml": _in(I, ("LB100", 10, 26), fragment="is not a valid date"),
+    "initiative/stage-workflow-command.yaml": _in(I, ("LB100", 7, 8), fragment="stage: '::error::stage' is not in the expected form"),
+    "initiative/title-hex-number.yaml": _in(I, ("LB100", 2, 8), fragment="must be a string, not a number"),
+    "initiative/title-null.yaml": _in(I, ("LB100", 2, 8), fragment="must be a string, not null"),
+    "initiative/unknown-field.yaml": _in(I, ("LB100", 6, 1), fragment="colour: unknown field"),
+    "initiative/unknown-field-html-key.yaml": _in(I, ("LB100", 6, 1), fragment="unknown field"),
+    # ---- HTML, JavaScript, workflow commands and escapes where the schema allows no free text
+    "initiative/owners-html.yaml": _in(I, ("LB100", 4, 10), fragment="owners[0]: '<script>alert(1)</script>'"),
+    "initiative/owners-workflow-command.yaml": _in(I, ("LB100", 4, 10), fragment="owners[0]"),
+    "initiative/owners-ansi-escape.yaml": _in(I, ("LB100", 4, 10), fragment="owners[0]: '\\\\x1b[31m@alice'"),
+    "initiative/tags-html.yaml": _in(I, ("LB100", 24, 8), fragment="tags[0]"),
+    "initiative/tags-workflow-command.yaml": _in(I, ("LB100", 24, 8), fragment="tags[0]"),
+    "initiative/links-javascript.yaml": _in(I, ("LB100", 23, 15), fragment="links.repository"),
+    "initiative/links-data-url.yaml": _in(I, ("LB100", 23, 15), fragment="links.repository"),
+    "initiative/links-html-in-url.yaml": _in(I, ("LB100", 23, 15), fragment="links.repository"),
+    "decision/deciders-javascript.yaml": _in(D, ("LB100", 7, 3), fragment="deciders[1]: 'javascript:alert(1)'"),
+    "decision/chosen-workflow-command.yaml": _in(D, ("LB100", 36, 11), fragment="outcome.chosen: '\\n::error::chosen'"),
+    "checklist/evidence-javascript.yaml": _in(C, ("LB100", 5, 15), fragment="items.threat-model.evidence"),
+    "checklist/evidence-data-url.yaml": _in(C, ("LB100", 5, 15), fragment="items.threat-model.evidence"),
+    "checklist/evidence-path-traversal.yaml": _in(C, ("LB100", 5, 15), fragment="items.threat-model.evidence"),
+    "checklist/evidence-absolute-path.yaml": _in(C, ("LB100", 5, 15), fragment="items.threat-model.evidence"),
+    "checklist/approver-workflow-command.yaml": _in(C, ("LB100", 6, 15), fragment="items.threat-model.approver"),
+    "checklist/approver-ansi-escape.yaml": _in(C, ("LB100", 6, 15), fragment="'\\\\x1b[32m@dana'"),
+    "checklist/approver-html.yaml": _in(C, ("LB100", 6, 15), fragment="items.threat-model.approver"),
+    "checklist/item-id-html.yaml": _in(C, ("LB100", 3, 3), fragment="'<script>alert(1)</script>' is not in the expected form"),
+    "checklist/item-status-unknown.yaml": _in(C, ("LB100", 16, 13), fragment="got 'approved'"),
+    # ---- decisions
+    "decision/date-impossible.yaml": _in(D, ("LB100", 4, 7), fragment="'2026-02-30' is not a valid date"),
+    "decision/number-float.yaml": _in(D, ("LB100", 1, 9), fragment="number: must be a whole number"),
+    "decision/number-string.yaml": _in(D, ("LB100", 1, 9), fragment="number: must be a whole number, not a string"),
+    "decision/supersedes-itself.yaml": Outcome(1, (("LB143", 43, 13),), "supersession cycle", ADR),
+    # ---- the policy is trusted, but a broken one still ends cleanly, with exit 2
+    "policy/syntax-error.yaml": _in(P, ("LB002", 9, 16), exit=2, fragment="YAML syntax error"),
+    "policy/alias-bomb.yaml": _in(P, ("LB004", 1, 4), exit=2, fragment="anchors"),
+    "policy/top-level-list.yaml": _in(P, ("LB006", 1, 1), exit=2, fragment="is a list"),
+    "policy/empty.yaml": _in(P, ("LB001", 1, 1), exit=2, fragment="is empty"),
+    "policy/stages-not-a-list.yaml": _in(P, ("LB100", 1, 9), exit=2, fragment="stages: must be a list"),
+    # ---- must be ACCEPTED
+    "initiative/accept-utf8-bom.yaml": ACCEPTED,
+    "initiative/accept-crlf.yaml": ACCEPTED,
+    "initiative/accept-utf8-bom-crlf.yaml": ACCEPTED,
+    "initiative/accept-dates-quoted-and-unquoted.yaml": ACCEPTED,
+    "initiative/accept-yes-on-stay-strings.yaml": ACCEPTED,
+    "initiative/accept-document-markers.yaml": ACCEPTED,
+    "initiative/accept-extension-field.yaml": ACCEPTED,
+    "initiative/accept-html-in-text-fields.yaml": ACCEPTED,
+    "initiative/accept-workflow-commands-and-escapes-in-text.yaml": ACCEPTED,
+    "decision/accept-html-in-text-fields.yaml": ACCEPTED,
+    "checklist/accept-text-with-escapes.yaml": ACCEPTED,
+}
+
+# Known bugs in the core: each case is run and must fail today (strict xfail), so the marker
+# goes when the fix lands. See the report in SECURITY.md ("Known gaps").
+CORPUS_BUGS: dict[str, tuple[Outcome, str]] = {
+    "initiative/date-year-zero.yaml": (
+        _in(I, ("LB100", 9, 29), fragment="is not a valid date"),
+        "BUG: year 0000 passes the schema (jsonschema-rs accepts it as a date) and "
+        "evaluate._date() raises ValueError: year 0 is out of range",
+    ),
+    "decision/date-year-zero-review-by.yaml": (
+        _in(D, ("LB100", 44, 12), fragment="is not a valid date"),
+        "BUG: review_by 0000-01-01 passes the schema; evaluate._check_options -> _date raises ValueError",
+    ),
+    "checklist/waiver-expires-year-zero.yaml": (
+        _in(C, ("LB100", 14, 16), fragment="is not a valid date"),
+        "BUG: waiver expires 0000-01-01 passes the schema; evaluate._item_findings -> _date raises ValueError",
+    ),
+    "checklist/approval-date-9999.yaml": (
+        Outcome(1, (("LB211", 7, 11),), "after today", SEC),
+        "BUG: an approval dated 9999-12-31 makes evaluate._item_findings compute date + "
+        "approval_max_age_days and raise OverflowError",
+    ),
+    "decision/number-huge-decimal.yaml": (
+        _in(D, ("LB100", 1, 9), fragment="number"),
+        "BUG: a plain integer of more than 4,300 digits makes loader._resolve_plain raise "
+        "ValueError (Python's int string-conversion limit)",
+    ),
+    "decision/number-huge-hex.yaml": (
+        _in(D, ("LB100", 1, 9), fragment="number"),
+        "BUG: a 20,000-digit hex integer loads; jsonschema's `maximum` message repr() of it raises "
+        "ValueError (int string-conversion limit) inside validate.py",
+    ),
+}
+
+
+# --------------------------------------------------------------------------- generated cases
+
+
+def _replace(root: Path, rel: str, content: bytes | str) -> None:
+    path = root / rel
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+
+
+def _base_text(rel: str = INIT) -> str:
+    return (BASE / rel).read_text(encoding="utf-8")
+
+
+def _with_line(rel: str, line: int, text: str) -> str:
+    """The base record with its `line` (1-based) replaced by `text`."""
+    lines = _base_text(rel).splitlines()
+    lines[line - 1] = text
+    return "\n".join(lines) + "\n"
+
+
+def _padded(size: int) -> bytes:
+    """The base initiative padded with a comment to exactly `size` bytes."""
+    body = _base_text().encode()
+    filler = size - len(body) - len(b"# \n")
+    return body + b"# " + b"x" * filler + b"\n"
+
+
+def _outside(root: Path, name: str, content: str = "id: secret\n") -> Path:
+    target = root.parent / "outside" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(content)
+    return target
+
+
+def _copy_initiative(root: Path, folder: str) -> None:
+    target = root / "decisions" / folder
+    target.mkdir()
+    text = _base_text().replace("id: support-assistant", f"id: {json.dumps(folder)}")
+    text = text.replace("stage: canary", "stage: proposed")
+    text = text.replace("  - {stage: pilot, date: 2026-03-02, note: \"One team, 20 agents\"}\n", "")
+    text = text.replace("  - {stage: canary, date: 2026-10-20}\n", "")
+    (target / "initiative.yaml").write_text(text, encoding="utf-8")
+
+
+def _symlink(root: Path, rel: str, target: str | Path) -> None:
+    path = root / rel
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+    os.symlink(target, path)
+
+
+@dataclass(frozen=True)
+class Generated:
+    build: Callable[[Path], None]
+    outcome: Outcome
+    bug: str = ""  # a known core bug: strict xfail
+    timeout: float = TIMEOUT_SECONDS
+
+
+TAGS_LINE = 24  # `tags: [customer-facing]`
+DEEP = 10_000
+
+GENERATED: dict[str, Generated] = {
+    # ---- nesting: libyaml's own composer recurses; the loader bounds depth on the event stream
+    "deep-flow-sequences-10000": Generated(
+        lambda root: _replace(root, INIT, _with_line(INIT, TAGS_LINE, "tags: " + "[" * DEEP + "]" * DEEP)),
+        _in(I, ("LB002", TAGS_LINE, 1006), fragment="exceeded maximum nesting depth"),
+    ),
+    "deep-flow-sequences-100000-unclosed": Generated(
+        lambda root: _replace(root, INIT, "[" * (10 * DEEP)),
+        _in(I, ("LB002", 1, 1001), fragment="exceeded maximum nesting depth"),
+    ),
+    "deep-flow-mappings-10000": Generated(
+        lambda root: _replace(root, INIT, _with_line(INIT, TAGS_LINE, "x-deep: " + "{a: " * DEEP + "1" + "}" * DEEP)),
+        _in(I, ("LB005", TAGS_LINE, 133), fragment="nesting is deeper than 32 levels"),
+    ),
+    "deep-block-mappings-1000": Generated(
+        # 1,000 levels of one-space indentation fit in half a megabyte
+        lambda root: _replace(root, INIT, _base_text() + "x-deep:\n" + "".join(" " * i + "k:\n" for i in range(1, 1000)) + " " * 1000 + "v\n"),
+        _in(I, ("LB005", 57, 33), fragment="nesting is deeper than 32 levels"),
+    ),
+    "deep-block-sequences-10000": Generated(
+        lambda root: _replace(root, INIT, _base_text() + "x-deep:\n" + "- " * DEEP + "x\n"),
+        _in(I, ("LB005", 26, 63), fragment="nesting is deeper than 32 levels"),
+    ),
+    # ---- size: the limit is on the file, before anything parses it
+    "oversized-by-one-byte": Generated(
+        lambda root: _replace(root, INIT, _padded(MAX_RECORD_BYTES + 1)),
+        _in(I, ("LB001", 1, 1), fragment="is 1,048,577 bytes; records are limited to 1,048,576 bytes"),
+    ),
+    "oversized-100-mib-sparse": Generated(
+        lambda root: os.truncate(root / INIT, 100 * 1024 * 1024),  # never read into memory
+        _in(I, ("LB001", 1, 1), fragment="is 104,857,600 bytes"),
+    ),
+    "accept-exactly-the-size-limit": Generated(
+        lambda root: _replace(root, INIT, _padded(MAX_RECORD_BYTES)),
+        ACCEPTED,
+    ),
+    "title-of-a-megabyte": Generated(
+        lambda root: _replace(root, INIT, _with_line(INIT, 2, "title: " + "x" * (MAX_RECORD_BYTES - 2000))),
+        _in(I, ("LB100", 2, 8), fragment="title: must be at most 200 characters long"),
+    ),
+    # ---- links: a record is the file committed, never what a link points at
+    "symlink-record-out-of-the-repository": Generated(
+        lambda root: _symlink(root, INIT, _outside(root, "initiative.yaml", _base_text())),
+        _in(I, ("LB001", 1, 1), fragment="link to a file outside the repository"),
+    ),
+    "symlink-record-to-etc-passwd": Generated(
+        lambda root: _symlink(root, SEC, "/etc/passwd"),
+        _in(C, ("LB001", 1, 1), fragment="link to a file outside the repository"),
+    ),
+    "symlink-record-to-dev-zero": Generated(
+        lambda root: _symlink(root, SEC, "/dev/zero"),
+        _in(C, ("LB001", 1, 1), fragment="link to a file outside the repository"),
+    ),
+    "symlink-policy-out-of-the-repository": Generated(
+        lambda root: _symlink(root, POLICY, _outside(root, "policy.yaml", _base_text(POLICY))),
+        _in(P, ("LB001", 1, 1), exit=2, fragment="link to a file outside the repository"),
+    ),
+    "symlink-initiative-folder-out-of-the-repository": Generated(
+        lambda root: _symlink(root, "decisions/elsewhere", _outside(root, "x.yaml").parent),
+        Outcome(1, (("LB001", 1, 1, "decisions/elsewhere"),), "link to a folder"),
+    ),
+    "symlink-adr-folder-out-of-the-repository": Generated(
+        lambda root: _symlink(root, "decisions/support-assistant/adr", _outside(root, "x.yaml").parent),
+        Outcome(1, (("LB008", 1, 1, "decisions/support-assistant/adr"), ("LB131", 7, 8)), "is not a record"),
+    ),
+    "symlink-dangling": Generated(
+        lambda root: _symlink(root, "decisions/support-assistant/checklists/on-call.yaml", "missing.yaml"),
+        Outcome(1, (("LB001", 1, 1, "decisions/support-assistant/checklists/on-call.yaml"), ("LB210", 7, 8)),
+                "cannot be read: No such file or directory"),
+    ),
+    "symlink-to-a-folder-as-a-record": Generated(
+        lambda root: _symlink(root, "decisions/support-assistant/checklists/on-call.yaml", "../adr"),
+        Outcome(1, (("LB001", 1, 1, "decisions/support-assistant/checklists/on-call.yaml"), ("LB210", 7, 8)),
+                "cannot be read: Is a directory"),
+    ),
+    "accept-symlink-inside-the-repository": Generated(
+        lambda root: (
+            (root / "shared").mkdir(),
+            shutil.move(root / "decisions/support-assistant/checklists/on-call.yaml", root / "shared/on-call.yaml"),
+            _symlink(root, "decisions/support-assistant/checklists/on-call.yaml", "../../../shared/on-call.yaml"),
+        ),
+        ACCEPTED,
+    ),
+    # ---- folder and file names: the folder is the id and the site path
+    "folder-hidden": Generated(
+        lambda root: _copy_initiative(root, ".hidden"),
+        Outcome(1, (("LB110", 1, 1, "decisions/.hidden/initiative.yaml"), ("LB100", 1, 5, "decisions/.hidden/initiative.yaml")),
+                "folder name '.hidden' is not a valid id"),
+    ),
+    "folder-with-dots": Generated(
+        lambda root: _copy_initiative(root, "support.assistant"),
+        Outcome(1, (("LB110", 1, 1, "decisions/support.assistant/initiative.yaml"),
+                    ("LB100", 1, 5, "decisions/support.assistant/initiative.yaml")),
+                "folder name 'support.assistant' is not a valid id"),
+    ),
+    "folder-dot-dot-prefix": Generated(
+        lambda root: _copy_initiative(root, "..etc"),
+        Outcome(1, (("LB110", 1, 1, "decisions/..etc/initiative.yaml"), ("LB100", 1, 5, "decisions/..etc/initiative.yaml")),
+                "folder name '..etc' is not a valid id"),
+    ),
+    "folder-case-collision": Generated(
+        lambda root: _copy_initiative(root, "Support-Assistant"),
+        Outcome(1, (("LB110", 1, 1, "decisions/Support-Assistant/initiative.yaml"),
+                    ("LB100", 1, 5, "decisions/Support-Assistant/initiative.yaml"),
+                    ("LB115", 1, 1, "decisions/support-assistant")),
+                "folder name 'Support-Assistant' is not a valid id"),
+    ),
+    "folder-unicode-form-collision": Generated(
+        lambda root: _copy_initiative(root, "ｓupport-assistant"),
+        Outcome(1, (("LB110", 1, 1, "decisions/ｓupport-assistant/initiative.yaml"),
+                    ("LB100", 1, 5, "decisions/ｓupport-assistant/initiative.yaml"),
+                    ("LB115", 1, 1, "decisions/ｓupport-assistant")),
+                "is not a valid id"),
+    ),
+    "folder-without-initiative": Generated(
+        lambda root: (root / "decisions/orphan/adr").mkdir(parents=True),
+        Outcome(1, (("LB116", 1, 1, "decisions/orphan"),), "has no initiative.yaml"),
+    ),
+    "record-hidden-file": Generated(
+        lambda root: shutil.copy(root / ADR, root / "decisions/support-assistant/adr/.0002-hidden.yaml"),
+        Outcome(1, (("LB008", 1, 1, "decisions/support-assistant/adr/.0002-hidden.yaml"),), "remove the leading dot"),
+    ),
+    "record-stray-at-the-top": Generated(
+        lambda root: shutil.copy(root / INIT, root / "decisions/support-assistant.yaml"),
+        Outcome(1, (("LB008", 1, 1, "decisions/support-assistant.yaml"),), "is not a record"),
+    ),
+    "record-is-a-folder": Generated(
+        lambda root: ((root / SEC).unlink(), (root / SEC).mkdir()),
+        Outcome(1, (("LB008", 1, 1, SEC), ("LB210", 7, 8)), "is a folder where a record file was expected"),
+    ),
+    "decision-file-name-without-number": Generated(
+        lambda root: (root / ADR).rename(root / "decisions/support-assistant/adr/rag.yaml"),
+        Outcome(1, (("LB111", 1, 1, "decisions/support-assistant/adr/rag.yaml"),), "decision files are named NNNN-slug.yaml"),
+    ),
+    # ---- known bugs
+    "symlink-loop": Generated(
+        lambda root: _symlink(root, "decisions/support-assistant/checklists/on-call.yaml", "on-call.yaml"),
+        Outcome(1, (("LB001", 1, 1, "decisions/support-assistant/checklists/on-call.yaml"), ("LB210", 7, 8))),
+        bug="BUG: a record that is a symlink loop makes loader.read_text's Path.resolve() raise "
+            "RuntimeError('Symlink loop ...') on Python 3.11 (OSError on 3.13); neither is caught",
+    ),
+    "unique-items-over-many-mappings": Generated(
+        # 6,000 distinct one-key mappings where a list of handles is expected: 70 KB
+        lambda root: _replace(root, INIT, _with_line(INIT, 4, "owners: [" + ", ".join(f"{{k{i}: 0}}" for i in range(6000)) + "]")),
+        Outcome(1, (("LB100", 4, 9),), "owners: must have at most 20 entries", exact=False),
+        bug="BUG: jsonschema's uniqueItems falls back to a quadratic comparison for unhashable items; "
+            "lists are not bounded before the detailed validation (8,000 mappings take 30 s, 1 MiB hours)",
+        timeout=10,
+    ),
+}
+
+
+# --------------------------------------------------------------------------- the tests
+
+
+def corpus_files() -> list[str]:
+    return sorted(f"{kind}/{p.name}" for kind in TARGETS for p in (HOSTILE / kind).iterdir() if p.is_file())
+
+
+def test_every_corpus_file_has_an_expected_outcome() -> None:
+    listed = set(CORPUS) | set(CORPUS_BUGS)
+    assert sorted(listed) == corpus_files()
+    assert not set(CORPUS) & set(CORPUS_BUGS)
+
+
+def test_the_base_repository_is_clean() -> None:
+    result = launchboard("check", str(BASE), "--as-of", AS_OF, "--strict", "--format", "json")
+    no_traceback(result)
+    assert result.returncode == 0, result.stdout.decode()
+    assert json.loads(result.stdout)["problems"] == []
+
+
+def _verify(root: Path, outcome: Outcome, timeout: float = TIMEOUT_SECONDS) -> None:
+    result = launchboard("check", str(root), "--as-of", AS_OF, "--format", "json", timeout=timeout)
+    no_traceback(result)
+    report = json.loads(result.stdout.decode("utf-8"))
+    found = {(p["code"], p["line"], p["column"], p["file"]) for p in report["problems"]}
+    assert (found == outcome.expected() if outcome.exact else found >= outcome.expected()), json.dumps(report["problems"], indent=1, ensure_ascii=False)[:4000]
+    assert result.returncode == outcome.exit
+    if outcome.problems:
+        code, line, column = outcome.problems[0][:3]
+        file = outcome.problems[0][3] if len(outcome.problems[0]) > 3 else outcome.file
+        first = next(p for p in report["problems"] if (p["code"], p["line"], p["column"], p["file"]) == (code, line, column, file))
+        assert outcome.fragment in first["message"]
+    for problem in report["problems"]:  # every location is inside its file
+        path = root / problem["file"]
+        assert path.exists() or path.is_symlink(), problem
+        if path.is_file() and problem["line"] > 1:
+            lines = path.read_bytes().count(b"\n") + 1
+            assert 1 <= problem["line"] <= lines, problem
+        assert problem["column"] >= 1
+
+    text = launchboard("check", str(root), "--as-of", AS_OF, timeout=timeout)
+    no_traceback(text)
+    assert text.returncode == outcome.exit
+    output = text.stdout.decode("utf-8")
+    for code, line, column, file in sorted(outcome.expected()):
+        severity = "warning" if code.startswith("LB3") else "error"
+        assert f"{file}:{line}:{column}: {severity} {code} " in output, output[-3000:]
+    if outcome.exit == 0:
+        assert "✓ 0 errors" in output
+
+
+@pytest.mark.parametrize("case", sorted(CORPUS))
+def test_corpus(case: str, tmp_path: Path) -> None:
+    kind = case.split("/", 1)[0]
+    root = make_repo(tmp_path)
+    shutil.copyfile(HOSTILE / case, root / TARGETS[kind])
+    _verify(root, CORPUS[case])
+
+
+@pytest.mark.parametrize(
+    "case", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason)) for name, (_, reason) in sorted(CORPUS_BUGS.items())]
+)
+def test_corpus_known_bugs(case: str, tmp_path: Path) -> None:
+    kind = case.split("/", 1)[0]
+    root = make_repo(tmp_path)
+    shutil.copyfile(HOSTILE / case, root / TARGETS[kind])
+    _verify(root, CORPUS_BUGS[case][0])
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(name, marks=[pytest.mark.xfail(strict=True, reason=g.bug)] if g.bug else []) for name, g in sorted(GENERATED.items())],
+)
+def test_generated(case: str, tmp_path: Path) -> None:
+    generated = GENERATED[case]
+    root = make_repo(tmp_path)
+    generated.build(root)
+    try:
+        _verify(root, generated.outcome, generated.timeout)
+    except subprocess.TimeoutExpired as timeout:
+        raise AssertionError(f"launchboard check did not finish within {generated.timeout} s") from timeout
+
+
+def test_corpus_size() -> None:
+    """The issue asks for at least 30 hostile or malformed inputs; count the ones that are."""
+    hostile = [c for c, o in CORPUS.items() if o is not ACCEPTED] + list(CORPUS_BUGS)
+    hostile += [g for g, c in GENERATED.items() if c.outcome is not ACCEPTED]
+    assert len(hostile) >= 30
+
+
+# --------------------------------------------------------------------------- accepted means read as written
+
+
+def test_accepted_values_keep_their_written_form(tmp_path: Path) -> None:
+    """`yes`, `on`, `no`, `1:30` and dates stay the strings they were written as."""
+    from generator.pipeline import load_portfolio
+
+    root = make_repo(tmp_path)
+    shutil.copyfile(HOSTILE / "initiative/accept-yes-on-stay-strings.yaml", root / INIT)
+    portfolio = load_portfolio(root, AS_OF)
+    initiative = portfolio.initiative("support-assistant")
+    assert initiative is not None and portfolio.problems == []
+    assert (initiative.title, initiative.summary) == ("on", "yes")
+    assert initiative.tags == ["yes", "no", "on", "off", "y", "n"]
+    assert [h.note for h in initiative.history] == ["no", "1:30", "off"]
+    assert [h.date for h in initiative.history] == ["2026-01-12", "2026-03-02", "2026-10-20"]
+
+
+@pytest.mark.parametrize("case", ["accept-utf8-bom.yaml", "accept-crlf.yaml", "accept-utf8-bom-crlf.yaml",
+                                  "accept-dates-quoted-and-unquoted.yaml"])
+def test_encodings_and_quoting_do_not_change_the_data(case: str, tmp_path: Path) -> None:
+    from generator.pipeline import load_portfolio
+
+    plain = load_portfolio(make_repo(tmp_path / "plain"), AS_OF)
+    root = make_repo(tmp_path / "case")
+    shutil.copyfile(HOSTILE / "initiative" / case, root / INIT)
+    variant = load_portfolio(root, AS_OF)
+    a, b = plain.initiative("support-assistant"), variant.initiative("support-assistant")
+    assert a is not None and b is not None
+    same = ("id", "title", "owners", "risk", "approach", "stage", "history", "metrics", "links", "tags")
+    assert all(getattr(a, name) == getattr(b, name) for name in same if name != "summary")
+
+
+def test_crlf_keeps_line_numbers(tmp_path: Path) -> None:
+    root = make_repo(tmp_path)
+    crlf = (HOSTILE / "initiative/accept-utf8-bom-crlf.yaml").read_bytes().replace(b"risk: high", b"risk: extreme")
+    (root / INIT).write_bytes(crlf)
+    _verify(root, _in(I, ("LB100", 5, 7), fragment="risk: must be one of low, medium, high; got 'extreme'"))
+
+
+# --------------------------------------------------------------------------- the command line itself
+
+
+def test_no_decisions_folder_exits_2(tmp_path: Path) -> None:
+    result = launchboard("check", str(tmp_path), "--as-of", AS_OF)
+    no_traceback(result)
+    assert result.returncode == 2
+    assert b"has no decisions/ folder" in result.stderr
+
+
+def test_many_hostile_files_at_once_are_all_reported(tmp_path: Path) -> None:
+    """One bad file never hides another: every corpus initiative, each in its own folder."""
+    root = make_repo(tmp_path)
+    expected = set()
+    for n, case in enumerate(c for c in sorted(CORPUS) if c.startswith("initiative/") and CORPUS[c].exit == 1):
+        folder = f"case-{n:03d}"
+        (root / "decisions" / folder).mkdir()
+        shutil.copyfile(HOSTILE / case, root / "decisions" / folder / "initiative.yaml")
+        expected.add(f"decisions/{folder}/initiative.yaml")
+    result = launchboard("check", str(root), "--as-of", AS_OF, "--format", "json")
+    no_traceback(result)
+    assert result.returncode == 1
+    reported = {p["file"] for p in json.loads(result.stdout)["problems"]}
+    assert expected <= reported
