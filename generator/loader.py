@@ -43,6 +43,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 MAX_FILE_BYTES = 1024 * 1024  # a record is a few KB; 1 MiB leaves room for years of metrics
 MAX_DEPTH = 32  # records nest at most ~6 levels
 MAX_MESSAGE_CHARS = 300
+MAX_NUMBER_CHARS = 40  # longer numerals stay strings and fail the schema's number type
 
 Path_ = tuple[Any, ...]  # a path into a document: keys and list indexes
 
@@ -51,13 +52,24 @@ _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+# C0 (line breaks included: a message is one line), C1, zero-width, bidi and line separators.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 
 
 def clean_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """Make untrusted text safe to print: control characters and ANSI escapes shown, not run."""
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def relative_name(path: Path, root: Path) -> str:
+    """PATH relative to ROOT as printable POSIX text, the form every problem and page uses.
+
+    File and folder names come from the pull request too: bytes that are not UTF-8 and
+    control characters (a CR could start a CI workflow command) are shown escaped.
+    """
+    text = path.relative_to(root).as_posix().encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return clean_text(text, 4096)
 
 
 @dataclass
@@ -127,7 +139,10 @@ def read_text(path: Path, root: Path) -> str:
 def read_bytes(path: Path, root: Path) -> bytes:
     """A record's bytes, refusing links out of ROOT and huge files (read_text's first half)."""
     if path.is_symlink():
-        target = path.resolve()
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):  # a loop raises RuntimeError on 3.11, OSError later
+            raise RecordError("LB001", "is a link that leads nowhere (missing target or a loop)") from None
         try:
             target.relative_to(root.resolve())
         except ValueError:
@@ -167,6 +182,8 @@ def _resolve_plain(value: str) -> Any:
     if word is not _NOT_WORD:
         return word
     if value[0] not in _NUMBER_START:  # neither pattern below can match: the common case, a word
+        return value
+    if len(value) > MAX_NUMBER_CHARS:  # no record needs it; int() of 4,300+ digits raises
         return value
     if _INT.match(value):
         return int(value, 0) if value[:2] in ("0o", "0x") else int(value)
@@ -324,7 +341,7 @@ _NO_KEY = object()
 
 def load_document(path: Path, root: Path) -> Document:
     """Read and parse one record file; raise RecordError with a located message on failure."""
-    return parse_document(path.relative_to(root).as_posix(), read_text(path, root))
+    return parse_document(relative_name(path, root), read_text(path, root))
 
 
 def parse_document(file: str, text: str) -> Document:
@@ -370,7 +387,7 @@ def discover(root: Path) -> tuple[list[RecordFile], list[Problem]]:
     problems: list[Problem] = []
 
     def stray(path: Path, message: str, initiative: str | None = None, code: str = "LB008") -> None:
-        problems.append(Problem(Location(path.relative_to(root).as_posix()), Severity.ERROR, code, message, initiative))
+        problems.append(Problem(Location(relative_name(path, root)), Severity.ERROR, code, message, initiative))
 
     if not decisions.is_dir():
         return found, problems
@@ -389,11 +406,11 @@ def discover(root: Path) -> tuple[list[RecordFile], list[Problem]]:
 
 
 def _discover_initiative(root: Path, folder: Path, stray: Any) -> list[RecordFile]:
-    initiative = folder.name
+    initiative = relative_name(folder, folder.parent)  # the folder name, printable
     found: list[RecordFile] = []
     initiative_file = folder / "initiative.yaml"
     if initiative_file.exists() or initiative_file.is_symlink():
-        found.append(RecordFile(initiative_file, initiative_file.relative_to(root).as_posix(), "initiative", initiative))
+        found.append(RecordFile(initiative_file, relative_name(initiative_file, root), "initiative", initiative))
     else:
         stray(folder, f"folder {clean_text(initiative, 80)!r} has no initiative.yaml; add one or remove the folder", initiative, "LB116")
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
@@ -408,7 +425,7 @@ def _discover_initiative(root: Path, folder: Path, stray: Any) -> list[RecordFil
                     if record.is_dir(follow_symlinks=False):
                         stray(record_path, "is a folder where a record file was expected", initiative)
                     else:
-                        found.append(RecordFile(record_path, record_path.relative_to(root).as_posix(), kind, initiative))
+                        found.append(RecordFile(record_path, relative_name(record_path, root), kind, initiative))
                 elif record.name.endswith((".yaml", ".yml")):
                     stray(record_path, "hidden record files are skipped by the site; remove the leading dot", initiative)
         elif entry.name.endswith((".yaml", ".yml")) or entry.name in ("adr", "checklists"):

@@ -67,14 +67,55 @@ class SchemaSet:
         fast = self._fast[kind]
         if fast.is_valid(document.data):
             return []
-        errors = list(self._detailed_validator(kind).iter_errors(document.data))
+        errors = list(self._detailed_validator(kind).iter_errors(_bounded(document.data, fast)))
         if not errors:  # the fast validator is stricter on some formats; still say why
             first = next(iter(fast.iter_errors(document.data)), None)
             message = clean_text(getattr(first, "message", "does not match the schema"), 200)
             path = tuple(getattr(first, "instance_path", ()) or ())
             return [Problem(document.locate(path), Severity.ERROR, "LB100", f"{_field(path)}: {message}", initiative)]
-        problems = [problem for error in errors for problem in _explain(error, document, initiative)]
-        return _dedupe(problems)
+        problems = _dedupe([problem for error in errors for problem in _explain(error, document, initiative)])
+        if len(problems) > MAX_PROBLEMS_PER_FILE:
+            more = len(problems) - MAX_PROBLEMS_PER_FILE
+            problems = problems[:MAX_PROBLEMS_PER_FILE] + [
+                Problem(problems[MAX_PROBLEMS_PER_FILE].location, Severity.ERROR, "LB100",
+                        f"and {more} more schema problems in this file; fix the ones above first", initiative)
+            ]
+        return problems
+
+
+MAX_PROBLEMS_PER_FILE = 50
+_SIZE_LIMITS = ("MaxItems", "MaxProperties")
+
+
+def _bounded(data: Any, fast: Any) -> Any:
+    """DATA with every list or mapping that breaks its maxItems/maxProperties cut to limit + 1.
+
+    jsonschema's uniqueItems is quadratic on unhashable items and every error is a Python
+    object: a hostile list of thousands of mappings would take minutes. The cut keeps the
+    size error itself ("at most N entries") while the rest of the walk stays small.
+    """
+    for error in fast.iter_errors(data):
+        if type(error.kind).__name__ in _SIZE_LIMITS:
+            data = _cut(data, list(error.instance_path), int(error.kind.limit) + 1)
+    return data
+
+
+def _cut(node: Any, path: list[Any], size: int) -> Any:
+    """A copy of NODE (copied only along PATH) whose container at PATH holds at most SIZE entries."""
+    if not path:
+        if isinstance(node, list):
+            return node[:size]
+        if isinstance(node, dict):
+            return dict(list(node.items())[:size])
+        return node
+    head, rest = path[0], path[1:]
+    try:
+        child = node[head]
+    except (KeyError, IndexError, TypeError):
+        return node  # an earlier cut already removed it
+    copy = list(node) if isinstance(node, list) else dict(node)
+    copy[head] = _cut(child, rest, size)
+    return copy
 
 
 @lru_cache(maxsize=4)
@@ -114,8 +155,8 @@ def _json_type(value: Any) -> str:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return repr(clean_text(value, 60))
+    if isinstance(value, str):  # repr escapes line breaks; clean_text whatever repr leaves
+        return clean_text(repr(value if len(value) <= 60 else value[:59] + "…"), 90)
     if isinstance(value, (dict, list)):
         return _json_type(value)
     return clean_text(json.dumps(value), 60)
