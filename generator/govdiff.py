@@ -11,7 +11,6 @@ and fixed. `compare` works on two Portfolios alone, so it is tested without git.
 from __future__ import annotations
 
 import io
-import re
 import shutil
 import subprocess
 import tarfile
@@ -21,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from generator.markdown_safety import md_inline
 from generator.model import Initiative, InitiativeState, ItemVerdict, Portfolio, Problem
 
 CLOSED = ("done", "waived", "not-applicable")
@@ -364,35 +364,11 @@ def diff_against(
 
 # --------------------------------------------------------------------------- output
 
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
-# Backslash-escaped anywhere, so no link, image, emphasis or table cell can be formed
-# (GitHub autolinks only http(s), www. and e-mail text: no `javascript:` link without
-# brackets). `@` becomes an entity so record text mentions, and notifies, nobody.
-_MD_PUNCT = set("\\`*_{}[]()!|~^$")
-_ENTITY = {"@": "&#64;"}
-_BLOCK_START = re.compile(r"[#+\-=>]|\d+[.)]")
-
-
 def md(text: object) -> str:
-    """Record text as inert Markdown: HTML escaped, Markdown punctuation backslash-escaped,
-    whitespace (newlines included) collapsed so it stays in its table cell or list item."""
-    collapsed = " ".join(str(text).split())
-    out = []
-    for ch in collapsed:
-        if ch in _HTML:
-            out.append(_HTML[ch])
-        elif ch in _ENTITY:
-            out.append(_ENTITY[ch])
-        elif ch in _MD_PUNCT:
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    escaped = "".join(out)
-    start = _BLOCK_START.match(escaped)
-    if start:  # a heading, list or quote marker at the start of a list item's text
-        end = start.end()
-        escaped = escaped[: end - 1] + "\\" + escaped[end - 1 :]
-    return escaped
+    """Record text as inert GitHub Markdown: markdown_safety's escaping (HTML, punctuation,
+    control characters, one line), plus `@` and `$` as entities so record text mentions,
+    and notifies, nobody and starts no math."""
+    return md_inline(text).replace("@", "&#64;").replace("$", "&#36;")
 
 
 def code(text: object) -> str:

@@ -58,6 +58,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u20
 
 def clean_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """Make untrusted text safe to print: control characters and ANSI escapes shown, not run."""
+    if not text.isascii():  # lone surrogates (undecodable file names) cannot be written as UTF-8
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -50,7 +50,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             raise PluginError(f"launchboard: {err}") from None
         if portfolio.unusable:
             for p in portfolio.errors:
-                log.error("%s: %s %s", p.location, p.code, _clean(p.message))
+                log.error("%s: %s %s", _clean(str(p.location)), p.code, _clean(p.message))
             raise PluginError("launchboard: the policy cannot be used; run `launchboard check`")
         self._report(portfolio.problems)
         self.site = render_site(
@@ -70,10 +70,12 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
 
     def _report(self, problems: list) -> None:
         level = self.config.fail_on
-        for p in sorted(problems, key=lambda p: p.sort_key()):
+        from generator.report import printable
+
+        for p in map(printable, sorted(problems, key=lambda p: p.sort_key())):
             loud = (p.is_error and level in ("error", "warning")) or (not p.is_error and level == "warning")
             (log.warning if loud else log.info)(
-                "%s: %s %s %s", p.location, p.severity.value, p.code, _clean(p.message)
+                "%s: %s %s %s", _clean(str(p.location)), p.severity.value, p.code, _clean(p.message)
             )
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:

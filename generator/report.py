@@ -10,6 +10,7 @@ every format, not only in `github`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -20,6 +21,7 @@ from typing import Callable
 import click
 
 from generator.codes import CODES
+from generator.loader import clean_text
 from generator.model import Portfolio, Problem, Readiness
 
 _COMMAND_LIKE = re.compile(r"##\[|^(\s*)::", re.MULTILINE)
@@ -28,6 +30,19 @@ _COMMAND_LIKE = re.compile(r"##\[|^(\s*)::", re.MULTILINE)
 def neutralise(text: str) -> str:
     """Keep CI runners from reading record text as workflow commands."""
     return _COMMAND_LIKE.sub(lambda m: "#\u2024#[" if m.group(0) == "##[" else f"{m.group(1)}:\u2024", text)
+
+
+def printable(problem: Problem) -> Problem:
+    """The problem with its file and message safe to print: no control characters, valid UTF-8.
+
+    The loader already cleans what it reads; this is the last line for every format.
+    """
+    file, message = clean_text(problem.location.file, 4096), clean_text(problem.message, 4096)
+    initiative = clean_text(problem.initiative, 4096) if problem.initiative else problem.initiative
+    if (file, message, initiative) == (problem.location.file, problem.message, problem.initiative):
+        return problem
+    location = dataclasses.replace(problem.location, file=file)
+    return dataclasses.replace(problem, location=location, message=message, initiative=initiative)
 
 
 def _summary(portfolio: Portfolio) -> str:
@@ -62,7 +77,7 @@ class TextReporter(Reporter):
     def render(self, portfolio: Portfolio) -> str:
         lines: list[str] = []
         by_file: dict[str, list[Problem]] = defaultdict(list)
-        for problem in portfolio.problems:
+        for problem in map(printable, portfolio.problems):
             by_file[problem.location.file].append(problem)
         for file in sorted(by_file):
             for problem in by_file[file]:
@@ -85,7 +100,7 @@ class JsonReporter(Reporter):
             "as_of": portfolio.as_of,
             "ok": not portfolio.errors and not (self.strict and portfolio.warnings),
             "summary": {"errors": len(portfolio.errors), "warnings": len(portfolio.warnings), "initiatives": len(portfolio.initiatives)},
-            "problems": [p.as_dict() for p in portfolio.problems],
+            "problems": [printable(p).as_dict() for p in portfolio.problems],
             "initiatives": [portfolio.states[i.id].as_dict() | {"title": i.title} for i in portfolio.initiatives],
         }
         # '#' escaped as \u0023 inside strings is the same JSON, but no runner sees "##[".
@@ -107,7 +122,7 @@ class GithubReporter(Reporter):
 
     def render(self, portfolio: Portfolio) -> str:
         lines = []
-        for p in portfolio.problems:
+        for p in map(printable, portfolio.problems):
             kind = "error" if p.is_error or self.strict else "warning"
             props = ",".join(
                 f"{key}={_escape_property(str(value))}"
@@ -125,7 +140,7 @@ def step_summary(portfolio: Portfolio) -> str:
     out = [f"### Launchboard check: {md_inline(_summary(portfolio))}", ""]
     if portfolio.problems:
         out += ["| Location | Severity | Code | Message |", "| --- | --- | --- | --- |"]
-        out += [f"| `{md_inline(str(p.location))}` | {p.severity.value} | {p.code} | {md_inline(p.message)} |" for p in portfolio.problems]
+        out += [f"| `{md_inline(str(p.location))}` | {p.severity.value} | {p.code} | {md_inline(p.message)} |" for p in map(printable, portfolio.problems)]
     return neutralise("\n".join(out)) + "\n"
 
 
@@ -139,8 +154,8 @@ class JunitReporter(Reporter):
         by_suite: dict[str, dict[str, list[Problem]]] = defaultdict(lambda: defaultdict(list))
         for initiative in portfolio.initiatives:
             by_suite[initiative.id][initiative.file]  # every initiative appears, passing or not
-        for problem in portfolio.problems:
-            by_suite[problem.initiative or "repository"][problem.location.file].append(problem)
+        for problem in map(printable, portfolio.problems):
+            by_suite[clean_text(problem.initiative or "repository", 4096)][problem.location.file].append(problem)
         total_failures = 0
         for suite_name in sorted(by_suite):
             files = by_suite[suite_name]
@@ -185,7 +200,7 @@ def render_status(portfolio: Portfolio, color: bool = False, width_limit: int = 
         blocking = state.current.blocking or (upcoming.blocking if upcoming else [])
         label = ", ".join(f"{v.checklist}/{v.item}" for v in blocking[:2]) + (f" +{len(blocking) - 2}" if len(blocking) > 2 else "")
         rows.append([
-            neutralise(initiative.id)[:width_limit],
+            neutralise(clean_text(initiative.id, width_limit)),
             initiative.stage,
             initiative.approach,
             initiative.risk,

@@ -171,9 +171,11 @@ def test_markdown_escapes_record_text(repo: Repo) -> None:
 
 
 def test_md_escaping() -> None:
-    assert govdiff.md("a|b") == "a\\|b"
+    assert govdiff.md("a|b") == "a&#124;b"
     assert govdiff.md("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"
-    assert govdiff.md("[x](javascript:y)") == "\\[x\\]\\(javascript:y\\)"
+    assert govdiff.md("[x](javascript:y)") == "\\[x\\]\\(javascript&#58;y\\)"
+    assert govdiff.md("@alice pays $5") == "&#64;alice pays &#36;5"
+    assert govdiff.md("\x1b]0;owned\x07 title") == "\\]0;owned title"  # control characters dropped
     assert govdiff.md("1. one") == "1\\. one"
     assert govdiff.md("- item") == "\\- item"
     assert govdiff.md("line\nbreak") == "line break"

@@ -231,8 +231,6 @@ def _folder(root: Path, name: bytes) -> None:
         fh.write(b"id: x\n")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Location.file is printed raw and report.neutralise only looks after LF; "
-                   "a CR in a folder name puts `::error ...` at the start of a line as GitHub's runner splits it")
 def test_a_carriage_return_in_a_folder_name_is_no_workflow_command(tmp_path: Path) -> None:
     root = make_repo(tmp_path)
     _folder(root, b"x\r::error title=forged::pwned")
@@ -240,8 +238,6 @@ def test_a_carriage_return_in_a_folder_name_is_no_workflow_command(tmp_path: Pat
     assert runner_commands(text) == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: control characters in file and folder names reach the text report raw "
-                   "(click strips ESC sequences only when not on a terminal and never BEL)")
 def test_control_characters_in_a_folder_name_are_shown_not_sent(tmp_path: Path) -> None:
     root = make_repo(tmp_path)
     _folder(root, b"\x1b]0;owned\x07\x1b[2J")
@@ -249,16 +245,12 @@ def test_control_characters_in_a_folder_name_are_shown_not_sent(tmp_path: Path) 
     assert raw_controls(text, colour=True) == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a BEL in a folder name is written raw into the JUnit XML, "
-                   "which XML 1.0 forbids: the report no longer parses")
 def test_junit_stays_well_formed_with_a_control_character_in_a_folder_name(tmp_path: Path) -> None:
     root = make_repo(tmp_path)
     _folder(root, b"a\x07b")
     etree.fromstring(check(root, "--format", "junit").stdout)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a folder name that is not UTF-8 is echoed as raw bytes "
-                   "(surrogate escapes), so the JSON and JUnit reports are not valid UTF-8")
 def test_output_is_utf8_with_a_folder_name_that_is_not(tmp_path: Path) -> None:
     root = make_repo(tmp_path)
     _folder(root, b"caf\xe9")
@@ -273,8 +265,6 @@ def _git(root: Path, *args: str) -> None:
                    cwd=root, env=env, check=True, capture_output=True)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (authoring, govdiff.to_markdown): record titles reach `launchboard diff` "
-                   "output with ESC and BEL raw; Markdown escaping does not remove control characters")
 def test_diff_shows_escape_sequences_in_titles_as_text(tmp_path: Path) -> None:
     root = make_repo(tmp_path)
     _git(root, "init", "-q")
@@ -291,8 +281,6 @@ def test_diff_shows_escape_sequences_in_titles_as_text(tmp_path: Path) -> None:
     assert_inert(text)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (site, plugin._report): the MkDocs log prints each problem's location raw, "
-                   "so a CR in a folder name becomes a workflow command in the `launchboard build` log")
 def test_site_build_log_carries_no_workflow_command(tmp_path: Path) -> None:
     from tests.site_helpers import make_root, site_env
 
