@@ -60,8 +60,14 @@ def _site_dir(config: Path, site_dir: Path | None) -> Path:
 @click.option("--strict", is_flag=True, help="Fail on any MkDocs warning, including check errors in the records.")
 def build(root: Path, config_file: Path | None, site_dir: Path | None, strict: bool) -> None:
     """Build the site with MkDocs. The new site replaces the old one only when the build succeeds."""
+    from generator.render import mark_output, output_refusal, replace_dir
+
     config = _config(root, config_file)
     target = _site_dir(config, site_dir)
+    refusal = output_refusal(target, root, replace_unmarked=site_dir is None)  # mkdocs.yml is trusted
+    if refusal:
+        click.echo(f"launchboard: {refusal}", err=True)
+        sys.exit(2)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.building.", dir=target.parent))
     cmd = [sys.executable, "-m", "mkdocs", "build", "-f", str(config), "-d", str(tmp)]
@@ -72,8 +78,7 @@ def build(root: Path, config_file: Path | None, site_dir: Path | None, strict: b
         if result.returncode != 0:
             click.echo(f"launchboard: the build failed; {target} is unchanged", err=True)
             sys.exit(1)
-        from generator.render import replace_dir
-
+        mark_output(tmp)
         replace_dir(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -105,9 +110,13 @@ def render(root: Path, out: Path, as_of: str | None, templates: Path | None) -> 
     The folder is written beside OUT and renamed into place when complete.
     """
     from generator.cli_check import load_or_exit
-    from generator.render import render_site, write_site
+    from generator.render import output_refusal, render_site, write_site
     from generator.report import neutralise
 
+    refusal = output_refusal(out, root)
+    if refusal:
+        click.echo(f"launchboard: {refusal}", err=True)
+        sys.exit(2)
     portfolio = load_or_exit(root, as_of)
     if portfolio.unusable:
         click.echo("launchboard: the policy cannot be used; run `launchboard check`", err=True)

@@ -584,10 +584,36 @@ def write_site(site: RenderedSite, out_dir: Path) -> None:
                 path.write_bytes(content)
             else:
                 path.write_text(content, encoding="utf-8", newline="\n")
+        mark_output(tmp)
         replace_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+OUTPUT_MARKER = ".launchboard-output"  # marks a folder Launchboard wrote, and may replace
+PROTECTED = ("decisions", "schemas", "templates", "generator", "tests", ".git")
+
+
+def output_refusal(out: Path, root: Path, *, replace_unmarked: bool = False) -> str | None:
+    """Why OUT must not be replaced by a generated site, or None when it may be.
+
+    The output folder is replaced whole, so a mistyped --out must never name the
+    repository, the records or any folder that holds them, nor a folder of someone else's.
+    """
+    target, repo = Path(out).resolve(), Path(root).resolve()
+    if target == repo or repo.is_relative_to(target):
+        return f"{out} holds the repository; choose a folder of its own for the output"
+    for name in PROTECTED:
+        if target.is_relative_to(repo / name):
+            return f"{out} is inside {name}/; choose a folder of its own for the output"
+    if not replace_unmarked and target.is_dir() and any(target.iterdir()) and not (target / OUTPUT_MARKER).exists():
+        return f"{out} is not empty and was not written by launchboard; remove it or choose another folder"
+    return None
+
+
+def mark_output(folder: Path) -> None:
+    (Path(folder) / OUTPUT_MARKER).write_text("written by launchboard; replaced whole on the next build\n", encoding="utf-8")
 
 
 def replace_dir(new: Path, target: Path) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.site_helpers import REPO, SAMPLE_EPOCH, make_root, site_env
+from tests.site_helpers import SAMPLE_EPOCH, make_root, site_env
 
 AS_OF = "2026-11-29"
 TIMEOUT = 300
@@ -212,8 +212,6 @@ def test_render_interrupted_mid_write_leaves_the_previous_output(tmp_path: Path,
     assert leftovers(out.parent) == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (site, cli_site.render/build + render.replace_dir): --out/-d naming ROOT, "
-                   "decisions/ or a folder that holds them replaces it with the site: the records are deleted, exit 0")
 @pytest.mark.parametrize("command", ["render", "build"])
 @pytest.mark.parametrize("where", ["root", "decisions"])
 def test_output_folder_cannot_replace_the_records(tmp_path: Path, command: str, where: str) -> None:
@@ -338,6 +336,50 @@ def test_status_of_a_read_only_repository(sample: Path) -> None:
                 path.chmod(path.stat().st_mode | 0o200)
 
 
-def test_the_sample_records_are_what_the_repository_holds() -> None:
-    """The copies above start from the real sample: the test is about the shipped records."""
-    assert (REPO / "decisions" / "policy.yaml").is_file()
+# --------------------------------------------------------------------------- the content cache
+
+
+def _cache_entries(root: Path) -> dict[str, Path]:
+    folder = root / ".launchboard-cache"
+    return {p.name: p for p in folder.glob("*/*") if p.is_file() and not p.name.startswith(".")}
+
+
+def test_a_committed_cache_cannot_vouch_for_a_broken_record(tmp_path: Path, monkeypatch) -> None:
+    """ROOT/.launchboard-cache can arrive in a pull request. An entry forged for the broken
+    record's exact key (keys depend only on content) is honoured by the forger's own key and
+    ignored by everyone else's: the check still finds the problem."""
+    import hashlib as _hashlib
+    import hmac
+
+    from generator import cache
+    from generator.pipeline import load_portfolio
+    from tests.test_hostile import BASE, INIT, make_repo
+
+    def check(root: Path, who: str) -> list[str]:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / who))
+        monkeypatch.delenv("LAUNCHBOARD_NO_CACHE", raising=False)
+        cache._secret.cache_clear()
+        return sorted(p.code for p in load_portfolio(root, AS_OF, cache=True).problems)
+
+    good = make_repo(tmp_path / "good")
+    assert check(good, "attacker") == []
+    broken = make_repo(tmp_path / "broken")
+    (broken / INIT).write_text((BASE / INIT).read_text().replace("risk: high", "risk: extreme"), encoding="utf-8")
+    scratch = tmp_path / "scratch"
+    shutil.copytree(broken, scratch)
+    assert check(scratch, "attacker") == ["LB100"]
+
+    good_entries, broken_entries = _cache_entries(good), _cache_entries(scratch)
+    (good_key,) = set(good_entries) - set(broken_entries)  # the initiative folder's entry
+    (broken_key,) = set(broken_entries) - set(good_entries)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "attacker"))
+    cache._secret.cache_clear()
+    payload = good_entries[good_key].read_bytes()[32:]
+    forged = hmac.new(cache._secret(), broken_key.encode() + payload, _hashlib.sha256).digest() + payload
+    shutil.copytree(scratch / ".launchboard-cache", broken / ".launchboard-cache")
+    target = broken / broken_entries[broken_key].relative_to(scratch)
+    target.write_bytes(forged)
+
+    assert check(broken, "attacker") == []  # the forgery works for the key that signed it...
+    target.write_bytes(forged)
+    assert check(broken, "victim") == ["LB100"]  # ...and for nobody else
