@@ -1,0 +1,357 @@
+"""Properties, not examples: whatever a record holds, the core ends, never raises, and points
+inside the file.
+
+Hypothesis generates three kinds of input and writes each into a small valid repository
+(tests/hostile/base/) in place of one record:
+
+* arbitrary YAML-ish text and bytes (tokens YAML gives meaning to, control characters,
+  BOMs, CRLF, deep brackets, anchors, tags, huge numerals);
+* arbitrary YAML documents (nested mappings, lists and scalars dumped in every style);
+* arbitrary-but-plausible records: every field of an initiative, a decision and a checklist,
+  drawn from values that are valid, nearly valid and absurd (year 0000 and 9999, Feb 30,
+  negative and enormous numbers, unknown statuses, cycles in `supersedes`), judged on a random
+  "today".
+
+For each: `load_portfolio` returns (no exception, within the deadline), and every problem names
+a file that exists, a line no further than one past the file's last line, and a column >= 1.
+Documents made only of strings also read back exactly as they were written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from generator.loader import RecordError, parse_yaml
+from generator.pipeline import load_portfolio
+from tests.test_hostile import ADR, BASE, INIT, POLICY, SEC
+
+SETTINGS = settings(
+    max_examples=int(os.environ.get("LAUNCHBOARD_PROPERTY_EXAMPLES", "150")),
+    deadline=dt.timedelta(seconds=5),  # "always ends": one example, one load, well under this
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+    derandomize=os.environ.get("CI") is not None,  # CI runs are repeatable; local runs explore
+)
+
+
+# --------------------------------------------------------------------------- the repository
+
+
+class Scratch:
+    """One base repository per test, with one record replaced per example."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="lb-properties-"))
+        self.root = self.dir / "repo"
+        shutil.copytree(BASE, self.root, ignore=shutil.ignore_patterns(".launchboard-cache"))
+        self.originals = {rel: (BASE / rel).read_bytes() for rel in (INIT, ADR, SEC, POLICY)}
+
+    def reset(self) -> None:
+        for rel, data in self.originals.items():
+            (self.root / rel).write_bytes(data)
+
+    def put(self, rel: str, data: bytes) -> None:
+        self.reset()
+        (self.root / rel).write_bytes(data)
+
+    def close(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def scratch(monkeypatch):
+    monkeypatch.setenv("LAUNCHBOARD_NO_CACHE", "1")
+    repo = Scratch()
+    yield repo
+    repo.close()
+
+
+def assert_located(root: Path, as_of: str | dt.date = "2026-11-29") -> None:
+    """The property: load_portfolio returns, and every problem is inside an existing file."""
+    portfolio = load_portfolio(root, as_of)
+    lines: dict[str, int] = {}
+    for problem in portfolio.problems:
+        where = problem.location
+        path = root / where.file
+        assert path.exists() or path.is_symlink(), where
+        assert where.line >= 1 and where.column >= 1, where
+        if path.is_file():
+            if where.file not in lines:
+                lines[where.file] = _lines(path.read_bytes())
+            assert where.line <= lines[where.file] + 1, (where, lines[where.file])
+        assert problem.code.startswith("LB") and problem.message
+    assert portfolio.problems == sorted(portfolio.problems, key=lambda p: p.sort_key())
+
+
+_BREAKS = re.compile(rb"\r\n|\r|\n")  # the line breaks editors and GitHub count
+
+# YAML also breaks lines at U+0085, U+2028 and U+2029, which editors do not: a location after
+# one is off by a line (see test_unicode_line_separators_keep_locations). Generated inputs
+# leave them out until that is fixed, so the properties below keep finding other bugs.
+_YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _lines(data: str | bytes) -> int:
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    return len(_BREAKS.findall(raw)) + 1
+
+
+def _editor_lines(text: str) -> str:
+    for ch in _YAML_ONLY_BREAKS:
+        text = text.replace(ch, " ")
+    return text
+
+
+# --------------------------------------------------------------------------- arbitrary text
+
+TOKENS = [
+    "id", "title", "stage", "history", "date", "items", "x-", "a", "é", "𝒳", "\u202e",
+    ":", ": ", "-", "- ", "? ", ",", "[", "]", "{", "}", "'", '"', "\\", "|", ">", "#", "%", "@", "`",
+    "&a ", "*a", "!!str ", "!!python/object:os.system ", "!x ", "!<tag:x> ", "<<: ", "---", "...", "%YAML 1.1\n",
+    "\n", "\r\n", "\r", "  ", "    ", "\t", "\ufeff", "\x00", "\x07", "\x1b[31m",
+    "2026-02-30", "0000-01-01", "9999-12-31", "2026-01-12", "0x1F", "0o17", "1e999", "-.5", "yes", "on", "~", "null",
+    "9" * 5000, "[" * 50, "]" * 50, "{a: " * 40, "::error::x", "##[group]",
+]
+
+yaml_ish = st.lists(st.sampled_from(TOKENS), max_size=60).map("".join)
+any_text = st.one_of(yaml_ish, st.text(max_size=300).map(_editor_lines))
+
+
+@SETTINGS
+@given(text=any_text)
+@example(text="a: " + "[" * 10_000 + "]" * 10_000)
+@example(text="\ufeffid: x\r\nrisk: 9" + "9" * 5000 + "\r\n")
+@example(text="a: &x [*x]\n")
+@example(text="- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - x\n")
+def test_parse_yaml_raises_only_record_errors_inside_the_text(text: str) -> None:
+    try:
+        data, *_ = parse_yaml(text)
+    except RecordError as err:
+        assert err.code.startswith("LB0")
+        assert 1 <= err.line <= _lines(text) + 1 and err.column >= 1
+        return
+    assert data is None or isinstance(data, (dict, list, str, int, float, bool))
+
+
+@SETTINGS
+@given(data=st.one_of(any_text.map(lambda t: t.encode("utf-8", "surrogatepass")),
+                      st.binary(max_size=300).filter(lambda b: b"\xc2\x85" not in b and b"\xe2\x80\xa8" not in b and b"\xe2\x80\xa9" not in b)),
+       target=st.sampled_from([INIT, ADR, SEC]))
+@example(data=b"\xef\xbb\xbfid: x\r\n", target=INIT)
+@example(data="id: x\n".encode("utf-16"), target=INIT)
+@example(data=b"items:\n  a: \xff\n", target=SEC)
+def test_any_bytes_in_any_record(scratch: Scratch, data: bytes, target: str) -> None:
+    scratch.put(target, data)
+    assert_located(scratch.root)
+
+
+@SETTINGS
+@given(data=st.one_of(any_text.map(lambda t: t.encode("utf-8", "surrogatepass")), st.binary(max_size=300)))
+def test_any_bytes_as_the_policy(scratch: Scratch, data: bytes) -> None:
+    scratch.put(POLICY, data)
+    assert_located(scratch.root)
+
+
+# --------------------------------------------------------------------------- arbitrary documents
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.integers(min_value=-(10**40), max_value=10**40),
+    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=40).map(_editor_lines),
+    st.sampled_from(["2026-02-30", "2026-11-29", "0000-01-01", "yes", "on", "::error::x", "<script>", "\x1b[2J"]),
+)
+keys = st.one_of(st.text(max_size=20).map(_editor_lines), st.sampled_from(["id", "title", "stage", "items", "x-a", "<<", "?", "-", "1"]))
+documents = st.recursive(scalars, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(keys, inner, max_size=5),
+                         max_leaves=40)
+styles = st.fixed_dictionaries({
+    "default_flow_style": st.sampled_from([False, True, None]),
+    "allow_unicode": st.booleans(),
+    "default_style": st.sampled_from([None, "'", '"', "|"]),
+    "width": st.sampled_from([20, 80, 10_000]),
+})
+
+
+def dump(document: Any, style: dict[str, Any]) -> str:
+    return yaml.safe_dump(document, sort_keys=False, **style)
+
+
+@SETTINGS
+@given(document=documents, style=styles, target=st.sampled_from([INIT, ADR, SEC, POLICY]))
+def test_any_document_in_any_record(scratch: Scratch, document: Any, style: dict[str, Any], target: str) -> None:
+    scratch.put(target, dump(document, style).encode("utf-8"))
+    assert_located(scratch.root)
+
+
+strings_only = st.recursive(
+    st.text(max_size=30).map(_editor_lines),
+    lambda inner: st.lists(inner, min_size=1, max_size=4)
+    | st.dictionaries(st.text(max_size=12).map(_editor_lines), inner, min_size=1, max_size=4),
+    max_leaves=25,
+)
+
+
+@SETTINGS
+@given(document=strings_only, style=st.sampled_from(["'", '"']), flow=st.sampled_from([False, True]),
+       unicode=st.booleans())
+def test_quoted_strings_read_back_exactly(document: Any, style: str, flow: bool, unicode: bool) -> None:
+    """Quoted, every string is a string: no implicit typing, no lost or altered characters."""
+    text = yaml.safe_dump(document, default_style=style, default_flow_style=flow, allow_unicode=unicode)
+    try:
+        data, *_ = parse_yaml(text)
+    except RecordError as err:  # control characters YAML cannot carry, or nesting past the bound
+        assert err.code in ("LB001", "LB005")
+        return
+    assert data == document
+
+
+# --------------------------------------------------------------------------- plausible records
+
+
+def mostly(valid: st.SearchStrategy, absurd: st.SearchStrategy) -> st.SearchStrategy:
+    """Valid nine times in ten, so most records pass the schema and reach the rules behind it."""
+    return st.integers(min_value=0, max_value=9).flatmap(lambda n: absurd if n == 9 else valid)
+
+
+def _date_text(d: dt.date) -> str:
+    return d.isoformat()
+
+
+dates = mostly(
+    st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2027, 12, 31)).map(_date_text),
+    st.one_of(
+        st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)).map(_date_text),
+        st.sampled_from(["2026-02-30", "2026-13-01", "0000-01-01", "9999-12-31", "1900-01-01", "2999-12-31",
+                         "2026-1-5", "20261129", "", "today"]),
+        st.integers(min_value=-5, max_value=30000000),
+    ),
+)
+as_of_dates = st.one_of(st.dates(min_value=dt.date(2025, 6, 1), max_value=dt.date(2027, 6, 30)),
+                        st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2999, 12, 31)))
+numbers = mostly(st.integers(min_value=0, max_value=5000) | st.floats(min_value=0, max_value=1e4),
+                 st.one_of(st.integers(), st.integers(min_value=-(10**30), max_value=10**30),
+                           st.floats(allow_nan=False, allow_infinity=False), st.sampled_from([-1, "3", None])))
+ids = mostly(st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True),
+             st.sampled_from(["../x", "", "A", "a" * 70, "x-", "-x", "a\n"]))
+handles = mostly(st.sampled_from(["@alice", "@bob", "@dana", "@org/security", "@erin", "@org/support-platform"]),
+                 st.one_of(st.sampled_from(["alice", "@", "@a/b/c", "<b>", "@dana\n"]), st.text(max_size=10).map(_editor_lines)))
+stages = mostly(st.sampled_from(["proposed", "pilot", "shadow", "canary", "ga", "retired"]), st.sampled_from(["launched", "", "Canary"]))
+texts = mostly(st.text(min_size=1, max_size=30).map(_editor_lines).filter(str.strip),
+               st.sampled_from(["<script>alert(1)</script>", "::error::x", "##[group]", "\x1b[31m", "x" * 30000, "", None]))
+urls = mostly(st.sampled_from(["https://example.com/x", "docs/x.md#y", "https://wiki.example.com/evidence"]),
+              st.one_of(st.sampled_from(["javascript:alert(1)", "../../etc/passwd", "/etc/passwd", "http://", "data:,x"]),
+                        st.text(max_size=20).map(_editor_lines)))
+scores = mostly(st.integers(min_value=1, max_value=5), st.sampled_from([0, 6, -1, 2.5, "3"]))
+
+
+def maybe(strategy):
+    return st.one_of(st.just(...), strategy)  # ... : leave the key out (keep the base record's value)
+
+
+def record(required: tuple[str, ...] = (), **fields) -> st.SearchStrategy[dict[str, Any]]:
+    """A mapping of `fields`; those not `required` are sometimes left out (and, rarely, so are those)."""
+    def keep(name: str, strategy):
+        return mostly(strategy, st.just(...)) if name in required else maybe(strategy)
+    return st.fixed_dictionaries({k: keep(k, v) for k, v in fields.items()}).map(
+        lambda d: {k: v for k, v in d.items() if v is not ...}
+    )
+
+
+history_entries = record(("stage", "date"), stage=stages, date=dates, note=texts)
+measurements = record(("date", "value"), date=dates, value=numbers)
+metrics = record(("id", "title", "unit", "direction", "target"), id=ids, title=texts, unit=mostly(st.sampled_from(["ms", "%", "EUR"]), texts),
+                 direction=mostly(st.sampled_from(["lower", "higher"]), st.just("sideways")),
+                 baseline=numbers, target=numbers, measurements=st.lists(measurements, max_size=4))
+initiatives = record(
+    id=mostly(st.just("support-assistant"), ids), title=texts, summary=texts, owners=st.lists(handles, max_size=3),
+    risk=mostly(st.sampled_from(["low", "medium", "high"]), st.just("extreme")),
+    approach=mostly(st.sampled_from(["prompt", "rag", "fine-tune", "hybrid"]), st.just("buy")),
+    stage=stages, history=st.lists(history_entries, min_size=1, max_size=5), metrics=st.lists(metrics, max_size=3),
+    links=st.dictionaries(mostly(st.sampled_from(["repository", "dashboard", "runbook"]), ids), urls, max_size=3),
+    tags=st.lists(ids, max_size=3, unique=True),
+)
+criteria = mostly(st.sampled_from(["knowledge-freshness", "labelled-data", "latency"]), st.just("unknown"))
+options = record(("id", "approach"), id=mostly(st.sampled_from(["prompt", "rag", "fine-tune"]), st.just("other")),
+                 approach=mostly(st.sampled_from(["prompt", "rag", "fine-tune", "hybrid", "no-llm", "buy"]), st.just("magic")),
+                 summary=texts, pros=st.lists(texts, max_size=2), cons=st.lists(texts, max_size=2),
+                 scores=st.dictionaries(criteria, scores, max_size=4))
+decisions = record(
+    number=mostly(st.just(1), st.integers(min_value=-2, max_value=10_001)), title=texts,
+    status=mostly(st.sampled_from(["proposed", "accepted", "rejected", "superseded", "deprecated"]), st.just("maybe")),
+    date=dates, deciders=st.lists(handles, min_size=1, max_size=3), context=texts,
+    criteria=st.lists(record(("id", "weight"), id=criteria, weight=scores), max_size=4),
+    options=st.lists(options, min_size=1, max_size=4),
+    outcome=record(("chosen",), chosen=mostly(st.sampled_from(["prompt", "rag", "fine-tune"]), st.sampled_from(["other", ""])),
+                   rationale=texts, override=st.booleans()),
+    consequences=record(positive=st.lists(texts, max_size=2), negative=st.lists(texts, max_size=2)),
+    supersedes=st.lists(st.integers(min_value=-1, max_value=4), max_size=3), review_by=dates,
+)
+waivers = record(reason=texts, approver=handles, date=dates, expires=dates)
+items = record(status=mostly(st.sampled_from(["todo", "in-progress", "done", "waived", "not-applicable"]), st.just("approved")),
+               evidence=urls, approver=handles, date=dates, reason=texts, note=texts, waiver=waivers)
+checklists = record(checklist=mostly(st.just("security-review"), st.sampled_from(["on-call", "other"])),
+                    items=st.dictionaries(mostly(st.sampled_from(["threat-model", "rag-access-control", "pen-test"]),
+                                                 st.sampled_from(["x", "<b>"])), items, max_size=4))
+
+
+def as_yaml(data: Any) -> bytes:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode("utf-8")
+
+
+@SETTINGS
+@given(initiative=initiatives, decision=decisions, checklist=checklists, today=as_of_dates)
+@example(initiative={"history": [{"stage": "canary", "date": "0000-01-01"}]}, decision={"review_by": "0000-01-01"},
+         checklist={"items": {"threat-model": {"status": "done", "date": "9999-12-31"}}}, today=dt.date(2026, 11, 29))
+@example(initiative={}, decision={"supersedes": [1], "status": "superseded"},
+         checklist={"items": {"rag-access-control": {"status": "waived", "waiver": {"date": "0001-01-01", "expires": "9999-12-31"}}}},
+         today=dt.date(2999, 12, 31))
+def test_plausible_records(scratch: Scratch, initiative, decision, checklist, today: dt.date) -> None:
+    """Each generated record is merged over the base one, so most fields stay valid and the
+    rules past the schema (gates, dates, supersession) run on the odd ones."""
+    base_initiative = yaml.safe_load(scratch.originals[INIT])
+    base_decision = yaml.safe_load(scratch.originals[ADR])
+    base_checklist = yaml.safe_load(scratch.originals[SEC])
+    scratch.reset()
+    (scratch.root / INIT).write_bytes(as_yaml(_stringify(base_initiative | initiative)))
+    (scratch.root / ADR).write_bytes(as_yaml(_stringify(base_decision | decision)))
+    merged_items = dict(base_checklist["items"])
+    for key, value in checklist.get("items", {}).items():
+        merged_items[key] = (merged_items.get(key) or {}) | value
+    (scratch.root / SEC).write_bytes(as_yaml(_stringify(base_checklist | checklist | {"items": merged_items})))
+    assert_located(scratch.root, today)
+
+
+def _stringify(data: Any) -> Any:
+    """safe_load turned the base's unquoted dates into dates; records hold them as strings."""
+    if isinstance(data, dict):
+        return {k: _stringify(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_stringify(v) for v in data]
+    if isinstance(data, dt.date):
+        return data.isoformat()
+    return data
+
+
+# --------------------------------------------------------------------------- known bugs
+
+
+@pytest.mark.xfail(strict=True, reason="BUG (loader): libyaml counts U+2028, U+2029 and U+0085 as line breaks, "
+                   "editors and GitHub do not; a pasted line separator in a quoted value moves every later "
+                   "location down a line")
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_unicode_line_separators_keep_locations(scratch: Scratch, separator: str) -> None:
+    text = scratch.originals[INIT].decode()
+    text = text.replace("summary: Drafts answers", f"summary: 'Pasted{separator}text'\nx-summary: Drafts answers")
+    text = text.replace("risk: high", "risk: extreme")
+    scratch.put(INIT, text.encode())
+    risk_line = next(n for n, line in enumerate(text.split("\n"), 1) if line.startswith("risk:"))
+    (problem,) = load_portfolio(scratch.root, "2026-11-29").problems
+    assert (problem.code, problem.location.line) == ("LB100", risk_line)
