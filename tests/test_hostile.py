@@ -417,6 +417,13 @@ GENERATED: dict[str, Generated] = {
         lambda root: (root / ADR).rename(root / "decisions/support-assistant/adr/rag.yaml"),
         Outcome(1, (("LB111", 1, 1, "decisions/support-assistant/adr/rag.yaml"),), "decision files are named NNNN-slug.yaml"),
     ),
+    "symlink-decisions-folder-out-of-the-repository": Generated(
+        lambda root: (shutil.move(root / "decisions", root.parent / "outside-decisions"),
+                      os.symlink(root.parent / "outside-decisions", root / "decisions")),
+        Outcome(2, (("LB001", 1, 1, POLICY),), "outside the repository", exact=False),
+        bug="BUG: loader.read_text checks only whether the file itself is a link; with decisions/ a link "
+            "out of the repository every record is read from outside it and check passes (exit 0)",
+    ),
     # ---- once known bugs, fixed in the core
     "symlink-loop": Generated(
         lambda root: _symlink(root, "decisions/support-assistant/checklists/on-call.yaml", "on-call.yaml"),
