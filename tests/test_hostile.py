@@ -583,3 +583,42 @@ def test_many_hostile_files_at_once_are_all_reported(tmp_path: Path) -> None:
     assert result.returncode == 1
     reported = {p["file"] for p in json.loads(result.stdout)["problems"]}
     assert expected <= reported
+
+
+def test_the_verdict_is_the_same_alone_pooled_and_cached(tmp_path: Path) -> None:
+    """Large repositories are checked by a pool of processes and through a content cache; neither
+    may change a single problem. Every corpus case gets its own initiative folder, beside enough
+    clean copies of the base initiative to cross the pool and cache thresholds."""
+    root = make_repo(tmp_path)
+    folder = root / "decisions" / "support-assistant"
+    for n in range(400):  # 1,600 clean files
+        clone = root / "decisions" / f"clean-{n:03d}"
+        shutil.copytree(folder, clone)
+        init = clone / "initiative.yaml"
+        init.write_text(init.read_text(encoding="utf-8").replace("id: support-assistant", f"id: clean-{n:03d}"), encoding="utf-8")
+    for n, case in enumerate(c for c in sorted(CORPUS) if c.split("/")[0] in ("initiative", "decision", "checklist")):
+        clone = root / "decisions" / f"case-{n:03d}"
+        shutil.copytree(folder, clone)
+        init = clone / "initiative.yaml"
+        init.write_text(init.read_text(encoding="utf-8").replace("id: support-assistant", f"id: case-{n:03d}"), encoding="utf-8")
+        kind = case.split("/")[0]
+        shutil.copyfile(HOSTILE / case, clone / Path(TARGETS[kind]).relative_to("decisions/support-assistant"))
+    for n, name in enumerate(("deep-flow-sequences-10000", "deep-block-sequences-10000", "oversized-by-one-byte", "symlink-loop")):
+        scratch = make_repo(tmp_path / f"scratch-{n}")
+        GENERATED[name].build(scratch)
+        shutil.copytree(scratch / "decisions" / "support-assistant", root / "decisions" / f"generated-{n}", symlinks=True)
+
+    def verdict(**env: str) -> dict:
+        result = launchboard("check", str(root), "--as-of", AS_OF, "--format", "json", timeout=120,
+                             env={"XDG_CACHE_HOME": str(tmp_path / "cache-home"), **env})
+        no_traceback(result)
+        assert result.returncode == 1
+        return json.loads(result.stdout)
+
+    alone = verdict(LAUNCHBOARD_JOBS="1", LAUNCHBOARD_NO_CACHE="1")
+    assert len(alone["initiatives"]) > 400 and len(alone["problems"]) > len(CORPUS) // 2
+    assert verdict(LAUNCHBOARD_JOBS="2", LAUNCHBOARD_NO_CACHE="1") == alone
+    assert verdict(LAUNCHBOARD_JOBS="2") == alone  # cold cache
+    assert any((root / ".launchboard-cache").iterdir())  # the cache was written, so the next runs read it
+    assert verdict(LAUNCHBOARD_JOBS="2") == alone  # warm cache
+    assert verdict(LAUNCHBOARD_JOBS="1") == alone  # warm cache, one process
