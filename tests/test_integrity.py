@@ -383,3 +383,113 @@ def test_a_committed_cache_cannot_vouch_for_a_broken_record(tmp_path: Path, monk
     assert check(broken, "attacker") == []  # the forgery works for the key that signed it...
     target.write_bytes(forged)
     assert check(broken, "victim") == ["LB100"]  # ...and for nobody else
+
+
+# --------------------------------------------------------------------------- no network, closed trusted layers
+
+_NO_NETWORK = '''
+import os, socket
+_log = os.environ["LAUNCHBOARD_TEST_NETWORK_LOG"]
+def _refuse(*args, **kwargs):
+    with open(_log, "a") as fh:
+        fh.write(repr(args[:2]) + "\\n")
+    raise OSError("network refused by the test")
+socket.socket.connect = _refuse
+socket.socket.connect_ex = _refuse
+socket.create_connection = _refuse
+socket.getaddrinfo = _refuse
+'''
+
+
+class _Listener:
+    """A local TCP port that records every connection: set as the HTTP(S) proxy, it sees requests
+    from any client that honours the proxy variables (urllib, requests, Rust's reqwest)."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.connections = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def offline(tmp_path: Path):
+    """Environment for a child process in which any network use is refused and recorded."""
+    guard = tmp_path / "guard"
+    guard.mkdir()
+    (guard / "sitecustomize.py").write_text(_NO_NETWORK, encoding="utf-8")
+    log = tmp_path / "network.log"
+    listener = _Listener()
+    env = {"PYTHONPATH": str(guard), "LAUNCHBOARD_TEST_NETWORK_LOG": str(log), "NO_PROXY": "", "no_proxy": ""}
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        env[name] = listener.url
+
+    def attempts() -> list[str]:
+        found = log.read_text().splitlines() if log.exists() else []
+        return found + [f"{listener.connections} connection(s) to the proxy"] * bool(listener.connections)
+
+    yield env, attempts
+    listener.close()
+
+
+def _extreme(root: Path) -> None:
+    """A schema error, so the detailed validator (jsonschema, not only jsonschema-rs) runs too."""
+    path = root / "decisions" / "support-assistant" / "initiative.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("risk: high", "risk: extreme", 1), encoding="utf-8")
+
+
+def test_check_render_and_build_never_touch_the_network(tmp_path: Path, offline) -> None:
+    """Offline by construction: no schema fetch, no CDN, no web font, no telemetry."""
+    env, attempts = offline
+    root = make_root(tmp_path / "repo")
+    _extreme(root)
+    for args in (["check", ".", "--as-of", AS_OF], ["render", ".", "--out", str(tmp_path / "pages")],
+                 ["build", ".", "-d", str(tmp_path / "site")]):
+        result = lb(*args, cwd=root, **env)
+        assert result.returncode in (0, 1), result.stderr[-2000:]
+    assert attempts() == []
+
+
+@pytest.mark.xfail(strict=True, reason="BUG (validate.SchemaSet): jsonschema_rs.validator_for is built without a retriever, "
+                   "so a remote $ref in a schema is fetched over HTTP (the local registry only covers jsonschema), and "
+                   "the failure to fetch it is an uncaught jsonschema_rs.ValidationError traceback")
+def test_a_remote_ref_in_a_schema_is_never_fetched(tmp_path: Path, offline) -> None:
+    env, attempts = offline
+    root = make_root(tmp_path / "repo")
+    _extreme(root)
+    schema = root / "schemas" / "initiative.schema.json"
+    text = schema.read_text(encoding="utf-8")
+    schema.write_text(text.replace('"properties": {', '"properties": {"x-remote": {"$ref": "https://schemas.example.com/remote.json"},', 1),
+                      encoding="utf-8")
+    result = lb("check", ".", "--as-of", AS_OF, cwd=root, **env)
+    assert result.returncode in (1, 2)
+    assert attempts() == []
+
+
+def test_the_trusted_layers_stay_closed() -> None:
+    """Record text must never become code: no Jinja template is compiled from data, and the
+    shipped mkdocs.yml enables neither mkdocs-macros nor pymdownx.snippets (DESIGN.md)."""
+    from tests.site_helpers import REPO
+
+    for module in sorted((REPO / "generator").glob("*.py")):
+        assert "from_string(" not in module.read_text(encoding="utf-8"), module
+    config = [line.split("#", 1)[0] for line in (REPO / "mkdocs.yml").read_text(encoding="utf-8").splitlines()]
+    active = "\n".join(config)
+    assert "macros" not in active and "snippets" not in active
