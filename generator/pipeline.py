@@ -2,22 +2,56 @@
 
 `launchboard check`, `status`, `diff`, `render` and the MkDocs plugin all start from
 `load_portfolio`, so they can never disagree about what the records say.
+
+The work goes one initiative folder at a time (load, validate, build, evaluate, then drop
+the parsed documents), so memory holds the typed records, not every document. Large
+portfolios spread the folders over a process pool (both cores of a CI runner), and a
+content cache (generator/cache.py) skips parsing and validating unchanged folders.
+Neither changes an answer: each folder is judged alone, and problems are sorted at the end.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import marshal
+import math
 import os
+import sys
+import threading
+from array import array
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Iterator
 
+from generator.cache import RecordCache, disabled_by_env
 from generator.codeowners import check_codeowners
 from generator.evaluate import Evaluator, InitiativeRecords
-from generator.loader import Document, RecordError, RecordFile, clean_text, discover, is_id, load_document, normalise_id
-from generator.model import Location, Portfolio, Problem, Severity
+from generator.loader import (
+    Document,
+    RecordError,
+    RecordFile,
+    clean_text,
+    decode_text,
+    discover,
+    is_id,
+    load_document,
+    normalise_id,
+    parse_document,
+    read_bytes,
+)
+from generator.model import Initiative, InitiativeState, Location, Policy, Portfolio, Problem, Severity
 from generator.records import build_checklist, build_decision, build_initiative, build_policy
-from generator.validate import schema_set
+from generator.validate import SchemaSet, schema_set
+
+# Below this many record files one process is faster: starting a pool costs ~0.1 s (fork)
+# to ~0.5 s (spawn), measured with bench/run.py on 2 cores.
+POOL_MIN_FILES = 1500
+# Below this many record files parsing is as fast as reading the cache, so by default
+# nothing is cached (and nothing written into ROOT) for a small repository.
+CACHE_MIN_FILES = 500
+TASK_MAX_FOLDERS = 64  # initiatives per pool task: bounds a worker's memory and the progress steps
 
 
 class UsageError(Exception):
@@ -53,55 +87,347 @@ def load_records(root: Path, progress: Progress | None = None) -> tuple[list[tup
     for done, record in enumerate(files, 1):
         if progress is not None:
             progress(done, len(files))
-        try:
-            document = load_document(record.path, root)
-        except RecordError as err:
-            problems.append(Problem(Location(record.file, err.line, err.column), Severity.ERROR, err.code, err.message, record.initiative))
-            continue
-        except OSError as err:
-            problems.append(Problem(Location(record.file), Severity.ERROR, "LB001", f"cannot be read: {err.strerror}", record.initiative))
-            continue
-        found = schemas.validate(document, record.kind, record.initiative)
+        document, found = _load_record(record, root, schemas)
         problems.extend(found)
-        if not found:
+        if document is not None:
             loaded.append((record, document))
     return loaded, problems
 
 
-def load_portfolio(root: Path | str, as_of: str | dt.date | None = None, progress: Progress | None = None) -> Portfolio:
-    """Everything Launchboard knows about ROOT's records as of a date."""
+def load_portfolio(
+    root: Path | str, as_of: str | dt.date | None = None, progress: Progress | None = None, *, cache: bool | None = None
+) -> Portfolio:
+    """Everything Launchboard knows about ROOT's records as of a date.
+
+    cache: True to use the content cache in ROOT/.launchboard-cache, False not to; None
+    (the default) uses it for repositories of CACHE_MIN_FILES records or more.
+    LAUNCHBOARD_NO_CACHE=1 turns it off whatever this says.
+    """
     root = Path(root)
     today = resolve_as_of(as_of)
     if not (root / "decisions").is_dir():
         raise UsageError(f"{root} has no decisions/ folder; run launchboard in the governance repository's root or pass ROOT")
-    loaded, problems = load_records(root, progress)
+    with _gc_paused():
+        return _load_portfolio(root, today, progress, cache)
 
+
+def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache: bool | None) -> Portfolio:
+    files, problems = discover(root)
+    schemas = schema_set(root)
+    use_cache = not disabled_by_env() and (cache if cache is not None else len(files) >= CACHE_MIN_FILES)
+    store = RecordCache.open(root, schemas.schema_dir) if use_cache else None
+    counter = _Counter(progress, len(files))
+    folders: dict[str, list[RecordFile]] = {}
+    loose: list[RecordFile] = []  # outside any initiative folder: the policy
+    for record in files:
+        if record.initiative is None:
+            loose.append(record)
+        else:
+            folders.setdefault(record.initiative, []).append(record)
+
+    loaded, found = _load_folder(loose, root, schemas, store)
+    problems.extend(found)
+    counter.advance(len(loose))
     policy_doc = next((doc for record, doc in loaded if record.kind == "policy"), None)
     policy_failed = any(p.location.file == "decisions/policy.yaml" for p in problems)
+    policy: Policy | None = None
+    evaluator: Evaluator | None = None
     if policy_doc is None:
         if not policy_failed:
             problems.append(Problem(Location("decisions/policy.yaml"), Severity.ERROR, "LB009",
                                     "no policy: create decisions/policy.yaml with stages and checklists"))
+    else:
+        policy = build_policy(policy_doc)
+        evaluator = Evaluator(policy, today)
+        evaluator.check_policy(policy_doc)
+        if evaluator.problems:
+            problems.extend(evaluator.problems)
+            policy = evaluator = None
+    if evaluator is None:  # unusable: still validate every record, so every problem is listed
+        results = _check_folders(root, schemas, store, folders, counter, None)
+        problems.extend(p for found, _ in results.values() for p in found)
+        if store is not None:
+            store.prune()
         return _finish(root, today, None, [], {}, problems, unusable=True)
 
-    policy = build_policy(policy_doc)
-    evaluator = Evaluator(policy, today)
-    evaluator.check_policy(policy_doc)
-    if evaluator.problems:
-        return _finish(root, today, None, [], {}, problems + evaluator.problems, unusable=True)
-
-    grouped = _group_by_initiative(loaded)
+    assert policy is not None
+    results = _check_folders(root, schemas, store, folders, counter, evaluator)
     problems.extend(_id_collisions(root))
     problems.extend(_invalid_folders(root))
     initiatives, states = [], {}
-    for folder in sorted(grouped):
-        records = grouped[folder]
-        if records is None:
+    for folder in sorted(results):
+        found, judged = results[folder]
+        problems.extend(found)
+        if judged is None:
             continue  # its initiative.yaml failed to load; its problems are already listed
-        initiatives.append(records.initiative)
-        states[records.initiative.id] = evaluator.evaluate(records)
+        initiative, state = judged
+        initiatives.append(initiative)
+        states[initiative.id] = state
     problems.extend(check_codeowners(root, policy))
+    if store is not None:
+        store.prune()
     return _finish(root, today, policy, initiatives, states, problems + evaluator.problems)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Loading makes millions of small acyclic objects; the cyclic collector's passes over
+    them cost a quarter of the run and grow with the portfolio. Nothing is lost: collection
+    resumes afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _Counter:
+    """Calls `progress(done, total)` once per record file, whichever process loaded it."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+
+    def advance(self, files: int) -> None:
+        for _ in range(files):
+            self.done += 1
+            if self.progress is not None:
+                self.progress(self.done, self.total)
+
+
+# --------------------------------------------------------------------------- one folder
+
+
+Judged = tuple[Initiative, InitiativeState]
+FolderResult = tuple[list[Problem], "Judged | None"]
+# What parsing and validating found for each file of a folder that could be read:
+# (problems as tuples, data when valid, value marks, key marks) -- plain data, so the
+# cache stores it with marshal and a worker process sends it cheaply.
+Entry = list[tuple[list[tuple], Any, bytes, bytes]]
+
+
+def _load_record(record: RecordFile, root: Path, schemas: SchemaSet) -> tuple[Document | None, list[Problem]]:
+    """One file read, parsed and validated: its document when valid, and its problems."""
+    try:
+        document = load_document(record.path, root)
+    except RecordError as err:
+        return None, [Problem(Location(record.file, err.line, err.column), Severity.ERROR, err.code, err.message, record.initiative)]
+    except OSError as err:
+        return None, [Problem(Location(record.file), Severity.ERROR, "LB001", f"cannot be read: {err.strerror}", record.initiative)]
+    found = schemas.validate(document, record.kind, record.initiative)
+    return (None if found else document), found
+
+
+def _scan_folder(
+    records: list[RecordFile], root: Path, schemas: SchemaSet, store: RecordCache | None, *, packed: bool
+) -> tuple[list[int], list[Problem], Entry | bytes]:
+    """Read one folder's files, then parse and validate them or take that from the cache.
+
+    Returns the indexes of the files read, the problems of those that could not be, and
+    their Entry (as marshal bytes when `packed`, for a worker to send). Each file is read
+    once: its bytes are both the cache key and what is parsed.
+    """
+    read: list[tuple[int, RecordFile, bytes]] = []
+    problems: list[Problem] = []
+    for index, record in enumerate(records):
+        try:
+            read.append((index, record, read_bytes(record.path, root)))
+        except RecordError as err:
+            problems.append(Problem(Location(record.file, err.line, err.column), Severity.ERROR, err.code, err.message, record.initiative))
+        except OSError as err:
+            problems.append(Problem(Location(record.file), Severity.ERROR, "LB001", f"cannot be read: {err.strerror}", record.initiative))
+    indexes = [index for index, _, _ in read]
+    key = store.key([(record.file, record.kind, raw) for _, record, raw in read]) if store is not None and read else None
+    if key is not None:
+        assert store is not None
+        payload = store.get_payload(key)
+        if payload is not None:
+            if packed:
+                return indexes, problems, payload
+            entry = _unpack(payload, len(read))
+            if entry is not None:
+                return indexes, problems, entry
+    entry = [_parse_and_validate(record, raw, schemas) for _, record, raw in read]
+    if key is not None or packed:
+        payload = marshal.dumps(entry)
+        if key is not None:
+            assert store is not None
+            store.put_payload(key, payload)
+        if packed:
+            return indexes, problems, payload
+    return indexes, problems, entry
+
+
+def _unpack(payload: bytes, files: int) -> Entry | None:
+    try:
+        entry = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return entry if isinstance(entry, list) and len(entry) == files else None
+
+
+def _parse_and_validate(record: RecordFile, raw: bytes, schemas: SchemaSet) -> tuple[list[tuple], Any, bytes, bytes]:
+    """One file's part of an Entry."""
+    try:
+        document = parse_document(record.file, decode_text(raw))
+    except RecordError as err:
+        return [(record.file, err.line, err.column, Severity.ERROR.value, err.code, err.message, record.initiative)], None, b"", b""
+    assert document.marks is not None
+    value_marks, key_marks = document.marks  # validate() may unpack them into maps
+    found = schemas.validate(document, record.kind, record.initiative)
+    if found:
+        return [(p.location.file, p.location.line, p.location.column, p.severity.value, p.code, p.message, p.initiative)
+                for p in found], None, b"", b""
+    return [], document.data, value_marks.tobytes(), key_marks.tobytes()
+
+
+def _documents(
+    records: list[RecordFile], indexes: list[int], problems: list[Problem], entry: Entry
+) -> tuple[list[tuple[RecordFile, Document]], list[Problem]]:
+    """An Entry turned back into the valid documents and every problem of the folder."""
+    loaded: list[tuple[RecordFile, Document]] = []
+    problems = list(problems)
+    for index, (found, data, value_marks, key_marks) in zip(indexes, entry):
+        record = records[index]
+        if found:
+            problems.extend(Problem(Location(f, line, column), Severity(severity), code, message, initiative)
+                            for f, line, column, severity, code, message, initiative in found)
+        else:
+            values, keys = array("q"), array("q")
+            values.frombytes(value_marks)
+            keys.frombytes(key_marks)
+            loaded.append((record, Document(record.file, data, marks=(values, keys))))
+    return loaded, problems
+
+
+def _load_folder(
+    records: list[RecordFile], root: Path, schemas: SchemaSet, store: RecordCache | None
+) -> tuple[list[tuple[RecordFile, Document]], list[Problem]]:
+    """The valid documents of one folder's files and the problems of the others."""
+    indexes, problems, entry = _scan_folder(records, root, schemas, store, packed=False)
+    assert isinstance(entry, list)
+    return _documents(records, indexes, problems, entry)
+
+
+def _judge_folder(folder: str, loaded: list[tuple[RecordFile, Document]], problems: list[Problem], evaluator: Evaluator | None) -> FolderResult:
+    """Build and evaluate one initiative folder (nothing to judge without an evaluator)."""
+    if evaluator is None:
+        return problems, None
+    records = _group_by_initiative(loaded).get(folder)
+    if records is None:
+        return problems, None
+    state = evaluator.evaluate(records)
+    return problems, (records.initiative, state)
+
+
+# --------------------------------------------------------------------------- all folders
+
+
+def _check_folders(
+    root: Path,
+    schemas: SchemaSet,
+    store: RecordCache | None,
+    folders: dict[str, list[RecordFile]],
+    counter: _Counter,
+    evaluator: Evaluator | None,
+) -> dict[str, FolderResult]:
+    """Every folder's result, in this process; with a pool of readers when it pays."""
+    names = sorted(folders)
+    workers = min(_workers(), max(1, len(names)))
+    if workers > 1 and sum(len(records) for records in folders.values()) >= POOL_MIN_FILES:
+        try:
+            return _check_folders_with_pool(root, store, folders, names, workers, counter, evaluator)
+        except _PoolUnavailable:
+            pass  # no processes on this platform or sandbox: do it here
+    results: dict[str, FolderResult] = {}
+    for name in names:
+        loaded, problems = _load_folder(folders[name], root, schemas, store)
+        results[name] = _judge_folder(name, loaded, problems, evaluator)
+        counter.advance(len(folders[name]))
+    return results
+
+
+class _PoolUnavailable(Exception):
+    pass
+
+
+def _workers() -> int:
+    """Processes to use: LAUNCHBOARD_JOBS, else the CPUs this process may run on."""
+    wanted = os.environ.get("LAUNCHBOARD_JOBS", "").strip()
+    if wanted.isdigit():
+        return max(1, int(wanted))
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _check_folders_with_pool(
+    root: Path,
+    store: RecordCache | None,
+    folders: dict[str, list[RecordFile]],
+    names: list[str],
+    workers: int,
+    counter: _Counter,
+    evaluator: Evaluator | None,
+) -> dict[str, FolderResult]:
+    """Workers read, parse and validate (or hit the cache) and send Entries as marshal bytes;
+    this process builds and evaluates them as they arrive. Typed records are made here, so
+    the Portfolio is the same as one built alone (unpickled objects would each carry a
+    __dict__, a third more memory)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # fork is cheap and inherits the compiled schemas, but is only safe in a process with
+    # one thread (`mkdocs serve` runs several): otherwise spawn fresh interpreters.
+    method = "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
+    size = max(4, min(TASK_MAX_FOLDERS, math.ceil(len(names) / (workers * 8))))
+    tasks = [[(name, folders[name]) for name in names[i:i + size]] for i in range(0, len(names), size)]
+    results: dict[str, FolderResult] = {}
+    started = counter.done
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                                 initializer=_worker_start, initargs=(root, store is not None)) as pool:
+            for done, used in pool.map(_worker_task, tasks):
+                for name, indexes, problems, payload in done:
+                    entry = _unpack(payload, len(indexes))
+                    if entry is None:  # pragma: no cover - a worker's own bytes always load
+                        raise _PoolUnavailable("a worker sent an unreadable result")
+                    loaded, problems = _documents(folders[name], indexes, problems, entry)
+                    results[name] = _judge_folder(name, loaded, problems, evaluator)
+                    counter.advance(len(folders[name]))
+                if store is not None:
+                    store.used.update(used)
+    except (OSError, BrokenProcessPool) as err:
+        if results:  # too late to start again: the evaluator has judged some folders
+            raise
+        counter.done = started
+        raise _PoolUnavailable(str(err)) from None
+    return results
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_start(root: Path, use_cache: bool) -> None:
+    gc.disable()  # a worker lives for one load_portfolio; see _gc_paused
+    schemas = schema_set(root)
+    _WORKER.update(root=root, schemas=schemas, store=RecordCache.open(root, schemas.schema_dir) if use_cache else None)
+
+
+def _worker_task(task: list[tuple[str, list[RecordFile]]]) -> tuple[list[tuple[str, list[int], list[Problem], bytes]], list[str]]:
+    root, schemas, store = _WORKER["root"], _WORKER["schemas"], _WORKER["store"]
+    done = []
+    for name, records in task:
+        indexes, problems, payload = _scan_folder(records, root, schemas, store, packed=True)
+        assert isinstance(payload, bytes)
+        done.append((name, indexes, problems, payload))
+    used = sorted(store.used) if store is not None else []
+    if store is not None:
+        store.used.clear()
+    return done, used
 
 
 def _group_by_initiative(loaded: list[tuple[RecordFile, Document]]) -> dict[str, InitiativeRecords | None]:
