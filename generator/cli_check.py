@@ -24,9 +24,11 @@ color_option = click.option(
 
 def load_or_exit(root: Path, as_of: str | None):
     """Run the core, turning usage errors into exit 2 with a one-line message."""
+    from generator.validate import SchemaError
+
     try:
         return load_portfolio(root, as_of, progress=_progress_printer())
-    except UsageError as err:
+    except (UsageError, SchemaError) as err:
         click.echo(f"launchboard: {neutralise(str(err))}", err=True)
         sys.exit(EXIT_UNUSABLE)
 

@@ -223,10 +223,11 @@ def parse_packed(text: str) -> tuple[Any, array, array]:
     value_marks = array("q")
     key_marks = array("q")
     add_value, add_key = value_marks.append, key_marks.append
-    intern = sys.intern
+    intern, words = sys.intern, _WORDS.get
     scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
-    # Each open container: [container, is a list, pending key (mappings), key mark]
+    # Each open container: [container, is a list, pending key (mappings), key mark]; top is stack[-1]
     stack: list[list[Any]] = []
+    top: list[Any] | None = None
     root: Any = None
     documents = 0
     try:
@@ -235,50 +236,65 @@ def parse_packed(text: str) -> tuple[Any, array, array]:
         while True:
             event = get_event()
             kind = type(event)
-            if kind is scalar_event or kind is mapping_start or kind is sequence_start:
-                if event.anchor is not None:
-                    raise RecordError("LB004", "anchors (&name) are not allowed in records; write the value out", *_pos(event.start_mark))
-                if event.tag is not None and event.tag != "!":
-                    raise RecordError("LB004", f"YAML tags such as {clean_text(event.tag, 60)} are not allowed in records", *_pos(event.start_mark))
+            if kind is scalar_event:  # the common event, kept short: the same steps as below
+                if event.anchor is not None or (event.tag is not None and event.tag != "!"):
+                    _refuse_properties(event)
                 mark = event.start_mark
-                if kind is scalar_event:
-                    value = _resolve_plain(event.value) if event.implicit[0] else event.value
-                    if type(value) is str and len(value) <= INTERN_MAX:
-                        value = intern(value)
-                    container = None
-                else:
-                    if len(stack) >= MAX_DEPTH:
-                        raise RecordError("LB005", f"nesting is deeper than {MAX_DEPTH} levels", *_pos(mark))
-                    value = container = {} if kind is mapping_start else []
+                value = event.value
+                if event.implicit[0]:
+                    word = words(value, _NOT_WORD)
+                    if word is not _NOT_WORD:
+                        value = word
+                    elif value[0] in _NUMBER_START:
+                        value = _resolve_plain(value)
+                if type(value) is str and len(value) <= INTERN_MAX:
+                    value = intern(value)
                 position = mark.line << _MARK_SHIFT | mark.column
-                if not stack:
+                if top is None:
                     root = value
                     add_value(position)
+                elif top[1]:
+                    top[0].append(value)
+                    add_value(position)
+                elif top[2] is _NO_KEY:  # this scalar is a key
+                    if event.implicit[0] and event.value == "<<":
+                        raise RecordError("LB004", "merge keys (<<) are not allowed in records; write the keys out", *_pos(mark))
+                    if not isinstance(value, str):
+                        raise RecordError("LB007", f"key {clean_text(event.value, 60)!s} is not a string; quote it", *_pos(mark))
+                    if value in top[0]:
+                        raise RecordError("LB003", f"duplicate key {clean_text(value, 60)!r}; each key may appear once", *_pos(mark))
+                    top[2], top[3] = value, position
                 else:
-                    top = stack[-1]
-                    if top[1]:
-                        top[0].append(value)
-                        add_value(position)
-                    elif top[2] is _NO_KEY:  # this node is a key
-                        if container is not None:
-                            raise RecordError("LB007", "mapping keys must be plain strings, not collections", *_pos(mark))
-                        if event.implicit[0] and event.value == "<<":
-                            raise RecordError("LB004", "merge keys (<<) are not allowed in records; write the keys out", *_pos(mark))
-                        if not isinstance(value, str):
-                            raise RecordError("LB007", f"key {clean_text(event.value, 60)!s} is not a string; quote it", *_pos(mark))
-                        if value in top[0]:
-                            raise RecordError("LB003", f"duplicate key {clean_text(value, 60)!r}; each key may appear once", *_pos(mark))
-                        top[2], top[3] = value, position
-                        continue
-                    else:
-                        top[0][top[2]] = value
-                        add_key(top[3])
-                        add_value(position)
-                        top[2] = _NO_KEY
-                if container is not None:
-                    stack.append([container, kind is sequence_start, _NO_KEY, 0])
+                    top[0][top[2]] = value
+                    add_key(top[3])
+                    add_value(position)
+                    top[2] = _NO_KEY
+            elif kind is mapping_start or kind is sequence_start:
+                if event.anchor is not None or (event.tag is not None and event.tag != "!"):
+                    _refuse_properties(event)
+                mark = event.start_mark
+                if len(stack) >= MAX_DEPTH:
+                    raise RecordError("LB005", f"nesting is deeper than {MAX_DEPTH} levels", *_pos(mark))
+                container: Any = {} if kind is mapping_start else []
+                position = mark.line << _MARK_SHIFT | mark.column
+                if top is None:
+                    root = container
+                    add_value(position)
+                elif top[1]:
+                    top[0].append(container)
+                    add_value(position)
+                elif top[2] is _NO_KEY:
+                    raise RecordError("LB007", "mapping keys must be plain strings, not collections", *_pos(mark))
+                else:
+                    top[0][top[2]] = container
+                    add_key(top[3])
+                    add_value(position)
+                    top[2] = _NO_KEY
+                top = [container, kind is sequence_start, _NO_KEY, 0]
+                stack.append(top)
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 stack.pop()
+                top = stack[-1] if stack else None
             elif kind is yaml.AliasEvent:
                 raise RecordError("LB004", "aliases (*name) are not allowed in records; write the value out", *_pos(event.start_mark))
             elif kind is yaml.DocumentStartEvent:
@@ -341,6 +357,13 @@ def expand_positions(data: Any, value_marks: array, key_marks: array) -> tuple[d
 _NO_KEY = object()
 
 
+def _refuse_properties(event: Any) -> None:
+    """Raise for an anchor or a tag on a node: records never need them (see the module docstring)."""
+    if event.anchor is not None:
+        raise RecordError("LB004", "anchors (&name) are not allowed in records; write the value out", *_pos(event.start_mark))
+    raise RecordError("LB004", f"YAML tags such as {clean_text(event.tag, 60)} are not allowed in records", *_pos(event.start_mark))
+
+
 def load_document(path: Path, root: Path) -> Document:
     """Read and parse one record file; raise RecordError with a located message on failure."""
     return parse_document(relative_name(path, root), read_text(path, root))
@@ -392,6 +415,9 @@ def discover(root: Path) -> tuple[list[RecordFile], list[Problem]]:
         problems.append(Problem(Location(relative_name(path, root)), Severity.ERROR, code, message, initiative))
 
     if not decisions.is_dir():
+        return found, problems
+    if decisions.is_symlink() and not decisions.resolve().is_relative_to(root.resolve()):
+        stray(decisions, "is a link to a folder outside the repository; the records must live in it", code="LB001")
         return found, problems
     for entry in sorted(os.scandir(decisions), key=lambda e: e.name):
         path = Path(entry.path)

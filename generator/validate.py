@@ -30,6 +30,10 @@ def schema_path(kind: str, root: Path | None = None) -> Path:
     return resource_dir("schemas", root) / f"{kind}.schema.json"
 
 
+class SchemaError(Exception):
+    """A schema Launchboard cannot use (unreadable, invalid, or referring outside schemas/): exit 2."""
+
+
 class SchemaSet:
     """The four record schemas, compiled once and reused for every document.
 
@@ -39,10 +43,28 @@ class SchemaSet:
 
     def __init__(self, schema_dir: Path) -> None:
         self.schema_dir = schema_dir
-        self.schemas: dict[str, dict[str, Any]] = {
-            kind: json.loads((schema_dir / f"{kind}.schema.json").read_text(encoding="utf-8")) for kind in KINDS
-        }
-        self._fast = {kind: jsonschema_rs.validator_for(schema, validate_formats=True) for kind, schema in self.schemas.items()}
+        try:
+            self.schemas: dict[str, dict[str, Any]] = {
+                kind: json.loads((schema_dir / f"{kind}.schema.json").read_text(encoding="utf-8")) for kind in KINDS
+            }
+        except (OSError, ValueError) as err:
+            raise SchemaError(f"cannot read the schemas in {schema_dir}: {err}") from None
+        by_id = {schema.get("$id"): schema for schema in self.schemas.values()}
+
+        def local_only(uri: str) -> Any:
+            # Nothing is fetched at check time: a $ref resolves to schemas/ or fails.
+            if uri in by_id:
+                return by_id[uri]
+            raise SchemaError(f"a schema refers to {uri}, which is not in schemas/; Launchboard never fetches schemas")
+
+        try:
+            self._fast = {
+                kind: jsonschema_rs.validator_for(schema, validate_formats=True, retriever=local_only)
+                for kind, schema in self.schemas.items()
+            }
+        except jsonschema_rs.ValidationError as err:
+            reason = str(err).splitlines()[0] if str(err) else "invalid schema"
+            raise SchemaError(f"cannot use the schemas in {schema_dir}: {clean_text(reason, 300)}") from None
         self._detailed: dict[str, Draft202012Validator] | None = None
 
     def _detailed_validator(self, kind: str) -> Draft202012Validator:

@@ -467,9 +467,6 @@ def test_check_render_and_build_never_touch_the_network(tmp_path: Path, offline)
     assert attempts() == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (validate.SchemaSet): jsonschema_rs.validator_for is built without a retriever, "
-                   "so a remote $ref in a schema is fetched over HTTP (the local registry only covers jsonschema), and "
-                   "the failure to fetch it is an uncaught jsonschema_rs.ValidationError traceback")
 def test_a_remote_ref_in_a_schema_is_never_fetched(tmp_path: Path, offline) -> None:
     env, attempts = offline
     root = make_root(tmp_path / "repo")
