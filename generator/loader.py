@@ -12,6 +12,7 @@ booleans, dates and `yes`/`no`/`on`/`off` stay the strings they were written as.
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 import re
@@ -211,6 +212,45 @@ _COLUMN_MASK = (1 << _MARK_SHIFT) - 1
 
 
 def parse_packed(text: str) -> tuple[Any, array, array]:
+    """Parse one YAML document into (data, value marks, key marks), or raise RecordError.
+
+    YAML also breaks lines at U+0085, U+2028 and U+2029, which editors and GitHub do not:
+    in the rare text holding one, libyaml's marks are moved to the lines people see.
+    """
+    if "\x85" not in text and "\u2028" not in text and "\u2029" not in text:
+        return _parse_packed(text)
+    to_visible = _visible_lines(text)
+    try:
+        root, value_marks, key_marks = _parse_packed(text)
+    except RecordError as err:
+        err.line, err.column = to_visible(err.line - 1, err.column - 1, one_based=True)
+        raise
+    repack = lambda mark: _pack(*to_visible(mark >> _MARK_SHIFT, mark & _COLUMN_MASK))  # noqa: E731
+    return root, array("q", map(repack, value_marks)), array("q", map(repack, key_marks))
+
+
+_YAML_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+_VISIBLE_BREAK = re.compile("\r\n|[\n\r]")
+
+
+def _pack(line: int, column: int) -> int:
+    return line << _MARK_SHIFT | column
+
+
+def _visible_lines(text: str) -> Any:
+    """(yaml line, column) -> (line, column) as an editor counts them; 0-based unless one_based."""
+    yaml_starts = [0] + [m.end() for m in _YAML_BREAK.finditer(text)]
+    visible_starts = [0] + [m.end() for m in _VISIBLE_BREAK.finditer(text)]
+
+    def convert(line: int, column: int, one_based: bool = False) -> tuple[int, int]:
+        index = yaml_starts[min(line, len(yaml_starts) - 1)] + column
+        visible = bisect.bisect_right(visible_starts, index) - 1
+        return (visible + 1, index - visible_starts[visible] + 1) if one_based else (visible, index - visible_starts[visible])
+
+    return convert
+
+
+def _parse_packed(text: str) -> tuple[Any, array, array]:
     """Parse one YAML document into (data, value marks, key marks), or raise RecordError.
 
     The one pass behind parse_yaml, with positions packed instead of mapped: a mark is

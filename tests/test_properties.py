@@ -343,9 +343,6 @@ def _stringify(data: Any) -> Any:
 # --------------------------------------------------------------------------- known bugs
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (loader): libyaml counts U+2028, U+2029 and U+0085 as line breaks, "
-                   "editors and GitHub do not; a pasted line separator in a quoted value moves every later "
-                   "location down a line")
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
 def test_unicode_line_separators_keep_locations(scratch: Scratch, separator: str) -> None:
     text = scratch.originals[INIT].decode()
