@@ -620,3 +620,66 @@ def test_the_verdict_is_the_same_alone_pooled_and_cached(tmp_path: Path) -> None
     assert any((root / ".launchboard-cache").iterdir())  # the cache was written, so the next runs read it
     assert verdict(LAUNCHBOARD_JOBS="2") == alone  # warm cache
     assert verdict(LAUNCHBOARD_JOBS="1") == alone  # warm cache, one process
+
+
+def _corpus_tree(tmp_path: Path) -> Path:
+    """The base repository plus every corpus case and folder-local generated case, each in its own
+    initiative folder (policy cases excepted), committed clean first so `diff` has a base."""
+    from tests.site_helpers import REPO
+
+    root = make_repo(tmp_path)
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(REPO / "schemas", root / "schemas")
+    git_env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+                   GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run(["git", "-c", "init.defaultBranch=main", "-c", "safe.directory=*", *args],
+                       cwd=root, env=git_env, check=True, capture_output=True)
+    folder = root / "decisions" / "support-assistant"
+    for n, case in enumerate(c for c in sorted(CORPUS) if not c.startswith("policy/")):
+        clone = root / "decisions" / f"case-{n:03d}"
+        shutil.copytree(folder, clone)
+        init = clone / "initiative.yaml"
+        init.write_text(init.read_text(encoding="utf-8").replace("id: support-assistant", f"id: case-{n:03d}"), encoding="utf-8")
+        shutil.copyfile(HOSTILE / case, clone / Path(TARGETS[case.split("/")[0]]).relative_to("decisions/support-assistant"))
+    for n, name in enumerate(sorted(GENERATED)):
+        if "policy" in name or "decisions-folder" in name:
+            continue  # these make the whole repository unusable or unreadable
+        scratch = make_repo(tmp_path / f"generated-{n}")
+        GENERATED[name].build(scratch)
+        for entry in sorted((scratch / "decisions").iterdir()):
+            target = root / "decisions" / (f"generated-{n}" if entry.name == "support-assistant" else entry.name)
+            if entry.name == "policy.yaml" or target.exists() or target.is_symlink():
+                continue
+            if entry.is_symlink():
+                os.symlink(os.readlink(entry), target)
+            elif entry.is_dir():
+                shutil.copytree(entry, target, symlinks=True)
+            else:
+                shutil.copy(entry, target)
+    return root
+
+
+def test_every_command_survives_the_whole_corpus(tmp_path: Path) -> None:
+    """check, status, render, build, diff, codeowners and new on a tree holding every hostile
+    case at once: each ends with its documented exit code, no traceback, and inert output."""
+    from tests.test_terminal_safety import assert_inert
+
+    root = _corpus_tree(tmp_path)
+    env = {"SOURCE_DATE_EPOCH": "1795953600", "NO_MKDOCS_2_WARNING": "1"}  # 2026-11-29 12:00 UTC
+    runs = [
+        (["check", "."], 1), (["check", ".", "--format", "github"], 1), (["check", ".", "--format", "junit"], 1),
+        (["check", ".", "--format", "json"], 1), (["status", "."], 0), (["status", ".", "--format", "json"], 0),
+        (["render", ".", "--out", str(tmp_path / "pages")], 0), (["build", ".", "-d", str(tmp_path / "site")], 0),
+        (["build", ".", "-d", str(tmp_path / "strict"), "--strict"], 1),
+        (["diff", "HEAD", "."], 0), (["diff", "HEAD", ".", "--format", "json"], 0),
+        (["codeowners", ".", "--check"], 1), (["new", "decision", "support-assistant", "Another decision"], 0),
+    ]
+    for args, code in runs:
+        result = launchboard(*args, cwd=root, env=env, timeout=120)
+        no_traceback(result)
+        assert result.returncode == code, (args, result.stderr[-2000:])
+        text = result.stdout.decode("utf-8") + result.stderr.decode("utf-8")
+        assert_inert(text, github="github" in args, controls="json" not in args)
+    assert not (tmp_path / "strict").exists()
