@@ -263,6 +263,18 @@ def _copy_initiative(root: Path, folder: str) -> None:
     (target / "initiative.yaml").write_text(text, encoding="utf-8")
 
 
+def _touch(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+    return path
+
+
+def _sparse(path: Path, size: int) -> Path:
+    """A file of `size` bytes that takes no disk space (and that nothing should ever read whole)."""
+    os.truncate(_touch(path), size)
+    return path
+
+
 def _symlink(root: Path, rel: str, target: str | Path) -> None:
     path = root / rel
     if path.is_dir() and not path.is_symlink():
@@ -421,6 +433,20 @@ GENERATED: dict[str, Generated] = {
         lambda root: (shutil.move(root / "decisions", root.parent / "outside-decisions"),
                       os.symlink(root.parent / "outside-decisions", root / "decisions")),
         Outcome(2, (("LB001", 1, 1, "decisions"),), "outside the repository", exact=False),
+    ),
+    # ---- .github/CODEOWNERS is read by every check (LB305), and a pull request can change it too
+    "codeowners-oversized": Generated(
+        lambda root: _sparse(root / ".github/CODEOWNERS", 600 * 1024 * 1024),
+        Outcome(0, (), exact=False),
+        bug="BUG (authoring, codeowners.compare): .github/CODEOWNERS is read whole on every check; a 600 MiB "
+            "file is a MemoryError traceback under the test's 512 MiB limit (GitHub ignores CODEOWNERS over 3 MB)",
+    ),
+    "codeowners-link-out-of-the-repository": Generated(
+        lambda root: (_touch(root / ".github/CODEOWNERS").unlink(),
+                      os.symlink(_sparse(root.parent / "outside" / "huge", 600 * 1024 * 1024), root / ".github/CODEOWNERS")),
+        Outcome(0, (), exact=False),
+        bug="BUG (authoring, codeowners.compare): .github/CODEOWNERS is followed out of the repository and read "
+            "whole; a link to a large file on the runner is a MemoryError traceback",
     ),
     # ---- once known bugs, fixed in the core
     "symlink-loop": Generated(
