@@ -434,6 +434,25 @@ GENERATED: dict[str, Generated] = {
                       os.symlink(root.parent / "outside-decisions", root / "decisions")),
         Outcome(2, (("LB001", 1, 1, "decisions"),), "outside the repository", exact=False),
     ),
+    # ---- records where no record is looked for: never silently ignored
+    "record-in-a-subfolder-of-adr": Generated(
+        lambda root: (_touch(root / "decisions/support-assistant/adr/archive/0002-old.yaml").write_text(_base_text(ADR).replace("number: 1", "number: 2"))),
+        Outcome(1, (), exact=False),
+        bug="BUG (loader.discover): a record in a subfolder of adr/ or checklists/ is skipped without a word: "
+            "never checked, never published, and check passes (exit 0)",
+    ),
+    "record-with-an-upper-case-extension": Generated(
+        lambda root: (root / "decisions/support-assistant/adr/0002-upper.YAML").write_text(_base_text(ADR).replace("number: 1", "number: 2")),
+        Outcome(1, (), exact=False),
+        bug="BUG (loader.discover): `.YAML` and `.Yml` are compared case-sensitively, so adr/0002-upper.YAML is "
+            "skipped without a word (editors on macOS and Windows write such names)",
+    ),
+    "record-in-an-unknown-folder": Generated(
+        lambda root: _touch(root / "decisions/support-assistant/decisions/0002-misplaced.yaml").write_text(_base_text(ADR)),
+        Outcome(1, (), exact=False),
+        bug="BUG (loader.discover): a folder other than adr/ and checklists/ inside an initiative is skipped "
+            "with every record in it, without a word",
+    ),
     # ---- .github/CODEOWNERS is read by every check (LB305), and a pull request can change it too
     "codeowners-oversized": Generated(
         lambda root: _sparse(root / ".github/CODEOWNERS", 600 * 1024 * 1024),
