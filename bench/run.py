@@ -12,7 +12,8 @@ each, the sample policy, mkdocs.yml, schemas/ and templates/ copied in), then it
   (LAUNCHBOARD_NO_CACHE=1), and again with a warm cache;
 - peak memory of that check: getrusage(RUSAGE_CHILDREN).ru_maxrss of a wrapper process that
   runs nothing else (the largest single process, so a pool worker counts on its own), and
-  the sum over the check's process tree sampled every 10 ms; the larger is shown;
+  the sum of PSS over the check's process tree (parent and pool workers) sampled every
+  10 ms; the larger is shown;
 - check-jsonschema validating the same files against the same schemas, one invocation per
   record kind with `--schemafile` (batched to stay under the argument-length limit). It
   reads YAML with ruamel and loads timestamps as strings, so dates validate as they do in
@@ -72,14 +73,16 @@ out, cmd = sys.argv[1], sys.argv[2:]
 peak = [0]
 
 def tree_rss(pid):
+    # PSS, not RSS: forked workers share their parent's pages, and RSS would count them twice
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
         try:
-            with open(f"/proc/{p}/status") as f:
+            with open(f"/proc/{p}/smaps_rollup") as f:
                 for line in f:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith("Pss:"):
                         total += int(line.split()[1])
+                        break
             with open(f"/proc/{p}/task/{p}/children") as f:
                 todo.extend(int(c) for c in f.read().split())
         except (OSError, ValueError):
@@ -398,7 +401,7 @@ def table(rows: list[dict]) -> list[str]:
 
 def details(rows: list[dict]) -> list[str]:
     out = [
-        "| initiatives | MB of YAML | problems found | check per 1,000 initiatives | first check (fills the cache) | largest process | process tree (sampled) | check-jsonschema runs | site pages, MB | plugin time in the build / in the rebuild |",
+        "| initiatives | MB of YAML | problems found | check per 1,000 initiatives | first check (fills the cache) | largest process | process tree (PSS, sampled) | check-jsonschema runs | site pages, MB | plugin time in the build / in the rebuild |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
