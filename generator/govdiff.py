@@ -321,6 +321,15 @@ def resolve_revision(root: Path, base: str) -> str:
     return found.stdout.strip()
 
 
+def _records_only(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """tarfile's "data" filter, skipping (not raising on) absolute paths, links leading out
+    of the folder and device files: such a member of an old revision is no record."""
+    try:
+        return tarfile.data_filter(member, dest)
+    except tarfile.FilterError:
+        return None
+
+
 def export_records(root: Path, commit: str, dest: Path) -> None:
     """Write decisions/ (and .github/CODEOWNERS) as they were at `commit` into `dest`."""
     prefix = _git(root, "rev-parse", "--show-prefix").stdout.strip()
@@ -333,8 +342,7 @@ def export_records(root: Path, commit: str, dest: Path) -> None:
         if archive.returncode != 0:
             raise DiffError(f"git archive failed for {tree}")
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            # The "data" filter refuses absolute paths, links leading outside and device files.
-            tar.extractall(dest / "decisions", filter="data")
+            tar.extractall(dest / "decisions", filter=_records_only)
     owners = _git(root, "show", f"{commit}:{prefix}.github/CODEOWNERS", binary=True)
     if owners.returncode == 0:
         (dest / ".github").mkdir()

@@ -466,14 +466,31 @@ def discover(root: Path) -> tuple[list[RecordFile], list[Problem]]:
         elif entry.is_file(follow_symlinks=True) or entry.is_symlink():
             if entry.name == "policy.yaml":
                 found.append(RecordFile(path, "decisions/policy.yaml", "policy", None))
-            elif entry.name.endswith((".yaml", ".yml")):
+            elif _is_yaml(entry.name):
                 stray(path, "is not a record: only policy.yaml sits at the top of decisions/; initiatives live in decisions/<id>/")
         elif entry.is_dir():
             found.extend(_discover_initiative(root, path, stray))
     return found, problems
 
 
+def _is_yaml(name: str) -> bool:
+    return name.lower().endswith((".yaml", ".yml"))
+
+
+def _holds_yaml(folder: Path, limit: int = 2000) -> bool:
+    """Whether FOLDER holds a YAML file anywhere below it (bounded: a hostile tree stays cheap)."""
+    seen = 0
+    for _, _, names in os.walk(folder):
+        if any(_is_yaml(name) for name in names):
+            return True
+        seen += len(names) + 1
+        if seen > limit:
+            return False
+    return False
+
+
 def _discover_initiative(root: Path, folder: Path, stray: Any) -> list[RecordFile]:
+    """The records of one initiative folder; anything YAML that would be skipped is reported (LB008)."""
     initiative = relative_name(folder, folder.parent)  # the folder name, printable
     found: list[RecordFile] = []
     initiative_file = folder / "initiative.yaml"
@@ -486,16 +503,33 @@ def _discover_initiative(root: Path, folder: Path, stray: Any) -> list[RecordFil
         if entry.name == "initiative.yaml":
             continue
         if entry.name in ("adr", "checklists") and entry.is_dir(follow_symlinks=False):
-            kind = "decision" if entry.name == "adr" else "checklist"
-            for record in sorted(os.scandir(path), key=lambda e: e.name):
-                record_path = Path(record.path)
-                if record.name.endswith((".yaml", ".yml")) and not record.name.startswith("."):
-                    if record.is_dir(follow_symlinks=False):
-                        stray(record_path, "is a folder where a record file was expected", initiative)
-                    else:
-                        found.append(RecordFile(record_path, relative_name(record_path, root), kind, initiative))
-                elif record.name.endswith((".yaml", ".yml")):
-                    stray(record_path, "hidden record files are skipped by the site; remove the leading dot", initiative)
-        elif entry.name.endswith((".yaml", ".yml")) or entry.name in ("adr", "checklists"):
+            found.extend(_discover_records(root, path, initiative, stray))
+        elif entry.name in ("adr", "checklists"):
+            stray(path, f"{entry.name} must be a folder of records (a link or a file is not read)", initiative)
+        elif entry.is_dir(follow_symlinks=False):
+            if _holds_yaml(path):
+                stray(path, "holds YAML files Launchboard does not read: records go in adr/ (decisions) and checklists/", initiative)
+        elif _is_yaml(entry.name):
             stray(path, "is not a record: an initiative folder holds initiative.yaml, adr/ and checklists/", initiative)
+    return found
+
+
+def _discover_records(root: Path, folder: Path, initiative: str, stray: Any) -> list[RecordFile]:
+    kind = "decision" if folder.name == "adr" else "checklist"
+    found: list[RecordFile] = []
+    for record in sorted(os.scandir(folder), key=lambda e: e.name):
+        record_path = Path(record.path)
+        if record.is_dir(follow_symlinks=False):
+            if _is_yaml(record.name):
+                stray(record_path, "is a folder where a record file was expected", initiative)
+            elif _holds_yaml(record_path):
+                stray(record_path, f"is a folder inside {folder.name}/; records sit directly in {folder.name}/", initiative)
+        elif not _is_yaml(record.name):
+            continue
+        elif record.name.startswith("."):
+            stray(record_path, "hidden record files are skipped by the site; remove the leading dot", initiative)
+        elif not record.name.endswith((".yaml", ".yml")):
+            stray(record_path, "record file names end in lower-case .yaml; rename it", initiative)
+        else:
+            found.append(RecordFile(record_path, relative_name(record_path, root), kind, initiative))
     return found

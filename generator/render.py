@@ -516,7 +516,7 @@ def render_site(
             f"{ini.stage} {state.current.complete}/{state.current.required}" if state else ini.stage,
             None if state is None else state.current.ready,
         )
-        files[f"api/{ini.id}.json"] = _json(initiative_json(portfolio, ini))
+        files[f"api/initiatives/{ini.id}.json"] = _json(initiative_json(portfolio, ini))
     files["api/initiatives.json"] = _json(
         {
             "as_of": portfolio.as_of,
@@ -533,7 +533,7 @@ def render_site(
                     "owners": list(i.owners),
                     "state": states[i.id].as_dict() if states[i.id] else None,
                     "url": f"initiatives/{i.id}/",
-                    "json": f"api/{i.id}.json",
+                    "json": f"api/initiatives/{i.id}.json",
                     "badge": f"badges/{i.id}.svg",
                 }
                 for i in safe

@@ -495,9 +495,6 @@ def test_the_trusted_layers_stay_closed() -> None:
 # --------------------------------------------------------------------------- nothing lost in the output
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (site, render.render_site): per-initiative feeds are api/<id>.json beside the "
-                   "index feed api/initiatives.json, so an initiative whose id is `initiatives` (a valid id) has its "
-                   "feed silently overwritten by the index, while the index's `json` link for it points at the index")
 def test_every_initiative_keeps_its_own_feed(tmp_path: Path) -> None:
     root = make_root(tmp_path / "repo")
     source, clash = root / "decisions" / "meeting-summariser", root / "decisions" / "initiatives"

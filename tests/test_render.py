@@ -42,10 +42,10 @@ def portfolio(ids=("alpha", "beta")) -> Portfolio:
 def test_render_site_produces_pages_feeds_badges_and_charts():
     site = render_site(portfolio())
     for path in ("index.md", "initiatives/alpha/index.md", "initiatives/alpha/decisions/0001-use-rag.md",
-                 "api/initiatives.json", "api/alpha.json", "badges/alpha.svg", "initiatives/alpha/metrics/lat.svg",
+                 "api/initiatives.json", "api/initiatives/alpha.json", "badges/alpha.svg", "initiatives/alpha/metrics/lat.svg",
                  "decisions.md", "approaches.md", "checklists.md", "reference.md", "contribute.md", "tags.md"):
         assert path in site.files, path
-    assert "initiatives/alpha/index.md" in site.pages and "api/alpha.json" not in site.pages
+    assert "initiatives/alpha/index.md" in site.pages and "api/initiatives/alpha.json" not in site.pages
     feed = json.loads(site.files["api/initiatives.json"])
     assert [i["id"] for i in feed["initiatives"]] == ["alpha", "beta"]
     assert "security-review/threat-model" in site.files["index.md"]

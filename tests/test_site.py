@@ -119,7 +119,7 @@ def test_tags_group_pages(sample_site):
 def test_json_feeds_and_badges(sample_site):
     feed = json.loads((sample_site / "api" / "initiatives.json").read_text(encoding="utf-8"))
     assert [i["id"] for i in feed["initiatives"]] == SAMPLE_IDS
-    one = json.loads((sample_site / "api" / "support-assistant.json").read_text(encoding="utf-8"))
+    one = json.loads((sample_site / "api" / "initiatives" / "support-assistant.json").read_text(encoding="utf-8"))
     assert one["stage"] == "ga" and one["decisions"] and one["state"]["readiness"]["required"] > 0
     for i in SAMPLE_IDS:
         svg = etree.fromstring((sample_site / "badges" / f"{i}.svg").read_text(encoding="utf-8"))
@@ -179,7 +179,7 @@ def test_launchboard_render_writes_markdown(tmp_path):
     assert (out / "index.md").read_text(encoding="utf-8").startswith("---\ntitle: Launch board")
     for i in SAMPLE_IDS:
         assert (out / "initiatives" / i / "index.md").is_file()
-        assert (out / "api" / f"{i}.json").is_file()
+        assert (out / "api" / "initiatives" / f"{i}.json").is_file()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pages")]
 
 
