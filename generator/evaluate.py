@@ -45,6 +45,8 @@ class InitiativeRecords:
     checklist_docs: dict[str, Document] = field(default_factory=dict)  # by checklist id
     # every checklist file, including one that repeats another's id (only the first counts)
     checklist_files: list[tuple[Checklist, Document]] = field(default_factory=list)
+    # checklist ids (file stems) whose files exist but failed to load or validate
+    broken_checklists: set[str] = field(default_factory=set)
 
     @property
     def folder(self) -> str:
@@ -383,6 +385,11 @@ class Evaluator:
         initiative = records.initiative
         item = checklist.items.get(item_spec.id) if checklist else None
         findings: list[tuple[str, str, Location, bool]] = []  # (code, message, location, is_warning)
+        if (checklist is None or document is None) and spec.id in records.broken_checklists:
+            location = Location(f"decisions/{records.folder}/checklists/{spec.id}.yaml")
+            status = "todo"
+            errors_first = f"{spec.id}/{item_spec.id}: counts as todo until the errors in {location.file} are fixed"
+            return ItemVerdict(spec.id, item_spec.id, item_spec.title, item_spec.required_from, status, False, errors_first, location)
         if checklist is None or document is None:
             location = records.document.locate(("stage",))
             findings.append((

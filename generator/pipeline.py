@@ -40,10 +40,11 @@ from generator.loader import (
     normalise_id,
     parse_document,
     read_bytes,
+    relative_name,
 )
 from generator.model import Initiative, InitiativeState, Location, Policy, Portfolio, Problem, Severity
 from generator.records import build_checklist, build_decision, build_initiative, build_policy
-from generator.validate import SchemaSet, schema_set
+from generator.validate import SchemaError, SchemaSet, schema_set
 
 # Below this many record files one process is faster: starting a pool costs ~0.1 s (fork)
 # to ~0.5 s (spawn), measured with bench/run.py on 2 cores.
@@ -79,21 +80,6 @@ def resolve_as_of(value: str | dt.date | None = None) -> dt.date:
 Progress = Callable[[int, int], None]
 
 
-def load_records(root: Path, progress: Progress | None = None) -> tuple[list[tuple[RecordFile, Document]], list[Problem]]:
-    """Read and validate every record; a file that fails becomes a problem, the rest go on."""
-    files, problems = discover(root)
-    schemas = schema_set(root)
-    loaded: list[tuple[RecordFile, Document]] = []
-    for done, record in enumerate(files, 1):
-        if progress is not None:
-            progress(done, len(files))
-        document, found = _load_record(record, root, schemas)
-        problems.extend(found)
-        if document is not None:
-            loaded.append((record, document))
-    return loaded, problems
-
-
 def load_portfolio(
     root: Path | str, as_of: str | dt.date | None = None, progress: Progress | None = None, *, cache: bool | None = None
 ) -> Portfolio:
@@ -107,8 +93,11 @@ def load_portfolio(
     today = resolve_as_of(as_of)
     if not (root / "decisions").is_dir():
         raise UsageError(f"{root} has no decisions/ folder; run launchboard in the governance repository's root or pass ROOT")
-    with _gc_paused():
-        return _load_portfolio(root, today, progress, cache)
+    try:
+        with _gc_paused():
+            return _load_portfolio(root, today, progress, cache)
+    except SchemaError as err:  # the schemas are configuration: unusable, exit 2
+        raise UsageError(str(err)) from None
 
 
 def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache: bool | None) -> Portfolio:
@@ -317,6 +306,11 @@ def _judge_folder(folder: str, loaded: list[tuple[RecordFile, Document]], proble
     records = _group_by_initiative(loaded).get(folder)
     if records is None:
         return problems, None
+    # A checklist file with errors is not loaded; its items are not "missing" (LB210):
+    # the file's own errors say what to fix.
+    records.broken_checklists = {
+        p.location.file.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in problems if p.is_error and "/checklists/" in p.location.file
+    }
     state = evaluator.evaluate(records)
     return problems, (records.initiative, state)
 
@@ -461,9 +455,9 @@ def _group_by_initiative(loaded: list[tuple[RecordFile, Document]]) -> dict[str,
 def _invalid_folders(root: Path) -> list[Problem]:
     """A folder name is an initiative's id and its site path: it must be a plain kebab-case id."""
     return [
-        Problem(Location(f"decisions/{p.name}/initiative.yaml"), Severity.ERROR, "LB110",
+        Problem(Location(relative_name(p / "initiative.yaml", root)), Severity.ERROR, "LB110",
                 f"folder name {clean_text(p.name, 64)!r} is not a valid id: use lowercase letters, digits and hyphens",
-                p.name)
+                relative_name(p, p.parent))
         for p in sorted((root / "decisions").iterdir())
         if p.is_dir() and not p.is_symlink() and (p / "initiative.yaml").exists() and not is_id(p.name)
     ]
@@ -482,8 +476,8 @@ def _id_collisions(root: Path) -> list[Problem]:
             for name in sorted(os.listdir(sub)):
                 key = normalise_id(name)
                 if key in seen:
-                    file = (sub / name).relative_to(root).as_posix()
-                    initiative = folder.name if folder != decisions else name
+                    file = relative_name(sub / name, root)
+                    initiative = relative_name(folder if folder != decisions else sub / name, decisions)
                     problems.append(Problem(Location(file), Severity.ERROR, "LB115",
                                             f"{name!r} and {seen[key]!r} differ only by case or Unicode form; rename one", initiative))
                 else:

@@ -184,7 +184,7 @@ def test_the_pool_gives_the_same_portfolio(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(pipeline.threading, "active_count", lambda: threads)
     monkeypatch.setenv("LAUNCHBOARD_JOBS", "1")
     alone = load_portfolio(repo.root, AS_OF, cache=False)
-    assert {"LB002", "LB100", "LB110", "LB006", "LB210"} <= set(codes(alone))
+    assert {"LB002", "LB100", "LB110", "LB006"} <= set(codes(alone))
     monkeypatch.setenv("LAUNCHBOARD_JOBS", "2")
     monkeypatch.setattr(pipeline, "POOL_MIN_FILES", 0)
     monkeypatch.setattr(pipeline, "TASK_MAX_FOLDERS", 4)

@@ -285,3 +285,14 @@ def test_stale_codeowners_warns(repo: Repo) -> None:
     repo.edit("decisions/policy.yaml", lambda d: d["checklists"]["on-call"].update(owners=["@org/sre"]))
     [problem] = [p for p in load_portfolio(repo.root, AS_OF).problems if p.code == "LB305"]
     assert problem.location.file == ".github/CODEOWNERS" and problem.severity is Severity.WARNING
+
+
+def test_a_broken_checklist_file_is_not_also_missing(repo: Repo) -> None:
+    """Its own errors say what to fix; its items count as todo, with no LB210 'create the file'."""
+    repo.write(SEC, "checklist: security-review\nitems: [\n")
+    portfolio = repo.check()
+    assert codes(portfolio) == ["LB002"]
+    state = portfolio.states["support-assistant"]
+    assert not state.current.ready
+    assert {v.item for v in state.current.blocking} == {"threat-model", "rag-access-control"}
+    assert all("errors in" in v.reason for v in state.current.blocking)
