@@ -24,11 +24,9 @@ color_option = click.option(
 
 def load_or_exit(root: Path, as_of: str | None):
     """Run the core, turning usage errors into exit 2 with a one-line message."""
-    from generator.validate import SchemaError
-
     try:
         return load_portfolio(root, as_of, progress=_progress_printer())
-    except (UsageError, SchemaError) as err:
+    except UsageError as err:
         click.echo(f"launchboard: {neutralise(str(err))}", err=True)
         sys.exit(EXIT_UNUSABLE)
 

@@ -42,12 +42,11 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         if not self.config.enabled:
             return None
         from generator.pipeline import UsageError, load_portfolio
-        from generator.validate import SchemaError
 
         self.root = self._path(config, self.config.root)
         try:
             portfolio = load_portfolio(self.root, self.config.as_of)
-        except (UsageError, SchemaError) as err:
+        except UsageError as err:
             raise PluginError(f"launchboard: {_clean(str(err))}") from None
         if portfolio.unusable:
             for p in portfolio.errors:
