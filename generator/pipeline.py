@@ -329,7 +329,7 @@ def _check_folders(
     """Every folder's result, in this process; with a pool of readers when it pays."""
     names = sorted(folders)
     workers = min(_workers(), max(1, len(names)))
-    if workers > 1 and sum(len(records) for records in folders.values()) >= POOL_MIN_FILES:
+    if workers > 1 and sum(len(records) for records in folders.values()) >= POOL_MIN_FILES and _may_start_processes():
         try:
             return _check_folders_with_pool(root, store, folders, names, workers, counter, evaluator)
         except _PoolUnavailable:
@@ -344,6 +344,13 @@ def _check_folders(
 
 class _PoolUnavailable(Exception):
     pass
+
+
+def _may_start_processes() -> bool:
+    """False inside a daemonic process (a multiprocessing worker), which may not have children."""
+    import multiprocessing
+
+    return not multiprocessing.current_process().daemon
 
 
 def _workers() -> int:
