@@ -2,16 +2,32 @@
 
 Thin on purpose (DESIGN.md, Platform notes): everything it adds comes from
 `render.render_site`, which `launchboard render --out DIR` also writes as plain files.
+
+Dirty rebuilds (`mkdocs serve --dirty`, `launchboard serve`): MkDocs rebuilds only the files
+whose `File.is_modified()` is true, and a generated file always says it is. The plugin keeps,
+per mkdocs.yml and site_dir, what the previous successful build of this process produced
+(`_BuildState`) and tells MkDocs a generated file is modified only when its content differs
+from that build's. Anything every page embeds (the navigation, every page's front matter —
+titles feed the navigation and the footer, tags feed the tags page —, mkdocs.yml, the set of
+files, a theme `custom_dir`, pages of docs_dir) goes into one site signature: when it changes,
+every page is rebuilt. Pages a dirty build skips get their previous titles back, so the
+navigation of the pages it does rebuild is right, and the search index and tags.json keep the
+skipped pages' entries from the previous build. `mkdocs build` and plain `serve` never ask
+`is_modified()` about pages, so their output is unaffected.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
@@ -20,6 +36,67 @@ from generator.plugin_config import LaunchboardConfig
 from generator.render import CSS_PATH, RenderedSite, render_site
 
 log = logging.getLogger("mkdocs.plugins.launchboard")
+
+
+@dataclass
+class _BuildState:
+    """What one successful build wrote, for the next dirty build in the same process."""
+
+    signature: str  # the site-wide inputs every page depends on
+    hashes: dict[str, str]  # generated file src_uri -> content digest
+    titles: dict[str, str | None] = field(default_factory=dict)  # page src_uri -> title
+    search: list | None = None  # material search index entries
+    tags_json: bytes | None = None  # material tags export
+
+
+# Keyed by (mkdocs.yml path, site_dir): MkDocs re-creates this plugin on every serve rebuild.
+_STATE: dict[tuple[str, str], _BuildState] = {}
+
+
+def _digest(content: str | bytes) -> str:
+    return hashlib.blake2b(content.encode("utf-8") if isinstance(content, str) else content, digest_size=16).hexdigest()
+
+
+def _front_matter(content: str) -> str:
+    """The YAML front matter block of a generated page ('' if none), as text."""
+    if not content.startswith("---"):
+        return ""
+    end = content.find("\n---", 3)
+    return content[: end + 4] if end != -1 else content
+
+
+def _nav_shape(items) -> list:
+    shape = []
+    for item in items:
+        file = getattr(item, "file", None)
+        if file is not None:  # a page: its own title only if mkdocs.yml's nav gave one
+            shape.append(["page", file.src_uri, item.__dict__.get("title")])
+        elif getattr(item, "children", None) is not None:
+            shape.append(["section", item.title, _nav_shape(item.children)])
+        else:
+            shape.append(["link", getattr(item, "title", None), getattr(item, "url", None)])
+    return shape
+
+
+def _tree_stamp(folder: str | None) -> list:
+    """Names, sizes and mtimes under a folder (a theme custom_dir): cheap change detection."""
+    out: list = []
+    if not folder or not os.path.isdir(folder):
+        return out
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            out.append([os.path.relpath(path, folder), st.st_size, st.st_mtime_ns])
+    return out
+
+
+def _always(value: bool):
+    return lambda: value
 
 
 def _clean(text: str) -> str:
@@ -33,6 +110,13 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self.site: RenderedSite | None = None
         self.generated: set[str] = set()
         self.root: Path | None = None
+        self.key: tuple[str, str] | None = None
+        self.hashes: dict[str, str] = {}
+        self.signature = ""
+        self.full = True  # every page is modified in this build
+        self.built: set[str] = set()  # src_uri of the pages MkDocs rendered in this build
+        self.skipped_pages = False  # a dirty build left some pages as they were
+        self.pages: list[File] = []
 
     def _path(self, config: MkDocsConfig, value: str) -> Path:
         base = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
@@ -82,6 +166,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         if self.site is None:
             return files
         self.generated = set()
+        self.hashes = {}
         for path, content in self.site.files.items():
             if files.get_file_from_path(path) is not None:
                 log.info("launchboard: %s in docs_dir replaces the generated page", path)
@@ -89,9 +174,132 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             # Decision pages are reached from their initiative, not the navigation.
             inclusion = InclusionLevel.NOT_IN_NAV if "/decisions/" in path else InclusionLevel.UNDEFINED
             files.append(File.generated(config, path, content=content, inclusion=inclusion))
+            self.hashes[path] = _digest(content)
             if path in self.site.pages:
                 self.generated.add(path)
         return files
+
+    # ------------------------------------------------------------------ dirty rebuilds
+
+    def _signature(self, config: MkDocsConfig, files: Files, nav) -> str:
+        parts: dict = {"nav": _nav_shape(nav.items), "files": sorted(f.src_uri for f in files)}
+        if config.config_file_path and os.path.isfile(config.config_file_path):
+            with open(config.config_file_path, "rb") as fh:
+                parts["config"] = _digest(fh.read())
+        parts["custom_dir"] = _tree_stamp(config.theme.custom_dir)
+        assert self.site is not None
+        parts["front_matter"] = [
+            [path, _front_matter(self.site.files[path])] for path in sorted(self.generated)  # type: ignore[arg-type]
+        ]
+        parts["docs"] = [
+            [f.src_uri, os.path.getmtime(f.abs_src_path)]
+            for f in files.documentation_pages()
+            if f.src_uri not in self.hashes and f.abs_src_path and os.path.isfile(f.abs_src_path)
+        ]
+        return _digest(json.dumps(parts, sort_keys=True, default=str))
+
+    def on_nav(self, nav, *, config: MkDocsConfig, files: Files):
+        """Decide, before MkDocs reads any page, which files a dirty build must redo."""
+        if self.site is None:
+            return nav
+        self.key = (os.path.abspath(config.config_file_path or ""), os.path.abspath(config.site_dir))
+        self.signature = self._signature(config, files, nav)
+        prev = _STATE.get(self.key)
+        self.full = prev is None or prev.signature != self.signature
+        self.built = set()
+        self.skipped_pages = False
+        self.pages = files.documentation_pages()
+        for file in files:
+            digest = self.hashes.get(file.src_uri)
+            if digest is not None:
+                changed = self.full or prev.hashes.get(file.src_uri) != digest or not os.path.isfile(file.abs_dest_path)  # type: ignore[union-attr]
+                file.is_modified = _always(changed)  # type: ignore[method-assign]
+            elif self.full and file.is_documentation_page():
+                file.is_modified = _always(True)  # type: ignore[method-assign]
+        return nav
+
+    @event_priority(-100)  # after material/tags (100), which reads the pages' metadata first
+    def on_env(self, env, *, config: MkDocsConfig, files: Files):
+        """Pages a dirty build did not read have no title: give them the previous build's."""
+        prev = _STATE.get(self.key) if self.key else None
+        for file in files.documentation_pages():
+            page = file.page
+            if page is not None and page.markdown is None:
+                self.skipped_pages = True
+                if prev is not None and file.src_uri in prev.titles:
+                    page.title = prev.titles[file.src_uri]  # type: ignore[misc]
+        return env
+
+    def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav):
+        self.built.add(page.file.src_uri)
+        return context
+
+    @event_priority(100)  # before material/search writes the index
+    def _merge_search(self, *, config: MkDocsConfig) -> None:
+        """In a dirty build, the search index gets back the entries of the pages not rebuilt."""
+        search = self._search(config)
+        if search is None or self.site is None:
+            return
+        search.search_index_prev = None  # its own merge assumes one page per rebuild
+        prev = _STATE.get(self.key) if self.key else None
+        if not self.skipped_pages or prev is None or prev.search is None:
+            return
+        rebuilt = {f.page.url for f in self.pages if f.page is not None and f.src_uri in self.built}
+        current = {f.page.url for f in self.pages if f.page is not None}
+        keep = [
+            entry
+            for entry in prev.search
+            if (url := str(entry.get("location", "")).split("#", 1)[0]) in current and url not in rebuilt
+        ]
+        search.search_index.entries = keep + search.search_index.entries
+
+    @event_priority(-100)  # after material/search and material/tags have written their files
+    def _save_state(self, *, config: MkDocsConfig) -> None:
+        if self.site is None or self.key is None:
+            return
+        prev = _STATE.get(self.key)
+        tags_path = self._tags_export(config)
+        tags_json = None
+        if tags_path is not None:
+            if self.skipped_pages and prev is not None and prev.tags_json is not None:
+                # Only the pages read in this build were mapped; the site signature says no
+                # page's tags or title changed, so the previous export is still the whole truth.
+                with open(tags_path, "wb") as fh:
+                    fh.write(prev.tags_json)
+            if os.path.isfile(tags_path):
+                with open(tags_path, "rb") as fh:
+                    tags_json = fh.read()
+        search = self._search(config)
+        _STATE[self.key] = _BuildState(
+            signature=self.signature,
+            hashes=dict(self.hashes),
+            titles={f.src_uri: f.page.title for f in self.pages if f.page is not None},
+            search=list(search.search_index.entries) if search is not None else None,
+            tags_json=tags_json,
+        )
+
+    on_post_build = CombinedEvent(_merge_search, _save_state)
+
+    @staticmethod
+    def _search(config: MkDocsConfig):
+        for name in ("material/search", "search"):
+            plugin = config.plugins.get(name)
+            index = getattr(plugin, "search_index", None)
+            if index is not None and hasattr(plugin, "search_index_prev") and hasattr(index, "entries"):
+                return plugin
+        return None
+
+    @staticmethod
+    def _tags_export(config: MkDocsConfig) -> str | None:
+        plugin = config.plugins.get("material/tags")
+        cfg = getattr(plugin, "config", None)
+        if cfg is None or not cfg.get("enabled", True) or not cfg.get("export", False):
+            return None
+        return os.path.normpath(os.path.join(config.site_dir, cfg.get("export_file", "tags.json")))
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.key is not None:
+            _STATE.pop(self.key, None)  # the site dir is in an unknown state: rebuild it whole
 
     @event_priority(-100)  # after other plugins, so nothing is added once the page is clean
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:

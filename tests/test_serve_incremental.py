@@ -1,0 +1,194 @@
+"""Dirty rebuilds, as `mkdocs serve --dirty` does them: MkDocs's real build, twice in one process.
+
+The plugin tells MkDocs which generated files changed since the previous build of the same
+site; these tests change a record between two builds and look at what was rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.site_helpers import SAMPLE_EPOCH, make_root
+
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+from mkdocs.commands.build import build  # noqa: E402
+from mkdocs.config import load_config  # noqa: E402
+
+from generator import plugin as lb_plugin  # noqa: E402
+
+CHANGED = "support-assistant"
+UNRELATED = "internal-search"
+RECORD = f"decisions/{CHANGED}/initiative.yaml"
+
+
+@pytest.fixture()
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SAMPLE_EPOCH)
+    monkeypatch.setenv("LAUNCHBOARD_NO_CACHE", "1")
+    monkeypatch.setattr(lb_plugin, "_STATE", {})
+    return make_root(tmp_path / "repo")
+
+
+def _build(root: Path, site: Path, dirty: bool = True) -> None:
+    config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site))
+    build(config, dirty=dirty)
+
+
+def _snapshot(site: Path) -> dict[str, tuple[int, bytes]]:
+    return {
+        p.relative_to(site).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in site.rglob("*")
+        if p.is_file()
+    }
+
+
+def _age(site: Path) -> None:
+    """Backdate every output file, so a rewrite shows in its mtime even on a coarse clock."""
+    old = time.time() - 3600
+    for p in site.rglob("*"):
+        if p.is_file():
+            os.utime(p, (old, old))
+
+
+def _rewritten(before: dict, after: dict) -> set[str]:
+    return {path for path, (mtime, _) in after.items() if path not in before or before[path][0] != mtime}
+
+
+def _edit(root: Path, old: str, new: str) -> None:
+    path = root / RECORD
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _locations(site: Path) -> list[str]:
+    return [d["location"] for d in json.loads((site / "search" / "search_index.json").read_text())["docs"]]
+
+
+def test_one_record_changed_rebuilds_only_its_pages(repo: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    _build(repo, site)  # first build of the process: everything
+    first_index = _locations(site)
+    assert f"initiatives/{UNRELATED}/" in first_index
+    _age(site)
+    before = _snapshot(site)
+
+    _edit(repo, "{date: 2026-11-16, value: 1421}", "{date: 2026-11-16, value: 1377}")
+    _build(repo, site)
+    after = _snapshot(site)
+    rewritten = _rewritten(before, after)
+
+    assert f"initiatives/{CHANGED}/index.html" in rewritten
+    assert "index.html" not in rewritten  # the board does not show measurements: its page is the same
+    assert f"api/initiatives/{CHANGED}.json" in rewritten
+    assert f"initiatives/{CHANGED}/metrics/p95-latency.svg" in rewritten
+    assert f"initiatives/{UNRELATED}/index.html" not in rewritten
+    assert f"api/initiatives/{UNRELATED}.json" not in rewritten
+    assert "reference/index.html" not in rewritten
+    # MkDocs's own theme assets are not copied again either.
+    assert not any(p.startswith("assets/javascripts/") for p in rewritten)
+
+    page = after[f"initiatives/{CHANGED}/index.html"][1].decode()
+    assert "1,377" in page and "1,421" not in page
+    assert b"1,377" in after[f"api/initiatives/{CHANGED}.json"][1] or b"1377" in after[f"api/initiatives/{CHANGED}.json"][1]
+
+    # The rebuilt page's navigation still names the pages that were not rebuilt.
+    unrelated_title = re.search(r"<title>(.*?) - ", after[f"initiatives/{UNRELATED}/index.html"][1].decode()).group(1)
+    assert unrelated_title in page
+
+    # The search index keeps the pages that were not rebuilt, and holds no page twice.
+    index = _locations(site)
+    assert sorted(index) == sorted(first_index)
+    assert len(index) == len(set(index))
+    docs = json.loads((site / "search" / "search_index.json").read_text())["docs"]
+    text = " ".join(d["text"] for d in docs if d["location"].startswith(f"initiatives/{CHANGED}/"))
+    assert "1,377" in text
+
+    # The tags export still lists every page.
+    assert (site / "tags.json").read_bytes() == before["tags.json"][1]
+
+
+def test_a_checklist_change_rebuilds_its_initiative_and_the_board(repo: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    _build(repo, site)
+    _age(site)
+    before = _snapshot(site)
+    path = repo / f"decisions/{CHANGED}/checklists/on-call.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  runbook:\n    status: done", "  runbook:\n    status: in-progress", 1), encoding="utf-8")
+    assert path.read_text(encoding="utf-8") != text
+    _build(repo, site)
+    after = _snapshot(site)
+    rewritten = _rewritten(before, after)
+    assert {f"initiatives/{CHANGED}/index.html", "index.html", "checklists/index.html"} <= rewritten
+    assert f"initiatives/{UNRELATED}/index.html" not in rewritten
+    for page in (f"initiatives/{CHANGED}/index.html", "index.html"):
+        assert after[page][1] != before[page][1]
+    assert b"in-progress" in after[f"initiatives/{CHANGED}/index.html"][1]
+
+
+def test_nothing_changed_rebuilds_nothing(repo: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    _build(repo, site)
+    _age(site)
+    before = _snapshot(site)
+    _build(repo, site)
+    after = _snapshot(site)
+    rewritten = _rewritten(before, after)
+    assert not {p for p in rewritten if p.endswith(".html") and p != "404.html"}, rewritten
+    assert not {p for p in rewritten if p.startswith(("api/", "badges/", "initiatives/"))}, rewritten
+    previous = [d["location"] for d in json.loads(before["search/search_index.json"][1])["docs"]]
+    assert sorted(_locations(site)) == sorted(previous)
+
+
+def test_title_change_rebuilds_every_page(repo: Path, tmp_path: Path) -> None:
+    """A title is in every page's navigation (and the footer, and the tags page): all pages redo."""
+    site = tmp_path / "site"
+    _build(repo, site)
+    _age(site)
+    before = _snapshot(site)
+    _edit(repo, "title: Customer support assistant", "title: Customer help assistant")
+    _build(repo, site)
+    after = _snapshot(site)
+    rewritten = _rewritten(before, after)
+    html = {p for p in after if p.endswith(".html")}
+    assert html <= rewritten | {"404.html"}
+    assert "Customer help assistant" in after[f"initiatives/{UNRELATED}/index.html"][1].decode()  # its nav
+    assert "Customer help assistant" in after["index.html"][1].decode()
+    assert "Customer help assistant" in after["tags/index.html"][1].decode()
+
+
+def test_a_failed_build_makes_the_next_one_full(repo: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    _build(repo, site)
+    key = next(iter(lb_plugin._STATE))
+    plugin = lb_plugin.LaunchboardPlugin()  # as the plugin of a build that failed half-way
+    plugin.key = key
+    plugin.on_build_error(error=RuntimeError("boom"))
+    assert key not in lb_plugin._STATE
+    _age(site)
+    before = _snapshot(site)
+    _build(repo, site)
+    rewritten = _rewritten(before, _snapshot(site))
+    assert f"initiatives/{UNRELATED}/index.html" in rewritten
+
+
+def test_a_clean_build_is_unaffected_by_a_previous_one(repo: Path, tmp_path: Path) -> None:
+    """`mkdocs build` output is the same whether or not this process built the site before."""
+    fresh, again = tmp_path / "fresh", tmp_path / "again"
+    _build(repo, fresh, dirty=False)
+    lb_plugin._STATE.clear()
+    _build(repo, again, dirty=False)
+    _build(repo, again, dirty=False)  # second build in the process, with state from the first
+    a, b = _snapshot(fresh), _snapshot(again)
+    assert a.keys() == b.keys()
+    differ = [p for p in a if a[p][1] != b[p][1] and p != "sitemap.xml.gz"]
+    assert not differ, differ
