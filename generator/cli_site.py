@@ -89,10 +89,30 @@ def build(root: Path, config_file: Path | None, site_dir: Path | None, strict: b
 @root_argument
 @click.option("-f", "--config-file", type=click.Path(dir_okay=False, path_type=Path), help="mkdocs.yml to use (default: ROOT/mkdocs.yml).")
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
-def serve(root: Path, config_file: Path | None, dev_addr: str) -> None:
-    """Serve the site locally; it rebuilds when decisions/, templates/ or schemas/ change."""
+@click.option(
+    "--dirty/--full",
+    default=True,
+    show_default=True,
+    help="--dirty (the default) rewrites only the pages whose content changed since the previous "
+    "rebuild; --full rebuilds every page on every change.",
+)
+def serve(root: Path, config_file: Path | None, dev_addr: str, dirty: bool) -> None:
+    """Serve the site locally; it rebuilds when decisions/, templates/ or schemas/ change.
+
+    \b
+    With --dirty (the default) a rebuild still reads every record and renders every
+    generated page, but MkDocs rewrites only the pages whose generated content changed:
+    the edited initiative's pages and the site-wide pages that show what changed. A
+    change to the navigation, to any page's title or tags, or to mkdocs.yml rebuilds
+    every page. The search index and tags.json keep the entries of the pages not
+    rebuilt. The pages of a removed initiative stay reachable by their address (not
+    from the navigation) until the server restarts. Use --full to rebuild everything
+    each time, as `launchboard build` does.
+    """
     config = _config(root, config_file)
     cmd = [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", dev_addr]
+    if dirty:
+        cmd.append("--dirty")
     try:
         sys.exit(subprocess.run(cmd, cwd=root, env=mkdocs_env()).returncode)
     except KeyboardInterrupt:

@@ -192,3 +192,24 @@ def test_a_clean_build_is_unaffected_by_a_previous_one(repo: Path, tmp_path: Pat
     assert a.keys() == b.keys()
     differ = [p for p in a if a[p][1] != b[p][1] and p != "sitemap.xml.gz"]
     assert not differ, differ
+
+
+@pytest.mark.parametrize("flag, dirty", [([], True), (["--dirty"], True), (["--full"], False)])
+def test_launchboard_serve_passes_dirty(repo: Path, monkeypatch: pytest.MonkeyPatch, flag: list, dirty: bool) -> None:
+    import subprocess
+
+    from click.testing import CliRunner
+
+    from generator import cli_site
+
+    seen: list[list[str]] = []
+
+    def fake_run(cmd, **kwargs):
+        seen.append(cmd)
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(cli_site.subprocess, "run", fake_run)
+    result = CliRunner().invoke(cli_site.serve, [str(repo), *flag])
+    assert result.exit_code == 0, result.output
+    assert seen[0][2:4] == ["mkdocs", "serve"]
+    assert ("--dirty" in seen[0]) is dirty
