@@ -17,7 +17,7 @@ class Severity(str, enum.Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
     """Where a value lives: a POSIX path relative to ROOT, 1-based line and column."""
 
@@ -29,7 +29,7 @@ class Location:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     location: Location
     severity: Severity
@@ -59,7 +59,7 @@ class Problem:
 # --------------------------------------------------------------------------- policy
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemSpec:
     """One item of a checklist as the policy defines it."""
 
@@ -80,7 +80,7 @@ class ItemSpec:
         return True
 
 
-@dataclass
+@dataclass(slots=True)
 class ChecklistSpec:
     id: str
     title: str
@@ -92,7 +92,7 @@ class ChecklistSpec:
         return next((i for i in self.items if i.id == item_id), None)
 
 
-@dataclass
+@dataclass(slots=True)
 class Criterion:
     id: str
     title: str
@@ -100,7 +100,7 @@ class Criterion:
     favours: list[str] = field(default_factory=list)  # approaches this criterion tends to favour
 
 
-@dataclass
+@dataclass(slots=True)
 class Policy:
     stages: list[str]
     approval_max_age_days: int
@@ -126,20 +126,20 @@ class Policy:
 # --------------------------------------------------------------------------- records
 
 
-@dataclass
+@dataclass(slots=True)
 class StageEntry:
     stage: str
     date: str
     note: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Measurement:
     date: str
     value: float
 
 
-@dataclass
+@dataclass(slots=True)
 class Metric:
     id: str
     title: str
@@ -163,7 +163,7 @@ class Metric:
         return latest.value >= self.target
 
 
-@dataclass
+@dataclass(slots=True)
 class Option:
     id: str
     approach: str
@@ -173,14 +173,14 @@ class Option:
     scores: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     chosen: str
     rationale: str = ""
     override: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     initiative: str
     number: int
@@ -218,7 +218,7 @@ class Decision:
         return max(self.weighted_scores, key=lambda k: (self.weighted_scores[k], -list(self.weighted_scores).index(k)))
 
 
-@dataclass
+@dataclass(slots=True)
 class Waiver:
     reason: str = ""
     approver: str = ""
@@ -226,7 +226,7 @@ class Waiver:
     expires: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class ChecklistItem:
     id: str
     status: str  # todo | in-progress | done | waived | not-applicable
@@ -238,7 +238,7 @@ class ChecklistItem:
     waiver: Waiver | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Checklist:
     initiative: str
     id: str
@@ -246,7 +246,7 @@ class Checklist:
     items: dict[str, ChecklistItem]
 
 
-@dataclass
+@dataclass(slots=True)
 class Initiative:
     id: str
     file: str  # decisions/<id>/initiative.yaml
@@ -270,7 +270,7 @@ class Initiative:
 # --------------------------------------------------------------------------- evaluation
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemVerdict:
     """One required item of one checklist, judged for one stage."""
 
@@ -284,7 +284,7 @@ class ItemVerdict:
     location: Location
 
 
-@dataclass
+@dataclass(slots=True)
 class Readiness:
     """How ready an initiative is for one stage: the items that stage requires."""
 
@@ -332,7 +332,7 @@ class Readiness:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class InitiativeState:
     """What evaluate.py computed for one initiative."""
 
@@ -356,7 +356,7 @@ class InitiativeState:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Portfolio:
     """Everything one run of the pipeline knows: records, verdicts and problems."""
 

@@ -12,6 +12,7 @@ Record text never reaches a template raw: the templates call the filters of
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -190,8 +191,12 @@ def initiative_tags(ini: Initiative) -> list[str]:
 
 
 def _json(data: Any) -> str:
-    """Deterministic JSON with <, > and & escaped, so it is inert even if served as HTML."""
-    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
+    """Deterministic JSON with <, > and & escaped, so it is inert even if served as HTML.
+
+    Compact, because json.dumps with indent falls back to the pure-Python encoder: at 1,000
+    initiatives the indented feeds cost a quarter of the generator's time (bench/RESULTS.md).
+    """
+    text = json.dumps(data, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
 
 
@@ -204,7 +209,7 @@ def _item_dict(item: ChecklistItem) -> dict[str, Any]:
     if d.get("evidence") and "://" in d["evidence"] and ms.external_url(d["evidence"]) is None:
         d["evidence"] = None
     if item.waiver:
-        d["waiver"] = {k: v for k, v in vars(item.waiver).items() if v}
+        d["waiver"] = {k: v for k, v in dataclasses.asdict(item.waiver).items() if v}
     return d
 
 
