@@ -213,3 +213,21 @@ def test_launchboard_serve_passes_dirty(repo: Path, monkeypatch: pytest.MonkeyPa
     assert result.exit_code == 0, result.output
     assert seen[0][2:4] == ["mkdocs", "serve"]
     assert ("--dirty" in seen[0]) is dirty
+
+
+def test_removing_an_initiative_rebuilds_every_page(repo: Path, tmp_path: Path) -> None:
+    """The navigation changes, and every page embeds it."""
+    import shutil
+
+    site = tmp_path / "site"
+    _build(repo, site)
+    _age(site)
+    before = _snapshot(site)
+    shutil.rmtree(repo / "decisions" / CHANGED)
+    _build(repo, site)
+    after = _snapshot(site)
+    rewritten = _rewritten(before, after)
+    assert f"initiatives/{UNRELATED}/index.html" in rewritten
+    assert f"initiatives/{CHANGED}/" not in after[f"initiatives/{UNRELATED}/index.html"][1].decode()
+    assert f"{CHANGED}/" not in after["index.html"][1].decode()
+    assert not any(loc.startswith(f"initiatives/{CHANGED}/") for loc in _locations(site))
