@@ -113,10 +113,10 @@ def serve(root: Path, config_file: Path | None, dev_addr: str, dirty: bool) -> N
     cmd = [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", dev_addr]
     if dirty:
         cmd.append("--dirty")
-    try:
-        sys.exit(subprocess.run(cmd, cwd=root, env=mkdocs_env()).returncode)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    # Become the server rather than wait for it: a SIGTERM to `launchboard serve` (an IDE,
+    # a supervisor) then stops MkDocs too instead of orphaning it on the port.
+    os.chdir(root)
+    os.execve(sys.executable, cmd, mkdocs_env())
 
 
 @click.command()

@@ -196,19 +196,19 @@ def test_a_clean_build_is_unaffected_by_a_previous_one(repo: Path, tmp_path: Pat
 
 @pytest.mark.parametrize("flag, dirty", [([], True), (["--dirty"], True), (["--full"], False)])
 def test_launchboard_serve_passes_dirty(repo: Path, monkeypatch: pytest.MonkeyPatch, flag: list, dirty: bool) -> None:
-    import subprocess
-
     from click.testing import CliRunner
 
     from generator import cli_site
 
     seen: list[list[str]] = []
 
-    def fake_run(cmd, **kwargs):
+    def fake_exec(executable, cmd, env):
         seen.append(cmd)
-        return subprocess.CompletedProcess(cmd, 0)
+        assert env["NO_MKDOCS_2_WARNING"] == "1"
+        raise SystemExit(0)
 
-    monkeypatch.setattr(cli_site.subprocess, "run", fake_run)
+    monkeypatch.setattr(cli_site.os, "execve", fake_exec)
+    monkeypatch.setattr(cli_site.os, "chdir", lambda path: None)
     result = CliRunner().invoke(cli_site.serve, [str(repo), *flag])
     assert result.exit_code == 0, result.output
     assert seen[0][2:4] == ["mkdocs", "serve"]
