@@ -36,11 +36,16 @@ def _timed(method):
 
 def _instrument() -> None:
     import mkdocs.commands.build as build_module
+    from mkdocs.plugins import CombinedEvent
 
     from generator.plugin import LaunchboardPlugin
 
     for name, value in list(vars(LaunchboardPlugin).items()):
-        if name.startswith("on_") and callable(value) and name != "on_serve":
+        if not name.startswith("on_") or name == "on_serve":
+            continue
+        if isinstance(value, CombinedEvent):  # several handlers under one event name
+            setattr(LaunchboardPlugin, name, CombinedEvent(*(_timed(method) for method in value.methods)))
+        elif callable(value):
             setattr(LaunchboardPlugin, name, _timed(value))
 
     original = build_module.build
