@@ -46,8 +46,8 @@ from generator.model import Initiative, InitiativeState, Location, Policy, Portf
 from generator.records import build_checklist, build_decision, build_initiative, build_policy
 from generator.validate import SchemaError, SchemaSet, schema_set
 
-# Below this many record files one process is faster: starting a pool costs ~0.1 s (fork)
-# to ~0.5 s (spawn), measured with bench/run.py on 2 cores.
+# Below this many record files one process is as fast: forking a pool and sending results
+# back costs about what it saves (measured with bench/run.py on 2 cores).
 POOL_MIN_FILES = 1500
 # Below this many record files parsing is as fast as reading the cache, so by default
 # nothing is cached (and nothing written into ROOT) for a small repository.
@@ -347,10 +347,19 @@ class _PoolUnavailable(Exception):
 
 
 def _may_start_processes() -> bool:
-    """False inside a daemonic process (a multiprocessing worker), which may not have children."""
+    """Workers are forked: cheap, and they inherit the compiled schemas. Forking is safe only
+    on Linux (macOS system libraries are not fork-safe), from a process with one thread
+    (`mkdocs serve` runs several; a fork would copy locks other threads hold) that is not
+    itself a daemonic multiprocessing worker. Spawning instead would re-run an unguarded
+    main script in every worker, and with a warm cache costs more than it saves (measured:
+    1.1 s against 1.0 s in one process at 1,000 initiatives), so elsewhere one process it is."""
     import multiprocessing
 
-    return not multiprocessing.current_process().daemon
+    return (
+        sys.platform.startswith("linux")
+        and threading.active_count() == 1
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def _workers() -> int:
@@ -373,23 +382,19 @@ def _check_folders_with_pool(
     counter: _Counter,
     evaluator: Evaluator | None,
 ) -> dict[str, FolderResult]:
-    """Workers read, parse and validate (or hit the cache) and send Entries as marshal bytes;
-    this process builds and evaluates them as they arrive. Typed records are made here, so
-    the Portfolio is the same as one built alone (unpickled objects would each carry a
-    __dict__, a third more memory)."""
+    """Forked workers read, parse and validate (or hit the cache) and send Entries as marshal
+    bytes; this process builds and evaluates them as they arrive, so the Portfolio is made
+    exactly as in one process (see _may_start_processes for when a pool is used)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    # fork is cheap and inherits the compiled schemas, but is only safe in a process with
-    # one thread (`mkdocs serve` runs several): otherwise spawn fresh interpreters.
-    method = "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
     size = max(4, min(TASK_MAX_FOLDERS, math.ceil(len(names) / (workers * 8))))
     tasks = [[(name, folders[name]) for name in names[i:i + size]] for i in range(0, len(names), size)]
     results: dict[str, FolderResult] = {}
     started = counter.done
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_worker_start, initargs=(root, store is not None)) as pool:
             for done, used in pool.map(_worker_task, tasks):
                 for name, indexes, problems, payload in done:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -179,7 +180,9 @@ def spy_on_pool(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
 @pytest.mark.parametrize("use_cache, threads", [(False, 1), (True, 1), (True, 2)])
 def test_the_pool_gives_the_same_portfolio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_cache: bool, threads: int) -> None:
-    """One thread: forked workers; more (as in `mkdocs serve`): spawned ones."""
+    """One thread: forked workers; more (as in `mkdocs serve`): no pool, never a fork."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the pool forks, on Linux only")
     repo = portfolio_of(tmp_path, 24)
     monkeypatch.setattr(pipeline.threading, "active_count", lambda: threads)
     monkeypatch.setenv("LAUNCHBOARD_JOBS", "1")
@@ -191,7 +194,7 @@ def test_the_pool_gives_the_same_portfolio(tmp_path: Path, monkeypatch: pytest.M
     pooled_runs = spy_on_pool(monkeypatch)
     seen: list[tuple[int, int]] = []
     pooled = load_portfolio(repo.root, AS_OF, lambda done, total: seen.append((done, total)), cache=use_cache)
-    assert pooled_runs == [True], "the pool ran"
+    assert pooled_runs == ([True] if threads == 1 else []), "the pool runs only where forking is safe"
     assert answer(pooled) == answer(alone)
     assert [done for done, _ in seen] == list(range(1, seen[-1][1] + 1))  # every file counted once
     if use_cache:  # and again from the cache the workers filled
@@ -199,6 +202,8 @@ def test_the_pool_gives_the_same_portfolio(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_an_unusable_policy_still_lists_every_problem_with_the_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the pool forks, on Linux only")
     repo = portfolio_of(tmp_path, 12)
     repo.write("decisions/policy.yaml", "stages: [a\n")
     monkeypatch.setenv("LAUNCHBOARD_JOBS", "1")
@@ -210,3 +215,29 @@ def test_an_unusable_policy_still_lists_every_problem_with_the_pool(tmp_path: Pa
     assert pooled_runs == [True]
     assert pooled.unusable and answer(pooled) == answer(alone)
     assert {"LB002", "LB100", "LB006"} <= set(codes(pooled))
+
+
+def _answer_in_a_daemon(root: str, queue) -> None:  # noqa: ANN001 - a multiprocessing.Queue
+    pipeline.POOL_MIN_FILES = 0
+    os.environ["LAUNCHBOARD_JOBS"] = "2"
+    queue.put(answer(load_portfolio(Path(root), AS_OF, cache=False)))
+
+
+def test_a_daemonic_process_checks_without_a_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A multiprocessing worker may not have children: it checks in one process."""
+    import multiprocessing
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("forks the daemon")
+    repo = portfolio_of(tmp_path, 12)
+    monkeypatch.setenv("LAUNCHBOARD_JOBS", "1")
+    alone = answer(load_portfolio(repo.root, AS_OF, cache=False))
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    daemon = context.Process(target=_answer_in_a_daemon, args=(str(repo.root), queue), daemon=True)
+    daemon.start()
+    try:
+        assert queue.get(timeout=60) == alone
+    finally:
+        daemon.join(timeout=60)
+    assert daemon.exitcode == 0
