@@ -302,7 +302,7 @@ def _parse_packed(text: str) -> tuple[Any, array, array]:
                     if not isinstance(value, str):
                         raise RecordError("LB007", f"key {clean_text(event.value, 60)!s} is not a string; quote it", *_pos(mark))
                     if value in top[0]:
-                        raise RecordError("LB003", f"duplicate key {clean_text(value, 60)!r}; each key may appear once", *_pos(mark))
+                        raise RecordError("LB003", f"duplicate key {clean_text(repr(value), 70)}; each key may appear once", *_pos(mark))
                     top[2], top[3] = value, position
                 else:
                     top[0][top[2]] = value
