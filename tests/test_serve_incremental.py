@@ -93,8 +93,8 @@ def test_one_record_changed_rebuilds_only_its_pages(repo: Path, tmp_path: Path) 
     assert f"initiatives/{UNRELATED}/index.html" not in rewritten
     assert f"api/initiatives/{UNRELATED}.json" not in rewritten
     assert "reference/index.html" not in rewritten
-    # MkDocs's own theme assets are not copied again either.
-    assert not any(p.startswith("assets/javascripts/") for p in rewritten)
+    # (MkDocs copies theme assets by comparing mtimes with the installed theme, which
+    # _age's backdating makes older than a freshly installed venv: not asserted here.)
 
     page = after[f"initiatives/{CHANGED}/index.html"][1].decode()
     assert "1,377" in page and "1,421" not in page
