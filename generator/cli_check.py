@@ -22,10 +22,10 @@ color_option = click.option(
 )
 
 
-def load_or_exit(root: Path, as_of: str | None):
+def load_or_exit(root: Path, as_of: str | None, cache: bool | None = None):
     """Run the core, turning usage errors into exit 2 with a one-line message."""
     try:
-        return load_portfolio(root, as_of, progress=_progress_printer())
+        return load_portfolio(root, as_of, progress=_progress_printer(), cache=cache)
     except UsageError as err:
         click.echo(f"launchboard: {neutralise(str(err))}", err=True)
         sys.exit(EXIT_UNUSABLE)
@@ -49,13 +49,14 @@ def _progress_printer():
 @click.option("--strict", is_flag=True, help="Treat warnings as failures (exit 1).")
 @as_of_option
 @color_option
-def check(root: Path, fmt: str, strict: bool, as_of: str | None, color: str) -> None:
+@click.option("--no-cache", is_flag=True, help="Do not read or write ROOT/.launchboard-cache (also LAUNCHBOARD_NO_CACHE=1).")
+def check(root: Path, fmt: str, strict: bool, as_of: str | None, color: str, no_cache: bool) -> None:
     """Validate every record in ROOT/decisions and evaluate the readiness gates.
 
     Exit 0 when clean (warnings allowed unless --strict), 1 when there are problems,
     2 when the input or configuration is unusable (no policy, an invalid policy).
     """
-    portfolio = load_or_exit(root, as_of)
+    portfolio = load_or_exit(root, as_of, cache=False if no_cache else None)
     reporter = REPORTER_BY_NAME[fmt](color=use_color(color, sys.stdout.isatty()) and fmt == "text", strict=strict)
     click.echo(reporter.render(portfolio), color=reporter.color)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")

@@ -144,3 +144,16 @@ def test_every_lazy_command_resolves() -> None:
     for name in LAZY_COMMANDS:
         assert main.get_command(None, name) is not None, name  # type: ignore[arg-type]
     assert run("--help").exit_code == 0
+
+
+def test_no_cache_writes_nothing_into_the_repository(repo: Repo) -> None:
+    from generator import pipeline
+
+    before = sorted(p.relative_to(repo.root) for p in repo.root.rglob("*"))
+    old = pipeline.CACHE_MIN_FILES
+    pipeline.CACHE_MIN_FILES = 0  # a small repository would not use the cache anyway
+    try:
+        assert run("check", str(repo.root), "--as-of", AS_OF, "--no-cache").exit_code == 0
+    finally:
+        pipeline.CACHE_MIN_FILES = old
+    assert sorted(p.relative_to(repo.root) for p in repo.root.rglob("*")) == before
