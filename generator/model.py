@@ -108,7 +108,6 @@ class Policy:
     checklists: dict[str, ChecklistSpec]
     criteria: dict[str, Criterion]
     file: str = "decisions/policy.yaml"
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def stage_index(self, stage: str) -> int:
         return self.stages.index(stage)
@@ -367,6 +366,7 @@ class Portfolio:
     states: dict[str, InitiativeState]
     problems: list[Problem]
     unusable: bool = False  # no policy or an invalid one: exit 2
+    _problem_index: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -380,7 +380,18 @@ class Portfolio:
         return next((i for i in self.initiatives if i.id == initiative_id), None)
 
     def problems_for(self, initiative_id: str) -> list[Problem]:
-        return [p for p in self.problems if p.initiative == initiative_id]
+        return self._index()[0].get(initiative_id, [])
 
     def problems_in(self, file: str) -> list[Problem]:
-        return [p for p in self.problems if p.location.file == file]
+        return self._index()[1].get(file, [])
+
+    def _index(self) -> tuple[dict[str | None, list[Problem]], dict[str, list[Problem]]]:
+        """Problems by initiative and by file, built once: the renderer asks for every page."""
+        if self._problem_index is None:
+            by_initiative: dict[str | None, list[Problem]] = {}
+            by_file: dict[str, list[Problem]] = {}
+            for problem in self.problems:
+                by_initiative.setdefault(problem.initiative, []).append(problem)
+                by_file.setdefault(problem.location.file, []).append(problem)
+            self._problem_index = (by_initiative, by_file)
+        return self._problem_index

@@ -67,7 +67,6 @@ def build_policy(document: Document) -> Policy:
         checklists=checklists,
         criteria=criteria,
         file=document.file,
-        raw=data,
     )
 
 
