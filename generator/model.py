@@ -366,6 +366,9 @@ class Portfolio:
     states: dict[str, InitiativeState]
     problems: list[Problem]
     unusable: bool = False  # no policy or an invalid one: exit 2
+    # Folder name -> digest of its record files (names, kinds, bytes); "" -> the digest of
+    # what every folder's verdict also depends on (policy, schemas, date). Keys the memos.
+    digests: dict[str, str] = field(default_factory=dict)
     _problem_index: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @property

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import marshal
 import math
 import os
@@ -81,13 +82,20 @@ Progress = Callable[[int, int], None]
 
 
 def load_portfolio(
-    root: Path | str, as_of: str | dt.date | None = None, progress: Progress | None = None, *, cache: bool | None = None
+    root: Path | str,
+    as_of: str | dt.date | None = None,
+    progress: Progress | None = None,
+    *,
+    cache: bool | None = None,
+    memo: "LoadMemo | None" = None,
 ) -> Portfolio:
     """Everything Launchboard knows about ROOT's records as of a date.
 
     cache: True to use the content cache in ROOT/.launchboard-cache, False not to; None
     (the default) uses it for repositories of CACHE_MIN_FILES records or more.
     LAUNCHBOARD_NO_CACHE=1 turns it off whatever this says.
+    memo: a LoadMemo kept by a long-lived caller (the MkDocs plugin under `mkdocs serve`)
+    across calls, so unchanged folders are not judged again; see LoadMemo.
     """
     root = Path(root)
     today = resolve_as_of(as_of)
@@ -95,12 +103,12 @@ def load_portfolio(
         raise UsageError(f"{root} has no decisions/ folder; run launchboard in the governance repository's root or pass ROOT")
     try:
         with _gc_paused():
-            return _load_portfolio(root, today, progress, cache)
+            return _load_portfolio(root, today, progress, cache, memo)
     except SchemaError as err:  # the schemas are configuration: unusable, exit 2
         raise UsageError(str(err)) from None
 
 
-def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache: bool | None) -> Portfolio:
+def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache: bool | None, memo: "LoadMemo | None") -> Portfolio:
     files, problems = discover(root)
     schemas = schema_set(root)
     use_cache = not disabled_by_env() and (cache if cache is not None else len(files) >= CACHE_MIN_FILES)
@@ -114,9 +122,14 @@ def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache
         else:
             folders.setdefault(record.initiative, []).append(record)
 
-    loaded, found = _load_folder(loose, root, schemas, store)
+    loaded, found, loose_digest = _load_folder(loose, root, schemas, store)
     problems.extend(found)
     counter.advance(len(loose))
+    # What every folder's verdict also depends on: the policy (and any other loose file),
+    # the schemas and the date. A memo made under another context is dropped whole.
+    context = _digest(str(root.resolve()), loose_digest, schemas.digest, today.isoformat())
+    if memo is not None:
+        memo.start(context)
     policy_doc = next((doc for record, doc in loaded if record.kind == "policy"), None)
     policy_failed = any(p.location.file == "decisions/policy.yaml" for p in problems)
     policy: Policy | None = None
@@ -133,19 +146,20 @@ def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache
             problems.extend(evaluator.problems)
             policy = evaluator = None
     if evaluator is None:  # unusable: still validate every record, so every problem is listed
-        results = _check_folders(root, schemas, store, folders, counter, None)
-        problems.extend(p for found, _ in results.values() for p in found)
+        results = _check_folders(root, schemas, store, folders, counter, None, None)
+        problems.extend(p for found, _, _ in results.values() for p in found)
         if store is not None:
             store.prune()
         return _finish(root, today, None, [], {}, problems, unusable=True)
 
     assert policy is not None
-    results = _check_folders(root, schemas, store, folders, counter, evaluator)
+    results = _check_folders(root, schemas, store, folders, counter, evaluator, memo)
     problems.extend(_id_collisions(root))
     problems.extend(_invalid_folders(root))
     initiatives, states = [], {}
+    digests = {"": context}
     for folder in sorted(results):
-        found, judged = results[folder]
+        found, judged, digests[folder] = results[folder]
         problems.extend(found)
         if judged is None:
             continue  # its initiative.yaml failed to load; its problems are already listed
@@ -155,7 +169,7 @@ def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache
     problems.extend(check_codeowners(root, policy))
     if store is not None:
         store.prune()
-    return _finish(root, today, policy, initiatives, states, problems + evaluator.problems)
+    return _finish(root, today, policy, initiatives, states, problems + evaluator.problems, digests=digests)
 
 
 @contextmanager
@@ -189,7 +203,9 @@ class _Counter:
 
 
 Judged = tuple[Initiative, InitiativeState]
-FolderResult = tuple[list[Problem], "Judged | None"]
+# A folder's problems, its judged initiative (None when it could not be), and the digest of
+# its files (names, kinds and bytes), which keys the LoadMemo and the renderer's memo.
+FolderResult = tuple[list[Problem], "Judged | None", str]
 # What parsing and validating found for each file of a folder that could be read:
 # (problems as tuples, data when valid, value marks, key marks) -- plain data, so the
 # cache stores it with marshal and a worker process sends it cheaply.
@@ -208,16 +224,12 @@ def _load_record(record: RecordFile, root: Path, schemas: SchemaSet) -> tuple[Do
     return (None if found else document), found
 
 
-def _scan_folder(
-    records: list[RecordFile], root: Path, schemas: SchemaSet, store: RecordCache | None, *, packed: bool
-) -> tuple[list[int], list[Problem], Entry | bytes]:
-    """Read one folder's files, then parse and validate them or take that from the cache.
+Read = list[tuple[int, RecordFile, bytes]]
 
-    Returns the indexes of the files read, the problems of those that could not be, and
-    their Entry (as marshal bytes when `packed`, for a worker to send). Each file is read
-    once: its bytes are both the cache key and what is parsed.
-    """
-    read: list[tuple[int, RecordFile, bytes]] = []
+
+def _read_folder(records: list[RecordFile], root: Path) -> tuple[Read, list[Problem]]:
+    """The bytes of each of a folder's files that can be read, and why the others cannot."""
+    read: Read = []
     problems: list[Problem] = []
     for index, record in enumerate(records):
         try:
@@ -226,6 +238,41 @@ def _scan_folder(
             problems.append(Problem(Location(record.file, err.line, err.column), Severity.ERROR, err.code, err.message, record.initiative))
         except OSError as err:
             problems.append(Problem(Location(record.file), Severity.ERROR, "LB001", f"cannot be read: {err.strerror}", record.initiative))
+    return read, problems
+
+
+def _digest(*parts: str | bytes) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def _folder_digest(records: list[RecordFile], read: Read) -> str:
+    """Every file of the folder by name and kind, and the bytes of those that could be read."""
+    raw = {index: data for index, _, data in read}
+    parts: list[str | bytes] = []
+    for index, record in enumerate(records):
+        parts += [record.file, record.kind, raw.get(index, b"\0unreadable")]
+    return _digest(*parts)
+
+
+def _scan_folder(
+    records: list[RecordFile], root: Path, schemas: SchemaSet, store: RecordCache | None, *, packed: bool,
+    read: Read | None = None, problems: list[Problem] | None = None,
+) -> tuple[list[int], list[Problem], Entry | bytes]:
+    """Read one folder's files (unless `read` has them), then parse and validate them or
+    take that from the cache.
+
+    Returns the indexes of the files read, the problems of those that could not be, and
+    their Entry (as marshal bytes when `packed`, for a worker to send). Each file is read
+    once: its bytes are both the cache key and what is parsed.
+    """
+    if read is None:
+        read, problems = _read_folder(records, root)
+    problems = list(problems or [])
     indexes = [index for index, _, _ in read]
     key = store.key([(record.file, record.kind, raw) for _, record, raw in read]) if store is not None and read else None
     if key is not None:
@@ -291,28 +338,39 @@ def _documents(
 
 
 def _load_folder(
-    records: list[RecordFile], root: Path, schemas: SchemaSet, store: RecordCache | None
-) -> tuple[list[tuple[RecordFile, Document]], list[Problem]]:
-    """The valid documents of one folder's files and the problems of the others."""
-    indexes, problems, entry = _scan_folder(records, root, schemas, store, packed=False)
+    records: list[RecordFile], root: Path, schemas: SchemaSet, store: RecordCache | None,
+    read: Read | None = None, problems: list[Problem] | None = None,
+) -> tuple[list[tuple[RecordFile, Document]], list[Problem], str]:
+    """The valid documents of one folder's files, the problems of the others, its digest."""
+    if read is None:
+        read, problems = _read_folder(records, root)
+    indexes, problems, entry = _scan_folder(records, root, schemas, store, packed=False, read=read, problems=problems)
     assert isinstance(entry, list)
-    return _documents(records, indexes, problems, entry)
+    return (*_documents(records, indexes, problems, entry), _folder_digest(records, read))
 
 
-def _judge_folder(folder: str, loaded: list[tuple[RecordFile, Document]], problems: list[Problem], evaluator: Evaluator | None) -> FolderResult:
-    """Build and evaluate one initiative folder (nothing to judge without an evaluator)."""
+def _judge_folder(
+    folder: str, loaded: list[tuple[RecordFile, Document]], problems: list[Problem], evaluator: Evaluator | None, digest: str
+) -> FolderResult:
+    """Build and evaluate one initiative folder (nothing to judge without an evaluator).
+
+    The evaluator's findings for the folder go into the result, not the evaluator, so the
+    result is the folder's whole verdict (what the LoadMemo keeps)."""
     if evaluator is None:
-        return problems, None
+        return problems, None, digest
     records = _group_by_initiative(loaded).get(folder)
     if records is None:
-        return problems, None
+        return problems, None, digest
     # A checklist file with errors is not loaded; its items are not "missing" (LB210):
     # the file's own errors say what to fix.
     records.broken_checklists = {
         p.location.file.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in problems if p.is_error and "/checklists/" in p.location.file
     }
+    start = len(evaluator.problems)
     state = evaluator.evaluate(records)
-    return problems, (records.initiative, state)
+    found = evaluator.problems[start:]
+    del evaluator.problems[start:]
+    return problems + found, (records.initiative, state), digest
 
 
 # --------------------------------------------------------------------------- all folders
@@ -325,21 +383,70 @@ def _check_folders(
     folders: dict[str, list[RecordFile]],
     counter: _Counter,
     evaluator: Evaluator | None,
+    memo: "LoadMemo | None",
 ) -> dict[str, FolderResult]:
-    """Every folder's result, in this process; with a pool of readers when it pays."""
+    """Every folder's result, in this process; with a pool of readers when it pays (not
+    when a memo holds results: then reading and hashing the files is most of the work)."""
     names = sorted(folders)
     workers = min(_workers(), max(1, len(names)))
-    if workers > 1 and sum(len(records) for records in folders.values()) >= POOL_MIN_FILES and _may_start_processes():
+    if (workers > 1 and not (memo and memo.folders) and _may_start_processes()
+            and sum(len(records) for records in folders.values()) >= POOL_MIN_FILES):
         try:
-            return _check_folders_with_pool(root, store, folders, names, workers, counter, evaluator)
+            results = _check_folders_with_pool(root, store, folders, names, workers, counter, evaluator)
         except _PoolUnavailable:
             pass  # no processes on this platform or sandbox: do it here
-    results: dict[str, FolderResult] = {}
+        else:
+            if memo is not None:
+                memo.keep(results)
+            return results
+    results = {}
     for name in names:
-        loaded, problems = _load_folder(folders[name], root, schemas, store)
-        results[name] = _judge_folder(name, loaded, problems, evaluator)
+        read, problems = _read_folder(folders[name], root)
+        digest = _folder_digest(folders[name], read)
+        result = memo.get(name, digest) if memo is not None else None
+        if result is None:
+            loaded, problems, _ = _load_folder(folders[name], root, schemas, store, read, problems)
+            result = _judge_folder(name, loaded, problems, evaluator, digest)
+        results[name] = result
         counter.advance(len(folders[name]))
+    if memo is not None:
+        memo.keep(results)
     return results
+
+
+class LoadMemo:
+    """Each initiative folder's verdict from the previous load_portfolio in this process.
+
+    `mkdocs serve` reloads the whole portfolio after every edit, though one folder changed.
+    With a memo, a folder whose files (names, kinds, bytes) hash as before, under the same
+    policy, schemas and date (the context), gets its previous result back instead of being
+    parsed, validated, built and evaluated again. Keys are content, not time stamps, so an
+    answer cannot be stale; folders outside the last load are forgotten.
+
+    The memo shares the previous Portfolio's Initiative and InitiativeState objects with the
+    next one: they are not changed after evaluation (_finish recounts each state's problems
+    from zero), so a caller must not keep using an old Portfolio's counts.
+    """
+
+    def __init__(self) -> None:
+        self.context: str | None = None
+        self.folders: dict[str, FolderResult] = {}
+        self.hits = 0  # folders the last load took from the memo (for tests and benchmarks)
+
+    def start(self, context: str) -> None:
+        if context != self.context:
+            self.context, self.folders = context, {}
+        self.hits = 0
+
+    def get(self, folder: str, digest: str) -> FolderResult | None:
+        result = self.folders.get(folder)
+        if result is None or result[2] != digest:
+            return None
+        self.hits += 1
+        return result
+
+    def keep(self, results: dict[str, FolderResult]) -> None:
+        self.folders = dict(results)
 
 
 class _PoolUnavailable(Exception):
@@ -397,12 +504,12 @@ def _check_folders_with_pool(
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_worker_start, initargs=(root, store is not None)) as pool:
             for done, used in pool.map(_worker_task, tasks):
-                for name, indexes, problems, payload in done:
+                for name, indexes, problems, payload, digest in done:
                     entry = _unpack(payload, len(indexes))
                     if entry is None:  # pragma: no cover - a worker's own bytes always load
                         raise _PoolUnavailable("a worker sent an unreadable result")
                     loaded, problems = _documents(folders[name], indexes, problems, entry)
-                    results[name] = _judge_folder(name, loaded, problems, evaluator)
+                    results[name] = _judge_folder(name, loaded, problems, evaluator, digest)
                     counter.advance(len(folders[name]))
                 if store is not None:
                     store.used.update(used)
@@ -423,13 +530,14 @@ def _worker_start(root: Path, use_cache: bool) -> None:
     _WORKER.update(root=root, schemas=schemas, store=RecordCache.open(root, schemas.schema_dir) if use_cache else None)
 
 
-def _worker_task(task: list[tuple[str, list[RecordFile]]]) -> tuple[list[tuple[str, list[int], list[Problem], bytes]], list[str]]:
+def _worker_task(task: list[tuple[str, list[RecordFile]]]) -> tuple[list[tuple[str, list[int], list[Problem], bytes, str]], list[str]]:
     root, schemas, store = _WORKER["root"], _WORKER["schemas"], _WORKER["store"]
     done = []
     for name, records in task:
-        indexes, problems, payload = _scan_folder(records, root, schemas, store, packed=True)
+        read, problems = _read_folder(records, root)
+        indexes, problems, payload = _scan_folder(records, root, schemas, store, packed=True, read=read, problems=problems)
         assert isinstance(payload, bytes)
-        done.append((name, indexes, problems, payload))
+        done.append((name, indexes, problems, payload, _folder_digest(records, read)))
     used = sorted(store.used) if store is not None else []
     if store is not None:
         store.used.clear()
@@ -497,11 +605,13 @@ def _id_collisions(root: Path) -> list[Problem]:
     return problems
 
 
-def _finish(root, today, policy, initiatives, states, problems, unusable=False) -> Portfolio:
+def _finish(root, today, policy, initiatives, states, problems, unusable=False, digests=None) -> Portfolio:
     problems = sorted(set(problems), key=Problem.sort_key)
+    for state in states.values():  # a LoadMemo may hand back a state counted by an earlier load
+        state.errors = state.warnings = 0
     for problem in problems:
         state = states.get(problem.initiative) if problem.initiative else None
         if state is not None:
             state.errors += problem.is_error
             state.warnings += not problem.is_error
-    return Portfolio(str(root), today.isoformat(), policy, initiatives, states, problems, unusable)
+    return Portfolio(str(root), today.isoformat(), policy, initiatives, states, problems, unusable, digests=digests or {})

@@ -33,7 +33,8 @@ from mkdocs.structure.pages import Page
 
 from generator import markdown_safety as ms
 from generator.plugin_config import LaunchboardConfig
-from generator.render import CSS_PATH, RenderedSite, render_site
+from generator.pipeline import LoadMemo, UsageError, load_portfolio
+from generator.render import CSS_PATH, RenderedSite, RenderMemo, render_site
 
 log = logging.getLogger("mkdocs.plugins.launchboard")
 
@@ -49,7 +50,8 @@ class _BuildState:
     tags_json: bytes | None = None  # material tags export
 
 
-# Keyed by (mkdocs.yml path, site_dir): MkDocs re-creates this plugin on every serve rebuild.
+# Keyed by (mkdocs.yml path, site_dir): MkDocs keeps one instance of this plugin per process
+# (it has on_startup), and that instance may build several sites, in tests for example.
 _STATE: dict[tuple[str, str], _BuildState] = {}
 
 
@@ -117,19 +119,31 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self.built: set[str] = set()  # src_uri of the pages MkDocs rendered in this build
         self.skipped_pages = False  # a dirty build left some pages as they were
         self.pages: list[File] = []
+        # Under `mkdocs serve` this object lives across rebuilds (it has on_startup), and the
+        # memos let a rebuild skip the initiatives whose inputs did not change.
+        self.load_memo: LoadMemo | None = None
+        self.render_memo: RenderMemo | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        serving = command == "serve"
+        self.load_memo = LoadMemo() if serving else None
+        self.render_memo = RenderMemo() if serving else None
+
+    def on_shutdown(self) -> None:
+        self.load_memo = self.render_memo = None
 
     def _path(self, config: MkDocsConfig, value: str) -> Path:
         base = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
         return (base / value).resolve()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        self.site = None  # this object may have served an earlier build (see on_startup)
         if not self.config.enabled:
             return None
-        from generator.pipeline import UsageError, load_portfolio
 
         self.root = self._path(config, self.config.root)
         try:
-            portfolio = load_portfolio(self.root, self.config.as_of)
+            portfolio = load_portfolio(self.root, self.config.as_of, memo=self.load_memo)
         except UsageError as err:
             raise PluginError(f"launchboard: {_clean(str(err))}") from None
         if portfolio.unusable:
@@ -143,6 +157,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             schemas_dir=self._path(config, self.config.schemas),
             group_size=max(1, self.config.nav_group_size),
             site_name=config.site_name,
+            memo=self.render_memo,
         )
         for skipped in self.site.skipped:
             log.warning("launchboard: %r is not a safe page name; its pages are not published", _clean(skipped))

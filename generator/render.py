@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import os
 import posixpath
@@ -25,11 +26,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
+import jinja2.nodes
 
 from generator import charts
 from generator import markdown_safety as ms
 from generator.evaluate import weighted_scores
 from generator.model import (
+    Policy,
     ChecklistItem,
     Decision,
     Initiative,
@@ -310,6 +314,37 @@ def _item_complete(states: dict, ini: Initiative, checklist: str, item: str) -> 
     return rec is not None and rec.status in ("done", "waived", "not-applicable")
 
 
+def _coverage(policy: Policy | None, initiatives: list[Initiative], states: dict) -> dict[tuple[str, str], tuple[int, int]]:
+    """(checklist, item) -> (initiatives complete, initiatives it applies to): the catalogue's
+    last column, counted once here rather than by template filters over every initiative."""
+    if policy is None:
+        return {}
+    judged: dict[str, dict[tuple[str, str], bool]] = {}
+    for ini in initiatives:
+        state = states.get(ini.id)
+        verdicts: dict[tuple[str, str], bool] = {}
+        for r in (state.next, state.current) if state is not None else ():
+            for v in r.verdicts if r else ():
+                verdicts[(v.checklist, v.item)] = v.complete  # the current stage's verdict wins
+        judged[ini.id] = verdicts
+    out: dict[tuple[str, str], tuple[int, int]] = {}
+    for cid, spec in policy.checklists.items():
+        for item in spec.items:
+            applicable = [ini for ini in initiatives if item.applies_to(ini)]
+            complete = sum(
+                1 for ini in applicable
+                if judged[ini.id].get((cid, item.id), _recorded_complete(ini, cid, item.id))
+            )
+            out[(cid, item.id)] = (complete, len(applicable))
+    return out
+
+
+def _recorded_complete(ini: Initiative, checklist: str, item: str) -> bool:
+    cl = ini.checklists.get(checklist)
+    rec = cl.items.get(item) if cl else None
+    return rec is not None and rec.status in ("done", "waived", "not-applicable")
+
+
 def _nav(portfolio: Portfolio, safe: list[Initiative], group_size: int) -> list[Any]:
     nav: list[Any] = [
         {"Launch board": "index.md"},
@@ -428,10 +463,15 @@ def render_site(
     schemas_dir: Path | None = None,
     group_size: int = 50,
     site_name: str = "Launchboard",
+    memo: RenderMemo | None = None,
 ) -> RenderedSite:
-    """Every generated file of the site, from one run of the core."""
+    """Every generated file of the site, from one run of the core.
+
+    memo: a RenderMemo kept across calls by a long-lived caller (the MkDocs plugin under
+    `mkdocs serve`): initiatives whose inputs are unchanged are not rendered again.
+    """
     templates_dir = Path(templates_dir) if templates_dir else PACKAGE_TEMPLATES
-    env = _environment(templates_dir)
+    env = memo.environment(templates_dir) if memo is not None else _environment(templates_dir)
     policy = portfolio.policy
     stages = list(policy.stages) if policy else []
 
@@ -453,6 +493,7 @@ def render_site(
         key=lambda d: (d.date, d.initiative, d.number),
         reverse=True,
     )
+    weighed_in = Counter(cid for d in all_decisions for cid in {c for c, _ in d.criteria})
     common = dict(
         portfolio=portfolio,
         policy=policy,
@@ -473,12 +514,27 @@ def render_site(
         files[path] = env.get_template(template).render(page_path=path, **common, **ctx)
         pages.add(path)
 
+    board_rows: dict[str, str] = {}
+    page_skipped = list(skipped)  # ids refused as page names (the board lists them)
+    own_keys = _memo_keys(env, templates_dir, portfolio, site_name, memo)
+    for ini in safe:
+        key = own_keys(ini) if own_keys else None
+        own = memo.get(ini.id, key) if memo is not None and key else None
+        if own is None:
+            own = _initiative_files(env, common, portfolio, ini, states[ini.id], views[ini.id], decision_url)
+            if memo is not None and key:
+                memo.put(ini.id, key, own)
+        files.update(own.files)
+        pages.update(own.pages)
+        skipped.extend(own.skipped)
+        board_rows[ini.id] = own.board_row
     unattached = [p for p in portfolio.problems if p.initiative is None or p.initiative not in safe_ids]
     page(
         "index.md",
         "board.md.j2",
         initiatives=safe,
-        skipped=skipped,
+        rows=board_rows,
+        skipped=page_skipped,
         by_stage=by_stage,
         ready_next=ready_next,
         blocked_now=blocked_now,
@@ -486,42 +542,6 @@ def render_site(
         reviews=reviews_due(portfolio),
         unattached=unattached,
     )
-    for ini in safe:
-        ipath = initiative_page(ini.id)
-        page(
-            ipath,
-            "initiative.md.j2",
-            ini=ini,
-            state=states[ini.id],
-            metrics=views[ini.id],
-            tags=initiative_tags(ini),
-            problems=portfolio.problems_for(ini.id),
-            today=portfolio.as_of,
-        )
-        for mv in views[ini.id]:
-            if mv.chart:
-                files[mv.chart] = charts.metric_chart(mv.metric)
-        for d in ini.decisions:
-            dpath = decision_url(d)
-            if dpath is None:
-                skipped.append(f"{ini.id}/{d.key}")
-                continue
-            page(
-                dpath,
-                "decision.md.j2",
-                ini=ini,
-                d=d,
-                scores=_weighted_scores(d),
-                tags=[t for t in (ms.tag_name("approach", ini.approach), ms.tag_name("decision", d.status)) if t],
-                problems=portfolio.problems_in(d.file),
-            )
-        state = states[ini.id]
-        files[f"badges/{ini.id}.svg"] = charts.badge(
-            "launch",
-            f"{ini.stage} {state.current.complete}/{state.current.required}" if state else ini.stage,
-            None if state is None else state.current.ready,
-        )
-        files[f"api/initiatives/{ini.id}.json"] = _json(initiative_json(portfolio, ini))
     files["api/initiatives.json"] = _json(
         {
             "as_of": portfolio.as_of,
@@ -549,16 +569,214 @@ def render_site(
     by_approach: dict[str, list[Initiative]] = defaultdict(list)
     for i in safe:
         by_approach[i.approach].append(i)
-    page("approaches.md", "approaches.md.j2", by_approach=by_approach, approaches=APPROACHES, decisions=all_decisions)
-    page("checklists.md", "checklists.md.j2", initiatives=safe)
+    page("approaches.md", "approaches.md.j2", by_approach=by_approach, approaches=APPROACHES, decisions=all_decisions,
+         weighed_in=weighed_in)
+    page("checklists.md", "checklists.md.j2", initiatives=safe, coverage=_coverage(policy, safe, states))
     page("reference.md", "reference.md.j2", schemas=_schemas(schemas_dir))
     page("contribute.md", "contribute.md.j2")
     page("tags.md", "tags.md.j2")
+    if memo is not None:
+        memo.finish()
     css = templates_dir / "assets" / "launchboard.css"
     if not css.is_file():
         css = PACKAGE_TEMPLATES / "assets" / "launchboard.css"
     files[CSS_PATH] = css.read_text(encoding="utf-8")
     return RenderedSite(files=files, nav=_nav(portfolio, safe, group_size), pages=pages, skipped=skipped)
+
+
+@dataclass
+class InitiativeFiles:
+    """One initiative's own files: its page, its decisions' pages, charts, badge and JSON."""
+
+    files: dict[str, str | bytes]
+    pages: set[str]
+    skipped: list[str]
+    board_row: str = ""  # its row of the board's table (board_row.md.j2)
+
+
+def _initiative_files(
+    env: jinja2.Environment,
+    common: dict[str, Any],
+    portfolio: Portfolio,
+    ini: Initiative,
+    state: InitiativeState | None,
+    views: list[MetricView],
+    decision_url: Any,
+) -> InitiativeFiles:
+    out = InitiativeFiles({}, set(), [])
+
+    def page(path: str, template: str, **ctx: Any) -> None:
+        out.files[path] = env.get_template(template).render(page_path=path, **common, **ctx)
+        out.pages.add(path)
+
+    page(
+        initiative_page(ini.id),
+        "initiative.md.j2",
+        ini=ini,
+        state=state,
+        metrics=views,
+        tags=initiative_tags(ini),
+        problems=portfolio.problems_for(ini.id),
+        today=portfolio.as_of,
+    )
+    for mv in views:
+        if mv.chart:
+            out.files[mv.chart] = charts.metric_chart(mv.metric)
+    for d in ini.decisions:
+        dpath = decision_url(d)
+        if dpath is None:
+            out.skipped.append(f"{ini.id}/{d.key}")
+            continue
+        page(
+            dpath,
+            "decision.md.j2",
+            ini=ini,
+            d=d,
+            scores=_weighted_scores(d),
+            tags=[t for t in (ms.tag_name("approach", ini.approach), ms.tag_name("decision", d.status)) if t],
+            problems=portfolio.problems_in(d.file),
+        )
+    out.files[f"badges/{ini.id}.svg"] = charts.badge(
+        "launch",
+        f"{ini.stage} {state.current.complete}/{state.current.required}" if state else ini.stage,
+        None if state is None else state.current.ready,
+    )
+    out.files[f"api/initiatives/{ini.id}.json"] = _json(initiative_json(portfolio, ini))
+    out.board_row = env.get_template("board_row.md.j2").render(
+        page_path="index.md", **common, ini=ini, state=state, metrics=views
+    )
+    return out
+
+
+# --------------------------------------------------------------------------- the render memo
+
+# What the per-initiative templates may use for the memo to be safe: the initiative's own
+# context and the site-wide values the memo key covers (policy, stages, date, site name).
+# A custom template that reads anything else (the whole portfolio, every state) turns the
+# memo off, because its pages could then change when another initiative does.
+_OWN_NAMES = frozenset({
+    "ini", "state", "metrics", "tags", "problems", "today", "page_path", "d", "scores",
+    "policy", "stages", "site_name", "initiative_page", "decision_url", "weighted", "css_path",
+    "relative", "range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "self", "varargs", "kwargs", "caller",
+})
+_OWN_TEMPLATES = ("initiative.md.j2", "decision.md.j2", "board_row.md.j2")
+_SITE_NAMES = frozenset({"portfolio", "states", "views", "safe_ids"})  # everyone's data
+
+
+class RenderMemo:
+    """Each initiative's files from the previous render_site in this process (mkdocs serve).
+
+    An initiative's files are a function of its own records, the policy, the date, the
+    templates and the problems reported against it, so they are kept under a key made of
+    exactly those (see _memo_keys) and rendered again only when the key changes. Site-wide
+    pages (the board, the decision log, ...) are always rendered fresh.
+    """
+
+    def __init__(self) -> None:
+        self.env: jinja2.Environment | None = None
+        self.templates = ""  # digest of every template the environment can load
+        self.entries: dict[str, tuple[str, InitiativeFiles]] = {}
+        self.hits = 0  # initiatives the last render took from the memo (tests, benchmarks)
+        self._seen: set[str] = set()
+        self._own: tuple[str, bool] | None = None  # (templates digest, templates_are_own)
+
+    def environment(self, templates_dir: Path) -> jinja2.Environment:
+        """The previous render's environment (its compiled templates) while no template changed."""
+        digest = _templates_digest(templates_dir)
+        if self.env is None or digest != self.templates:
+            self.env, self.templates = _environment(templates_dir), digest
+        return self.env
+
+    def templates_are_own(self, env: jinja2.Environment) -> bool:
+        """Whether the per-initiative templates read only their initiative's values (parsed
+        once per set of templates)."""
+        if self._own is None or self._own[0] != self.templates:
+            seen: set[str] = set()
+            try:
+                used = set().union(*(_template_names(env, name, seen) for name in _OWN_TEMPLATES))
+            except jinja2.TemplateError:
+                used = {"<unreadable>"}
+            self._own = (self.templates, used <= _OWN_NAMES)
+        return self._own[1]
+
+    def start(self) -> None:
+        self.hits = 0
+        self._seen = set()
+
+    def get(self, initiative_id: str, key: str) -> InitiativeFiles | None:
+        self._seen.add(initiative_id)
+        entry = self.entries.get(initiative_id)
+        if entry is None or entry[0] != key:
+            return None
+        self.hits += 1
+        return entry[1]
+
+    def put(self, initiative_id: str, key: str, files: InitiativeFiles) -> None:
+        self.entries[initiative_id] = (key, files)
+
+    def finish(self) -> None:
+        """Forget initiatives the last render did not ask about (removed, or memo unusable)."""
+        for gone in set(self.entries) - self._seen:
+            del self.entries[gone]
+
+
+def _templates_digest(templates_dir: Path) -> str:
+    """Names and bytes of every file under the template folders (the site's, then the defaults)."""
+    h = hashlib.blake2b(digest_size=20)
+    for folder in dict.fromkeys([templates_dir.resolve(), PACKAGE_TEMPLATES.resolve()]):
+        h.update(str(folder).encode("utf-8", "surrogatepass") + b"\0")
+        for path in sorted(folder.rglob("*.j2")) if folder.is_dir() else ():
+            h.update(path.relative_to(folder).as_posix().encode("utf-8", "surrogatepass") + b"\0")
+            try:
+                h.update(path.read_bytes())
+            except OSError:
+                h.update(b"\0unreadable")
+            h.update(b"\0")
+    return h.hexdigest()
+
+
+def _template_names(env: jinja2.Environment, name: str, seen: set[str]) -> set[str]:
+    """The undeclared variables of a template and of every template it imports or includes."""
+    if name in seen:
+        return set()
+    seen.add(name)
+    source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+    ast = env.parse(source)
+    # Names the template sets itself ({% set %} in a block, loop variables, macro arguments)
+    # are its own; any read of a site-wide name is reported even if the template also sets it.
+    stored = {n.name for n in ast.find_all(jinja2.nodes.Name) if n.ctx in ("store", "param")}
+    loaded = {n.name for n in ast.find_all(jinja2.nodes.Name) if n.ctx == "load"}
+    names = (set(jinja2.meta.find_undeclared_variables(ast)) - stored) | (loaded & _SITE_NAMES)
+    for ref in jinja2.meta.find_referenced_templates(ast):
+        if ref is None:  # a computed name: cannot tell what it reads
+            return {"<dynamic>"}
+        names |= _template_names(env, ref, seen)
+    return names
+
+
+def _memo_keys(env: jinja2.Environment, templates_dir: Path, portfolio: Portfolio, site_name: str, memo: "RenderMemo | None"):
+    """A function from an initiative to its memo key, or None when the memo cannot be used."""
+    if memo is None:
+        return None
+    memo.start()
+    context = portfolio.digests.get("")
+    if not context:
+        return None  # a hand-made Portfolio: nothing says what its records were
+    if not memo.templates_are_own(env):
+        return None
+    base = json.dumps([context, portfolio.as_of, site_name, memo.templates or _templates_digest(templates_dir)])
+
+    def key(ini: Initiative) -> str | None:
+        folder = portfolio.digests.get(ini.id)
+        if folder is None:
+            return None
+        problems = [p.as_dict() for p in portfolio.problems_for(ini.id)]
+        for d in ini.decisions:
+            problems += [p.as_dict() for p in portfolio.problems_in(d.file)]
+        text = json.dumps([base, folder, problems], sort_keys=True, ensure_ascii=False)
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+    return key
 
 
 # --------------------------------------------------------------------------- writing

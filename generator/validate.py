@@ -8,6 +8,7 @@ that can be explained and located (rule code LB100).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -66,6 +67,8 @@ class SchemaSet:
             reason = str(err).splitlines()[0] if str(err) else "invalid schema"
             raise SchemaError(f"cannot use the schemas in {schema_dir}: {clean_text(reason, 300)}") from None
         self._detailed: dict[str, Draft202012Validator] | None = None
+        # What the schemas say, not when their files changed: part of the LoadMemo's key.
+        self.digest = hashlib.blake2b(json.dumps(self.schemas, sort_keys=True).encode("utf-8"), digest_size=20).hexdigest()
 
     def _detailed_validator(self, kind: str) -> Draft202012Validator:
         if self._detailed is None:

@@ -28,18 +28,27 @@ UNRELATED = "internal-search"
 RECORD = f"decisions/{CHANGED}/initiative.yaml"
 
 
-@pytest.fixture()
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+@pytest.fixture(params=["build", "serve"])
+def repo(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The sample repository; under "serve", MkDocs has started the plugin as `mkdocs serve`
+    does, so rebuilds also go through its memos (tests/test_memo.py tests them alone)."""
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SAMPLE_EPOCH)
     monkeypatch.setenv("LAUNCHBOARD_NO_CACHE", "1")
     monkeypatch.setattr(lb_plugin, "_STATE", {})
-    return make_root(tmp_path / "repo")
+    root = make_root(tmp_path / "repo")
+    config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
+    config.plugins.on_startup(command=request.param, dirty=True)
+    try:
+        yield root
+    finally:
+        config.plugins.on_shutdown()
 
 
-def _build(root: Path, site: Path, dirty: bool = True) -> None:
+def _build(root: Path, site: Path, dirty: bool = True):
     config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site))
     build(config, dirty=dirty)
+    return config.plugins["launchboard"]
 
 
 def _snapshot(site: Path) -> dict[str, tuple[int, bytes]]:
@@ -231,3 +240,17 @@ def test_removing_an_initiative_rebuilds_every_page(repo: Path, tmp_path: Path) 
     assert f"initiatives/{CHANGED}/" not in after[f"initiatives/{UNRELATED}/index.html"][1].decode()
     assert f"{CHANGED}/" not in after["index.html"][1].decode()
     assert not any(loc.startswith(f"initiatives/{CHANGED}/") for loc in _locations(site))
+
+
+@pytest.mark.parametrize("repo", ["serve"], indirect=True)  # only `mkdocs serve` keeps memos
+def test_serve_renders_only_the_changed_initiative_again(repo: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    plugin = _build(repo, site)
+    assert plugin.render_memo is not None
+    initiatives = sorted(p.parent.name for p in (repo / "decisions").glob("*/initiative.yaml"))
+    _edit(repo, "{date: 2026-11-16, value: 1421}", "{date: 2026-11-16, value: 1377}")
+    plugin = _build(repo, site)
+    assert plugin.load_memo.hits == len(initiatives) - 1
+    assert plugin.render_memo.hits == len(initiatives) - 1
+    page = (site / "initiatives" / CHANGED / "index.html").read_text()
+    assert "1,377" in page and "1,421" not in page
