@@ -22,6 +22,7 @@ import html
 import re
 import unicodedata
 import xml.etree.ElementTree as etree
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import markdown
@@ -35,30 +36,37 @@ _MD_ESCAPED = set("\\`*_{}[]()#+-.!")
 # Characters that are Markdown syntax somewhere but cannot be backslash-escaped in
 # Python-Markdown: numeric entities render identically and are inert in every parser.
 _MD_ENTITY = {"|": "&#124;", "~": "&#126;", "^": "&#94;", "=": "&#61;", ":": "&#58;"}
+# Both maps in one table, so escaping is a single C-level pass (the sets are disjoint).
+_MD_TABLE = str.maketrans({**{ch: "\\" + ch for ch in _MD_ESCAPED}, **_MD_ENTITY})
 _WS = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")  # what browsers skip while reading a scheme
+
+
+def _is_plain(s: str) -> bool:
+    """True when `plain` would return `s` unchanged.
+
+    Every character that _CONTROL drops or _WS matches, other than the space, is
+    non-printable (checked over all code points in tests/test_fast_paths.py), so a printable
+    string only changes through double, leading or trailing spaces.
+    """
+    return s.isprintable() and "  " not in s and not s.startswith(" ") and not s.endswith(" ")
 
 
 def plain(text: object) -> str:
     """Text on one line: control and bidi characters dropped, whitespace runs collapsed."""
     if text is None:
         return ""
+    # Exact str only: a subclass could override the methods the check relies on.
+    if type(text) is str and _is_plain(text):
+        return text  # the common case: most record text is already one clean line
     s = _CONTROL.sub("", str(text))
     return _WS.sub(" ", s).strip()
 
 
 def md_inline(text: object) -> str:
     """Record text as inert inline Markdown, safe in paragraphs, headings and table cells."""
-    s = html.escape(plain(text), quote=True)
-    out = []
-    for ch in s:
-        if ch in _MD_ESCAPED:
-            out.append("\\" + ch)
-        elif ch in _MD_ENTITY:
-            out.append(_MD_ENTITY[ch])
-        else:
-            out.append(ch)
-    return "".join(out)
+    return html.escape(plain(text), quote=True).translate(_MD_TABLE)
 
 
 def html_text(text: object) -> str:
@@ -71,16 +79,33 @@ def xml_text(text: object) -> str:
     return html.escape(plain(text), quote=True)
 
 
+# URLs repeat across pages (the same evidence on an initiative and its decisions), so the
+# URL filters are memoised. Only exact str arguments are cached: a str subclass could hash
+# or compare differently, so it takes the uncached path.
+_URL_CACHE = 4096
+
+
 def safe_url(url: object) -> str | None:
     """The URL when it is http, https, mailto or relative; None otherwise.
 
     Browsers ignore tabs, newlines and leading control characters in a scheme, so those are
     stripped before the scheme is read; an entity-encoded scheme is decoded first.
     """
+    if type(url) is str:
+        return _safe_url_str(url)
+    return _safe_url(url)
+
+
+@lru_cache(maxsize=_URL_CACHE)
+def _safe_url_str(url: str) -> str | None:
+    return _safe_url(url)
+
+
+def _safe_url(url: object) -> str | None:
     if not isinstance(url, str):
         return None
     candidate = html.unescape(url)
-    candidate = re.sub(r"[\x00-\x20\x7f]", "", candidate)
+    candidate = _URL_IGNORED.sub("", candidate)
     if not candidate:
         return None
     try:
@@ -98,6 +123,17 @@ def safe_url(url: object) -> str | None:
 
 def external_url(url: object) -> str | None:
     """Only absolute http(s)/mailto URLs: for links in records, which are not site-relative."""
+    if type(url) is str:
+        return _external_url_str(url)
+    return _external_url(url)
+
+
+@lru_cache(maxsize=_URL_CACHE)
+def _external_url_str(url: str) -> str | None:
+    return _external_url(url)
+
+
+def _external_url(url: object) -> str | None:
     u = safe_url(url)
     if u is None or not urlsplit(u).scheme:
         return None
@@ -115,14 +151,26 @@ def html_link(url: object, text: object | None = None) -> str:
 
 def evidence_link(value: object) -> str:
     """Evidence is a URL or a path in the repository: a short link, or the path as code."""
+    if type(value) is str:
+        return _evidence_link_str(value)
+    return _evidence_link(value)
+
+
+@lru_cache(maxsize=_URL_CACHE)
+def _evidence_link_str(value: str) -> str:
+    return _evidence_link(value)
+
+
+def _evidence_link(value: object) -> str:
     u = external_url(value)
     if u is None:
         return f"<code>{html_text(value)}</code>"
     parts = urlsplit(u)
     tail = [p for p in parts.path.split("/") if p]
     label = f"{parts.hostname or parts.scheme}{'/…/' + tail[-1] if tail else ''}"
+    href = html.escape(u, quote=True)
     return (
-        f'<a class="lb-evidence" href="{html.escape(u, quote=True)}" title="{html.escape(u, quote=True)}" '
+        f'<a class="lb-evidence" href="{href}" title="{href}" '
         f'rel="noopener noreferrer">{html_text(label)}</a>'
     )
 
@@ -171,10 +219,28 @@ def _record_markdown() -> markdown.Markdown:
 _MD = _record_markdown()
 
 
+# A line of plain prose: an ASCII letter first (so never a list, heading, quote, rule, code
+# block or reference), then letters, digits and punctuation that no enabled Markdown
+# syntax, HTML serialiser or nh3 treats specially, words separated by single spaces (no
+# trailing space, so no <br>). No tabs, \r, control characters, &, <, > or non-ASCII.
+_PROSE_WORD = r"[A-Za-z0-9,.;:?'\"()%/-]"
+_PROSE_LINE = rf"[A-Za-z]{_PROSE_WORD}*(?: {_PROSE_WORD}+)*"
+_PROSE = re.compile(rf"(?:{_PROSE_LINE})?(?:\n(?:{_PROSE_LINE})?)*")
+_BLANK_LINES = re.compile(r"\n{2,}")
+
+
+def _prose_html(text: str) -> str:
+    """What Python-Markdown and nh3 make of text matching _PROSE: one <p> per paragraph."""
+    paragraphs = _BLANK_LINES.split(text.strip("\n"))
+    return "\n".join(f"<p>{p}</p>" for p in paragraphs if p)
+
+
 def md_to_html(text: object) -> str:
     """A record's (md) field as sanitised HTML."""
     if not text:
         return ""
+    if type(text) is str and _PROSE.fullmatch(text):
+        return _prose_html(text)  # plain prose: the full pipeline would give the same bytes
     src = _CONTROL.sub("", str(text))
     _MD.reset()
     rendered = _MD.convert(src)
