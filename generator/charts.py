@@ -6,8 +6,11 @@ with `<img>`, so even a missed escape could not run script in the page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
+
 from generator.markdown_safety import xml_text
-from generator.model import Metric
+from generator.model import Measurement, Metric
 
 _GOOD = "#2e7d32"
 _BAD = "#c62828"
@@ -20,9 +23,24 @@ def _fmt(v: float) -> str:
     return f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
+def _by_date(m: Measurement) -> str:
+    return m.date
+
+
+@lru_cache(maxsize=1024)
+def _str_text(s: str) -> str:
+    return xml_text(s)
+
+
+def _date_text(date: object) -> str:
+    """xml_text of a measurement's date: the same few hundred dates recur across charts."""
+    # Exact str only: a subclass could hash or compare differently.
+    return _str_text(date) if type(date) is str else xml_text(date)
+
+
 def metric_chart(metric: Metric, width: int = 560, height: int = 200) -> str:
     """A line chart of a metric's measurements with its target (and baseline) as rules."""
-    points = sorted(metric.measurements, key=lambda m: m.date)
+    points = sorted(metric.measurements, key=_by_date)
     values = [m.value for m in points] + [metric.target]
     if metric.baseline is not None:
         values.append(metric.baseline)
@@ -37,14 +55,12 @@ def metric_chart(metric: Metric, width: int = 560, height: int = 200) -> str:
     def y(v: float) -> float:
         return top + ph * (hi - v) / (hi - lo)
 
-    def x(i: int) -> float:
-        return left + (pw * i / (len(points) - 1) if len(points) > 1 else pw / 2)
-
     title = xml_text(metric.title)
     unit = xml_text(metric.unit)
     better = "lower" if metric.direction == "lower" else "higher"
     on = metric.on_target
     colour = _NEUTRAL if on is None else (_GOOD if on else _BAD)
+    x_right = width - right
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{title}" '
@@ -56,30 +72,53 @@ def metric_chart(metric: Metric, width: int = 560, height: int = 200) -> str:
     ]
     # y axis: min and max labels, light grid
     for v in (lo + pad, (lo + hi) / 2, hi - pad):
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#eceff1"/>')
-        parts.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#78909c">{_fmt(v)}</text>')
+        yv = y(v)
+        parts.append(f'<line x1="{left}" x2="{x_right}" y1="{yv:.1f}" y2="{yv:.1f}" stroke="#eceff1"/>')
+        parts.append(f'<text x="{left - 6}" y="{yv + 4:.1f}" text-anchor="end" fill="#78909c">{_fmt(v)}</text>')
     # target and baseline rules
     ty = y(metric.target)
-    parts.append(f'<line x1="{left}" x2="{width - right}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="{_GOOD}" stroke-dasharray="6 4" stroke-width="1.5"/>')
+    parts.append(f'<line x1="{left}" x2="{x_right}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="{_GOOD}" stroke-dasharray="6 4" stroke-width="1.5"/>')
     parts.append(f'<text x="{left + 4}" y="{ty - 4:.1f}" fill="{_GOOD}">target {_fmt(metric.target)}</text>')
     if metric.baseline is not None:
         by = y(metric.baseline)
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{by:.1f}" y2="{by:.1f}" stroke="#90a4ae" stroke-dasharray="2 3"/>')
-        parts.append(f'<text x="{width - right}" y="{by - 4:.1f}" text-anchor="end" fill="#78909c">baseline {_fmt(metric.baseline)}</text>')
+        parts.append(f'<line x1="{left}" x2="{x_right}" y1="{by:.1f}" y2="{by:.1f}" stroke="#90a4ae" stroke-dasharray="2 3"/>')
+        parts.append(f'<text x="{x_right}" y="{by - 4:.1f}" text-anchor="end" fill="#78909c">baseline {_fmt(metric.baseline)}</text>')
     if points:
-        path = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(p.value):.1f}" for i, p in enumerate(points))
-        parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
-        for i, p in enumerate(points):
-            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(p.value):.1f}" r="3.5" fill="{colour}"><title>{xml_text(p.date)}: {_fmt(p.value)}</title></circle>')
-        last = points[-1]
-        parts.append(f'<text x="{x(len(points) - 1) - 6:.1f}" y="{y(last.value) + (16 if y(last.value) < top + 14 else -8):.1f}" text-anchor="end" font-weight="600" fill="{colour}">{_fmt(last.value)}</text>')
-        parts.append(f'<text x="{x(0):.1f}" y="{height - 12}" text-anchor="start" fill="#78909c">{xml_text(points[0].date)}</text>')
-        if len(points) > 1:
-            parts.append(f'<text x="{x(len(points) - 1):.1f}" y="{height - 12}" text-anchor="end" fill="#78909c">{xml_text(last.date)}</text>')
+        _plot(parts, points, y, left, pw, top, height, colour)
     else:
         parts.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph / 2:.1f}" text-anchor="middle" fill="#78909c">no measurements yet</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def _plot(
+    parts: list[str],
+    points: list[Measurement],
+    y: Callable[[float], float],
+    left: int,
+    pw: int,
+    top: int,
+    height: int,
+    colour: str,
+) -> None:
+    """The measurements' line, dots and end labels; each coordinate computed and formatted once."""
+    n = len(points)
+    # Same float expressions as a per-point x(i), so the formatted coordinates are identical.
+    xs = [left + pw * i / (n - 1) for i in range(n)] if n > 1 else [left + pw / 2]
+    ys = [y(p.value) for p in points]
+    xf = [f"{v:.1f}" for v in xs]
+    yf = [f"{v:.1f}" for v in ys]
+    labels = [_fmt(p.value) for p in points]
+    dates = [_date_text(p.date) for p in points]
+    path = "M" + " L".join([f"{a},{b}" for a, b in zip(xf, yf)])  # "Mx,y Lx,y Lx,y"
+    parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
+    dot = f'" r="3.5" fill="{colour}"><title>'
+    parts.extend([f'<circle cx="{a}" cy="{b}{dot}{d}: {v}</title></circle>' for a, b, d, v in zip(xf, yf, dates, labels)])
+    ly = ys[-1]
+    parts.append(f'<text x="{xs[-1] - 6:.1f}" y="{ly + (16 if ly < top + 14 else -8):.1f}" text-anchor="end" font-weight="600" fill="{colour}">{labels[-1]}</text>')
+    parts.append(f'<text x="{xf[0]}" y="{height - 12}" text-anchor="start" fill="#78909c">{dates[0]}</text>')
+    if n > 1:
+        parts.append(f'<text x="{xf[-1]}" y="{height - 12}" text-anchor="end" fill="#78909c">{dates[-1]}</text>')
 
 
 def _text_width(s: str) -> int:
