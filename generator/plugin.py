@@ -35,6 +35,7 @@ from generator import markdown_safety as ms
 from generator.plugin_config import LaunchboardConfig
 from generator.pipeline import LoadMemo, UsageError, load_portfolio
 from generator.render import CSS_PATH, RenderedSite, RenderMemo, render_site
+from generator.sanitiser import PageSanitiser
 
 log = logging.getLogger("mkdocs.plugins.launchboard")
 
@@ -123,6 +124,8 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         # memos let a rebuild skip the initiatives whose inputs did not change.
         self.load_memo: LoadMemo | None = None
         self.render_memo: RenderMemo | None = None
+        self.sanitiser: PageSanitiser | None = None
+        self.cleaned: set[str] = set()  # generated pages whose HTML nh3 has cleaned this build
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         serving = command == "serve"
@@ -231,10 +234,25 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
                 file.is_modified = _always(changed)  # type: ignore[method-assign]
             elif self.full and file.is_documentation_page():
                 file.is_modified = _always(True)  # type: ignore[method-assign]
+        self.cleaned = set()
+        to_clean = len(self.generated) if self.full else sum(1 for f in self.pages if f.src_uri in self.generated and f.is_modified())
+        self.sanitiser = PageSanitiser(to_clean)
         return nav
 
+    @event_priority(100)  # before any other plugin can look at a page's content
+    def _collect_clean_pages(self, env, *, config: MkDocsConfig, files: Files):
+        """The worker's clean HTML goes into the pages it was cleaned for (see sanitiser.py)."""
+        if self.sanitiser is not None:
+            clean = self.sanitiser.collect()
+            self.sanitiser = None
+            for file in self.pages:
+                if file.src_uri in clean and file.page is not None:
+                    file.page.content = clean[file.src_uri]
+                    self.cleaned.add(file.src_uri)
+        return env
+
     @event_priority(-100)  # after material/tags (100), which reads the pages' metadata first
-    def on_env(self, env, *, config: MkDocsConfig, files: Files):
+    def _restore_titles(self, env, *, config: MkDocsConfig, files: Files):
         """Pages a dirty build did not read have no title: give them the previous build's."""
         prev = _STATE.get(self.key) if self.key else None
         for file in files.documentation_pages():
@@ -245,8 +263,16 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
                     page.title = prev.titles[file.src_uri]  # type: ignore[misc]
         return env
 
+    on_env = CombinedEvent(_collect_clean_pages, _restore_titles)
+
+    @event_priority(100)  # before material/search indexes the page and the theme renders it
     def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav):
-        self.built.add(page.file.src_uri)
+        uri = page.file.src_uri
+        self.built.add(uri)
+        if uri in self.generated and uri not in self.cleaned and page.content is not None:
+            # Never expected; a last guard that no generated page is written uncleaned.
+            page.content = ms.sanitize_page(page.content)
+            self.cleaned.add(uri)
         return context
 
     @event_priority(100)  # before material/search writes the index
@@ -313,14 +339,21 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         return os.path.normpath(os.path.join(config.site_dir, cfg.get("export_file", "tags.json")))
 
     def on_build_error(self, *, error: Exception) -> None:
+        if self.sanitiser is not None:
+            self.sanitiser.close()
+            self.sanitiser = None
         if self.key is not None:
             _STATE.pop(self.key, None)  # the site dir is in an unknown state: rebuild it whole
 
     @event_priority(-100)  # after other plugins, so nothing is added once the page is clean
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
-        if page.file.src_uri in self.generated:
-            return ms.sanitize_page(html)
-        return html
+        uri = page.file.src_uri
+        if uri not in self.generated:
+            return html
+        if self.sanitiser is not None and self.sanitiser.submit(uri, html):
+            return ""  # empty until on_env brings the worker's clean HTML
+        self.cleaned.add(uri)
+        return ms.sanitize_page(html)
 
     def on_serve(self, server, *, config: MkDocsConfig, builder):
         if self.root is None:

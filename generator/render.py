@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -23,7 +24,7 @@ import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import jinja2
 import jinja2.meta
@@ -33,12 +34,16 @@ from generator import charts
 from generator import markdown_safety as ms
 from generator.evaluate import weighted_scores
 from generator.model import (
-    Policy,
+    Checklist,
     ChecklistItem,
+    ChecklistSpec,
     Decision,
     Initiative,
     InitiativeState,
+    ItemSpec,
+    ItemVerdict,
     Metric,
+    Policy,
     Portfolio,
     Readiness,
 )
@@ -74,6 +79,7 @@ def decision_page(decision: Decision) -> str:
     )
 
 
+@functools.lru_cache(maxsize=8192)  # the same few links on every page; relpath is slow
 def relative(from_page: str, to_path: str) -> str:
     """A link from one generated file to another, relative, as MkDocs expects in Markdown."""
     return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
@@ -345,6 +351,41 @@ def _recorded_complete(ini: Initiative, checklist: str, item: str) -> bool:
     return rec is not None and rec.status in ("done", "waived", "not-applicable")
 
 
+@dataclass
+class ChecklistTable:
+    """One checklist of the policy as an initiative's page shows it."""
+
+    id: str
+    spec: ChecklistSpec
+    record: Checklist | None  # the initiative's checklist file, if there is one
+    rows: list[tuple[ItemSpec, ChecklistItem | None, ItemVerdict | None]]  # items that apply
+    unknown: list[tuple[str, ChecklistItem]]  # items the file has and the policy does not
+
+
+def checklist_tables(policy: Policy | None, ini: Initiative, state: InitiativeState | None) -> list[ChecklistTable]:
+    """Every checklist of the policy with the initiative's records and the core's verdicts,
+    joined here once rather than by lookups in the template (the page's largest part)."""
+    if policy is None:
+        return []
+    verdicts: dict[tuple[str, str], ItemVerdict] = {}
+    for r in (state.current, state.next) if state is not None else ():
+        for v in r.verdicts if r else ():
+            verdicts[(v.checklist, v.item)] = v  # the next stage's verdict wins: it is stricter
+    tables = []
+    for cid, spec in policy.checklists.items():
+        record = ini.checklists.get(cid)
+        items = record.items if record else {}
+        known = {it.id for it in spec.items}
+        tables.append(ChecklistTable(
+            cid,
+            spec,
+            record,
+            [(it, items.get(it.id), verdicts.get((cid, it.id))) for it in spec.items if it.applies_to(ini)],
+            [(iid, rec) for iid, rec in items.items() if iid not in known],
+        ))
+    return tables
+
+
 def _nav(portfolio: Portfolio, safe: list[Initiative], group_size: int) -> list[Any]:
     nav: list[Any] = [
         {"Launch board": "index.md"},
@@ -517,13 +558,17 @@ def render_site(
     board_rows: dict[str, str] = {}
     page_skipped = list(skipped)  # ids refused as page names (the board lists them)
     own_keys = _memo_keys(env, templates_dir, portfolio, site_name, memo)
+    keys = {ini.id: own_keys(ini) if own_keys else None for ini in safe}
+    remembered = {ini.id: memo.get(ini.id, keys[ini.id]) if memo is not None and keys[ini.id] else None for ini in safe}
+
+    def render_one(ini: Initiative) -> InitiativeFiles:
+        return _initiative_files(env, common, portfolio, ini, states[ini.id], views[ini.id], decision_url)
+
+    rendered = _render_all([ini for ini in safe if remembered[ini.id] is None], render_one)
     for ini in safe:
-        key = own_keys(ini) if own_keys else None
-        own = memo.get(ini.id, key) if memo is not None and key else None
-        if own is None:
-            own = _initiative_files(env, common, portfolio, ini, states[ini.id], views[ini.id], decision_url)
-            if memo is not None and key:
-                memo.put(ini.id, key, own)
+        own = remembered[ini.id] or rendered[ini.id]
+        if memo is not None and keys[ini.id] and remembered[ini.id] is None:
+            memo.put(ini.id, keys[ini.id], own)  # type: ignore[arg-type]
         files.update(own.files)
         pages.update(own.pages)
         skipped.extend(own.skipped)
@@ -584,6 +629,44 @@ def render_site(
     return RenderedSite(files=files, nav=_nav(portfolio, safe, group_size), pages=pages, skipped=skipped)
 
 
+# Below this many initiatives to render, a second process costs about what it saves.
+PARALLEL_MIN_INITIATIVES = 200
+_FORKED: dict[str, Any] = {}  # what a forked renderer inherits: the work and how to do it
+
+
+def _render_all(todo: list[Initiative], render_one: Callable[[Initiative], InitiativeFiles]) -> dict[str, InitiativeFiles]:
+    """Each initiative's files; with a forked second process rendering half, where that is
+    safe (see pipeline._may_start_processes) and pays. Jinja holds the GIL, so threads would
+    not help; a fork inherits the portfolio and the compiled templates, and sends back only
+    the rendered text."""
+    from generator.pipeline import _may_start_processes, _workers
+
+    if len(todo) < PARALLEL_MIN_INITIATIVES or _workers() < 2 or not _may_start_processes():
+        return {ini.id: render_one(ini) for ini in todo}
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    half = len(todo) // 2
+    mine, theirs = todo[:half], todo[half:]
+    _FORKED.update(todo=theirs, render=render_one)
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+            future = pool.submit(_render_forked)  # forks now, with _FORKED set
+            out = {ini.id: render_one(ini) for ini in mine}
+            out.update(future.result())
+        return out
+    except (OSError, BrokenProcessPool):
+        return {ini.id: render_one(ini) for ini in todo}  # no processes here: render it all
+    finally:
+        _FORKED.clear()
+
+
+def _render_forked() -> dict[str, InitiativeFiles]:
+    render = _FORKED["render"]
+    return {ini.id: render(ini) for ini in _FORKED["todo"]}
+
+
 @dataclass
 class InitiativeFiles:
     """One initiative's own files: its page, its decisions' pages, charts, badge and JSON."""
@@ -618,6 +701,7 @@ def _initiative_files(
         tags=initiative_tags(ini),
         problems=portfolio.problems_for(ini.id),
         today=portfolio.as_of,
+        checklist_tables=checklist_tables(portfolio.policy, ini, state),
     )
     for mv in views:
         if mv.chart:
@@ -655,7 +739,7 @@ def _initiative_files(
 # A custom template that reads anything else (the whole portfolio, every state) turns the
 # memo off, because its pages could then change when another initiative does.
 _OWN_NAMES = frozenset({
-    "ini", "state", "metrics", "tags", "problems", "today", "page_path", "d", "scores",
+    "ini", "state", "metrics", "tags", "problems", "today", "page_path", "d", "scores", "checklist_tables",
     "policy", "stages", "site_name", "initiative_page", "decision_url", "weighted", "css_path",
     "relative", "range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "self", "varargs", "kwargs", "caller",
 })

@@ -53,8 +53,10 @@ def _rewrite(path: Path, cycle) -> None:
     path.write_text(yaml.safe_dump(_poison(data, cycle), sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory) -> Path:
+@pytest.fixture(scope="module", params=["one process", "parallel"])
+def hostile_site(request, tmp_path_factory) -> Path:
+    """Built as a small site is (one process) and as a large one is (a forked renderer and a
+    forked page sanitiser), so both paths are held to every test below."""
     tmp = tmp_path_factory.mktemp("hostile")
     root = make_root(tmp / "repo")
     cycle = itertools.cycle(PAYLOADS)
@@ -66,7 +68,7 @@ def hostile_site(tmp_path_factory) -> Path:
     ini["links"] = {"runbook": "docs/runbook.md#x", "dashboard": "https://example.com/d"}
     (target / "initiative.yaml").write_text(yaml.safe_dump(ini, sort_keys=False), encoding="utf-8")
     out = tmp / "site"
-    result = mkdocs_build(root / "mkdocs.yml", out)
+    result = mkdocs_build(root / "mkdocs.yml", out, parallel=request.param == "parallel")
     assert result.returncode == 0, result.stderr
     return out
 
@@ -102,3 +104,19 @@ def test_links_render_only_with_safe_schemes(hostile_site):
     html = (hostile_site / "initiatives" / "support-assistant" / "index.html").read_text(encoding="utf-8")
     assert 'href="https://example.com/d"' in html
     assert not re.search(r"<a\s[^>]*href=[\"']?\s*javascript", html, re.IGNORECASE)
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["one process", "parallel"])
+def test_the_last_layer_cleans_what_a_template_lets_through(tmp_path: Path, parallel: bool) -> None:
+    """Templates are trusted, but if one emitted raw HTML, nh3 (in the worker or not) removes it."""
+    root = make_root(tmp_path / "repo")
+    page = root / "templates" / "site" / "initiative.md.j2"
+    page.write_text(page.read_text(encoding="utf-8") + '\n<script>alert("tpl")</script><img src=x onerror="alert(2)"><a href="javascript:alert(3)">x</a>\n',
+                    encoding="utf-8")
+    out = tmp_path / "site"
+    result = mkdocs_build(root / "mkdocs.yml", out, parallel=parallel)
+    assert result.returncode == 0, result.stderr
+    html = (out / "initiatives" / "support-assistant" / "index.html").read_text(encoding="utf-8")
+    assert 'alert("tpl")' not in html and "onerror" not in html and "javascript:" not in html
+    assert "Readiness" in html  # the page itself is there, clean
+    assert scan_site(out) == []
