@@ -39,7 +39,9 @@ _MD_ENTITY = {"|": "&#124;", "~": "&#126;", "^": "&#94;", "=": "&#61;", ":": "&#
 # Both maps in one table, so escaping is a single C-level pass (the sets are disjoint).
 _MD_TABLE = str.maketrans({**{ch: "\\" + ch for ch in _MD_ESCAPED}, **_MD_ENTITY})
 _WS = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Control, bidi and invisible format characters (soft hyphen, Arabic letter mark, word
+# joiners, BOM, interlinear annotation): dropped, so record text cannot reorder or hide text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
 _URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")  # what browsers skip while reading a scheme
 
 

@@ -128,3 +128,13 @@ def test_md_cell_is_inline_and_keeps_the_row():
     assert "\n" not in cell and "|" not in cell and "<strong>bold</strong>" in cell and "<script" not in cell
     out = to_html(f"| a | b |\n| --- | --- |\n| {cell} | second |")
     assert out.count("<td>") == 2
+
+
+@pytest.mark.parametrize("ch", ["\u00ad", "\u061c", "\u180e", "\u200b", "\u200e", "\u202e", "\u2060", "\u2064",
+                                "\u2066", "\u2069", "\u206a", "\u206f", "\ufeff", "\ufff9", "\ufffb"])
+def test_invisible_and_bidi_characters_are_dropped(ch):
+    """Text cannot be reordered or hidden on a page (a reviewer reads what the record says)."""
+    text = f"approve{ch}d by {ch}@alice"
+    assert ms.plain(text) == "approved by @alice"
+    assert ch not in ms.md_inline(text) and ch not in ms.html_text(text)
+    assert ch not in ms.md_block(f"para{ch}graph\n\nsecond {ch}one")
