@@ -20,16 +20,20 @@ import sys
 import time
 
 _spent = [0.0]
+_parts: dict[str, float] = {}  # seconds per handler, and in load_portfolio and render_site
 
 
-def _timed(method):
+def _timed(method, name: str, total: bool = True):
     @functools.wraps(method)
     def wrapper(*args, **kwargs):
         start = time.perf_counter()
         try:
             return method(*args, **kwargs)
         finally:
-            _spent[0] += time.perf_counter() - start
+            spent = time.perf_counter() - start
+            if total:
+                _spent[0] += spent
+            _parts[name] = _parts.get(name, 0.0) + spent
 
     return wrapper
 
@@ -40,25 +44,32 @@ def _instrument() -> None:
 
     from generator.plugin import LaunchboardPlugin
 
+    import generator.plugin as plugin_module
+
     for name, value in list(vars(LaunchboardPlugin).items()):
         if not name.startswith("on_") or name == "on_serve":
             continue
         if isinstance(value, CombinedEvent):  # several handlers under one event name
-            setattr(LaunchboardPlugin, name, CombinedEvent(*(_timed(method) for method in value.methods)))
+            setattr(LaunchboardPlugin, name, CombinedEvent(*(_timed(method, name) for method in value.methods)))
         elif callable(value):
-            setattr(LaunchboardPlugin, name, _timed(value))
+            setattr(LaunchboardPlugin, name, _timed(value, name))
+    # Inside on_config: where its time goes (already counted in the total above).
+    plugin_module.load_portfolio = _timed(plugin_module.load_portfolio, "load", total=False)
+    plugin_module.render_site = _timed(plugin_module.render_site, "render", total=False)
 
     original = build_module.build
 
     @functools.wraps(original)
     def build(*args, **kwargs):
         _spent[0] = 0.0
+        _parts.clear()
         start = time.perf_counter()
         try:
             return original(*args, **kwargs)
         finally:
             total = time.perf_counter() - start
-            print(f"LB-BENCH build={total:.3f} generator={_spent[0]:.3f}", file=sys.stderr, flush=True)
+            parts = " ".join(f"{name}={seconds:.3f}" for name, seconds in sorted(_parts.items()))
+            print(f"LB-BENCH build={total:.3f} generator={_spent[0]:.3f} {parts}", file=sys.stderr, flush=True)
 
     build_module.build = build
 

@@ -327,6 +327,7 @@ def time_rebuild(root: Path, timeout: float) -> dict:
             "wall": finished - start,
             "build": float(match.group(1)) if match else None,
             "generator": float(match.group(2)) if match else None,
+            "parts": line.split("LB-BENCH", 1)[1].strip(),
         }
     finally:
         proc.send_signal(signal.SIGINT)

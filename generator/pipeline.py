@@ -122,12 +122,13 @@ def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache
         else:
             folders.setdefault(record.initiative, []).append(record)
 
-    loaded, found, loose_digest = _load_folder(loose, root, schemas, store)
+    loaded, found, loose_digest = _load_folder(loose, root, schemas, store, digest=memo is not None)
     problems.extend(found)
     counter.advance(len(loose))
     # What every folder's verdict also depends on: the policy (and any other loose file),
     # the schemas and the date. A memo made under another context is dropped whole.
-    context = _digest(str(root.resolve()), loose_digest, schemas.digest, today.isoformat())
+    # Only a memo needs digests: a plain check does not hash what it reads.
+    context = _digest(str(root.resolve()), loose_digest, schemas.digest, today.isoformat()) if memo is not None else ""
     if memo is not None:
         memo.start(context)
     policy_doc = next((doc for record, doc in loaded if record.kind == "policy"), None)
@@ -157,9 +158,11 @@ def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache
     problems.extend(_id_collisions(root))
     problems.extend(_invalid_folders(root))
     initiatives, states = [], {}
-    digests = {"": context}
+    digests = {"": context} if context else {}
     for folder in sorted(results):
-        found, judged, digests[folder] = results[folder]
+        found, judged, digest = results[folder]
+        if digest:
+            digests[folder] = digest
         problems.extend(found)
         if judged is None:
             continue  # its initiative.yaml failed to load; its problems are already listed
@@ -167,8 +170,8 @@ def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache
         initiatives.append(initiative)
         states[initiative.id] = state
     problems.extend(check_codeowners(root, policy))
-    if store is not None:
-        store.prune()
+    if store is not None and not (memo is not None and memo.hits):
+        store.prune()  # not after a load the memo served: it did not touch the entries it still needs
     return _finish(root, today, policy, initiatives, states, problems + evaluator.problems, digests=digests)
 
 
@@ -339,14 +342,15 @@ def _documents(
 
 def _load_folder(
     records: list[RecordFile], root: Path, schemas: SchemaSet, store: RecordCache | None,
-    read: Read | None = None, problems: list[Problem] | None = None,
+    read: Read | None = None, problems: list[Problem] | None = None, *, digest: bool = False,
 ) -> tuple[list[tuple[RecordFile, Document]], list[Problem], str]:
-    """The valid documents of one folder's files, the problems of the others, its digest."""
+    """The valid documents of one folder's files, the problems of the others, and its
+    digest when asked for ("" otherwise)."""
     if read is None:
         read, problems = _read_folder(records, root)
     indexes, problems, entry = _scan_folder(records, root, schemas, store, packed=False, read=read, problems=problems)
     assert isinstance(entry, list)
-    return (*_documents(records, indexes, problems, entry), _folder_digest(records, read))
+    return (*_documents(records, indexes, problems, entry), _folder_digest(records, read) if digest else "")
 
 
 def _judge_folder(
@@ -392,7 +396,7 @@ def _check_folders(
     if (workers > 1 and not (memo and memo.folders) and _may_start_processes()
             and sum(len(records) for records in folders.values()) >= POOL_MIN_FILES):
         try:
-            results = _check_folders_with_pool(root, store, folders, names, workers, counter, evaluator)
+            results = _check_folders_with_pool(root, store, folders, names, workers, counter, evaluator, memo is not None)
         except _PoolUnavailable:
             pass  # no processes on this platform or sandbox: do it here
         else:
@@ -402,7 +406,7 @@ def _check_folders(
     results = {}
     for name in names:
         read, problems = _read_folder(folders[name], root)
-        digest = _folder_digest(folders[name], read)
+        digest = _folder_digest(folders[name], read) if memo is not None else ""
         result = memo.get(name, digest) if memo is not None else None
         if result is None:
             loaded, problems, _ = _load_folder(folders[name], root, schemas, store, read, problems)
@@ -488,6 +492,7 @@ def _check_folders_with_pool(
     workers: int,
     counter: _Counter,
     evaluator: Evaluator | None,
+    digests: bool = False,
 ) -> dict[str, FolderResult]:
     """Forked workers read, parse and validate (or hit the cache) and send Entries as marshal
     bytes; this process builds and evaluates them as they arrive, so the Portfolio is made
@@ -502,7 +507,7 @@ def _check_folders_with_pool(
     started = counter.done
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_worker_start, initargs=(root, store is not None)) as pool:
+                                 initializer=_worker_start, initargs=(root, store is not None, digests)) as pool:
             for done, used in pool.map(_worker_task, tasks):
                 for name, indexes, problems, payload, digest in done:
                     entry = _unpack(payload, len(indexes))
@@ -524,10 +529,10 @@ def _check_folders_with_pool(
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_start(root: Path, use_cache: bool) -> None:
+def _worker_start(root: Path, use_cache: bool, digests: bool = False) -> None:
     gc.disable()  # a worker lives for one load_portfolio; see _gc_paused
     schemas = schema_set(root)
-    _WORKER.update(root=root, schemas=schemas, store=RecordCache.open(root, schemas.schema_dir) if use_cache else None)
+    _WORKER.update(root=root, digests=digests, schemas=schemas, store=RecordCache.open(root, schemas.schema_dir) if use_cache else None)
 
 
 def _worker_task(task: list[tuple[str, list[RecordFile]]]) -> tuple[list[tuple[str, list[int], list[Problem], bytes, str]], list[str]]:
@@ -537,7 +542,7 @@ def _worker_task(task: list[tuple[str, list[RecordFile]]]) -> tuple[list[tuple[s
         read, problems = _read_folder(records, root)
         indexes, problems, payload = _scan_folder(records, root, schemas, store, packed=True, read=read, problems=problems)
         assert isinstance(payload, bytes)
-        done.append((name, indexes, problems, payload, _folder_digest(records, read)))
+        done.append((name, indexes, problems, payload, _folder_digest(records, read) if _WORKER["digests"] else ""))
     used = sorted(store.used) if store is not None else []
     if store is not None:
         store.used.clear()

@@ -125,6 +125,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self.load_memo: LoadMemo | None = None
         self.render_memo: RenderMemo | None = None
         self.sanitiser: PageSanitiser | None = None
+        self._digested: dict[str, tuple[str | bytes, str]] = {}  # path -> (content, digest), serve only
         self.cleaned: set[str] = set()  # generated pages whose HTML nh3 has cleaned this build
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -185,16 +186,26 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             return files
         self.generated = set()
         self.hashes = {}
+        existing = {f.src_uri for f in files}
+        serving = self.render_memo is not None
+        digested: dict[str, tuple[str | bytes, str]] = {}
         for path, content in self.site.files.items():
-            if files.get_file_from_path(path) is not None:
+            if path in existing:
                 log.info("launchboard: %s in docs_dir replaces the generated page", path)
                 continue
             # Decision pages are reached from their initiative, not the navigation.
             inclusion = InclusionLevel.NOT_IN_NAV if "/decisions/" in path else InclusionLevel.UNDEFINED
             files.append(File.generated(config, path, content=content, inclusion=inclusion))
-            self.hashes[path] = _digest(content)
+            # Under serve, most contents are the very objects the render memo gave last time:
+            # an unchanged object has the digest it had (a str cannot change).
+            known = self._digested.get(path)
+            digest = known[1] if known is not None and known[0] is content else _digest(content)
+            self.hashes[path] = digest
+            if serving:
+                digested[path] = (content, digest)
             if path in self.site.pages:
                 self.generated.add(path)
+        self._digested = digested
         return files
 
     # ------------------------------------------------------------------ dirty rebuilds

@@ -243,3 +243,40 @@ def test_repo_kit_edit_is_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
               lambda d: d["items"].update(runbook=dict(d["items"]["pager-rotation"])))
     after = _same_as_fresh(repo.root, memo)
     assert before.states["support-assistant"].as_dict() != after.states["support-assistant"].as_dict()
+
+
+def test_a_load_served_by_the_memo_keeps_the_disk_cache(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memo skips the content cache; it must not then prune the entries as unused."""
+    monkeypatch.delenv("LAUNCHBOARD_NO_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(sample.parent / "xdg"))
+    memo = LoadMemo()
+    load_portfolio(sample, AS_OF, cache=True, memo=memo)
+    entries = sorted(p.name for p in (sample / ".launchboard-cache").rglob("*") if p.is_file())
+    assert len(entries) > len(_initiatives(sample))
+    load_portfolio(sample, AS_OF, cache=True, memo=memo)
+    assert memo.hits == len(_initiatives(sample))
+    assert sorted(p.name for p in (sample / ".launchboard-cache").rglob("*") if p.is_file()) == entries
+
+
+def test_a_memo_filled_by_the_pool_serves_the_next_load(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first `mkdocs serve` build of a large portfolio uses the forked readers: their
+    folder digests must fill the memo exactly as one process would."""
+    import sys
+
+    from generator import pipeline
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the pool forks, on Linux only")
+    monkeypatch.setattr(pipeline.threading, "active_count", lambda: 1)
+    monkeypatch.setenv("LAUNCHBOARD_JOBS", "2")
+    monkeypatch.setattr(pipeline, "POOL_MIN_FILES", 0)
+    pooled: list[bool] = []
+    real = pipeline._check_folders_with_pool
+    monkeypatch.setattr(pipeline, "_check_folders_with_pool", lambda *a, **k: pooled.append(True) or real(*a, **k))
+    memo = LoadMemo()
+    _same_as_fresh(sample, memo)
+    assert pooled == [True, True]  # the memo's load and the fresh one
+    assert memo.hits == 0 and all(digest for _, _, digest in memo.folders.values())
+    _same_as_fresh(sample, memo)
+    assert memo.hits == len(_initiatives(sample))
+    assert pooled == [True, True, True]  # the memo was not empty: one process, no pool
