@@ -14,6 +14,13 @@ every page is rebuilt. Pages a dirty build skips get their previous titles back,
 navigation of the pages it does rebuild is right, and the search index and tags.json keep the
 skipped pages' entries from the previous build. `mkdocs build` and plain `serve` never ask
 `is_modified()` about pages, so their output is unaffected.
+
+Under `mkdocs serve` the plugin also keeps two memos (it defines on_startup, so MkDocs keeps
+this object across rebuilds): pipeline.LoadMemo skips judging initiative folders whose files
+did not change, render.RenderMemo skips rendering their pages. Both are keyed by content.
+
+Large builds use the second core: the renderer forks a process for half the initiatives, and
+sanitiser.PageSanitiser cleans pages in a forked worker while MkDocs converts the others.
 """
 
 from __future__ import annotations
