@@ -308,16 +308,15 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
 
 
 def _item_complete(states: dict, ini: Initiative, checklist: str, item: str) -> bool:
-    """Complete per the core's verdict where it judged the item, else by recorded status."""
+    """Complete per the core's verdict where it judged the item, else by recorded status.
+    (The `item_complete` test, for custom templates; the catalogue uses _coverage.)"""
     state = states.get(ini.id)
     if state is not None:
         for r in (state.current, state.next):
             for v in r.verdicts if r else []:
                 if v.checklist == checklist and v.item == item:
                     return v.complete
-    cl = ini.checklists.get(checklist)
-    rec = cl.items.get(item) if cl else None
-    return rec is not None and rec.status in ("done", "waived", "not-applicable")
+    return _recorded_complete(ini, checklist, item)
 
 
 def _coverage(policy: Policy | None, initiatives: list[Initiative], states: dict) -> dict[tuple[str, str], tuple[int, int]]:
