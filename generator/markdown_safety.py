@@ -22,13 +22,15 @@ import html
 import re
 import unicodedata
 import xml.etree.ElementTree as etree
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import Callable, TypeVar
 from urllib.parse import urlsplit
 
 import markdown
 import nh3
 from markdown.treeprocessors import Treeprocessor
 
+T = TypeVar("T")
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
 # Python-Markdown's backslash-escapable characters ("<", ">" and "&" are HTML-escaped first).
@@ -87,23 +89,25 @@ def xml_text(text: object) -> str:
 _URL_CACHE = 4096
 
 
+def _memoised_for_str(fn: Callable[[object], T]) -> Callable[[object], T]:
+    """`fn`, memoised for arguments that are exactly str; anything else is computed each time."""
+    cached = lru_cache(maxsize=_URL_CACHE)(fn)
+
+    @wraps(fn)
+    def call(value: object) -> T:
+        return cached(value) if type(value) is str else fn(value)
+
+    call.cache_info = cached.cache_info  # type: ignore[attr-defined]
+    return call
+
+
+@_memoised_for_str
 def safe_url(url: object) -> str | None:
     """The URL when it is http, https, mailto or relative; None otherwise.
 
     Browsers ignore tabs, newlines and leading control characters in a scheme, so those are
     stripped before the scheme is read; an entity-encoded scheme is decoded first.
     """
-    if type(url) is str:
-        return _safe_url_str(url)
-    return _safe_url(url)
-
-
-@lru_cache(maxsize=_URL_CACHE)
-def _safe_url_str(url: str) -> str | None:
-    return _safe_url(url)
-
-
-def _safe_url(url: object) -> str | None:
     if not isinstance(url, str):
         return None
     candidate = html.unescape(url)
@@ -123,19 +127,9 @@ def _safe_url(url: object) -> str | None:
     return candidate
 
 
+@_memoised_for_str
 def external_url(url: object) -> str | None:
     """Only absolute http(s)/mailto URLs: for links in records, which are not site-relative."""
-    if type(url) is str:
-        return _external_url_str(url)
-    return _external_url(url)
-
-
-@lru_cache(maxsize=_URL_CACHE)
-def _external_url_str(url: str) -> str | None:
-    return _external_url(url)
-
-
-def _external_url(url: object) -> str | None:
     u = safe_url(url)
     if u is None or not urlsplit(u).scheme:
         return None
@@ -151,19 +145,9 @@ def html_link(url: object, text: object | None = None) -> str:
     return f'<a href="{html.escape(u, quote=True)}" rel="noopener noreferrer">{label}</a>'
 
 
+@_memoised_for_str
 def evidence_link(value: object) -> str:
     """Evidence is a URL or a path in the repository: a short link, or the path as code."""
-    if type(value) is str:
-        return _evidence_link_str(value)
-    return _evidence_link(value)
-
-
-@lru_cache(maxsize=_URL_CACHE)
-def _evidence_link_str(value: str) -> str:
-    return _evidence_link(value)
-
-
-def _evidence_link(value: object) -> str:
     u = external_url(value)
     if u is None:
         return f"<code>{html_text(value)}</code>"

@@ -432,7 +432,7 @@ def test_url_caches_take_only_exact_strs():
 def test_url_caches_are_bounded():
     for i in range(5000):
         ms.external_url(f"https://x.example/{i}")
-    assert ms._external_url_str.cache_info().currsize <= ms._URL_CACHE
+    assert ms.external_url.cache_info().currsize <= ms._URL_CACHE
 
 
 # =========================================================================== (md) fields
