@@ -18,14 +18,13 @@ import hashlib
 import marshal
 import math
 import os
-import sys
-import threading
 from array import array
 from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from generator import processes
 from generator.cache import RecordCache, disabled_by_env
 from generator.codeowners import check_codeowners
 from generator.evaluate import Evaluator, InitiativeRecords
@@ -392,8 +391,8 @@ def _check_folders(
     """Every folder's result, in this process; with a pool of readers when it pays (not
     when a memo holds results: then reading and hashing the files is most of the work)."""
     names = sorted(folders)
-    workers = min(_workers(), max(1, len(names)))
-    if (workers > 1 and not (memo and memo.folders) and _may_start_processes()
+    workers = min(processes.workers(), max(1, len(names)))
+    if (workers > 1 and not (memo and memo.folders) and processes.may_fork()
             and sum(len(records) for records in folders.values()) >= POOL_MIN_FILES):
         try:
             results = _check_folders_with_pool(root, store, folders, names, workers, counter, evaluator, memo is not None)
@@ -457,33 +456,6 @@ class _PoolUnavailable(Exception):
     pass
 
 
-def _may_start_processes() -> bool:
-    """Workers are forked: cheap, and they inherit the compiled schemas. Forking is safe only
-    on Linux (macOS system libraries are not fork-safe), from a process with one thread
-    (`mkdocs serve` runs several; a fork would copy locks other threads hold) that is not
-    itself a daemonic multiprocessing worker. Spawning instead would re-run an unguarded
-    main script in every worker, and with a warm cache costs more than it saves (measured:
-    1.1 s against 1.0 s in one process at 1,000 initiatives), so elsewhere one process it is."""
-    import multiprocessing
-
-    return (
-        sys.platform.startswith("linux")
-        and threading.active_count() == 1
-        and not multiprocessing.current_process().daemon
-    )
-
-
-def _workers() -> int:
-    """Processes to use: LAUNCHBOARD_JOBS, else the CPUs this process may run on."""
-    wanted = os.environ.get("LAUNCHBOARD_JOBS", "").strip()
-    if wanted.isdigit():
-        return max(1, int(wanted))
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        return os.cpu_count() or 1
-
-
 def _check_folders_with_pool(
     root: Path,
     store: RecordCache | None,
@@ -496,9 +468,7 @@ def _check_folders_with_pool(
 ) -> dict[str, FolderResult]:
     """Forked workers read, parse and validate (or hit the cache) and send Entries as marshal
     bytes; this process builds and evaluates them as they arrive, so the Portfolio is made
-    exactly as in one process (see _may_start_processes for when a pool is used)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    exactly as in one process (see processes.may_fork for when a pool is used)."""
     from concurrent.futures.process import BrokenProcessPool
 
     size = max(4, min(TASK_MAX_FOLDERS, math.ceil(len(names) / (workers * 8))))
@@ -506,8 +476,7 @@ def _check_folders_with_pool(
     results: dict[str, FolderResult] = {}
     started = counter.done
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_worker_start, initargs=(root, store is not None, digests)) as pool:
+        with processes.forked_pool(workers, _worker_start, (root, store is not None, digests)) as pool:
             for done, used in pool.map(_worker_task, tasks):
                 for name, indexes, problems, payload, digest in done:
                     entry = _unpack(payload, len(indexes))

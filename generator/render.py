@@ -48,6 +48,8 @@ from generator.model import (
     Readiness,
 )
 
+from generator.processes import forked_pool, second_process_pays
+
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
 APPROACHES = ["prompt", "rag", "fine-tune", "hybrid", "no-llm", "buy"]
 ITEM_STATUSES = ["todo", "in-progress", "done", "waived", "not-applicable"]
@@ -636,22 +638,17 @@ _FORKED: dict[str, Any] = {}  # what a forked renderer inherits: the work and ho
 
 def _render_all(todo: list[Initiative], render_one: Callable[[Initiative], InitiativeFiles]) -> dict[str, InitiativeFiles]:
     """Each initiative's files; with a forked second process rendering half, where that is
-    safe (see pipeline._may_start_processes) and pays. Jinja holds the GIL, so threads would
-    not help; a fork inherits the portfolio and the compiled templates, and sends back only
-    the rendered text."""
-    from generator.pipeline import _may_start_processes, _workers
-
-    if len(todo) < PARALLEL_MIN_INITIATIVES or _workers() < 2 or not _may_start_processes():
+    safe (processes.may_fork) and pays. Jinja holds the GIL, so threads would not help; a
+    fork inherits the portfolio and the compiled templates, and sends back only the text."""
+    if len(todo) < PARALLEL_MIN_INITIATIVES or not second_process_pays():
         return {ini.id: render_one(ini) for ini in todo}
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     half = len(todo) // 2
     mine, theirs = todo[:half], todo[half:]
     _FORKED.update(todo=theirs, render=render_one)
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        with forked_pool(1) as pool:
             future = pool.submit(_render_forked)  # forks now, with _FORKED set
             out = {ini.id: render_one(ini) for ini in mine}
             out.update(future.result())

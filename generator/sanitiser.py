@@ -18,6 +18,7 @@ from __future__ import annotations
 from concurrent.futures import Future
 
 from generator import markdown_safety as ms
+from generator.processes import forked_pool, second_process_pays
 
 # Below this many pages to clean, starting a process costs about what it saves.
 PARALLEL_MIN_PAGES = 300
@@ -65,16 +66,12 @@ class PageSanitiser:
 
 def _start_worker():
     """A one-process pool, forked now (before MkDocs reads the pages), or None where forking is
-    not safe (see pipeline._may_start_processes) or not possible."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    not safe (processes.may_fork), would not pay, or is not possible."""
     from concurrent.futures.process import BrokenProcessPool
 
-    from generator.pipeline import _may_start_processes, _workers
-
-    if _workers() < 2 or not _may_start_processes():
+    if not second_process_pays():
         return None
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    pool = forked_pool(1)
     try:
         pool.submit(int).result()  # fork the worker now, while this process has one thread
     except (OSError, BrokenProcessPool):

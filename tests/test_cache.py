@@ -18,6 +18,7 @@ import pytest
 
 import generator.cache as cache_module
 import generator.pipeline as pipeline
+import generator.processes as processes
 from generator.cache import FOLDER
 from generator.model import Portfolio
 from generator.pipeline import load_portfolio
@@ -184,7 +185,7 @@ def test_the_pool_gives_the_same_portfolio(tmp_path: Path, monkeypatch: pytest.M
     if not sys.platform.startswith("linux"):
         pytest.skip("the pool forks, on Linux only")
     repo = portfolio_of(tmp_path, 24)
-    monkeypatch.setattr(pipeline.threading, "active_count", lambda: threads)
+    monkeypatch.setattr(processes.threading, "active_count", lambda: threads)
     monkeypatch.setenv("LAUNCHBOARD_JOBS", "1")
     alone = load_portfolio(repo.root, AS_OF, cache=False)
     assert {"LB002", "LB100", "LB110", "LB006"} <= set(codes(alone))

@@ -263,11 +263,11 @@ def test_a_memo_filled_by_the_pool_serves_the_next_load(sample: Path, monkeypatc
     folder digests must fill the memo exactly as one process would."""
     import sys
 
-    from generator import pipeline
+    from generator import pipeline, processes
 
     if not sys.platform.startswith("linux"):
         pytest.skip("the pool forks, on Linux only")
-    monkeypatch.setattr(pipeline.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(processes.threading, "active_count", lambda: 1)
     monkeypatch.setenv("LAUNCHBOARD_JOBS", "2")
     monkeypatch.setattr(pipeline, "POOL_MIN_FILES", 0)
     pooled: list[bool] = []
