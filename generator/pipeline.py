@@ -36,7 +36,6 @@ from generator.loader import (
     decode_text,
     discover,
     is_id,
-    load_document,
     normalise_id,
     parse_document,
     read_bytes,
@@ -214,18 +213,6 @@ FolderResult = tuple[list[Problem], "Judged | None", str]
 Entry = list[tuple[list[tuple], Any, bytes, bytes]]
 
 
-def _load_record(record: RecordFile, root: Path, schemas: SchemaSet) -> tuple[Document | None, list[Problem]]:
-    """One file read, parsed and validated: its document when valid, and its problems."""
-    try:
-        document = load_document(record.path, root)
-    except RecordError as err:
-        return None, [Problem(Location(record.file, err.line, err.column), Severity.ERROR, err.code, err.message, record.initiative)]
-    except OSError as err:
-        return None, [Problem(Location(record.file), Severity.ERROR, "LB001", f"cannot be read: {err.strerror}", record.initiative)]
-    found = schemas.validate(document, record.kind, record.initiative)
-    return (None if found else document), found
-
-
 Read = list[tuple[int, RecordFile, bytes]]
 
 
@@ -262,19 +249,14 @@ def _folder_digest(records: list[RecordFile], read: Read) -> str:
 
 
 def _scan_folder(
-    records: list[RecordFile], root: Path, schemas: SchemaSet, store: RecordCache | None, *, packed: bool,
-    read: Read | None = None, problems: list[Problem] | None = None,
+    records: list[RecordFile], read: Read, problems: list[Problem], schemas: SchemaSet, store: RecordCache | None, *, packed: bool
 ) -> tuple[list[int], list[Problem], Entry | bytes]:
-    """Read one folder's files (unless `read` has them), then parse and validate them or
-    take that from the cache.
+    """Parse and validate the files _read_folder read, or take that from the cache.
 
     Returns the indexes of the files read, the problems of those that could not be, and
     their Entry (as marshal bytes when `packed`, for a worker to send). Each file is read
     once: its bytes are both the cache key and what is parsed.
     """
-    if read is None:
-        read, problems = _read_folder(records, root)
-    problems = list(problems or [])
     indexes = [index for index, _, _ in read]
     key = store.key([(record.file, record.kind, raw) for _, record, raw in read]) if store is not None and read else None
     if key is not None:
@@ -347,7 +329,7 @@ def _load_folder(
     digest when asked for ("" otherwise)."""
     if read is None:
         read, problems = _read_folder(records, root)
-    indexes, problems, entry = _scan_folder(records, root, schemas, store, packed=False, read=read, problems=problems)
+    indexes, problems, entry = _scan_folder(records, read, problems or [], schemas, store, packed=False)
     assert isinstance(entry, list)
     return (*_documents(records, indexes, problems, entry), _folder_digest(records, read) if digest else "")
 
@@ -509,7 +491,7 @@ def _worker_task(task: list[tuple[str, list[RecordFile]]]) -> tuple[list[tuple[s
     done = []
     for name, records in task:
         read, problems = _read_folder(records, root)
-        indexes, problems, payload = _scan_folder(records, root, schemas, store, packed=True, read=read, problems=problems)
+        indexes, problems, payload = _scan_folder(records, read, problems, schemas, store, packed=True)
         assert isinstance(payload, bytes)
         done.append((name, indexes, problems, payload, _folder_digest(records, read) if _WORKER["digests"] else ""))
     used = sorted(store.used) if store is not None else []
