@@ -309,16 +309,21 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
+def verdicts_by_item(state: InitiativeState | None) -> dict[tuple[str, str], ItemVerdict]:
+    """The core's verdict on each (checklist, item) it judged for the current or next stage.
+    An item's verdict does not depend on the stage it was judged for (evaluate._judge)."""
+    verdicts: dict[tuple[str, str], ItemVerdict] = {}
+    for r in (state.current, state.next) if state is not None else ():
+        for v in r.verdicts if r else ():
+            verdicts.setdefault((v.checklist, v.item), v)
+    return verdicts
+
+
 def _item_complete(states: dict, ini: Initiative, checklist: str, item: str) -> bool:
     """Complete per the core's verdict where it judged the item, else by recorded status.
     (The `item_complete` test, for custom templates; the catalogue uses _coverage.)"""
-    state = states.get(ini.id)
-    if state is not None:
-        for r in (state.current, state.next):
-            for v in r.verdicts if r else []:
-                if v.checklist == checklist and v.item == item:
-                    return v.complete
-    return _recorded_complete(ini, checklist, item)
+    verdict = verdicts_by_item(states.get(ini.id)).get((checklist, item))
+    return verdict.complete if verdict is not None else _recorded_complete(ini, checklist, item)
 
 
 def _coverage(policy: Policy | None, initiatives: list[Initiative], states: dict) -> dict[tuple[str, str], tuple[int, int]]:
@@ -326,14 +331,7 @@ def _coverage(policy: Policy | None, initiatives: list[Initiative], states: dict
     last column, counted once here rather than by template filters over every initiative."""
     if policy is None:
         return {}
-    judged: dict[str, dict[tuple[str, str], bool]] = {}
-    for ini in initiatives:
-        state = states.get(ini.id)
-        verdicts: dict[tuple[str, str], bool] = {}
-        for r in (state.next, state.current) if state is not None else ():
-            for v in r.verdicts if r else ():
-                verdicts[(v.checklist, v.item)] = v.complete  # the current stage's verdict wins
-        judged[ini.id] = verdicts
+    judged = {ini.id: {key: v.complete for key, v in verdicts_by_item(states.get(ini.id)).items()} for ini in initiatives}
     out: dict[tuple[str, str], tuple[int, int]] = {}
     for cid, spec in policy.checklists.items():
         for item in spec.items:
@@ -368,10 +366,7 @@ def checklist_tables(policy: Policy | None, ini: Initiative, state: InitiativeSt
     joined here once rather than by lookups in the template (the page's largest part)."""
     if policy is None:
         return []
-    verdicts: dict[tuple[str, str], ItemVerdict] = {}
-    for r in (state.current, state.next) if state is not None else ():
-        for v in r.verdicts if r else ():
-            verdicts[(v.checklist, v.item)] = v  # the next stage's verdict wins: it is stricter
+    verdicts = verdicts_by_item(state)
     tables = []
     for cid, spec in policy.checklists.items():
         record = ini.checklists.get(cid)
@@ -558,18 +553,16 @@ def render_site(
 
     board_rows: dict[str, str] = {}
     page_skipped = list(skipped)  # ids refused as page names (the board lists them)
-    own_keys = _memo_keys(env, templates_dir, portfolio, site_name, memo)
-    keys = {ini.id: own_keys(ini) if own_keys else None for ini in safe}
-    remembered = {ini.id: memo.get(ini.id, keys[ini.id]) if memo is not None and keys[ini.id] else None for ini in safe}
 
     def render_one(ini: Initiative) -> InitiativeFiles:
         return _initiative_files(env, common, portfolio, ini, states[ini.id], views[ini.id], decision_url)
 
-    rendered = _render_all([ini for ini in safe if remembered[ini.id] is None], render_one)
+    if memo is not None:
+        rendered = memo.files(safe, render_one, _memo_keys(env, templates_dir, portfolio, site_name, memo))
+    else:
+        rendered = _render_all(safe, render_one)
     for ini in safe:
-        own = remembered[ini.id] or rendered[ini.id]
-        if memo is not None and keys[ini.id] and remembered[ini.id] is None:
-            memo.put(ini.id, keys[ini.id], own)  # type: ignore[arg-type]
+        own = rendered[ini.id]
         files.update(own.files)
         pages.update(own.pages)
         skipped.extend(own.skipped)
@@ -621,8 +614,6 @@ def render_site(
     page("reference.md", "reference.md.j2", schemas=_schemas(schemas_dir))
     page("contribute.md", "contribute.md.j2")
     page("tags.md", "tags.md.j2")
-    if memo is not None:
-        memo.finish()
     css = templates_dir / "assets" / "launchboard.css"
     if not css.is_file():
         css = PACKAGE_TEMPLATES / "assets" / "launchboard.css"
@@ -758,7 +749,6 @@ class RenderMemo:
         self.templates = ""  # digest of every template the environment can load
         self.entries: dict[str, tuple[str, InitiativeFiles]] = {}
         self.hits = 0  # initiatives the last render took from the memo (tests, benchmarks)
-        self._seen: set[str] = set()
         self._own: tuple[str, bool] | None = None  # (templates digest, templates_are_own)
 
     def environment(self, templates_dir: Path) -> jinja2.Environment:
@@ -780,25 +770,23 @@ class RenderMemo:
             self._own = (self.templates, used <= _OWN_NAMES)
         return self._own[1]
 
-    def start(self) -> None:
-        self.hits = 0
-        self._seen = set()
-
-    def get(self, initiative_id: str, key: str) -> InitiativeFiles | None:
-        self._seen.add(initiative_id)
-        entry = self.entries.get(initiative_id)
-        if entry is None or entry[0] != key:
-            return None
-        self.hits += 1
-        return entry[1]
-
-    def put(self, initiative_id: str, key: str, files: InitiativeFiles) -> None:
-        self.entries[initiative_id] = (key, files)
-
-    def finish(self) -> None:
-        """Forget initiatives the last render did not ask about (removed, or memo unusable)."""
-        for gone in set(self.entries) - self._seen:
-            del self.entries[gone]
+    def files(
+        self, initiatives: list[Initiative], render_one: Callable[[Initiative], InitiativeFiles], key_of: Callable | None
+    ) -> dict[str, InitiativeFiles]:
+        """Each initiative's files: from the memo when its key is unchanged, else rendered (and
+        kept). Initiatives not asked about are forgotten; without `key_of` (the memo cannot be
+        used for this portfolio or these templates) everything is rendered and nothing kept."""
+        keys = {ini.id: key_of(ini) if key_of else None for ini in initiatives}
+        out: dict[str, InitiativeFiles] = {}
+        for ini in initiatives:
+            entry = self.entries.get(ini.id)
+            if keys[ini.id] and entry is not None and entry[0] == keys[ini.id]:
+                out[ini.id] = entry[1]
+        self.hits = len(out)
+        rendered = _render_all([ini for ini in initiatives if ini.id not in out], render_one)
+        out.update(rendered)
+        self.entries = {ini_id: (key, out[ini_id]) for ini_id, key in keys.items() if key}
+        return out
 
 
 def _templates_digest(templates_dir: Path) -> str:
@@ -835,11 +823,8 @@ def _template_names(env: jinja2.Environment, name: str, seen: set[str]) -> set[s
     return names
 
 
-def _memo_keys(env: jinja2.Environment, templates_dir: Path, portfolio: Portfolio, site_name: str, memo: "RenderMemo | None"):
+def _memo_keys(env: jinja2.Environment, templates_dir: Path, portfolio: Portfolio, site_name: str, memo: "RenderMemo"):
     """A function from an initiative to its memo key, or None when the memo cannot be used."""
-    if memo is None:
-        return None
-    memo.start()
     context = portfolio.digests.get("")
     if not context:
         return None  # a hand-made Portfolio: nothing says what its records were
