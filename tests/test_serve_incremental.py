@@ -78,6 +78,17 @@ def _edit(root: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def _rebuild_after(repo: Path, site: Path, change) -> tuple[dict, dict, set[str]]:
+    """After a first build: backdate the output, make `change`, rebuild; the output before and
+    after, and the files the rebuild rewrote."""
+    _age(site)
+    before = _snapshot(site)
+    change()
+    _build(repo, site)
+    after = _snapshot(site)
+    return before, after, _rewritten(before, after)
+
+
 def _locations(site: Path) -> list[str]:
     return [d["location"] for d in json.loads((site / "search" / "search_index.json").read_text())["docs"]]
 
@@ -87,13 +98,9 @@ def test_one_record_changed_rebuilds_only_its_pages(repo: Path, tmp_path: Path) 
     _build(repo, site)  # first build of the process: everything
     first_index = _locations(site)
     assert f"initiatives/{UNRELATED}/" in first_index
-    _age(site)
-    before = _snapshot(site)
-
-    _edit(repo, "{date: 2026-11-16, value: 1421}", "{date: 2026-11-16, value: 1377}")
-    _build(repo, site)
-    after = _snapshot(site)
-    rewritten = _rewritten(before, after)
+    before, after, rewritten = _rebuild_after(
+        repo, site, lambda: _edit(repo, "{date: 2026-11-16, value: 1421}", "{date: 2026-11-16, value: 1377}")
+    )
 
     assert f"initiatives/{CHANGED}/index.html" in rewritten
     assert "index.html" not in rewritten  # the board does not show measurements: its page is the same
@@ -128,15 +135,11 @@ def test_one_record_changed_rebuilds_only_its_pages(repo: Path, tmp_path: Path) 
 def test_a_checklist_change_rebuilds_its_initiative_and_the_board(repo: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     _build(repo, site)
-    _age(site)
-    before = _snapshot(site)
     path = repo / f"decisions/{CHANGED}/checklists/on-call.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("  runbook:\n    status: done", "  runbook:\n    status: in-progress", 1), encoding="utf-8")
+    before, after, rewritten = _rebuild_after(repo, site, lambda: path.write_text(
+        text.replace("  runbook:\n    status: done", "  runbook:\n    status: in-progress", 1), encoding="utf-8"))
     assert path.read_text(encoding="utf-8") != text
-    _build(repo, site)
-    after = _snapshot(site)
-    rewritten = _rewritten(before, after)
     assert {f"initiatives/{CHANGED}/index.html", "index.html", "checklists/index.html"} <= rewritten
     assert f"initiatives/{UNRELATED}/index.html" not in rewritten
     for page in (f"initiatives/{CHANGED}/index.html", "index.html"):
@@ -147,11 +150,7 @@ def test_a_checklist_change_rebuilds_its_initiative_and_the_board(repo: Path, tm
 def test_nothing_changed_rebuilds_nothing(repo: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     _build(repo, site)
-    _age(site)
-    before = _snapshot(site)
-    _build(repo, site)
-    after = _snapshot(site)
-    rewritten = _rewritten(before, after)
+    before, after, rewritten = _rebuild_after(repo, site, lambda: None)
     assert not {p for p in rewritten if p.endswith(".html") and p != "404.html"}, rewritten
     assert not {p for p in rewritten if p.startswith(("api/", "badges/", "initiatives/"))}, rewritten
     previous = [d["location"] for d in json.loads(before["search/search_index.json"][1])["docs"]]
@@ -162,12 +161,9 @@ def test_title_change_rebuilds_every_page(repo: Path, tmp_path: Path) -> None:
     """A title is in every page's navigation (and the footer, and the tags page): all pages redo."""
     site = tmp_path / "site"
     _build(repo, site)
-    _age(site)
-    before = _snapshot(site)
-    _edit(repo, "title: Customer support assistant", "title: Customer help assistant")
-    _build(repo, site)
-    after = _snapshot(site)
-    rewritten = _rewritten(before, after)
+    before, after, rewritten = _rebuild_after(
+        repo, site, lambda: _edit(repo, "title: Customer support assistant", "title: Customer help assistant")
+    )
     html = {p for p in after if p.endswith(".html")}
     assert html <= rewritten | {"404.html"}
     assert "Customer help assistant" in after[f"initiatives/{UNRELATED}/index.html"][1].decode()  # its nav
@@ -230,12 +226,7 @@ def test_removing_an_initiative_rebuilds_every_page(repo: Path, tmp_path: Path) 
 
     site = tmp_path / "site"
     _build(repo, site)
-    _age(site)
-    before = _snapshot(site)
-    shutil.rmtree(repo / "decisions" / CHANGED)
-    _build(repo, site)
-    after = _snapshot(site)
-    rewritten = _rewritten(before, after)
+    before, after, rewritten = _rebuild_after(repo, site, lambda: shutil.rmtree(repo / "decisions" / CHANGED))
     assert f"initiatives/{UNRELATED}/index.html" in rewritten
     assert f"initiatives/{CHANGED}/" not in after[f"initiatives/{UNRELATED}/index.html"][1].decode()
     assert f"{CHANGED}/" not in after["index.html"][1].decode()
