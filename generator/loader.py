@@ -13,15 +13,17 @@ booleans, dates and `yes`/`no`/`on`/`off` stay the strings they were written as.
 from __future__ import annotations
 
 import bisect
+import errno
 import math
 import os
 import re
+import stat
 import sys
 import unicodedata
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -71,8 +73,7 @@ def relative_name(path: Path, root: Path) -> str:
     File and folder names come from the pull request too: bytes that are not UTF-8 and
     control characters (a CR could start a CI workflow command) are shown escaped.
     """
-    text = path.relative_to(root).as_posix().encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return clean_text(text, 4096)
+    return _printable(path.relative_to(root).as_posix())
 
 
 @dataclass
@@ -139,21 +140,58 @@ def read_text(path: Path, root: Path) -> str:
     return decode_text(read_bytes(path, root))
 
 
-def read_bytes(path: Path, root: Path) -> bytes:
-    """A record's bytes, refusing links out of ROOT and huge files (read_text's first half)."""
-    if path.is_symlink():
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_bytes(path: str | Path, root: Path) -> bytes:
+    """A record's bytes, refusing links out of ROOT, huge files and anything but a regular
+    file (read_text's first half). A plain file costs one open, one fstat and one read."""
+    if not _NO_FOLLOW or os.path.islink(path):
+        _check_link(Path(path), root)
+        fd = os.open(path, _OPEN_FLAGS)
+    else:
         try:
-            target = path.resolve(strict=True)
-        except (OSError, RuntimeError):  # a loop raises RuntimeError on 3.11, OSError later
-            raise RecordError("LB001", "is a link that leads nowhere (missing target or a loop)") from None
-        try:
-            target.relative_to(root.resolve())
-        except ValueError:
-            raise RecordError("LB001", "is a link to a file outside the repository; commit the file itself") from None
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise RecordError("LB001", f"is {size:,} bytes; records are limited to {MAX_FILE_BYTES:,} bytes")
-    return path.read_bytes()
+            fd = os.open(path, _OPEN_FLAGS | _NO_FOLLOW)
+        except OSError as err:
+            if err.errno != errno.ELOOP or not os.path.islink(path):
+                raise
+            _check_link(Path(path), root)  # replaced by a link since it was listed
+            fd = os.open(path, _OPEN_FLAGS)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):  # as reading it would have said
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+            raise RecordError("LB001", "is not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise RecordError("LB001", f"is {info.st_size:,} bytes; records are limited to {MAX_FILE_BYTES:,} bytes")
+        chunks = []
+        left = MAX_FILE_BYTES + 1  # a file that grows while read is still cut off
+        while left > 0:
+            chunk = os.read(fd, min(left, max(info.st_size + 1, 65536)))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks) if len(chunks) != 1 else chunks[0]
+    if len(data) > MAX_FILE_BYTES:
+        raise RecordError("LB001", f"is over {MAX_FILE_BYTES:,} bytes; records are limited to {MAX_FILE_BYTES:,} bytes")
+    return data
+
+
+def _check_link(path: Path, root: Path) -> None:
+    """A record that is a link must lead to a file inside ROOT."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # a loop raises RuntimeError on 3.11, OSError later
+        raise RecordError("LB001", "is a link that leads nowhere (missing target or a loop)") from None
+    try:
+        target.relative_to(root.resolve())
+    except ValueError:
+        raise RecordError("LB001", "is a link to a file outside the repository; commit the file itself") from None
 
 
 def decode_text(raw: bytes) -> str:
@@ -426,7 +464,7 @@ RECORD_KINDS = ("policy", "initiative", "decision", "checklist")
 
 @dataclass(frozen=True)
 class RecordFile:
-    path: Path
+    path: str  # where to read it: ROOT/decisions/...
     file: str  # POSIX, relative to ROOT
     kind: str  # one of RECORD_KINDS
     initiative: str | None  # the folder name for records inside an initiative
@@ -442,42 +480,84 @@ def is_id(value: str) -> bool:
 
 def normalise_id(value: str) -> str:
     """The form two ids are compared in: case and Unicode form must not make two ids one."""
+    if value.isascii():
+        return value.lower()  # NFKC leaves ASCII as it is, and casefold is lower there
     return unicodedata.normalize("NFKC", value).casefold()
 
 
-def discover(root: Path) -> tuple[list[RecordFile], list[Problem]]:
-    """List the record files under ROOT/decisions, sorted, and problems with the layout."""
-    decisions = root / "decisions"
-    found: list[RecordFile] = []
-    problems: list[Problem] = []
+class Layout(NamedTuple):
+    """What discover found under ROOT/decisions."""
 
-    def stray(path: Path, message: str, initiative: str | None = None, code: str = "LB008") -> None:
-        problems.append(Problem(Location(relative_name(path, root)), Severity.ERROR, code, message, initiative))
+    files: list[RecordFile]  # the records, sorted by path
+    problems: list[Problem]  # what is not where a record belongs (LB001, LB008, LB116)
+    naming: list[Problem]  # names that collide by case or Unicode form (LB115), folder names that are not ids (LB110)
 
-    if not decisions.is_dir():
-        return found, problems
-    if decisions.is_symlink() and not decisions.resolve().is_relative_to(root.resolve()):
-        stray(decisions, "is a link to a folder outside the repository; the records must live in it", code="LB001")
-        return found, problems
-    for entry in sorted(os.scandir(decisions), key=lambda e: e.name):
-        path = Path(entry.path)
+
+def discover(root: Path) -> Layout:
+    """List the record files under ROOT/decisions and what is wrong with the layout.
+
+    One listing of each folder serves both, with string paths: at 1,000 initiatives this
+    runs on every `mkdocs serve` rebuild."""
+    layout = Layout([], [], [])
+    decisions = os.path.join(root, "decisions")
+
+    def stray(rel: str, message: str, initiative: str | None = None, code: str = "LB008") -> None:
+        layout.problems.append(Problem(Location(_printable(rel)), Severity.ERROR, code, message, initiative))
+
+    if not os.path.isdir(decisions):
+        return layout
+    if os.path.islink(decisions) and not Path(decisions).resolve().is_relative_to(root.resolve()):
+        stray("decisions", "is a link to a folder outside the repository; the records must live in it", code="LB001")
+        return layout
+    listing = _listing(decisions)
+    layout.naming.extend(_collisions(listing, "decisions", None))
+    for entry in listing:
+        rel = "decisions/" + entry.name
         if entry.is_symlink() and entry.is_dir():
-            stray(path, "is a link to a folder; Launchboard does not follow folder links", code="LB001")
+            stray(rel, "is a link to a folder; Launchboard does not follow folder links", code="LB001")
         elif entry.is_file(follow_symlinks=True) or entry.is_symlink():
             if entry.name == "policy.yaml":
-                found.append(RecordFile(path, "decisions/policy.yaml", "policy", None))
+                layout.files.append(RecordFile(entry.path, "decisions/policy.yaml", "policy", None))
             elif _is_yaml(entry.name):
-                stray(path, "is not a record: only policy.yaml sits at the top of decisions/; initiatives live in decisions/<id>/")
+                stray(rel, "is not a record: only policy.yaml sits at the top of decisions/; initiatives live in decisions/<id>/")
         elif entry.is_dir():
-            found.extend(_discover_initiative(root, path, stray))
-    return found, problems
+            _discover_initiative(entry, rel, layout, stray)
+    return layout
+
+
+def _listing(folder: str) -> list[os.DirEntry]:
+    with os.scandir(folder) as entries:
+        return sorted(entries, key=lambda e: e.name)
+
+
+def _printable(rel: str) -> str:
+    """relative_name for a path that is already relative and POSIX."""
+    if rel.isascii() and rel.isprintable() and len(rel) <= 4096:
+        return rel  # what the general case below returns for it, without the work
+    return clean_text(rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"), 4096)
+
+
+def _collisions(listing: list[os.DirEntry], folder_rel: str, initiative: str | None) -> list[Problem]:
+    """Names in one folder that differ only by case or Unicode form collide on macOS and Windows."""
+    problems = []
+    seen: dict[str, str] = {}
+    for entry in listing:
+        name = entry.name
+        key = normalise_id(name)
+        if key in seen:
+            problems.append(Problem(Location(_printable(f"{folder_rel}/{name}")), Severity.ERROR, "LB115",
+                                    f"{name!r} and {seen[key]!r} differ only by case or Unicode form; rename one",
+                                    initiative if initiative is not None else _printable(name)))
+        else:
+            seen[key] = name
+    return problems
 
 
 def _is_yaml(name: str) -> bool:
     return name.lower().endswith((".yaml", ".yml"))
 
 
-def _holds_yaml(folder: Path, limit: int = 2000) -> bool:
+def _holds_yaml(folder: str, limit: int = 2000) -> bool:
     """Whether FOLDER holds a YAML file anywhere below it (bounded: a hostile tree stays cheap)."""
     seen = 0
     for _, _, names in os.walk(folder):
@@ -489,47 +569,57 @@ def _holds_yaml(folder: Path, limit: int = 2000) -> bool:
     return False
 
 
-def _discover_initiative(root: Path, folder: Path, stray: Any) -> list[RecordFile]:
+def _discover_initiative(folder: os.DirEntry, rel: str, layout: Layout, stray: Any) -> None:
     """The records of one initiative folder; anything YAML that would be skipped is reported (LB008)."""
-    initiative = relative_name(folder, folder.parent)  # the folder name, printable
-    found: list[RecordFile] = []
-    initiative_file = folder / "initiative.yaml"
-    if initiative_file.exists() or initiative_file.is_symlink():
-        found.append(RecordFile(initiative_file, relative_name(initiative_file, root), "initiative", initiative))
+    initiative = _printable(folder.name)
+    initiative_file = os.path.join(folder.path, "initiative.yaml")
+    if os.path.lexists(initiative_file):
+        layout.files.append(RecordFile(initiative_file, _printable(rel + "/initiative.yaml"), "initiative", initiative))
+        if not is_id(folder.name) and os.path.exists(initiative_file):
+            # The folder name is the initiative's id and its site path.
+            layout.naming.append(Problem(
+                Location(_printable(rel + "/initiative.yaml")), Severity.ERROR, "LB110",
+                f"folder name {clean_text(folder.name, 64)!r} is not a valid id: use lowercase letters, digits and hyphens",
+                initiative))
     else:
-        stray(folder, f"folder {clean_text(initiative, 80)!r} has no initiative.yaml; add one or remove the folder", initiative, "LB116")
-    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        path = Path(entry.path)
+        stray(rel, f"folder {clean_text(initiative, 80)!r} has no initiative.yaml; add one or remove the folder", initiative, "LB116")
+    listing = _listing(folder.path)
+    layout.naming.extend(_collisions(listing, rel, initiative))
+    for entry in listing:
+        path = rel + "/" + entry.name
         if entry.name == "initiative.yaml":
             continue
         if entry.name in ("adr", "checklists") and entry.is_dir(follow_symlinks=False):
-            found.extend(_discover_records(root, path, initiative, stray))
+            records = _listing(entry.path)
+            layout.naming.extend(_collisions(records, path, initiative))
+            layout.files.extend(_discover_records(records, path, entry.name, initiative, stray))
         elif entry.name in ("adr", "checklists"):
             stray(path, f"{entry.name} must be a folder of records (a link or a file is not read)", initiative)
+            if entry.is_dir():  # a link to a folder: not read, but its names still collide elsewhere
+                layout.naming.extend(_collisions(_listing(entry.path), path, initiative))
         elif entry.is_dir(follow_symlinks=False):
-            if _holds_yaml(path):
+            if _holds_yaml(entry.path):
                 stray(path, "holds YAML files Launchboard does not read: records go in adr/ (decisions) and checklists/", initiative)
         elif _is_yaml(entry.name):
             stray(path, "is not a record: an initiative folder holds initiative.yaml, adr/ and checklists/", initiative)
-    return found
 
 
-def _discover_records(root: Path, folder: Path, initiative: str, stray: Any) -> list[RecordFile]:
-    kind = "decision" if folder.name == "adr" else "checklist"
+def _discover_records(listing: list[os.DirEntry], folder_rel: str, folder_name: str, initiative: str, stray: Any) -> list[RecordFile]:
+    kind = "decision" if folder_name == "adr" else "checklist"
     found: list[RecordFile] = []
-    for record in sorted(os.scandir(folder), key=lambda e: e.name):
-        record_path = Path(record.path)
+    for record in listing:
+        rel = folder_rel + "/" + record.name
         if record.is_dir(follow_symlinks=False):
             if _is_yaml(record.name):
-                stray(record_path, "is a folder where a record file was expected", initiative)
-            elif _holds_yaml(record_path):
-                stray(record_path, f"is a folder inside {folder.name}/; records sit directly in {folder.name}/", initiative)
+                stray(rel, "is a folder where a record file was expected", initiative)
+            elif _holds_yaml(record.path):
+                stray(rel, f"is a folder inside {folder_name}/; records sit directly in {folder_name}/", initiative)
         elif not _is_yaml(record.name):
             continue
         elif record.name.startswith("."):
-            stray(record_path, "hidden record files are skipped by the site; remove the leading dot", initiative)
+            stray(rel, "hidden record files are skipped by the site; remove the leading dot", initiative)
         elif not record.name.endswith((".yaml", ".yml")):
-            stray(record_path, "record file names end in lower-case .yaml; rename it", initiative)
+            stray(rel, "record file names end in lower-case .yaml; rename it", initiative)
         else:
-            found.append(RecordFile(record_path, relative_name(record_path, root), kind, initiative))
+            found.append(RecordFile(record.path, _printable(rel), kind, initiative))
     return found

@@ -32,14 +32,11 @@ from generator.loader import (
     Document,
     RecordError,
     RecordFile,
-    clean_text,
     decode_text,
     discover,
     is_id,
-    normalise_id,
     parse_document,
     read_bytes,
-    relative_name,
 )
 from generator.model import Initiative, InitiativeState, Location, Policy, Portfolio, Problem, Severity
 from generator.records import build_checklist, build_decision, build_initiative, build_policy
@@ -107,7 +104,7 @@ def load_portfolio(
 
 
 def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache: bool | None, memo: "LoadMemo | None") -> Portfolio:
-    files, problems = discover(root)
+    files, problems, naming = discover(root)
     schemas = schema_set(root)
     use_cache = not disabled_by_env() and (cache if cache is not None else len(files) >= CACHE_MIN_FILES)
     store = RecordCache.open(root, schemas.schema_dir) if use_cache else None
@@ -153,8 +150,7 @@ def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache
 
     assert policy is not None
     results = _check_folders(root, schemas, store, folders, counter, evaluator, memo)
-    problems.extend(_id_collisions(root))
-    problems.extend(_invalid_folders(root))
+    problems.extend(naming)  # names only matter once there is a site to publish
     initiatives, states = [], {}
     digests = {"": context} if context else {}
     for folder in sorted(results):
@@ -526,39 +522,6 @@ def _group_by_initiative(loaded: list[tuple[RecordFile, Document]]) -> dict[str,
         records.initiative.decisions.sort(key=lambda d: (d.number, d.file))
         grouped[folder] = records
     return grouped
-
-
-def _invalid_folders(root: Path) -> list[Problem]:
-    """A folder name is an initiative's id and its site path: it must be a plain kebab-case id."""
-    return [
-        Problem(Location(relative_name(p / "initiative.yaml", root)), Severity.ERROR, "LB110",
-                f"folder name {clean_text(p.name, 64)!r} is not a valid id: use lowercase letters, digits and hyphens",
-                relative_name(p, p.parent))
-        for p in sorted((root / "decisions").iterdir())
-        if p.is_dir() and not p.is_symlink() and (p / "initiative.yaml").exists() and not is_id(p.name)
-    ]
-
-
-def _id_collisions(root: Path) -> list[Problem]:
-    """Folder and file names that differ only by case or Unicode form collide on macOS and Windows."""
-    problems = []
-    decisions = root / "decisions"
-    folders = [decisions] + [p for p in sorted(decisions.iterdir()) if p.is_dir() and not p.is_symlink()]
-    for folder in folders:
-        for sub in ([folder] if folder == decisions else [folder, folder / "adr", folder / "checklists"]):
-            if not sub.is_dir():
-                continue
-            seen: dict[str, str] = {}
-            for name in sorted(os.listdir(sub)):
-                key = normalise_id(name)
-                if key in seen:
-                    file = relative_name(sub / name, root)
-                    initiative = relative_name(folder if folder != decisions else sub / name, decisions)
-                    problems.append(Problem(Location(file), Severity.ERROR, "LB115",
-                                            f"{name!r} and {seen[key]!r} differ only by case or Unicode form; rename one", initiative))
-                else:
-                    seen[key] = name
-    return problems
 
 
 def _finish(root, today, policy, initiatives, states, problems, unusable=False, digests=None) -> Portfolio:

@@ -371,6 +371,14 @@ GENERATED: dict[str, Generated] = {
         Outcome(1, (("LB001", 1, 1, "decisions/support-assistant/checklists/on-call.yaml"),),
                 "cannot be read: Is a directory"),
     ),
+    # A FIFO named like a record used to block the reader forever; it is refused unread.
+    "fifo-as-a-record": Generated(
+        lambda root: (
+            (root / "decisions/support-assistant/checklists/on-call.yaml").unlink(),
+            os.mkfifo(root / "decisions/support-assistant/checklists/on-call.yaml"),
+        ),
+        Outcome(1, (("LB001", 1, 1, "decisions/support-assistant/checklists/on-call.yaml"),), "is not a regular file"),
+    ),
     "accept-symlink-inside-the-repository": Generated(
         lambda root: (
             (root / "shared").mkdir(),
