@@ -18,6 +18,9 @@ skipped pages' entries from the previous build. `mkdocs build` and plain `serve`
 Under `mkdocs serve` the plugin also keeps two memos (it defines on_startup, so MkDocs keeps
 this object across rebuilds): pipeline.LoadMemo skips judging initiative folders whose files
 did not change, render.RenderMemo skips rendering their pages. Both are keyed by content.
+It watches decisions/ itself (watcher.py: a cheaper walk than MkDocs's snapshots, woken by
+file events, resting while a build runs) and freezes what the first build left for the
+garbage collector (on_serve).
 
 Large builds use the second core: the renderer forks a process for half the initiatives, and
 sanitiser.PageSanitiser cleans pages in a forked worker while MkDocs converts the others.
@@ -25,6 +28,7 @@ sanitiser.PageSanitiser cleans pages in a forked worker while MkDocs converts th
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -43,6 +47,7 @@ from generator.plugin_config import LaunchboardConfig
 from generator.pipeline import LoadMemo, UsageError, load_portfolio
 from generator.render import CSS_PATH, RenderedSite, RenderMemo, render_site
 from generator.sanitiser import PageSanitiser
+from generator.watcher import TreePoller, watch_with_poller
 
 log = logging.getLogger("mkdocs.plugins.launchboard")
 
@@ -134,6 +139,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self.sanitiser: PageSanitiser | None = None
         self._digested: dict[str, tuple[str | bytes, str]] = {}  # path -> (content, digest), serve only
         self.cleaned: set[str] = set()  # generated pages whose HTML nh3 has cleaned this build
+        self.poller: TreePoller | None = None  # watches decisions/ under serve; rests while we build
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         serving = command == "serve"
@@ -142,6 +148,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
 
     def on_shutdown(self) -> None:
         self.load_memo = self.render_memo = None
+        self.poller = None  # the server stops it with its observer
 
     def _path(self, config: MkDocsConfig, value: str) -> Path:
         base = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
@@ -149,6 +156,8 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.site = None  # this object may have served an earlier build (see on_startup)
+        if self.poller is not None:
+            self.poller.building(True)  # until on_post_build or on_build_error
         if not self.config.enabled:
             return None
 
@@ -314,6 +323,8 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
 
     @event_priority(-100)  # after material/search and material/tags have written their files
     def _save_state(self, *, config: MkDocsConfig) -> None:
+        if self.poller is not None:
+            self.poller.building(False)
         if self.site is None or self.key is None:
             return
         prev = _STATE.get(self.key)
@@ -357,6 +368,8 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         return os.path.normpath(os.path.join(config.site_dir, cfg.get("export_file", "tags.json")))
 
     def on_build_error(self, *, error: Exception) -> None:
+        if self.poller is not None:
+            self.poller.building(False)
         if self.sanitiser is not None:
             self.sanitiser.close()
             self.sanitiser = None
@@ -376,8 +389,17 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
     def on_serve(self, server, *, config: MkDocsConfig, builder):
         if self.root is None:
             return server
+        # The first build leaves ~500,000 long-lived objects (the memos, MkDocs, the theme):
+        # collected once here and frozen, later collections skip them. At 1,000 initiatives a
+        # full collection in a rebuild took 0.4 s, 0.05 s after. Frozen objects are still
+        # freed by reference counting; only a cycle among them would stay.
+        gc.collect()
+        gc.freeze()
         watched = {str(Path(w).resolve()) for w in config.watch}
-        for folder in (self.root / "decisions", self._path(config, self.config.templates), self._path(config, self.config.schemas)):
+        decisions = self.root / "decisions"
+        if decisions.is_dir():  # the big tree: polled by the plugin's cheaper walk (watcher.py)
+            self.poller = watch_with_poller(server, str(decisions))
+        for folder in (self._path(config, self.config.templates), self._path(config, self.config.schemas)):
             if folder.is_dir() and str(folder) not in watched:
                 server.watch(str(folder))
         return server
