@@ -147,8 +147,9 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK
 def read_bytes(path: str | Path, root: Path) -> bytes:
     """A record's bytes, refusing links out of ROOT, huge files and anything but a regular
     file (read_text's first half). A plain file costs one open, one fstat and one read."""
-    if not _NO_FOLLOW or os.path.islink(path):
-        _check_link(Path(path), root)
+    if not _NO_FOLLOW:  # Windows: look before opening
+        if os.path.islink(path):
+            _check_link(Path(path), root)
         fd = os.open(path, _OPEN_FLAGS)
     else:
         try:

@@ -20,6 +20,7 @@ import json
 import os
 import resource
 import shutil
+import stat
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -698,10 +699,17 @@ def _corpus_tree(tmp_path: Path) -> Path:
             if entry.is_symlink():
                 os.symlink(os.readlink(entry), target)
             elif entry.is_dir():
-                shutil.copytree(entry, target, symlinks=True)
+                shutil.copytree(entry, target, symlinks=True, copy_function=_copy_keeping_fifos)
             else:
                 shutil.copy(entry, target)
     return root
+
+
+def _copy_keeping_fifos(src: str, dst: str) -> None:
+    if stat.S_ISFIFO(os.lstat(src).st_mode):
+        os.mkfifo(dst)  # the fifo-as-a-record case: copying would read it
+    else:
+        shutil.copy2(src, dst)
 
 
 def test_every_command_survives_the_whole_corpus(tmp_path: Path) -> None:
