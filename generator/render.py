@@ -24,6 +24,7 @@ import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterator, Mapping
 from typing import Any, Callable
 
 import jinja2
@@ -149,23 +150,29 @@ class Expiry:
     days: int
 
 
-def expiries(portfolio: Portfolio) -> list[Expiry]:
-    """Approvals and waivers that lapse within SOON_DAYS of the portfolio's date."""
+def expiries(portfolio: Portfolio, of: Callable[[Initiative], list[Expiry]] | None = None) -> list[Expiry]:
+    """Approvals and waivers that lapse within SOON_DAYS of the portfolio's date.
+    `of`: how to get one initiative's (render_site passes a memoised initiative_expiries)."""
     today = _date(portfolio.as_of) or dt.date.today()
     max_age = portfolio.policy.approval_max_age_days if portfolio.policy else 180
-    found: list[Expiry] = []
-    for ini in portfolio.initiatives:
-        for cl in ini.checklists.values():
-            for item in cl.items.values():
-                end: dt.date | None = None
-                kind = ""
-                if item.status == "done" and _date(item.date):
-                    end, kind = _date(item.date) + dt.timedelta(days=max_age), "approval"
-                elif item.status == "waived" and item.waiver and _date(item.waiver.expires):
-                    end, kind = _date(item.waiver.expires), "waiver"
-                if end is not None and 0 <= (end - today).days <= SOON_DAYS:
-                    found.append(Expiry(ini, cl.id, item.id, kind, end.isoformat(), (end - today).days))
+    of = of or (lambda ini: initiative_expiries(ini, today, max_age))
+    found = [e for ini in portfolio.initiatives for e in of(ini)]
     return sorted(found, key=lambda e: (e.expires, e.initiative.id, e.checklist, e.item))
+
+
+def initiative_expiries(ini: Initiative, today: dt.date, max_age: int) -> list[Expiry]:
+    found: list[Expiry] = []
+    for cl in ini.checklists.values():
+        for item in cl.items.values():
+            end: dt.date | None = None
+            kind = ""
+            if item.status == "done" and _date(item.date):
+                end, kind = _date(item.date) + dt.timedelta(days=max_age), "approval"
+            elif item.status == "waived" and item.waiver and _date(item.waiver.expires):
+                end, kind = _date(item.waiver.expires), "waiver"
+            if end is not None and 0 <= (end - today).days <= SOON_DAYS:
+                found.append(Expiry(ini, cl.id, item.id, kind, end.isoformat(), (end - today).days))
+    return found
 
 
 def reviews_due(portfolio: Portfolio) -> list[tuple[Decision, int]]:
@@ -326,22 +333,37 @@ def _item_complete(states: dict, ini: Initiative, checklist: str, item: str) -> 
     return verdict.complete if verdict is not None else _recorded_complete(ini, checklist, item)
 
 
-def _coverage(policy: Policy | None, initiatives: list[Initiative], states: dict) -> dict[tuple[str, str], tuple[int, int]]:
+def _coverage(
+    policy: Policy | None, initiatives: list[Initiative], states: dict, marks: Callable | None = None
+) -> dict[tuple[str, str], tuple[int, int]]:
     """(checklist, item) -> (initiatives complete, initiatives it applies to): the catalogue's
-    last column, counted once here rather than by template filters over every initiative."""
+    last column, counted once here rather than by template filters over every initiative.
+    `marks`: how to get one initiative's _coverage_marks (render_site passes a memoised one)."""
     if policy is None:
         return {}
-    judged = {ini.id: {key: v.complete for key, v in verdicts_by_item(states.get(ini.id)).items()} for ini in initiatives}
-    out: dict[tuple[str, str], tuple[int, int]] = {}
-    for cid, spec in policy.checklists.items():
-        for item in spec.items:
-            applicable = [ini for ini in initiatives if item.applies_to(ini)]
-            complete = sum(
-                1 for ini in applicable
-                if judged[ini.id].get((cid, item.id), _recorded_complete(ini, cid, item.id))
-            )
-            out[(cid, item.id)] = (complete, len(applicable))
-    return out
+    items = [(cid, item) for cid, spec in policy.checklists.items() for item in spec.items]
+    marks = marks or (lambda ini: _coverage_marks(items, ini, states.get(ini.id)))
+    complete = [0] * len(items)
+    applicable = [0] * len(items)
+    for ini in initiatives:
+        for index, mark in enumerate(marks(ini)):
+            if mark:
+                applicable[index] += 1
+                complete[index] += mark == 2
+    return {(cid, item.id): (complete[n], applicable[n]) for n, (cid, item) in enumerate(items)}
+
+
+def _coverage_marks(items: list[tuple[str, ItemSpec]], ini: Initiative, state: InitiativeState | None) -> bytes:
+    """One initiative's part of the coverage: per policy item, 0 (does not apply), 1 (applies)
+    or 2 (applies and complete, per the core's verdict where it judged the item)."""
+    judged = verdicts_by_item(state)
+    marks = bytearray(len(items))
+    for index, (cid, item) in enumerate(items):
+        if item.applies_to(ini):
+            verdict = judged.get((cid, item.id))
+            done = verdict.complete if verdict is not None else _recorded_complete(ini, cid, item.id)
+            marks[index] = 2 if done else 1
+    return bytes(marks)
 
 
 def _recorded_complete(ini: Initiative, checklist: str, item: str) -> bool:
@@ -521,7 +543,12 @@ def render_site(
 
     states: dict[str, InitiativeState | None] = {i.id: portfolio.states.get(i.id) for i in safe}
     env.tests["item_complete"] = lambda ini, c, i: _item_complete(states, ini, c, i)
-    views = {i.id: [metric_view(i, m) for m in i.metrics] for i in safe}
+    # Built when read: under serve the render memo answers most initiatives without them.
+    views = _Lazy({i.id: i for i in safe}, lambda i: [metric_view(i, m) for m in i.metrics])
+    context = portfolio.digests.get("", "")  # the policy, schemas, date and root the records were judged under
+
+    def derived(name: str, ini: Initiative, compute: Callable[[], Any]) -> Any:
+        return memo.derived(name, ini, states.get(ini.id), context, compute) if memo is not None else compute()
     by_stage = Counter(i.stage for i in portfolio.initiatives)
     ready_next = sum(1 for s in states.values() if s and s.next and s.next.ready)
     blocked_now = sum(1 for s in states.values() if s and not s.current.ready)
@@ -568,6 +595,8 @@ def render_site(
         skipped.extend(own.skipped)
         board_rows[ini.id] = own.board_row
     unattached = [p for p in portfolio.problems if p.initiative is None or p.initiative not in safe_ids]
+    today = _date(portfolio.as_of) or dt.date.today()
+    max_age = policy.approval_max_age_days if policy else 180
     page(
         "index.md",
         "board.md.j2",
@@ -577,7 +606,8 @@ def render_site(
         by_stage=by_stage,
         ready_next=ready_next,
         blocked_now=blocked_now,
-        expiries=[e for e in expiries(portfolio) if e.initiative.id in safe_ids],
+        expiries=[e for e in expiries(portfolio, of=lambda ini: derived("expiries", ini, lambda: initiative_expiries(ini, today, max_age)))
+                  if e.initiative.id in safe_ids],
         reviews=reviews_due(portfolio),
         unattached=unattached,
     )
@@ -610,7 +640,9 @@ def render_site(
         by_approach[i.approach].append(i)
     page("approaches.md", "approaches.md.j2", by_approach=by_approach, approaches=APPROACHES, decisions=all_decisions,
          weighed_in=weighed_in)
-    page("checklists.md", "checklists.md.j2", initiatives=safe, coverage=_coverage(policy, safe, states))
+    items = [(cid, item) for cid, spec in policy.checklists.items() for item in spec.items] if policy else []
+    coverage = _coverage(policy, safe, states, marks=lambda ini: derived("coverage", ini, lambda: _coverage_marks(items, ini, states[ini.id])))
+    page("checklists.md", "checklists.md.j2", initiatives=safe, coverage=coverage)
     page("reference.md", "reference.md.j2", schemas=_schemas(schemas_dir))
     page("contribute.md", "contribute.md.j2")
     page("tags.md", "tags.md.j2")
@@ -618,6 +650,8 @@ def render_site(
     if not css.is_file():
         css = PACKAGE_TEMPLATES / "assets" / "launchboard.css"
     files[CSS_PATH] = css.read_text(encoding="utf-8")
+    if memo is not None:
+        memo.forget_underived()
     return RenderedSite(files=files, nav=_nav(portfolio, safe, group_size), pages=pages, skipped=skipped)
 
 
@@ -750,6 +784,9 @@ class RenderMemo:
         self.entries: dict[str, tuple[str, InitiativeFiles]] = {}
         self.hits = 0  # initiatives the last render took from the memo (tests, benchmarks)
         self._own: tuple[str, bool] | None = None  # (templates digest, templates_are_own)
+        # (name, initiative id) -> (initiative, state, context, value), and this render's
+        self._derived: dict[tuple[str, str], tuple[Any, Any, str, Any]] = {}
+        self._derived_now: dict[tuple[str, str], tuple[Any, Any, str, Any]] = {}
 
     def environment(self, templates_dir: Path) -> jinja2.Environment:
         """The previous render's environment (its compiled templates) while no template changed."""
@@ -787,6 +824,44 @@ class RenderMemo:
         out.update(rendered)
         self.entries = {ini_id: (key, out[ini_id]) for ini_id, key in keys.items() if key}
         return out
+
+
+    def derived(self, name: str, ini: Initiative, state: InitiativeState | None, context: str, compute: Callable[[], Any]) -> Any:
+        """A value computed from one initiative alone (its coverage marks, its expiries), kept
+        while the LoadMemo hands back the very same Initiative and InitiativeState objects
+        under the same context digest. Those objects are not changed after evaluation, and
+        the memo holds them, so their identities cannot be reused by new objects."""
+        key = (name, ini.id)
+        held = self._derived.get(key)
+        if context and held is not None and held[0] is ini and held[1] is state and held[2] == context:
+            value = held[3]
+        else:
+            value = compute()
+        if context:
+            self._derived_now[key] = (ini, state, context, value)
+        return value
+
+    def forget_underived(self) -> None:
+        """Keep only what this render asked for."""
+        self._derived, self._derived_now = self._derived_now, {}
+
+
+class _Lazy(Mapping):
+    """A mapping whose values are made on first read: `views`, which custom templates may read."""
+
+    def __init__(self, sources: dict[str, Any], make: Callable[[Any], Any]) -> None:
+        self._sources, self._make, self._made = sources, make, {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._made:
+            self._made[key] = self._make(self._sources[key])
+        return self._made[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
 
 
 def _templates_digest(templates_dir: Path) -> str:

@@ -233,6 +233,20 @@ def test_random_edits_never_meet_stale_pages(sample: Path) -> None:
         _render_same_as_fresh(sample, load_memo, memo)
 
 
+def test_another_date_gets_new_expiries_and_coverage(sample: Path) -> None:
+    """The board's lapsing approvals and the catalogue's counts are kept per initiative
+    (RenderMemo.derived); a new date must not meet the old ones."""
+    load_memo, memo = LoadMemo(), RenderMemo()
+    seen = set()
+    for as_of in (AS_OF, "2027-03-01", "2027-05-20", AS_OF):
+        portfolio = load_portfolio(sample, as_of, memo=load_memo)
+        remembered = _render(portfolio, memo=memo)
+        fresh = _render(load_portfolio(sample, as_of))
+        assert remembered.files == fresh.files
+        seen.add(remembered.files["index.md"])
+    assert len(seen) == 3  # the dates give different boards
+
+
 def test_repo_kit_edit_is_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The unit-test repository too: waiving an item changes the next verdict at once."""
     monkeypatch.setenv("LAUNCHBOARD_NO_CACHE", "1")
