@@ -61,6 +61,7 @@ class _BuildState:
     titles: dict[str, str | None] = field(default_factory=dict)  # page src_uri -> title
     search: list | None = None  # material search index entries
     tags_json: bytes | None = None  # material tags export
+    tag_links: dict[str, list | None] = field(default_factory=dict)  # page src_uri -> its material tag links
 
 
 # Keyed by (mkdocs.yml path, site_dir): MkDocs keeps one instance of this plugin per process
@@ -132,6 +133,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self.built: set[str] = set()  # src_uri of the pages MkDocs rendered in this build
         self.skipped_pages = False  # a dirty build left some pages as they were
         self.pages: list[File] = []
+        self.tag_links: dict[str, list | None] = {}  # this build's pages' material tag links
         # Under `mkdocs serve` this object lives across rebuilds (it has on_startup), and the
         # memos let a rebuild skip the initiatives whose inputs did not change.
         self.load_memo: LoadMemo | None = None
@@ -252,12 +254,16 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         prev = _STATE.get(self.key)
         self.full = prev is None or prev.signature != self.signature
         self.built = set()
+        self.tag_links = {}
         self.skipped_pages = False
         self.pages = files.documentation_pages()
+        # `mkdocs serve` builds into a temporary folder of its own that nothing else writes;
+        # elsewhere (`build --dirty`) an output deleted since the last build is written again.
+        look = self.render_memo is None
         for file in files:
             digest = self.hashes.get(file.src_uri)
             if digest is not None:
-                changed = self.full or prev.hashes.get(file.src_uri) != digest or not os.path.isfile(file.abs_dest_path)  # type: ignore[union-attr]
+                changed = self.full or prev.hashes.get(file.src_uri) != digest or (look and not os.path.isfile(file.abs_dest_path))  # type: ignore[union-attr]
                 file.is_modified = _always(changed)  # type: ignore[method-assign]
             elif self.full and file.is_documentation_page():
                 file.is_modified = _always(True)  # type: ignore[method-assign]
@@ -293,14 +299,38 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
     on_env = CombinedEvent(_collect_clean_pages, _restore_titles)
 
     @event_priority(100)  # before material/search indexes the page and the theme renders it
-    def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav):
+    def _clean_context(self, context, *, page: Page, config: MkDocsConfig, nav):
         uri = page.file.src_uri
         self.built.add(uri)
         if uri in self.generated and uri not in self.cleaned and page.content is not None:
             # Never expected; a last guard that no generated page is written uncleaned.
             page.content = ms.sanitize_page(page.content)
             self.cleaned.add(uri)
+        # material/tags links a page's tags to the tags page's listing, which a dirty build
+        # that skips the tags page never fills: give the page the previous build's links.
+        # A change of any page's tags changes the site signature (front matter): full build.
+        prev = _STATE.get(self.key) if self.key and not self.full else None
+        name = self._tags_variable(config)
+        if prev is not None and name and name not in context and prev.tag_links.get(uri):
+            context[name] = prev.tag_links[uri]
         return context
+
+    @event_priority(-100)  # after material/tags has put the page's tag links in
+    def _keep_tag_links(self, context, *, page: Page, config: MkDocsConfig, nav):
+        name = self._tags_variable(config)
+        if name:
+            self.tag_links[page.file.src_uri] = context.get(name)
+        return context
+
+    on_page_context = CombinedEvent(_clean_context, _keep_tag_links)
+
+    @staticmethod
+    def _tags_variable(config: MkDocsConfig) -> str | None:
+        plugin = config.plugins.get("material/tags")
+        cfg = getattr(plugin, "config", None)
+        if cfg is None or not cfg.get("enabled", True) or not cfg.get("tags", True):
+            return None
+        return cfg.get("tags_name_variable", "tags")
 
     @event_priority(100)  # before material/search writes the index
     def _merge_search(self, *, config: MkDocsConfig) -> None:
@@ -346,6 +376,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             titles={f.src_uri: f.page.title for f in self.pages if f.page is not None},
             search=list(search.search_index.entries) if search is not None else None,
             tags_json=tags_json,
+            tag_links={**(prev.tag_links if prev is not None and not self.full else {}), **self.tag_links},
         )
 
     on_post_build = CombinedEvent(_merge_search, _save_state)
