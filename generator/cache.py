@@ -16,6 +16,10 @@ strings, numbers and bytes.
 
 Off with `LAUNCHBOARD_NO_CACHE=1` or `load_portfolio(..., cache=False)`; deleting the
 folder is always safe.
+
+TemplateCache keeps Jinja's compiled site templates in the same folder (templates/), under
+the same rule: an entry is loaded only with a valid HMAC under that key, so only code this
+user's Launchboard compiled ever runs from it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import jinja2
 
 from generator import __version__
 
@@ -220,5 +226,63 @@ class RecordCache:
             for entry in os.scandir(self.folder):
                 if entry.name not in self.used and entry.is_file(follow_symlinks=False):
                     os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+class TemplateCache(jinja2.BytecodeCache):
+    """Jinja's bytecode cache in ROOT/.launchboard-cache/templates/, signed like the records'
+    entries. Compiling the site's templates costs about 0.1 s per build, a sixth of the
+    generator's time at 100 initiatives. Jinja checks the source checksum and its own
+    bytecode header of every entry it is given; the HMAC decides whether it is given one.
+    One file per template (a changed template overwrites its entry)."""
+
+    def __init__(self, root: Path, secret: bytes, salt: str) -> None:
+        self.base = Path(root) / FOLDER
+        self.folder = self.base / "templates"
+        self.secret = secret
+        self.salt = salt
+
+    @classmethod
+    def open(cls, root: Path, salt: str) -> "TemplateCache | None":
+        """The cache of ROOT when the records' cache is in use there (its folder exists and
+        LAUNCHBOARD_NO_CACHE is not set); salt: what the compiled code depends on besides
+        the template's source (the environment's options)."""
+        if disabled_by_env() or not (Path(root) / FOLDER).is_dir():
+            return None
+        secret = _secret()
+        return cls(root, secret, salt) if secret is not None else None
+
+    def _name(self, bucket: jinja2.bccache.Bucket) -> str:
+        return hashlib.sha256(f"{self.salt}\0{jinja2.__version__}\0{sys.version}\0{bucket.key}".encode()).hexdigest()
+
+    def _mac(self, name: str, payload: bytes) -> bytes:
+        return hmac.new(self.secret, b"template\0" + name.encode() + payload, hashlib.sha256).digest()
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        name = self._name(bucket)
+        try:
+            blob = _read_regular(self.folder / name, MAX_ENTRY_BYTES)
+        except OSError:
+            return
+        mac, payload = blob[:32], blob[32:]
+        if hmac.compare_digest(mac, self._mac(name, payload)):
+            bucket.bytecode_from_string(payload)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        name = self._name(bucket)
+        payload = bucket.bytecode_to_string()
+        try:
+            for folder in (self.base, self.folder):
+                try:
+                    os.mkdir(folder, 0o755)
+                except FileExistsError:
+                    pass
+                if not stat.S_ISDIR(os.lstat(folder).st_mode):
+                    return  # never write through a link
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(self._mac(name, payload) + payload)
+            os.replace(tmp, self.folder / name)
         except OSError:
             pass

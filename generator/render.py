@@ -32,6 +32,7 @@ import jinja2.meta
 import jinja2.nodes
 
 from generator import charts
+from generator.cache import TemplateCache
 from generator import markdown_safety as ms
 from generator.evaluate import weighted_scores
 from generator.model import (
@@ -284,7 +285,16 @@ def initiative_json(portfolio: Portfolio, ini: Initiative, base_url: str = "") -
 # --------------------------------------------------------------------------- templates
 
 
-def _environment(templates_dir: Path) -> jinja2.Environment:
+@functools.lru_cache(maxsize=1)
+def _environment_salt() -> str:
+    """What compiled templates depend on besides their source: this module (the environment's
+    options live in it) and Launchboard's version."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def _environment(templates_dir: Path, root: Path | str | None = None) -> jinja2.Environment:
+    """The site's Jinja environment; with ROOT, compiled templates come from and go to its
+    signed cache where the records' cache is in use (cache.TemplateCache)."""
     loaders = [jinja2.FileSystemLoader(str(templates_dir))]
     if templates_dir.resolve() != PACKAGE_TEMPLATES.resolve() and PACKAGE_TEMPLATES.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES)))  # defaults
@@ -295,6 +305,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=TemplateCache.open(Path(root), _environment_salt()) if root is not None else None,
     )
     env.filters.update(
         md=ms.md_inline,
@@ -530,7 +541,7 @@ def render_site(
     `mkdocs serve`): initiatives whose inputs are unchanged are not rendered again.
     """
     templates_dir = Path(templates_dir) if templates_dir else PACKAGE_TEMPLATES
-    env = memo.environment(templates_dir) if memo is not None else _environment(templates_dir)
+    env = memo.environment(templates_dir, portfolio.root) if memo is not None else _environment(templates_dir, portfolio.root)
     policy = portfolio.policy
     stages = list(policy.stages) if policy else []
 
@@ -788,11 +799,11 @@ class RenderMemo:
         self._derived: dict[tuple[str, str], tuple[Any, Any, str, Any]] = {}
         self._derived_now: dict[tuple[str, str], tuple[Any, Any, str, Any]] = {}
 
-    def environment(self, templates_dir: Path) -> jinja2.Environment:
+    def environment(self, templates_dir: Path, root: Path | str | None = None) -> jinja2.Environment:
         """The previous render's environment (its compiled templates) while no template changed."""
         digest = _templates_digest(templates_dir)
         if self.env is None or digest != self.templates:
-            self.env, self.templates = _environment(templates_dir), digest
+            self.env, self.templates = _environment(templates_dir, root), digest
         return self.env
 
     def templates_are_own(self, env: jinja2.Environment) -> bool:
