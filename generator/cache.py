@@ -269,6 +269,15 @@ class TemplateCache(jinja2.BytecodeCache):
         if hmac.compare_digest(mac, self._mac(name, payload)):
             bucket.bytecode_from_string(payload)
 
+    def lacks(self, env: jinja2.Environment, name: str) -> bool:
+        """Whether template NAME has no valid entry (none, not signed by us, or out of date)."""
+        try:
+            source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        except jinja2.TemplateNotFound:
+            return False
+        bucket = self.get_bucket(env, name, filename, source)
+        return bucket.code is None
+
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         name = self._name(bucket)
         payload = bucket.bytecode_to_string()

@@ -45,7 +45,7 @@ from mkdocs.structure.pages import Page
 from generator import markdown_safety as ms
 from generator.plugin_config import LaunchboardConfig
 from generator.pipeline import LoadMemo, UsageError, load_portfolio
-from generator.render import CSS_PATH, RenderedSite, RenderMemo, render_site
+from generator.render import CSS_PATH, RenderedSite, RenderMemo, precompile_templates, render_site
 from generator.sanitiser import PageSanitiser
 from generator.watcher import TreePoller, watch_with_poller
 
@@ -164,10 +164,16 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             return None
 
         self.root = self._path(config, self.config.root)
+        templates_dir = self._path(config, self.config.templates)
+        # A first build compiles the templates on the other core while the records load.
+        compiled = precompile_templates(templates_dir, self.root) if self.render_memo is None or self.render_memo.env is None else None
         try:
             portfolio = load_portfolio(self.root, self.config.as_of, memo=self.load_memo)
         except UsageError as err:
             raise PluginError(f"launchboard: {_clean(str(err))}") from None
+        finally:
+            if compiled is not None:
+                compiled()
         if portfolio.unusable:
             for p in portfolio.errors:
                 log.error("%s: %s %s", _clean(str(p.location)), p.code, _clean(p.message))
@@ -175,7 +181,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self._report(portfolio.problems)
         self.site = render_site(
             portfolio,
-            templates_dir=self._path(config, self.config.templates),
+            templates_dir=templates_dir,
             schemas_dir=self._path(config, self.config.schemas),
             group_size=max(1, self.config.nav_group_size),
             site_name=config.site_name,

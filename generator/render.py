@@ -666,6 +666,43 @@ def render_site(
     return RenderedSite(files=files, nav=_nav(portfolio, safe, group_size), pages=pages, skipped=skipped)
 
 
+def _site_templates(env: jinja2.Environment) -> list[str]:
+    return [name for name in env.list_templates() if name.endswith(".j2") and "/" not in name]
+
+
+def _compile_into_cache(templates_dir: Path, root: str) -> None:
+    """(In a forked process.) Compile every site template; the cache keeps each, signed."""
+    env = _environment(templates_dir, root)
+    for name in _site_templates(env):
+        env.get_template(name)
+
+
+def precompile_templates(templates_dir: Path, root: Path | str) -> Callable[[], None]:
+    """Start compiling the site templates into ROOT's template cache in a forked process,
+    so a first build compiles them on the other core while it loads the records (about
+    0.1 s, a sixth of the generator's time at 100 initiatives). Returns what waits for that
+    process; does nothing where there is no template cache, nothing missing from it, or no
+    second process (processes.second_process_pays)."""
+    env = _environment(Path(templates_dir), root)
+    cache = env.bytecode_cache
+    if not isinstance(cache, TemplateCache) or not second_process_pays():
+        return lambda: None
+    if not any(cache.lacks(env, name) for name in _site_templates(env)):
+        return lambda: None
+    pool = forked_pool(1)
+    job = pool.submit(_compile_into_cache, Path(templates_dir), str(root))
+
+    def wait() -> None:
+        try:
+            job.result()
+        except Exception:  # noqa: BLE001 - the build compiles whatever is still missing itself
+            pass
+        finally:
+            pool.shutdown()
+
+    return wait
+
+
 # Below this many initiatives to render, a second process costs about what it saves
 # (measured: 100 initiatives render in 0.38 s alone, 0.29 s with a forked second process).
 PARALLEL_MIN_INITIATIVES = 100

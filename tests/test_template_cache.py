@@ -121,3 +121,44 @@ def test_a_link_in_place_of_the_folder_is_not_written_through(repo: Path, tmp_pa
     (repo / FOLDER / "templates").symlink_to(elsewhere, target_is_directory=True)
     _render(repo)
     assert list(elsewhere.iterdir()) == []
+
+
+def test_a_first_build_compiles_the_templates_in_a_second_process(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """precompile_templates (the plugin calls it before loading the records) fills the
+    cache from a forked process; the render after it compiles nothing."""
+    from generator import processes
+    from generator.render import precompile_templates
+
+    monkeypatch.setenv("LAUNCHBOARD_JOBS", "2")
+    if not processes.second_process_pays():
+        pytest.skip("no fork here (not Linux, or a thread is running)")
+    compiled: list[str] = []
+    jinja2_compile = jinja2.Environment.compile
+
+    def counting(self, *args, **kwargs):
+        compiled.append(args[1] if len(args) > 1 else kwargs.get("name"))
+        return jinja2_compile(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    precompile_templates(repo / "templates" / "site", repo)()
+    assert compiled == []  # not in this process
+    assert len(_entries(repo)) >= 10
+    monkeypatch.setattr(jinja2.Environment, "compile", jinja2_compile)
+    after: list[str] = []
+    _render(repo, after)
+    assert after == []
+
+
+def test_nothing_to_precompile_without_the_cache_or_when_it_is_full(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import render
+
+    monkeypatch.setenv("LAUNCHBOARD_JOBS", "2")
+    started: list[int] = []
+    real_pool = render.forked_pool
+    monkeypatch.setattr(render, "forked_pool", lambda n: started.append(n) or real_pool(n))
+    monkeypatch.setattr(render, "second_process_pays", lambda: True)
+    _render(repo)  # fills the cache in this process
+    render.precompile_templates(repo / "templates" / "site", repo)()
+    monkeypatch.setenv("LAUNCHBOARD_NO_CACHE", "1")
+    render.precompile_templates(repo / "templates" / "site", repo)()
+    assert started == []
