@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Iterator
 
 import click
 
@@ -43,6 +44,19 @@ def _progress_printer():
     return show
 
 
+def write_in_pieces(chunks: Iterator[str], color: bool, size: int = 1 << 20) -> None:
+    """What click.echo(''.join(chunks)) prints, without holding the whole text at once."""
+    batch: list[str] = []
+    held = 0
+    for chunk in chunks:
+        batch.append(chunk)
+        held += len(chunk)
+        if held >= size:
+            click.echo("".join(batch), color=color, nl=False)
+            batch, held = [], 0
+    click.echo("".join(batch), color=color)
+
+
 @click.command()
 @root_argument
 @click.option("--format", "fmt", type=click.Choice(sorted(REPORTER_BY_NAME)), default="text", show_default=True, help="Output format.")
@@ -58,7 +72,7 @@ def check(root: Path, fmt: str, strict: bool, as_of: str | None, color: str, no_
     """
     portfolio = load_or_exit(root, as_of, cache=False if no_cache else None)
     reporter = REPORTER_BY_NAME[fmt](color=use_color(color, sys.stdout.isatty()) and fmt == "text", strict=strict)
-    click.echo(reporter.render(portfolio), color=reporter.color)
+    write_in_pieces(reporter.chunks(portfolio), color=reporter.color)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and summary_path:
         with open(summary_path, "a", encoding="utf-8") as summary:
