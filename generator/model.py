@@ -8,6 +8,7 @@ and the MkDocs plugin are thin callers of the same core (pipeline.py).
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,6 +139,49 @@ class Measurement:
     value: float
 
 
+class Measurements(Sequence[Measurement]):
+    """A metric's measurements, kept as a tuple of dates and a tuple of values and handed
+    out as Measurement objects. Weekly points are most of a portfolio's objects: at 5,000
+    initiatives, 780,000 Measurement objects in lists held 49 MB more than the tuples do,
+    which took `check` over 300 MB with its two workers."""
+
+    __slots__ = ("dates", "values")
+
+    def __init__(self, points: Iterable[Measurement] = ()) -> None:
+        points = list(points)
+        self.dates = tuple(p.date for p in points)
+        self.values = tuple(p.value for p in points)
+
+    @classmethod
+    def of(cls, dates: Iterable[str], values: Iterable[float]) -> "Measurements":
+        made = cls()
+        made.dates, made.values = tuple(dates), tuple(values)
+        if len(made.dates) != len(made.values):
+            raise ValueError("as many dates as values")
+        return made
+
+    def __len__(self) -> int:
+        return len(self.dates)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return Measurements.of(self.dates[index], self.values[index])
+        return Measurement(self.dates[index], self.values[index])
+
+    def __iter__(self) -> Iterator[Measurement]:
+        return map(Measurement, self.dates, self.values)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Measurements):
+            return self.dates == other.dates and self.values == other.values
+        return isinstance(other, (list, tuple)) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Measurements({list(self)!r})"
+
+
 @dataclass(slots=True)
 class Metric:
     id: str
@@ -146,7 +190,7 @@ class Metric:
     direction: str  # "lower" | "higher" is better
     baseline: float | None
     target: float
-    measurements: list[Measurement] = field(default_factory=list)
+    measurements: Sequence[Measurement] = field(default_factory=Measurements)
 
     @property
     def latest(self) -> Measurement | None:

@@ -18,7 +18,7 @@ from generator.model import (
     Decision,
     Initiative,
     ItemSpec,
-    Measurement,
+    Measurements,
     Metric,
     Option,
     Outcome,
@@ -90,7 +90,9 @@ def build_initiative(document: Document) -> Initiative:
                 direction=m.get("direction", "higher"),
                 baseline=m.get("baseline"),
                 target=m["target"],
-                measurements=[Measurement(x["date"], x["value"]) for x in m.get("measurements", [])],
+                measurements=Measurements.of(
+                    (x["date"] for x in m.get("measurements", [])), (x["value"] for x in m.get("measurements", []))
+                ),
             )
             for m in data.get("metrics", [])
         ],

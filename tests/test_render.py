@@ -86,3 +86,18 @@ def test_write_site_refuses_paths_outside(tmp_path, bad):
     with pytest.raises(ms.UnsafePath):
         write_site(RenderedSite(files={bad: "x"}, nav=[]), tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_measurements_are_a_sequence_of_measurement() -> None:
+    """model.Measurements keeps a metric's points as two tuples; readers see Measurement objects."""
+    from generator.model import Measurement, Measurements
+
+    points = [Measurement("2026-01-05", 3), Measurement("2026-01-12", 2.5)]
+    kept = Measurements(points)
+    assert list(kept) == points and kept == points and len(kept) == 2
+    assert kept[1] == points[1] and kept[-1] == points[-1] and kept[:1] == points[:1]
+    assert sorted(kept, key=lambda m: m.date, reverse=True) == points[::-1]
+    assert Measurements.of(["2026-01-05", "2026-01-12"], [3, 2.5]) == kept
+    assert type(kept[0].value) is int  # values keep their type: 3 is not shown as 3.0
+    with pytest.raises(ValueError):
+        Measurements.of(["2026-01-05"], [])

@@ -123,30 +123,44 @@ def test_a_link_in_place_of_the_folder_is_not_written_through(repo: Path, tmp_pa
     assert list(elsewhere.iterdir()) == []
 
 
-def test_a_first_build_compiles_the_templates_in_a_second_process(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+_PRECOMPILE = """
+import json, sys
+from pathlib import Path
+import jinja2
+from generator.pipeline import load_portfolio
+from generator.render import precompile_templates, render_site
+root = Path(sys.argv[1])
+compiled = []
+original = jinja2.Environment.compile
+def counting(self, source, name=None, *args, **kwargs):
+    compiled.append(name)
+    return original(self, source, name, *args, **kwargs)
+jinja2.Environment.compile = counting
+precompile_templates(root / "templates" / "site", root)()
+forked = list(compiled)
+entries = len(list((root / ".launchboard-cache" / "templates").iterdir()))
+render_site(load_portfolio(root, sys.argv[2]), templates_dir=root / "templates" / "site", schemas_dir=root / "schemas")
+print(json.dumps({"in_this_process": forked, "entries": entries, "render_compiled": compiled[len(forked):]}))
+"""
+
+
+def test_a_first_build_compiles_the_templates_in_a_second_process(repo: Path) -> None:
     """precompile_templates (the plugin calls it before loading the records) fills the
-    cache from a forked process; the render after it compiles nothing."""
-    from generator import processes
-    from generator.render import precompile_templates
+    cache from a forked process; the render after it compiles nothing. Run in a process of
+    its own: forking needs one thread, and other tests' servers may be running here."""
+    import json
+    import os
+    import subprocess
+    import sys
 
-    monkeypatch.setenv("LAUNCHBOARD_JOBS", "2")
-    if not processes.second_process_pays():
-        pytest.skip("no fork here (not Linux, or a thread is running)")
-    compiled: list[str] = []
-    jinja2_compile = jinja2.Environment.compile
-
-    def counting(self, *args, **kwargs):
-        compiled.append(args[1] if len(args) > 1 else kwargs.get("name"))
-        return jinja2_compile(self, *args, **kwargs)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counting)
-    precompile_templates(repo / "templates" / "site", repo)()
-    assert compiled == []  # not in this process
-    assert len(_entries(repo)) >= 10
-    monkeypatch.setattr(jinja2.Environment, "compile", jinja2_compile)
-    after: list[str] = []
-    _render(repo, after)
-    assert after == []
+    shutil.copytree(REPO / "schemas", repo / "schemas")
+    env = dict(os.environ, LAUNCHBOARD_JOBS="2", PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, "-c", _PRECOMPILE, str(repo), AS_OF], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["in_this_process"] == []  # compiled in the forked process
+    assert seen["entries"] >= 10
+    assert seen["render_compiled"] == []
 
 
 def test_nothing_to_precompile_without_the_cache_or_when_it_is_full(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -255,7 +255,8 @@ def served(tmp_path: Path):
             if "Serving on" in line:
                 ready.set()
 
-    threading.Thread(target=read, daemon=True).start()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     try:
         if not ready.wait(180):
             raise AssertionError("launchboard serve did not start:\n" + "".join(log[-30:]))
@@ -267,6 +268,7 @@ def served(tmp_path: Path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        reader.join(10)
 
 
 def test_serve_shows_an_edited_record_and_a_new_stray_file(served) -> None:
