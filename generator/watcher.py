@@ -27,12 +27,15 @@ own observer. If the server does not have the shape this relies on (MkDocs 1.6's
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 from typing import Any
 
 from watchdog.events import FileModifiedEvent
+
+log = logging.getLogger("mkdocs.plugins.launchboard")
 
 MIN_REST = 0.5  # seconds between walks, at least
 REST_PER_WALK = 5  # and at least this many times what the last walk took
@@ -122,7 +125,10 @@ class TreePoller:
             if self._stop.is_set():
                 return
             self._wake.clear()
-            self.poll()
+            try:
+                self.poll()
+            except Exception:  # noqa: BLE001 - a dead watcher would stop every rebuild silently
+                log.exception("launchboard: watching %s failed once; watching on", self.path)
             self._stop.wait(MIN_GAP)  # a burst of events (a checkout) is walked a few times, not thousands
 
     def poll(self) -> bool:

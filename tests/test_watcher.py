@@ -293,3 +293,30 @@ def test_serve_still_rebuilds_on_a_template_change(served) -> None:
     template = root / "templates" / "site" / "board.md.j2"
     template.write_text(template.read_text(encoding="utf-8") + "\n\nTemplate edited by the watcher test.\n", encoding="utf-8")
     _wait_for(base, "Template edited by the watcher test.")
+
+
+def test_a_failing_walk_does_not_end_the_watching(tmp_path: Path, monkeypatch) -> None:
+    import generator.watcher as watcher
+
+    monkeypatch.setattr(watcher, "MIN_REST", 0.01)
+    top = _tree(tmp_path)
+    events = Events()
+    poller = TreePoller(str(top), events)
+    real = watcher.tree_state
+    failures = []
+
+    def flaky(path: str):
+        if not failures:
+            failures.append(path)
+            raise OSError("the disk went away for a moment")
+        return real(path)
+
+    monkeypatch.setattr(watcher, "tree_state", flaky)
+    poller.start(events=False)
+    try:
+        (top / "policy.yaml").write_text("stages: [b]\n")
+        assert events.arrived.wait(10)
+        assert failures
+    finally:
+        poller.stop()
+        poller.join(10)
