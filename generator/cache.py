@@ -123,6 +123,40 @@ def fingerprint(schema_dir: str, schema_stamp: tuple) -> bytes:
     return digest.digest()
 
 
+def _ready_folders(base: Path, folder: Path) -> bool:
+    """Make BASE (with its .gitignore) and FOLDER in it, never through a link; False when
+    they cannot be written."""
+    try:
+        for each in (base, folder):
+            try:
+                os.mkdir(each, 0o755)
+            except FileExistsError:
+                pass
+            if not stat.S_ISDIR(os.lstat(each).st_mode):
+                return False
+        ignore = base / ".gitignore"
+        if not os.path.lexists(ignore):
+            ignore.write_text("# Launchboard's content cache: safe to delete, never commit.\n*\n", encoding="utf-8")
+        return True
+    except OSError:
+        return False
+
+
+def _write_whole(folder: Path, name: str, data: bytes) -> None:
+    """FOLDER/NAME holds DATA or what it held before, never a part (a concurrent reader)."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, folder / name)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 class RecordCache:
     """Entries of one ROOT under one fingerprint: get, put, and prune what a run did not use."""
 
@@ -184,31 +218,14 @@ class RecordCache:
             return
         mac = hmac.new(self.secret, key.encode() + payload, hashlib.sha256).digest()
         try:
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as f:
-                f.write(mac + payload)
-            os.replace(tmp, self.folder / key)
+            _write_whole(self.folder, key, mac + payload)
         except OSError:
             self.ready = False
 
     def _prepare(self) -> bool:
         """Make the folders (never through a link); False when the cache cannot be written."""
         if self.ready is None:
-            self.ready = False
-            try:
-                for folder in (self.base, self.folder):
-                    try:
-                        os.mkdir(folder, 0o755)
-                    except FileExistsError:
-                        pass
-                    if not stat.S_ISDIR(os.lstat(folder).st_mode):
-                        return False
-                ignore = self.base / ".gitignore"
-                if not os.path.lexists(ignore):
-                    ignore.write_text("# Launchboard's content cache: safe to delete, never commit.\n*\n", encoding="utf-8")
-                self.ready = True
-            except OSError:
-                return False
+            self.ready = _ready_folders(self.base, self.folder)
         return self.ready
 
     def prune(self) -> None:
@@ -281,17 +298,9 @@ class TemplateCache(jinja2.BytecodeCache):
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         name = self._name(bucket)
         payload = bucket.bytecode_to_string()
+        if not _ready_folders(self.base, self.folder):
+            return
         try:
-            for folder in (self.base, self.folder):
-                try:
-                    os.mkdir(folder, 0o755)
-                except FileExistsError:
-                    pass
-                if not stat.S_ISDIR(os.lstat(folder).st_mode):
-                    return  # never write through a link
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as f:
-                f.write(self._mac(name, payload) + payload)
-            os.replace(tmp, self.folder / name)
+            _write_whole(self.folder, name, self._mac(name, payload) + payload)
         except OSError:
             pass

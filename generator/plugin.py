@@ -331,12 +331,15 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
     on_page_context = CombinedEvent(_clean_context, _keep_tag_links)
 
     @staticmethod
-    def _tags_variable(config: MkDocsConfig) -> str | None:
-        plugin = config.plugins.get("material/tags")
-        cfg = getattr(plugin, "config", None)
-        if cfg is None or not cfg.get("enabled", True) or not cfg.get("tags", True):
-            return None
-        return cfg.get("tags_name_variable", "tags")
+    def _tags_config(config: MkDocsConfig):
+        """material/tags's settings when it is enabled, else None."""
+        cfg = getattr(config.plugins.get("material/tags"), "config", None)
+        return cfg if cfg is not None and cfg.get("enabled", True) else None
+
+    @classmethod
+    def _tags_variable(cls, config: MkDocsConfig) -> str | None:
+        cfg = cls._tags_config(config)
+        return cfg.get("tags_name_variable", "tags") if cfg is not None and cfg.get("tags", True) else None
 
     @event_priority(100)  # before material/search writes the index
     def _merge_search(self, *, config: MkDocsConfig) -> None:
@@ -396,11 +399,10 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
                 return plugin
         return None
 
-    @staticmethod
-    def _tags_export(config: MkDocsConfig) -> str | None:
-        plugin = config.plugins.get("material/tags")
-        cfg = getattr(plugin, "config", None)
-        if cfg is None or not cfg.get("enabled", True) or not cfg.get("export", False):
+    @classmethod
+    def _tags_export(cls, config: MkDocsConfig) -> str | None:
+        cfg = cls._tags_config(config)
+        if cfg is None or not cfg.get("export", False):
             return None
         return os.path.normpath(os.path.join(config.site_dir, cfg.get("export_file", "tags.json")))
 
