@@ -111,6 +111,10 @@ def _tree_stamp(folder: str | None) -> list:
     return out
 
 
+def _nothing() -> None:
+    pass
+
+
 def _always(value: bool):
     return lambda: value
 
@@ -165,15 +169,16 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
 
         self.root = self._path(config, self.config.root)
         templates_dir = self._path(config, self.config.templates)
-        # A first build compiles the templates on the other core while the records load.
-        compiled = precompile_templates(templates_dir, self.root) if self.render_memo is None or self.render_memo.env is None else None
+        # A first build compiles the templates on the other core while the records load
+        # (under serve, later builds reuse the render memo's compiled templates).
+        first_build = self.render_memo is None or self.render_memo.env is None
+        templates_compiled = precompile_templates(templates_dir, self.root) if first_build else _nothing
         try:
             portfolio = load_portfolio(self.root, self.config.as_of, memo=self.load_memo)
         except UsageError as err:
             raise PluginError(f"launchboard: {_clean(str(err))}") from None
         finally:
-            if compiled is not None:
-                compiled()
+            templates_compiled()
         if portfolio.unusable:
             for p in portfolio.errors:
                 log.error("%s: %s %s", _clean(str(p.location)), p.code, _clean(p.message))

@@ -22,9 +22,9 @@ import posixpath
 import shutil
 import tempfile
 from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterator, Mapping
 from typing import Any, Callable
 
 import jinja2
@@ -32,8 +32,8 @@ import jinja2.meta
 import jinja2.nodes
 
 from generator import charts
-from generator.cache import TemplateCache
 from generator import markdown_safety as ms
+from generator.cache import TemplateCache
 from generator.evaluate import weighted_scores
 from generator.model import (
     Checklist,
@@ -151,17 +151,29 @@ class Expiry:
     days: int
 
 
-def expiries(portfolio: Portfolio, of: Callable[[Initiative], list[Expiry]] | None = None) -> list[Expiry]:
-    """Approvals and waivers that lapse within SOON_DAYS of the portfolio's date.
-    `of`: how to get one initiative's (render_site passes a memoised initiative_expiries)."""
+# How render_site gets a value computed from one initiative alone: `keep(name, initiative,
+# compute)`; under serve it is RenderMemo.derived, which keeps the value while the initiative
+# is unchanged. Elsewhere the value is simply computed.
+Keep = Callable[[str, Initiative, Callable[[], Any]], Any]
+
+
+def _compute(name: str, ini: Initiative, compute: Callable[[], Any]) -> Any:
+    return compute()
+
+
+def expiries(portfolio: Portfolio, keep: Keep = _compute) -> list[Expiry]:
+    """Approvals and waivers that lapse within SOON_DAYS of the portfolio's date."""
     today = _date(portfolio.as_of) or dt.date.today()
     max_age = portfolio.policy.approval_max_age_days if portfolio.policy else 180
-    of = of or (lambda ini: initiative_expiries(ini, today, max_age))
-    found = [e for ini in portfolio.initiatives for e in of(ini)]
+    found = [
+        e for ini in portfolio.initiatives
+        for e in keep("expiries", ini, functools.partial(initiative_expiries, ini, today, max_age))
+    ]
     return sorted(found, key=lambda e: (e.expires, e.initiative.id, e.checklist, e.item))
 
 
 def initiative_expiries(ini: Initiative, today: dt.date, max_age: int) -> list[Expiry]:
+    """One initiative's part of expiries(), unsorted."""
     found: list[Expiry] = []
     for cl in ini.checklists.values():
         for item in cl.items.values():
@@ -345,19 +357,18 @@ def _item_complete(states: dict, ini: Initiative, checklist: str, item: str) -> 
 
 
 def _coverage(
-    policy: Policy | None, initiatives: list[Initiative], states: dict, marks: Callable | None = None
+    policy: Policy | None, initiatives: list[Initiative], states: dict, keep: Keep = _compute
 ) -> dict[tuple[str, str], tuple[int, int]]:
     """(checklist, item) -> (initiatives complete, initiatives it applies to): the catalogue's
-    last column, counted once here rather than by template filters over every initiative.
-    `marks`: how to get one initiative's _coverage_marks (render_site passes a memoised one)."""
+    last column, summed from each initiative's _coverage_marks."""
     if policy is None:
         return {}
     items = [(cid, item) for cid, spec in policy.checklists.items() for item in spec.items]
-    marks = marks or (lambda ini: _coverage_marks(items, ini, states.get(ini.id)))
     complete = [0] * len(items)
     applicable = [0] * len(items)
     for ini in initiatives:
-        for index, mark in enumerate(marks(ini)):
+        marks = keep("coverage", ini, functools.partial(_coverage_marks, items, ini, states.get(ini.id)))
+        for index, mark in enumerate(marks):
             if mark:
                 applicable[index] += 1
                 complete[index] += mark == 2
@@ -558,7 +569,7 @@ def render_site(
     views = _Lazy({i.id: i for i in safe}, lambda i: [metric_view(i, m) for m in i.metrics])
     context = portfolio.digests.get("", "")  # the policy, schemas, date and root the records were judged under
 
-    def derived(name: str, ini: Initiative, compute: Callable[[], Any]) -> Any:
+    def keep(name: str, ini: Initiative, compute: Callable[[], Any]) -> Any:
         return memo.derived(name, ini, states.get(ini.id), context, compute) if memo is not None else compute()
     by_stage = Counter(i.stage for i in portfolio.initiatives)
     ready_next = sum(1 for s in states.values() if s and s.next and s.next.ready)
@@ -606,8 +617,6 @@ def render_site(
         skipped.extend(own.skipped)
         board_rows[ini.id] = own.board_row
     unattached = [p for p in portfolio.problems if p.initiative is None or p.initiative not in safe_ids]
-    today = _date(portfolio.as_of) or dt.date.today()
-    max_age = policy.approval_max_age_days if policy else 180
     page(
         "index.md",
         "board.md.j2",
@@ -617,8 +626,7 @@ def render_site(
         by_stage=by_stage,
         ready_next=ready_next,
         blocked_now=blocked_now,
-        expiries=[e for e in expiries(portfolio, of=lambda ini: derived("expiries", ini, lambda: initiative_expiries(ini, today, max_age)))
-                  if e.initiative.id in safe_ids],
+        expiries=[e for e in expiries(portfolio, keep) if e.initiative.id in safe_ids],
         reviews=reviews_due(portfolio),
         unattached=unattached,
     )
@@ -651,9 +659,7 @@ def render_site(
         by_approach[i.approach].append(i)
     page("approaches.md", "approaches.md.j2", by_approach=by_approach, approaches=APPROACHES, decisions=all_decisions,
          weighed_in=weighed_in)
-    items = [(cid, item) for cid, spec in policy.checklists.items() for item in spec.items] if policy else []
-    coverage = _coverage(policy, safe, states, marks=lambda ini: derived("coverage", ini, lambda: _coverage_marks(items, ini, states[ini.id])))
-    page("checklists.md", "checklists.md.j2", initiatives=safe, coverage=coverage)
+    page("checklists.md", "checklists.md.j2", initiatives=safe, coverage=_coverage(policy, safe, states, keep))
     page("reference.md", "reference.md.j2", schemas=_schemas(schemas_dir))
     page("contribute.md", "contribute.md.j2")
     page("tags.md", "tags.md.j2")
