@@ -49,9 +49,9 @@ def _instrument() -> None:
     import mkdocs.commands.build as build_module
     from mkdocs.plugins import CombinedEvent
 
-    from generator.plugin import LaunchboardPlugin
+    from generator.plugin.plugin import LaunchboardPlugin
 
-    import generator.plugin as plugin_module
+    import generator.plugin.plugin as plugin_module
 
     for name, value in list(vars(LaunchboardPlugin).items()):
         if not name.startswith("on_") or name == "on_serve":

@@ -239,7 +239,7 @@ def time_libyaml(root: Path, files: dict[str, list[str]], repeat: int) -> float:
 
 def site_available() -> bool:
     config = REPO / "mkdocs.yml"
-    return (REPO / "generator" / "plugin.py").exists() and config.exists() and "launchboard" in config.read_text(encoding="utf-8")
+    return (REPO / "generator" / "plugin" / "plugin.py").exists() and config.exists() and "launchboard" in config.read_text(encoding="utf-8")
 
 
 def _site_env() -> dict[str, str]:

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from generator.model import Portfolio
-from generator.pipeline import load_portfolio
+from generator.core.model import Portfolio
+from generator.core.pipeline import load_portfolio
 
 AS_OF = "2026-11-29"
 

@@ -1,6 +1,6 @@
 """What makes `check` fast must never change its answer: the content cache and the pool.
 
-The cache (generator/cache.py) keeps what parsing and validation found per initiative
+The cache (generator/core/cache.py) keeps what parsing and validation found per initiative
 folder, keyed by the bytes of its files, the schemas and the code; the pool spreads the
 folders over processes. Each test compares against the answer computed with neither.
 No test here times anything: speed is measured by bench/run.py.
@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-import generator.cache as cache_module
-import generator.pipeline as pipeline
-import generator.processes as processes
-from generator.cache import FOLDER
-from generator.model import Portfolio
-from generator.pipeline import load_portfolio
+import generator.core.cache as cache_module
+import generator.core.pipeline as pipeline
+import generator.core.processes as processes
+from generator.core.cache import FOLDER
+from generator.core.model import Portfolio
+from generator.core.pipeline import load_portfolio
 from tests.kit import AS_OF, Repo, codes
 
 
@@ -83,7 +83,7 @@ def test_a_record_that_breaks_is_reported_after_a_cached_run(tmp_path: Path) -> 
 def test_a_schema_change_is_a_new_answer(tmp_path: Path) -> None:
     """The schemas are part of every key: tightening one re-validates every record."""
     repo = Repo.valid(tmp_path)
-    shutil.copytree(Path(pipeline.__file__).resolve().parent.parent / "schemas", repo.root / "schemas")
+    shutil.copytree(Path(pipeline.__file__).resolve().parents[2] / "schemas", repo.root / "schemas")
     assert "LB100" not in codes(load_portfolio(repo.root, AS_OF, cache=True))
     schema_file = repo.root / "schemas" / "initiative.schema.json"
     schema = json.loads(schema_file.read_text())

@@ -147,7 +147,7 @@ def test_every_lazy_command_resolves() -> None:
 
 
 def test_no_cache_writes_nothing_into_the_repository(repo: Repo) -> None:
-    from generator import pipeline
+    from generator.core import pipeline
 
     before = sorted(p.relative_to(repo.root) for p in repo.root.rglob("*"))
     old = pipeline.CACHE_MIN_FILES

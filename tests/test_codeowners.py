@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator import codeowners
+from generator.authoring import codeowners
 from generator.cli import main
-from generator.codes import CODES
-from generator.model import ChecklistSpec, Policy, Severity
+from generator.core.codes import CODES
+from generator.core.model import ChecklistSpec, Policy, Severity
 from tests.kit import Repo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -25,9 +25,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markdown.treeprocessors import Treeprocessor
 
-from generator import charts
-from generator import markdown_safety as ms
-from generator.model import Measurement, Metric
+from generator.site import charts
+from generator.site import markdown_safety as ms
+from generator.core.model import Measurement, Metric
 
 SETTINGS = settings(
     max_examples=int(os.environ.get("LAUNCHBOARD_PROPERTY_EXAMPLES", "150")) * 4,
@@ -37,7 +37,7 @@ SETTINGS = settings(
 )
 
 # =========================================================================== the oracle
-# Verbatim copies of generator/markdown_safety.py and generator/charts.py at 574eaf6.
+# Verbatim copies of generator/site/markdown_safety.py and generator/site/charts.py at 574eaf6.
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _MD_ESCAPED = set("\\`*_{}[]()#+-.!")

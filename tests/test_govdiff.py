@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator import govdiff
+from generator.authoring import govdiff
 from generator.cli import main
 from tests.kit import AS_OF, DONE, Repo
 

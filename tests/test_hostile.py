@@ -41,7 +41,7 @@ TARGETS = {"initiative": INIT, "decision": ADR, "checklist": SEC, "policy": POLI
 
 TIMEOUT_SECONDS = 20  # a clean check of this repository takes about 0.2 s
 MEMORY_BYTES = 512 * 1024 * 1024  # address space; a clean check needs under 128 MiB
-MAX_RECORD_BYTES = 1024 * 1024  # generator.loader.MAX_FILE_BYTES, restated: the contract under test
+MAX_RECORD_BYTES = 1024 * 1024  # generator.core.loader.MAX_FILE_BYTES, restated: the contract under test
 
 STAGE_LINE = (INIT, 7, 8)  # `stage: canary` in the base initiative: where missing records are reported
 
@@ -570,7 +570,7 @@ def test_corpus_size() -> None:
 
 def test_accepted_values_keep_their_written_form(tmp_path: Path) -> None:
     """`yes`, `on`, `no`, `1:30` and dates stay the strings they were written as."""
-    from generator.pipeline import load_portfolio
+    from generator.core.pipeline import load_portfolio
 
     root = make_repo(tmp_path)
     shutil.copyfile(HOSTILE / "initiative/accept-yes-on-stay-strings.yaml", root / INIT)
@@ -586,7 +586,7 @@ def test_accepted_values_keep_their_written_form(tmp_path: Path) -> None:
 @pytest.mark.parametrize("case", ["accept-utf8-bom.yaml", "accept-crlf.yaml", "accept-utf8-bom-crlf.yaml",
                                   "accept-dates-quoted-and-unquoted.yaml"])
 def test_encodings_and_quoting_do_not_change_the_data(case: str, tmp_path: Path) -> None:
-    from generator.pipeline import load_portfolio
+    from generator.core.pipeline import load_portfolio
 
     plain = load_portfolio(make_repo(tmp_path / "plain"), AS_OF)
     root = make_repo(tmp_path / "case")

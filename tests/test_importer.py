@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator import importer
+from generator.authoring import importer
 from generator.cli import main
-from generator.loader import load_document
+from generator.core.loader import load_document
 from tests.kit import AS_OF, Repo
 
 MADR3 = """\

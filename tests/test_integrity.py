@@ -351,8 +351,8 @@ def test_a_committed_cache_cannot_vouch_for_a_broken_record(tmp_path: Path, monk
     import hashlib as _hashlib
     import hmac
 
-    from generator import cache
-    from generator.pipeline import load_portfolio
+    from generator.core import cache
+    from generator.core.pipeline import load_portfolio
     from tests.test_hostile import BASE, INIT, make_repo
 
     def check(root: Path, who: str) -> list[str]:
@@ -487,7 +487,7 @@ def test_the_trusted_layers_stay_closed() -> None:
 
     import re as _re
 
-    for module in sorted((REPO / "generator").glob("*.py")):
+    for module in sorted((REPO / "generator").rglob("*.py")):
         # (Bucket.bytecode_from_string loads the signed template cache: compiled templates, not data.)
         assert not _re.search(r"(?<!bytecode_)from_string\(", module.read_text(encoding="utf-8")), module
     config = [line.split("#", 1)[0] for line in (REPO / "mkdocs.yml").read_text(encoding="utf-8").splitlines()]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.loader import MAX_FILE_BYTES, RecordError, load_document, parse_yaml
+from generator.core.loader import MAX_FILE_BYTES, RecordError, load_document, parse_yaml
 from tests.kit import Repo, codes
 
 GOOD = "id: x\ndate: 2026-01-31\nquoted: '2026-01-31'\nflag: yes\nswitch: on\nreal: true\nnothing: ~\ntime: 1:30\ncount: 7\n"

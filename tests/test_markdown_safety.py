@@ -5,7 +5,7 @@ from __future__ import annotations
 import markdown
 import pytest
 
-from generator import markdown_safety as ms
+from generator.site import markdown_safety as ms
 from tests.site_helpers import scan_html
 
 

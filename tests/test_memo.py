@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.model import Location, Problem, Severity
-from generator.pipeline import LoadMemo, load_portfolio
-from generator.render import PACKAGE_TEMPLATES, RenderMemo, render_site
+from generator.core.model import Location, Problem, Severity
+from generator.core.pipeline import LoadMemo, load_portfolio
+from generator.site.render import PACKAGE_TEMPLATES, RenderMemo, render_site
 from tests.kit import AS_OF, Repo
 from tests.site_helpers import REPO
 
@@ -277,7 +277,8 @@ def test_a_memo_filled_by_the_pool_serves_the_next_load(sample: Path, monkeypatc
     folder digests must fill the memo exactly as one process would."""
     import sys
 
-    from generator import pipeline, processes
+    from generator.core import pipeline
+    from generator.core import processes
 
     if not sys.platform.startswith("linux"):
         pytest.skip("the pool forks, on Linux only")

@@ -32,8 +32,8 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from generator.loader import RecordError, parse_yaml
-from generator.pipeline import load_portfolio
+from generator.core.loader import RecordError, parse_yaml
+from generator.core.pipeline import load_portfolio
 from tests.test_hostile import ADR, BASE, INIT, POLICY, SEC
 
 SETTINGS = settings(

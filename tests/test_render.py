@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from generator import markdown_safety as ms
-from generator.model import (
+from generator.site import markdown_safety as ms
+from generator.core.model import (
     Checklist, ChecklistItem, ChecklistSpec, Criterion, Decision, Initiative, InitiativeState,
     ItemSpec, ItemVerdict, Location, Measurement, Metric, Option, Outcome, Policy, Portfolio,
     Readiness,
 )
-from generator.render import RenderedSite, relative, render_site, write_site
+from generator.site.render import RenderedSite, relative, render_site, write_site
 
 
 def portfolio(ids=("alpha", "beta")) -> Portfolio:
@@ -90,7 +90,7 @@ def test_write_site_refuses_paths_outside(tmp_path, bad):
 
 def test_measurements_are_a_sequence_of_measurement() -> None:
     """model.Measurements keeps a metric's points as two tuples; readers see Measurement objects."""
-    from generator.model import Measurement, Measurements
+    from generator.core.model import Measurement, Measurements
 
     points = [Measurement("2026-01-05", 3), Measurement("2026-01-12", 2.5)]
     kept = Measurements(points)

@@ -11,8 +11,8 @@ from typing import Any, Callable
 
 import pytest
 
-from generator.codes import CODES
-from generator.model import Severity
+from generator.core.codes import CODES
+from generator.core.model import Severity
 from tests.kit import AS_OF, DECISION, Repo, codes, line_of
 
 INIT = "decisions/support-assistant/initiative.yaml"
@@ -269,15 +269,15 @@ def test_retired_initiative_has_no_gate(repo: Repo) -> None:
 
 
 def test_as_of_from_source_date_epoch(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.pipeline import load_portfolio
+    from generator.core.pipeline import load_portfolio
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1798761600")  # 2027-01-01
     assert load_portfolio(repo.root).as_of == "2027-01-01"
     assert load_portfolio(repo.root, AS_OF).as_of == AS_OF
 
 
 def test_stale_codeowners_warns(repo: Repo) -> None:
-    from generator import codeowners
-    from generator.pipeline import load_portfolio
+    from generator.authoring import codeowners
+    from generator.core.pipeline import load_portfolio
 
     assert "LB305" not in codes(repo.check())  # no CODEOWNERS file: not every repository is on GitHub
     codeowners.write(repo.root, repo.check().policy)

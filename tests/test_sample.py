@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.pipeline import load_portfolio
+from generator.core.pipeline import load_portfolio
 from tests.kit import AS_OF
 
 ROOT = Path(__file__).resolve().parent.parent

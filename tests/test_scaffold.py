@@ -11,9 +11,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from generator import scaffold
+from generator.authoring import scaffold
 from generator.cli import main
-from generator.loader import load_document
+from generator.core.loader import load_document
 from tests.kit import AS_OF, POLICY, Repo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 from mkdocs.commands.build import build  # noqa: E402
 from mkdocs.config import load_config  # noqa: E402
 
-from generator import plugin as lb_plugin  # noqa: E402
+from generator.plugin import plugin as lb_plugin  # noqa: E402
 
 CHANGED = "support-assistant"
 UNRELATED = "internal-search"
@@ -220,7 +220,7 @@ def test_a_clean_build_is_unaffected_by_a_previous_one(repo: Path, tmp_path: Pat
 def test_launchboard_serve_passes_dirty(repo: Path, monkeypatch: pytest.MonkeyPatch, flag: list, dirty: bool) -> None:
     from click.testing import CliRunner
 
-    from generator import cli_site
+    from generator.cli import site as cli_site
 
     seen: list[list[str]] = []
 

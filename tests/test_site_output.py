@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.render import OUTPUT_MARKER
+from generator.site.render import OUTPUT_MARKER
 from tests.kit import AS_OF, Repo
 
 

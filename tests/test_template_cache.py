@@ -15,10 +15,10 @@ from pathlib import Path
 import jinja2
 import pytest
 
-import generator.cache as cache_module
-from generator.cache import FOLDER
-from generator.pipeline import load_portfolio
-from generator.render import PACKAGE_TEMPLATES, render_site
+import generator.core.cache as cache_module
+from generator.core.cache import FOLDER
+from generator.core.pipeline import load_portfolio
+from generator.site.render import PACKAGE_TEMPLATES, render_site
 from tests.kit import AS_OF
 from tests.site_helpers import REPO
 
@@ -127,8 +127,8 @@ _PRECOMPILE = """
 import json, sys
 from pathlib import Path
 import jinja2
-from generator.pipeline import load_portfolio
-from generator.render import precompile_templates, render_site
+from generator.core.pipeline import load_portfolio
+from generator.site.render import precompile_templates, render_site
 root = Path(sys.argv[1])
 compiled = []
 original = jinja2.Environment.compile
@@ -164,7 +164,7 @@ def test_a_first_build_compiles_the_templates_in_a_second_process(repo: Path) ->
 
 
 def test_nothing_to_precompile_without_the_cache_or_when_it_is_full(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import render
+    from generator.site import render
 
     monkeypatch.setenv("LAUNCHBOARD_JOBS", "2")
     started: list[int] = []

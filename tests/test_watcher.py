@@ -1,4 +1,4 @@
-"""Watching decisions/ under `mkdocs serve` (generator/watcher.py).
+"""Watching decisions/ under `mkdocs serve` (generator/plugin/watcher.py).
 
 The unit tests drive a TreePoller's walks by hand; the last tests run the real
 `launchboard serve` and read the served pages over HTTP after editing the records.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.watcher import SplitObserver, TreePoller, first_difference, tree_state, watch_with_poller
+from generator.plugin.watcher import SplitObserver, TreePoller, first_difference, tree_state, watch_with_poller
 from tests.site_helpers import make_root, site_env
 
 
@@ -90,7 +90,7 @@ def test_walks_of_the_same_tree_compare_equal_and_differences_name_a_path(tmp_pa
 
 
 def test_the_poller_rests_while_a_build_runs_and_reports_what_changed_during_it(tmp_path: Path, monkeypatch) -> None:
-    import generator.watcher as watcher
+    import generator.plugin.watcher as watcher
 
     monkeypatch.setattr(watcher, "MIN_REST", 0.01)
     top = _tree(tmp_path)
@@ -112,7 +112,7 @@ def test_the_poller_rests_while_a_build_runs_and_reports_what_changed_during_it(
 
 def test_a_file_event_cuts_the_rest_short(tmp_path: Path, monkeypatch) -> None:
     """Where the system reports file events, an edit is walked at once, not after the rest."""
-    import generator.watcher as watcher
+    import generator.plugin.watcher as watcher
 
     monkeypatch.setattr(watcher, "MIN_REST", 120.0)
     top = _tree(tmp_path)
@@ -132,7 +132,7 @@ def test_a_file_event_cuts_the_rest_short(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_without_file_events_the_walks_alone_find_the_change(tmp_path: Path, monkeypatch) -> None:
-    import generator.watcher as watcher
+    import generator.plugin.watcher as watcher
 
     monkeypatch.setattr(watcher, "MIN_REST", 0.05)
     top = _tree(tmp_path)
@@ -296,7 +296,7 @@ def test_serve_still_rebuilds_on_a_template_change(served) -> None:
 
 
 def test_a_failing_walk_does_not_end_the_watching(tmp_path: Path, monkeypatch) -> None:
-    import generator.watcher as watcher
+    import generator.plugin.watcher as watcher
 
     monkeypatch.setattr(watcher, "MIN_REST", 0.01)
     top = _tree(tmp_path)

@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.model import Location, Policy, Problem, Severity
+from generator.core.model import Location, Policy, Problem, Severity
 
 CODEOWNERS_PATH = ".github/CODEOWNERS"
 MAX_BYTES = 3 * 1024 * 1024  # GitHub ignores a larger CODEOWNERS file

@@ -17,8 +17,8 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from generator.model import Policy
-from generator.resources import resource_dir
+from generator.core.model import Policy
+from generator.core.resources import resource_dir
 
 # The schemas' id and handle patterns, matched with fullmatch (a `$` would accept a trailing newline).
 ID_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
@@ -51,7 +51,7 @@ class PlannedFile:
 
 def today(as_of: str | None = None) -> str:
     """"Today" as DESIGN.md defines it: --as-of, else SOURCE_DATE_EPOCH, else the current date."""
-    from generator.pipeline import UsageError, resolve_as_of
+    from generator.core.pipeline import UsageError, resolve_as_of
 
     try:
         return resolve_as_of(as_of).isoformat()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from generator.markdown_safety import UnsafePath
+from generator.site.markdown_safety import UnsafePath
 
 COMMANDS: list[click.Command] = []
 
@@ -60,7 +60,7 @@ def _site_dir(config: Path, site_dir: Path | None) -> Path:
 @click.option("--strict", is_flag=True, help="Fail on any MkDocs warning, including check errors in the records.")
 def build(root: Path, config_file: Path | None, site_dir: Path | None, strict: bool) -> None:
     """Build the site with MkDocs. The new site replaces the old one only when the build succeeds."""
-    from generator.render import mark_output, output_refusal, replace_dir
+    from generator.site.render import mark_output, output_refusal, replace_dir
 
     config = _config(root, config_file)
     target = _site_dir(config, site_dir)
@@ -129,9 +129,9 @@ def render(root: Path, out: Path, as_of: str | None, templates: Path | None) -> 
 
     The folder is written beside OUT and renamed into place when complete.
     """
-    from generator.cli_check import load_or_exit
-    from generator.render import output_refusal, render_site, write_site
-    from generator.report import neutralise
+    from generator.cli.check import load_or_exit
+    from generator.site.render import output_refusal, render_site, write_site
+    from generator.exports.report import neutralise
 
     refusal = output_refusal(out, root)
     if refusal:

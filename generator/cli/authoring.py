@@ -14,10 +14,12 @@ from pathlib import Path
 
 import click
 
-from generator import codeowners as codeowners_mod
-from generator import govdiff, importer, scaffold
-from generator.model import Portfolio
-from generator.report import neutralise
+from generator.authoring import codeowners as codeowners_mod
+from generator.authoring import govdiff
+from generator.authoring import importer
+from generator.authoring import scaffold
+from generator.core.model import Portfolio
+from generator.exports.report import neutralise
 
 ROOT_OPTION = click.option(
     "--root",
@@ -47,7 +49,7 @@ def _echo(text: str, err: bool = False) -> None:
 
 
 def _portfolio(root: Path, as_of: str | None = None) -> Portfolio:
-    from generator.pipeline import UsageError, load_portfolio
+    from generator.core.pipeline import UsageError, load_portfolio
 
     try:
         return load_portfolio(root, as_of)
@@ -166,7 +168,7 @@ def diff(base, root, fmt, as_of) -> None:
 
         launchboard diff origin/main >> "$GITHUB_STEP_SUMMARY"
     """
-    from generator.pipeline import UsageError
+    from generator.core.pipeline import UsageError
 
     try:
         result = govdiff.diff_against(root, base, as_of)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_REPO = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # generator/
+_REPO = _PACKAGE.parent
 
 
 def resource_dir(name: str, root: Path | None = None) -> Path:
     """ROOT/<name> when ROOT has one, else this checkout's, else the installed package's copy."""
     candidates = [root / name] if root is not None else []
-    candidates += [_REPO / name, Path(__file__).resolve().parent / name]
+    candidates += [_REPO / name, _PACKAGE / name]
     for candidate in candidates:
         if candidate.is_dir():
             return candidate

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from generator.loader import Document
-from generator.model import (
+from generator.core.loader import Document
+from generator.core.model import (
     Checklist,
     ChecklistItem,
     ChecklistSpec,

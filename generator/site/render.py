@@ -31,11 +31,11 @@ import jinja2
 import jinja2.meta
 import jinja2.nodes
 
-from generator import charts
-from generator import markdown_safety as ms
-from generator.cache import TemplateCache
-from generator.evaluate import weighted_scores
-from generator.model import (
+from generator.site import charts
+from generator.site import markdown_safety as ms
+from generator.core.cache import TemplateCache
+from generator.core.evaluate import weighted_scores
+from generator.core.model import (
     Checklist,
     ChecklistItem,
     ChecklistSpec,
@@ -50,9 +50,9 @@ from generator.model import (
     Readiness,
 )
 
-from generator.processes import forked_pool, second_process_pays
+from generator.core.processes import forked_pool, second_process_pays
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
+PACKAGE_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "site"
 APPROACHES = ["prompt", "rag", "fine-tune", "hybrid", "no-llm", "buy"]
 ITEM_STATUSES = ["todo", "in-progress", "done", "waived", "not-applicable"]
 SOON_DAYS = 30

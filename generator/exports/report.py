@@ -20,9 +20,9 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from generator.codes import CODES
-from generator.loader import clean_text
-from generator.model import Portfolio, Problem, Readiness
+from generator.core.codes import CODES
+from generator.core.loader import clean_text
+from generator.core.model import Portfolio, Problem, Readiness
 
 _COMMAND_LIKE = re.compile(r"##\[|^(\s*)::", re.MULTILINE)
 
@@ -160,7 +160,7 @@ class GithubReporter(Reporter):
 
 def step_summary(portfolio: Portfolio) -> str:
     """The full report as Markdown for $GITHUB_STEP_SUMMARY (annotations are capped per job)."""
-    from generator.markdown_safety import md_inline  # the Markdown stack is only needed here
+    from generator.site.markdown_safety import md_inline  # the Markdown stack is only needed here
 
     out = [f"### Launchboard check: {md_inline(_summary(portfolio))}", ""]
     if portfolio.problems:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 
-from generator import markdown_safety as ms
-from generator.processes import forked_pool, second_process_pays
+from generator.site import markdown_safety as ms
+from generator.core.processes import forked_pool, second_process_pays
 
 # Below this many pages to clean, starting a process costs about what it saves.
 PARALLEL_MIN_PAGES = 300

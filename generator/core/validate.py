@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import jsonschema_rs
 
-from generator.loader import Document, clean_text
-from generator.model import Problem, Severity
-from generator.resources import resource_dir
+from generator.core.loader import Document, clean_text
+from generator.core.model import Problem, Severity
+from generator.core.resources import resource_dir
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator

@@ -10,8 +10,8 @@ from typing import Iterator
 
 import click
 
-from generator.pipeline import UsageError, load_portfolio
-from generator.report import REPORTER_BY_NAME, neutralise, render_status, step_summary, use_color
+from generator.core.pipeline import UsageError, load_portfolio
+from generator.exports.report import REPORTER_BY_NAME, neutralise, render_status, step_summary, use_color
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from generator import scaffold
-from generator.scaffold import HANDLE_RE, PlannedFile, ScaffoldError, slugify
+from generator.authoring import scaffold
+from generator.authoring.scaffold import HANDLE_RE, PlannedFile, ScaffoldError, slugify
 
 MAX_SOURCE_BYTES = 1_000_000
 SKIPPED_NAMES = {"readme.md", "index.md", "template.md", "adr-template.md", "toc.md"}
@@ -544,7 +544,7 @@ def render_record(doc: dict[str, Any], target: str, source: str, notes: list[str
 def _existing_initiative(root: Path, initiative: str):
     """The initiative as the pipeline reads it, for defaults and hints; None when it cannot load."""
     try:
-        from generator.pipeline import load_portfolio
+        from generator.core.pipeline import load_portfolio
 
         return load_portfolio(root).initiative(initiative)
     except Exception:  # noqa: BLE001 - only defaults and hints depend on it

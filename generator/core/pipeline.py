@@ -6,7 +6,7 @@
 The work goes one initiative folder at a time (load, validate, build, evaluate, then drop
 the parsed documents), so memory holds the typed records, not every document. Large
 portfolios spread the folders over a process pool (both cores of a CI runner), and a
-content cache (generator/cache.py) skips parsing and validating unchanged folders.
+content cache (generator/core/cache.py) skips parsing and validating unchanged folders.
 Neither changes an answer: each folder is judged alone, and problems are sorted at the end.
 """
 
@@ -24,11 +24,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from generator import processes
-from generator.cache import RecordCache, disabled_by_env
-from generator.codeowners import check_codeowners
-from generator.evaluate import Evaluator, InitiativeRecords
-from generator.loader import (
+from generator.core import processes
+from generator.core.cache import RecordCache, disabled_by_env
+from generator.authoring.codeowners import check_codeowners
+from generator.core.evaluate import Evaluator, InitiativeRecords
+from generator.core.loader import (
     Document,
     RecordError,
     RecordFile,
@@ -38,9 +38,9 @@ from generator.loader import (
     parse_document,
     read_bytes,
 )
-from generator.model import Initiative, InitiativeState, Location, Policy, Portfolio, Problem, Severity
-from generator.records import build_checklist, build_decision, build_initiative, build_policy
-from generator.validate import SchemaError, SchemaSet, schema_set
+from generator.core.model import Initiative, InitiativeState, Location, Policy, Portfolio, Problem, Severity
+from generator.core.records import build_checklist, build_decision, build_initiative, build_policy
+from generator.core.validate import SchemaError, SchemaSet, schema_set
 
 # Below this many record files one process is as fast: forking a pool and sending results
 # back costs about what it saves (measured with bench/run.py on 2 cores).

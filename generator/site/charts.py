@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from generator.markdown_safety import xml_text
-from generator.model import Measurement, Metric
+from generator.site.markdown_safety import xml_text
+from generator.core.model import Measurement, Metric
 
 _GOOD = "#2e7d32"
 _BAD = "#c62828"

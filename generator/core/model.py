@@ -34,7 +34,7 @@ class Location:
 class Problem:
     location: Location
     severity: Severity
-    code: str  # stable rule code, e.g. "LB201"; see generator/codes.py
+    code: str  # stable rule code, e.g. "LB201"; see generator/core/codes.py
     message: str  # says what to change
     initiative: str | None = None
 

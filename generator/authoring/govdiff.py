@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from generator.markdown_safety import md_inline
-from generator.model import Initiative, InitiativeState, ItemVerdict, Portfolio, Problem
+from generator.site.markdown_safety import md_inline
+from generator.core.model import Initiative, InitiativeState, ItemVerdict, Portfolio, Problem
 
 CLOSED = ("done", "waived", "not-applicable")
 MAX_LISTED = 50  # per section in Markdown; the JSON has everything
@@ -360,7 +360,7 @@ def diff_against(
 ) -> GovernanceDiff:
     """The governance diff between the records at revision `base` and the working tree."""
     if load is None:
-        from generator.pipeline import load_portfolio as load
+        from generator.core.pipeline import load_portfolio as load
     root = Path(root)
     commit = resolve_revision(root, base)
     after = load(root, as_of)

@@ -1,6 +1,6 @@
 """The command line: parses options and wires the core's parts together, nothing more.
 
-Commands live beside this file by area (cli_check.py, cli_site.py, cli_authoring.py) and
+Commands live beside this file by area (check.py, site.py, authoring.py) and
 are imported only when invoked, so `launchboard check` in a pre-commit hook does not pay
 for the site's Markdown and HTML libraries at start-up.
 """
@@ -16,15 +16,15 @@ from generator import __version__
 # command name -> "module:attribute"; a module's COMMANDS list is the source of truth,
 # this table only says where to find each name without importing every module.
 LAZY_COMMANDS: dict[str, str] = {
-    "check": "generator.cli_check:check",
-    "status": "generator.cli_check:status",
-    "build": "generator.cli_site:build",
-    "serve": "generator.cli_site:serve",
-    "render": "generator.cli_site:render",
-    "new": "generator.cli_authoring:new",
-    "diff": "generator.cli_authoring:diff",
-    "codeowners": "generator.cli_authoring:codeowners",
-    "import": "generator.cli_authoring:import_",
+    "check": "generator.cli.check:check",
+    "status": "generator.cli.check:status",
+    "build": "generator.cli.site:build",
+    "serve": "generator.cli.site:serve",
+    "render": "generator.cli.site:render",
+    "new": "generator.cli.authoring:new",
+    "diff": "generator.cli.authoring:diff",
+    "codeowners": "generator.cli.authoring:codeowners",
+    "import": "generator.cli.authoring:import_",
 }
 
 

@@ -42,12 +42,12 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from generator import markdown_safety as ms
-from generator.plugin_config import LaunchboardConfig
-from generator.pipeline import LoadMemo, UsageError, load_portfolio
-from generator.render import CSS_PATH, RenderedSite, RenderMemo, precompile_templates, render_site
-from generator.sanitiser import PageSanitiser
-from generator.watcher import TreePoller, watch_with_poller
+from generator.site import markdown_safety as ms
+from generator.plugin.config import LaunchboardConfig
+from generator.core.pipeline import LoadMemo, UsageError, load_portfolio
+from generator.site.render import CSS_PATH, RenderedSite, RenderMemo, precompile_templates, render_site
+from generator.site.sanitiser import PageSanitiser
+from generator.plugin.watcher import TreePoller, watch_with_poller
 
 log = logging.getLogger("mkdocs.plugins.launchboard")
 
@@ -120,7 +120,7 @@ def _always(value: bool):
 
 
 def _clean(text: str) -> str:
-    from generator.report import neutralise
+    from generator.exports.report import neutralise
 
     return neutralise(ms.plain(text))
 
@@ -202,7 +202,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
 
     def _report(self, problems: list) -> None:
         level = self.config.fail_on
-        from generator.report import printable
+        from generator.exports.report import printable
 
         for p in map(printable, sorted(problems, key=lambda p: p.sort_key())):
             loud = (p.is_error and level in ("error", "warning")) or (not p.is_error and level == "warning")

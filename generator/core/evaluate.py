@@ -11,8 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.loader import Document, clean_text, normalise_id
-from generator.model import (
+from generator.core.loader import Document, clean_text, normalise_id
+from generator.core.model import (
     Checklist,
     ChecklistItem,
     ChecklistSpec,
@@ -27,7 +27,7 @@ from generator.model import (
     Readiness,
     Severity,
 )
-from generator.records import decision_file_parts
+from generator.core.records import decision_file_parts
 
 EXPIRY_WARNING_DAYS = 30
 METRIC_STALE_DAYS = 14

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from generator.model import Location, Problem, Severity
+from generator.core.model import Location, Problem, Severity
 
 try:  # libyaml when present; the pure-Python parser yields the same events
     from yaml._yaml import CParser as _Parser  # type: ignore[import-not-found]

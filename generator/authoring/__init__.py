@@ -1,0 +1,1 @@
+"""Helping people write records: scaffolds, imports, CODEOWNERS and the governance diff."""

@@ -1,0 +1,1 @@
+"""The pipeline's core: load → validate → evaluate, over plain typed records (model.py)."""

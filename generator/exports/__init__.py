@@ -1,0 +1,1 @@
+"""Reports of a check for people and machines: text, JSON, GitHub annotations, JUnit."""
