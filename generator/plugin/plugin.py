@@ -50,6 +50,22 @@ from generator.site.sanitiser import PageSanitiser
 from generator.plugin.watcher import TreePoller, watch_with_poller
 
 log = logging.getLogger("mkdocs.plugins.launchboard")
+_MKDOCS_BUILD_LOG = logging.getLogger("mkdocs.commands.build")
+
+
+class _DirtyBuildIsOurs(logging.Filter):
+    """Drops MkDocs' "dirty build ... inaccurate navigation" warning under `serve --dirty`.
+
+    The generated pages are rewritten whenever their content or the site's navigation
+    signature changes (tests/test_serve_incremental.py), so the warning, printed on every
+    start and every rebuild, would only teach users to ignore warnings.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build is being performed")
+
+
+_PLUGIN_DIRTY_BUILD = _DirtyBuildIsOurs()
 
 
 @dataclass
@@ -151,9 +167,12 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         serving = command == "serve"
         self.load_memo = LoadMemo() if serving else None
         self.render_memo = RenderMemo() if serving else None
+        if serving and dirty:
+            _MKDOCS_BUILD_LOG.addFilter(_PLUGIN_DIRTY_BUILD)
 
     def on_shutdown(self) -> None:
         self.load_memo = self.render_memo = None
+        _MKDOCS_BUILD_LOG.removeFilter(_PLUGIN_DIRTY_BUILD)
         self.poller = None  # the server stops it with its observer
 
     def _path(self, config: MkDocsConfig, value: str) -> Path:
