@@ -54,7 +54,7 @@ def mkdocs_build(config: Path, out: Path, strict: bool = False, parallel: bool =
     cmd = [sys.executable, *launcher, "build", "-f", str(config), "-d", str(out)]
     if strict:
         cmd.append("--strict")
-    return subprocess.run(cmd, cwd=config.parent, env=site_env(LAUNCHBOARD_JOBS="2", **env), capture_output=True, text=True, timeout=600)
+    return subprocess.run(cmd, cwd=config.parent, env=site_env(**{"LAUNCHBOARD_JOBS": "2", **env}), capture_output=True, text=True, timeout=600)
 
 
 # --------------------------------------------------------------------------- scanning

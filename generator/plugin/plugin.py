@@ -302,7 +302,9 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self.sanitiser = PageSanitiser(to_clean)
         return nav
 
-    @event_priority(100)  # before any other plugin can look at a page's content
+    # Before any other plugin looks at a page's content, material/tags's on_env (100) in
+    # particular: it fills the tags page's listing into the content, which must be there.
+    @event_priority(110)
     def _collect_clean_pages(self, env, *, config: MkDocsConfig, files: Files):
         """The worker's clean HTML goes into the pages it was cleaned for (see sanitiser.py)."""
         if self.sanitiser is not None:

@@ -328,8 +328,8 @@ def _environment(templates_dir: Path, root: Path | str | None = None) -> jinja2.
         evidence=ms.evidence_link,
         num=_fmt_num,
         pct=lambda r: f"{round(100 * r)}%",
-        meta=lambda s: json.dumps(ms.html_text(s)),  # front matter: theme prints titles raw
-        tojson_meta=lambda v: json.dumps(v),
+        meta=lambda s: ms.yaml_quoted(ms.html_text(s)),  # front matter: theme prints titles raw
+        tojson_meta=ms.yaml_flow_list,
     )
     env.globals.update(relative=relative)
     env.tests.update(
