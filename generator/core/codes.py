@@ -60,4 +60,5 @@ CODES: dict[str, str] = {
     "LB303": "decision is past its review_by date",
     "LB304": "metric not measured in the last 14 days (canary/ga)",
     "LB305": "CODEOWNERS is out of date with the policy",
+    "LB316": "a scaffold's TODO placeholder is still in a record (fails `check --strict`)",
 }

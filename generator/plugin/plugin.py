@@ -45,7 +45,7 @@ from mkdocs.structure.pages import Page
 from generator.site import markdown_safety as ms
 from generator.plugin.config import LaunchboardConfig
 from generator.core.pipeline import LoadMemo, UsageError, load_portfolio
-from generator.site.render import CSS_PATH, RenderedSite, RenderMemo, precompile_templates, render_site
+from generator.site.render import CSS_PATH, JS_PATH, WORKER_SHIM_PATH, RenderedSite, RenderMemo, precompile_templates, render_site
 from generator.site.sanitiser import PageSanitiser
 from generator.plugin.watcher import TreePoller, watch_with_poller
 
@@ -217,7 +217,20 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             config.nav = self.site.nav
         if CSS_PATH not in config.extra_css:
             config.extra_css.append(CSS_PATH)
+        if JS_PATH in self.site.files and JS_PATH not in config.extra_javascript:
+            config.extra_javascript.append(JS_PATH)
+        if self.config.offline:
+            self._for_the_file_system(config)
         return config
+
+    @staticmethod
+    def _for_the_file_system(config: MkDocsConfig) -> None:
+        """What Material's offline plugin does, without its CDN: links to page.html files, and
+        the web-worker shim from the site's own assets (on_post_build inlines the index)."""
+        config.use_directory_urls = False
+        polyfills = config.extra.setdefault("polyfills", [])
+        if WORKER_SHIM_PATH not in polyfills:
+            polyfills.append(WORKER_SHIM_PATH)
 
     def _report(self, problems: list) -> None:
         level = self.config.fail_on
@@ -414,7 +427,20 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             tag_links={**(prev.tag_links if prev is not None and not self.full else {}), **self.tag_links},
         )
 
-    on_post_build = CombinedEvent(_merge_search, _save_state)
+    @event_priority(-110)  # after material/search has written the index
+    def _inline_search_index(self, *, config: MkDocsConfig) -> None:
+        """Offline: the index as a script too, which Material's search loads under file://
+        (a page opened from a file may not fetch JSON)."""
+        if not (self.config.enabled and self.config.offline):
+            return
+        index = os.path.join(config.site_dir, "search", "search_index.json")
+        if os.path.isfile(index):
+            with open(index, encoding="utf-8") as fh:
+                data = fh.read()
+            with open(os.path.join(config.site_dir, "search", "search_index.js"), "w", encoding="utf-8") as fh:
+                fh.write(f"var __index = {data}")
+
+    on_post_build = CombinedEvent(_merge_search, _save_state, _inline_search_index)
 
     @staticmethod
     def _search(config: MkDocsConfig):
