@@ -22,7 +22,7 @@ root_argument = click.argument("root", default=".", type=click.Path(file_okay=Fa
 
 
 def mkdocs_env() -> dict[str, str]:
-    """The environment for MkDocs: Material's end-of-life notice silenced (DESIGN.md)."""
+    """The environment for MkDocs: Material's end-of-life notice silenced (README, "Running it in CI")."""
     env = dict(os.environ)
     env["NO_MKDOCS_2_WARNING"] = "1"
     return env

@@ -1,6 +1,6 @@
 """The MkDocs plugin: runs the core, hands the renderer's files to MkDocs, sanitises pages.
 
-Thin on purpose (DESIGN.md, Platform notes): everything it adds comes from
+Thin on purpose (README, "The site": MkDocs 1.x is in maintenance): everything it adds comes from
 `render.render_site`, which `launchboard render --out DIR` also writes as plain files.
 
 Dirty rebuilds (`mkdocs serve --dirty`, `launchboard serve`): MkDocs rebuilds only the files

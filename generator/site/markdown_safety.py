@@ -13,7 +13,7 @@ Three layers, each sufficient for what it guards:
    index (MkDocs builds the index after that event).
 
 Jinja's autoescape is deliberately not used: it is HTML escaping at the wrong layer for
-Markdown (see DESIGN.md, Security notes).
+Markdown (see SECURITY.md).
 """
 
 from __future__ import annotations
