@@ -60,4 +60,5 @@ CODES: dict[str, str] = {
     "LB303": "decision is past its review_by date",
     "LB304": "metric not measured in the last 14 days (canary/ga)",
     "LB305": "CODEOWNERS is out of date with the policy",
+    "LB308": "policy item is required from `retired`, the terminal stage, so never required",
 }
