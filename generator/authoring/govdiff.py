@@ -1,7 +1,8 @@
 """The governance diff: what a change does to the portfolio, for a pull request's summary.
 
-The records at a git revision are read with `git archive` into a temporary folder, both
-trees go through the same pipeline (load_portfolio) with the same "today", and the two
+The records at a git revision are read from git's objects as committed (`ls-tree` and
+`cat-file`, never `git archive`, whose export-ignore and export-subst attributes a
+committed .gitattributes controls) into a temporary folder, both trees go through the same pipeline (load_portfolio) with the same "today", and the two
 Portfolios are compared: initiatives added, removed or retired; stage moves and whether the
 new stage's gate holds; decisions added, removed or changing status or outcome; checklist
 items completed, waived, marked not applicable, expired or regressed; problems introduced
@@ -10,16 +11,16 @@ and fixed. `compare` works on two Portfolios alone, so it is tested without git.
 
 from __future__ import annotations
 
-import io
+import os
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from generator.core.loader import MAX_FILE_BYTES
 from generator.site.markdown_safety import md_inline
 from generator.core.model import Initiative, InitiativeState, ItemVerdict, Portfolio, Problem
 
@@ -292,13 +293,14 @@ def compare(before: Portfolio, after: Portfolio, base: str = "") -> GovernanceDi
 # --------------------------------------------------------------------------- git
 
 
-def _git(root: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
+def _git(root: Path, *args: str, binary: bool = False, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     try:
         return subprocess.run(
             ["git", "-C", str(root), *args],
             capture_output=True,
             check=False,
             text=not binary,
+            input=stdin,
         )
     except FileNotFoundError as exc:
         raise DiffError("git is not installed") from exc
@@ -321,28 +323,168 @@ def resolve_revision(root: Path, base: str) -> str:
     return found.stdout.strip()
 
 
-def _records_only(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
-    """tarfile's "data" filter, skipping (not raising on) absolute paths, links leading out
-    of the folder and device files: such a member of an old revision is no record."""
-    try:
-        return tarfile.data_filter(member, dest)
-    except tarfile.FilterError:
+# Blobs are read in batches of at most this many bytes, so memory stays bounded however
+# large the base's decisions/ is.
+BATCH_BYTES = 64 * 1024 * 1024
+MAX_LINK_BYTES = 4096  # a symbolic link's target; longer is no path a record would use
+_FILE_MODES = (b"100644", b"100755")
+_LINK_MODE = b"120000"
+
+
+@dataclass
+class TreeEntry:
+    mode: bytes
+    oid: str
+    size: int
+    parts: tuple[str, ...]  # the path below decisions/, one safe name per folder
+
+
+def _safe_parts(raw: bytes) -> tuple[str, ...] | None:
+    """The path's names, or None when one could leave the folder (an empty name, `.`, `..`):
+    git refuses such trees, but a crafted object can still hold one."""
+    parts = tuple(os.fsdecode(part) for part in raw.split(b"/"))
+    if any(part in ("", ".", "..") or "\0" in part for part in parts):
         return None
+    return parts
+
+
+def _tree_entries(root: Path, tree: str) -> list[TreeEntry]:
+    """Every file and link of `tree` with its size, straight from git's objects."""
+    listing = _git(root, "ls-tree", "--full-tree", "-r", "-l", "-z", tree, binary=True)
+    if listing.returncode != 0:
+        raise DiffError(f"git ls-tree failed for {tree}")
+    entries = []
+    for record in listing.stdout.split(b"\0"):
+        meta, _, raw_path = record.partition(b"\t")
+        fields = meta.split()
+        if len(fields) != 4 or fields[1] != b"blob" or fields[0] not in (*_FILE_MODES, _LINK_MODE):
+            continue  # submodules (commits) and anything git does not list as a plain blob
+        parts = _safe_parts(raw_path)
+        if parts is not None and fields[3].isdigit():
+            entries.append(TreeEntry(fields[0], fields[2].decode("ascii"), int(fields[3]), parts))
+    return entries
+
+
+def _read_blobs(root: Path, oids: list[str]) -> dict[str, bytes]:
+    """The bytes of each blob, as committed (no export-subst, no filters, no end-of-line
+    conversion), through one `git cat-file --batch` per batch."""
+    found: dict[str, bytes] = {}
+    if not oids:
+        return found
+    done = _git(root, "cat-file", "--batch", binary=True, stdin=("\n".join(oids) + "\n").encode("ascii"))
+    if done.returncode != 0:
+        raise DiffError("git cat-file failed")
+    out, at = done.stdout, 0
+    for oid in oids:
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        if len(header) != 3 or header[1] != b"blob":
+            raise DiffError(f"git cat-file could not read {oid}")
+        size = int(header[2])
+        found[oid] = out[end + 1:end + 1 + size]
+        at = end + 1 + size + 1
+    return found
+
+
+def _batches(entries: list[TreeEntry]) -> list[list[TreeEntry]]:
+    batches: list[list[TreeEntry]] = [[]]
+    total = 0
+    for entry in entries:
+        if batches[-1] and total + entry.size > BATCH_BYTES:
+            batches.append([])
+            total = 0
+        batches[-1].append(entry)
+        total += entry.size
+    return batches
+
+
+def _real_parent(dest: Path, parts: tuple[str, ...]) -> Path | None:
+    """The folder to create parts[-1] in, made as real folders below `dest`; None when a file
+    or link stands in the way (so nothing is ever written through a link)."""
+    folder = dest
+    for name in parts[:-1]:
+        folder = folder / name
+        if os.path.lexists(folder):
+            if folder.is_symlink() or not folder.is_dir():
+                return None
+        else:
+            folder.mkdir()
+    return folder
+
+
+def _write_new(path: Path, data: bytes, size: int) -> None:
+    """Create `path` (never replacing or following anything) holding `data`; a blob over the
+    loader's limit becomes a sparse file of its committed size, which the loader refuses
+    unread with the same message as in the working tree."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        if size > len(data):
+            out.truncate(size)
+
+
+def _inside(path: str, folder: str) -> bool:
+    return os.path.commonpath([os.path.realpath(path), folder]) == folder
+
+
+def _drop_links_leading_out(links: list[Path], dest: Path) -> None:
+    """Remove every link that resolves outside `dest`, following chains through the other
+    links, until none is left (removing one can change where another leads)."""
+    boundary = os.path.realpath(dest)
+    remaining = list(links)
+    while True:
+        out = {link for link in remaining if not _inside(str(link), boundary)}
+        if not out:
+            return
+        for link in out:
+            link.unlink()
+        remaining = [link for link in remaining if link not in out]
+
+
+def write_tree(root: Path, tree: str, dest: Path, boundary: Path) -> None:
+    """Write `tree` (a git tree-ish) into the new folder `dest` from git's objects: files
+    first, then links, keeping only links that stay inside `boundary`. Unlike `git archive`,
+    this reads the tree as committed: `export-ignore` cannot hide a record and
+    `export-subst` cannot rewrite one."""
+    dest.mkdir(parents=True)
+    entries = _tree_entries(root, tree)
+    files = [e for e in entries if e.mode in _FILE_MODES]
+    for batch in _batches([e for e in files if e.size <= MAX_FILE_BYTES]):
+        blobs = _read_blobs(root, sorted({e.oid for e in batch}))
+        for entry in batch:
+            _place(dest, entry, lambda path, entry=entry: _write_new(path, blobs[entry.oid], entry.size))
+    for entry in files:
+        if entry.size > MAX_FILE_BYTES:
+            _place(dest, entry, lambda path, entry=entry: _write_new(path, b"", entry.size))
+    # Links last, so that no file is written through one; checked once all exist, as a
+    # link can lead out through another.
+    made: list[Path] = []
+    for batch in _batches([e for e in entries if e.mode == _LINK_MODE and e.size <= MAX_LINK_BYTES]):
+        blobs = _read_blobs(root, sorted({e.oid for e in batch}))
+        for entry in batch:
+            target = os.fsdecode(blobs[entry.oid])
+            if target and "\0" not in target and _place(dest, entry, lambda path, t=target: os.symlink(t, path)):
+                made.append(dest.joinpath(*entry.parts))
+    _drop_links_leading_out(made, boundary)
+
+
+def _place(dest: Path, entry: TreeEntry, make: Callable[[Path], object]) -> bool:
+    """Make entry's path with `make` unless something stands in its way (a repeated path)."""
+    folder = _real_parent(dest, entry.parts)
+    if folder is None or os.path.lexists(folder / entry.parts[-1]):
+        return False
+    make(folder / entry.parts[-1])
+    return True
 
 
 def export_records(root: Path, commit: str, dest: Path) -> None:
     """Write decisions/ (and .github/CODEOWNERS) as they were at `commit` into `dest`."""
     prefix = _git(root, "rev-parse", "--show-prefix").stdout.strip()
-    # git archive filters by the current folder, so it runs from the top of the work tree.
-    top = Path(_git(root, "rev-parse", "--show-toplevel").stdout.strip())
     tree = f"{commit}:{prefix}decisions"
-    (dest / "decisions").mkdir(parents=True)
-    if _git(root, "cat-file", "-e", tree).returncode == 0:
-        archive = _git(top, "archive", "--format=tar", tree, binary=True)
-        if archive.returncode != 0:
-            raise DiffError(f"git archive failed for {tree}")
-        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            tar.extractall(dest / "decisions", filter=_records_only)
+    if _git(root, "cat-file", "-t", tree).stdout.strip() == "tree":
+        write_tree(root, tree, dest / "decisions", dest)
+    else:
+        (dest / "decisions").mkdir(parents=True)
     owners = _git(root, "show", f"{commit}:{prefix}.github/CODEOWNERS", binary=True)
     if owners.returncode == 0:
         (dest / ".github").mkdir()
