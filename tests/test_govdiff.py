@@ -400,3 +400,4 @@ def test_the_base_tree_keeps_links_inside_and_drops_chains_that_lead_out(repo: R
     assert (out / "decisions/support-assistant/checklists/on-call.yaml").read_bytes() == (decisions / "support-assistant/checklists/on-call.yaml").read_bytes()
     markdown = markdown_of(repo.root, base)
     assert "root:" not in markdown
+

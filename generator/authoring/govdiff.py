@@ -1,12 +1,14 @@
 """The governance diff: what a change does to the portfolio, for a pull request's summary.
 
 The records at a git revision are read from git's objects as committed (`ls-tree` and
-`cat-file`, never `git archive`, whose export-ignore and export-subst attributes a
-committed .gitattributes controls) into a temporary folder, both trees go through the same pipeline (load_portfolio) with the same "today", and the two
-Portfolios are compared: initiatives added, removed or retired; stage moves and whether the
-new stage's gate holds; decisions added, removed or changing status or outcome; checklist
-items completed, waived, marked not applicable, expired or regressed; problems introduced
-and fixed. `compare` works on two Portfolios alone, so it is tested without git.
+`cat-file`, never `git archive`, whose export-ignore attribute a committed .gitattributes
+controls) into a temporary folder; both trees go through the same pipeline (load_portfolio)
+with the same "today", and the two Portfolios are compared: initiatives added, removed or
+retired; stage moves and whether the new stage's gate holds; policy changes that move a gate
+and the initiatives they reach; risk, approach or tags changing which items are required;
+decisions added, removed or changing status or outcome; checklist items completed, waived,
+marked not applicable, expired, regressed or re-approved; problems introduced and fixed.
+`compare` works on two Portfolios alone, so it is tested without git.
 """
 
 from __future__ import annotations
@@ -676,8 +678,7 @@ def _drop_links_leading_out(links: list[Path], dest: Path) -> None:
 def write_tree(root: Path, tree: str, dest: Path, boundary: Path) -> None:
     """Write `tree` (a git tree-ish) into the new folder `dest` from git's objects: files
     first, then links, keeping only links that stay inside `boundary`. Unlike `git archive`,
-    this reads the tree as committed: `export-ignore` cannot hide a record and
-    `export-subst` cannot rewrite one."""
+    this reads the tree as committed: a committed `export-ignore` cannot hide a record."""
     dest.mkdir(parents=True)
     entries = _tree_entries(root, tree)
     files = [e for e in entries if e.mode in _FILE_MODES]
