@@ -401,3 +401,14 @@ def test_the_base_tree_keeps_links_inside_and_drops_chains_that_lead_out(repo: R
     markdown = markdown_of(repo.root, base)
     assert "root:" not in markdown
 
+
+
+def test_an_oversized_file_in_the_base_is_refused_alike_without_being_read(repo: Repo, tmp_path: Path) -> None:
+    big = "decisions/support-assistant/checklists/huge.yaml"
+    repo.write(big, "checklist: huge\n" + "#" * (3 * 1024 * 1024) + "\n")
+    base = commit(repo.root, "a 3 MiB record")
+    out = tmp_path / "base"
+    govdiff.write_tree(repo.root, f"{base}:decisions", out / "decisions", out)
+    assert (out / big).stat().st_size == (repo.root / big).stat().st_size  # the same LB001 message on both sides
+    data = diff_json(repo.root, "HEAD")
+    assert data["problems_introduced"] == [] and data["problems_fixed"] == []
