@@ -238,3 +238,177 @@ def test_json_output_cannot_carry_workflow_commands(repo: Repo) -> None:
     result = run("diff", "HEAD", str(repo.root), "--format", "json", "--as-of", AS_OF)
     assert "##[" not in result.output
     assert json.loads(result.output)["stage_moves"][0]["title"] == "##[error]pwned"
+
+
+# --------------------------------------------------------------------------- a lowered bar
+
+POLICY_FILE = "decisions/policy.yaml"
+C = govdiff.code  # identifiers as the summary prints them, whatever the escaping
+
+
+def markdown_of(root: Path, base: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "diff", base, "--as-of", AS_OF],
+        cwd=root, capture_output=True, text=True, check=False, env=dict(os.environ, NO_COLOR="1"),
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_lower_risk_that_drops_an_item_at_the_next_stage_is_reported(repo: Repo) -> None:
+    repo.edit(INIT, lambda d: d.update(risk="medium"))  # pen-test is required at ga for high risk only
+    markdown = markdown_of(repo.root, "HEAD")
+    assert "No governance changes" not in markdown
+    assert "### Required items" in markdown
+    row = next(line for line in markdown.splitlines() if f"risk {C('high')} → {C('medium')}" in line)
+    assert C("security-review/pen-test") in row and C("ga") in row
+
+    [scope] = diff_json(repo.root, "HEAD")["scope_changes"]
+    assert scope["initiative"] == "support-assistant"
+    assert scope["fields"] == [{"field": "risk", "before": "high", "after": "medium"}]
+    assert scope["stage"] == "canary" and scope["no_longer_required"] == [] and scope["newly_required"] == []
+    assert scope["next_stage"] == "ga"
+    assert scope["next_no_longer_required"] == ["security-review/pen-test"]
+
+
+def test_a_tag_change_that_drops_an_item_at_the_current_stage_is_reported(repo: Repo) -> None:
+    def add_item(policy: dict) -> None:
+        policy["checklists"]["on-call"]["items"].append(
+            {"id": "status-page", "title": "Status page entry", "required_from": "canary", "when": {"tags": ["customer-facing"]}})
+    repo.edit(POLICY_FILE, add_item)
+    repo.edit(ONCALL, lambda d: d["items"].update({"status-page": dict(DONE, approver="@erin")}))
+    commit(repo.root, "status page for customer-facing initiatives")
+    repo.edit(INIT, lambda d: d.update(tags=["internal"]))
+    markdown = markdown_of(repo.root, "HEAD")
+    row = next(line for line in markdown.splitlines() if f"tags {C('customer-facing')} → {C('internal')}" in line)
+    assert "no longer required" in row and C("on-call/status-page") in row
+    [scope] = diff_json(repo.root, "HEAD")["scope_changes"]
+    assert scope["no_longer_required"] == ["on-call/status-page"]
+    assert scope["next_stage"] is None  # the same at ga: nothing more to say
+    # and back: the item starts being required again
+    commit(repo.root, "internal")
+    repo.edit(INIT, lambda d: d.update(tags=["customer-facing"]))
+    [scope] = diff_json(repo.root, "HEAD")["scope_changes"]
+    assert scope["newly_required"] == ["on-call/status-page"] and scope["no_longer_required"] == []
+
+
+def test_a_relaxed_policy_is_listed_with_the_initiatives_it_affects(repo: Repo) -> None:
+    def relax(policy: dict) -> None:
+        policy["approval_max_age_days"] = 365
+        policy["waiver_max_days"] = 120
+        security = policy["checklists"]["security-review"]
+        security["owners"].append("@mallory")
+        security["items"][0]["required_from"] = "ga"  # threat-model: was pilot
+        security["items"][1]["when"] = {"approach": ["hybrid"]}  # rag-access-control: was rag or hybrid
+        del security["items"][2]  # pen-test
+        policy["checklists"]["on-call"]["items"][1]["allow_na"] = False  # runbook
+        policy["checklists"]["on-call"]["items"].append({"id": "escalation", "title": "Escalation path", "required_from": "ga"})
+    repo.edit(POLICY_FILE, relax)
+    repo.edit(SEC, lambda d: d["items"].pop("pen-test"))
+    data = diff_json(repo.root, "HEAD")
+    changes = {(c["checklist"], c["item"], c["change"]): (c["before"], c["after"]) for c in data["policy_changes"]}
+    assert changes == {
+        ("", "", "approval_max_age_days"): ("180", "365"),
+        ("", "", "waiver_max_days"): ("90", "120"),
+        ("security-review", "", "owners added"): ("", "@mallory"),
+        ("security-review", "threat-model", "required_from"): ("pilot", "ga"),
+        ("security-review", "rag-access-control", "when"): ("approach: rag, hybrid", "approach: hybrid"),
+        ("security-review", "pen-test", "removed"): ("ga, when risk: high", ""),
+        ("on-call", "runbook", "allow_na"): ("true", "false"),
+        ("on-call", "escalation", "added"): ("", "ga"),
+    }
+    [affected] = data["policy_effects"]
+    assert affected["initiative"] == "support-assistant" and affected["stage"] == "canary"
+    assert affected["no_longer_required"] == ["security-review/rag-access-control", "security-review/threat-model"]
+    assert affected["newly_required"] == []
+    assert affected["next_stage"] == "ga"
+    assert affected["next_no_longer_required"] == ["security-review/pen-test", "security-review/rag-access-control"]
+    assert affected["next_newly_required"] == ["on-call/escalation"]
+
+    markdown = markdown_of(repo.root, "HEAD")
+    assert "### Policy" in markdown
+    row = next(line for line in markdown.splitlines() if C("security-review/threat-model") in line and C("required_from") in line)
+    assert "🔻" in row and C("pilot") in row and C("ga") in row  # later: lowers the bar
+    lowers = {(c["item"] or c["checklist"] or c["change"]): c["lowers"] for c in data["policy_changes"]}
+    assert lowers == {"approval_max_age_days": True, "waiver_max_days": True, "security-review": True, "threat-model": True,
+                      "rag-access-control": None, "pen-test": True, "runbook": False, "escalation": False}
+    effect = next(line for line in markdown.splitlines() if line.startswith("| ") and C("security-review/rag-access-control") in line
+                  and C("support-assistant") in line)
+    assert C("security-review/threat-model") in effect
+
+
+def test_a_changed_approval_of_an_item_that_stays_done_is_reported(repo: Repo) -> None:
+    repo.edit(SEC, lambda d: d["items"]["threat-model"].update(evidence="https://wiki.example.com/other", date="2026-11-20"))
+    repo.edit(ONCALL, lambda d: d["items"]["pager-rotation"].update(approver="@frank"))
+    markdown = markdown_of(repo.root, "HEAD")
+    assert "No governance changes" not in markdown
+    threat = next(line for line in markdown.splitlines() if C("security-review/threat-model") in line)
+    assert f"{C('2026-09-30')} → {C('2026-11-20')}" in threat
+    assert "evidence" in threat and C("https://wiki.example.com/other") in threat
+    pager = next(line for line in markdown.splitlines() if C("on-call/pager-rotation") in line)
+    assert f"approver {C('@erin')} → {C('@frank')}" in pager
+
+    items = {i["item"]: i for i in diff_json(repo.root, "HEAD")["items"]}
+    assert items["pager-rotation"]["change"] == "amended"
+    assert items["pager-rotation"]["fields"] == [{"field": "approver", "before": "@erin", "after": "@frank"}]
+    assert [f["field"] for f in items["threat-model"]["fields"]] == ["evidence", "date"]
+
+
+def test_export_ignore_in_the_base_cannot_hide_records(repo: Repo) -> None:
+    """With `export-ignore`, `git archive` leaves the checklists out of the base: a regression
+    would then read as items completed. The base is read from git's objects instead."""
+    repo.write("decisions/.gitattributes", "support-assistant/checklists/** export-ignore\n")
+    commit(repo.root, "hide the checklists from git archive")
+    repo.edit(SEC, lambda d: d["items"]["threat-model"].update(status="todo"))
+    data = diff_json(repo.root, "HEAD")
+    changes = {i["item"]: i["change"] for i in data["items"]}
+    assert changes == {"threat-model": "regressed"}
+    assert "completed" not in markdown_of(repo.root, "HEAD")
+
+
+def test_required_from_retired_is_a_warning_at_its_value(repo: Repo) -> None:
+    repo.edit(POLICY_FILE, lambda d: d["checklists"]["on-call"]["items"][1].update(required_from="retired"))
+    result = run("check", str(repo.root), "--format", "json", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output  # a warning: the policy stays usable
+    [problem] = [p for p in json.loads(result.output)["problems"] if p["code"] == "LB308"]
+    lines = (repo.root / POLICY_FILE).read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "required_from: retired" in text)
+    assert (problem["file"], problem["line"], problem["column"]) == (POLICY_FILE, line, lines[line - 1].index("retired") + 1)
+    assert problem["severity"] == "warning" and "runbook" in problem["message"]
+    assert run("check", str(repo.root), "--strict", "--as-of", AS_OF).exit_code == 1
+    # the diff shows the item leaving the next stage's gate, and the new warning
+    data = diff_json(repo.root, "HEAD")
+    assert data["policy_effects"][0]["next_no_longer_required"] == ["on-call/runbook"]
+    assert [p["code"] for p in data["problems_introduced"]] == ["LB308"]
+
+
+def test_the_base_tree_keeps_links_inside_and_drops_chains_that_lead_out(repo: Repo, tmp_path: Path) -> None:
+    """A link that stays inside lexically can still lead out through another link (`hop` -> `.`):
+    every link is judged where it really leads, once all exist."""
+    decisions = repo.root / "decisions"
+    os.symlink(".", decisions / "hop")
+    os.symlink("../../" + "hop/" * 20 + "../" * 21 + "etc/passwd", decisions / "support-assistant/checklists/chained.yaml")
+    os.symlink("policy.yaml", decisions / "alias.yaml")
+    base = commit(repo.root, "links")
+    for name in ("hop", "support-assistant/checklists/chained.yaml", "alias.yaml"):
+        (decisions / name).unlink()
+
+    out = tmp_path / "base"
+    govdiff.write_tree(repo.root, f"{base}:decisions", out / "decisions", out)
+    assert os.readlink(out / "decisions/alias.yaml") == "policy.yaml"
+    assert not os.path.lexists(out / "decisions/support-assistant/checklists/chained.yaml")
+    assert (out / "decisions/support-assistant/checklists/on-call.yaml").read_bytes() == (decisions / "support-assistant/checklists/on-call.yaml").read_bytes()
+    markdown = markdown_of(repo.root, base)
+    assert "root:" not in markdown
+
+
+
+def test_an_oversized_file_in_the_base_is_refused_alike_without_being_read(repo: Repo, tmp_path: Path) -> None:
+    big = "decisions/support-assistant/checklists/huge.yaml"
+    repo.write(big, "checklist: huge\n" + "#" * (3 * 1024 * 1024) + "\n")
+    base = commit(repo.root, "a 3 MiB record")
+    out = tmp_path / "base"
+    govdiff.write_tree(repo.root, f"{base}:decisions", out / "decisions", out)
+    assert (out / big).stat().st_size == (repo.root / big).stat().st_size  # the same LB001 message on both sides
+    data = diff_json(repo.root, "HEAD")
+    assert data["problems_introduced"] == [] and data["problems_fixed"] == []

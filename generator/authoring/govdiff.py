@@ -1,27 +1,40 @@
 """The governance diff: what a change does to the portfolio, for a pull request's summary.
 
-The records at a git revision are read with `git archive` into a temporary folder, both
-trees go through the same pipeline (load_portfolio) with the same "today", and the two
-Portfolios are compared: initiatives added, removed or retired; stage moves and whether the
-new stage's gate holds; decisions added, removed or changing status or outcome; checklist
-items completed, waived, marked not applicable, expired or regressed; problems introduced
-and fixed. `compare` works on two Portfolios alone, so it is tested without git.
+The records at a git revision are read from git's objects as committed (`ls-tree` and
+`cat-file`, never `git archive`, whose export-ignore attribute a committed .gitattributes
+controls) into a temporary folder; both trees go through the same pipeline (load_portfolio)
+with the same "today", and the two Portfolios are compared: initiatives added, removed or
+retired; stage moves and whether the new stage's gate holds; policy changes that move a gate
+and the initiatives they reach; risk, approach or tags changing which items are required;
+decisions added, removed or changing status or outcome; checklist items completed, waived,
+marked not applicable, expired, regressed or re-approved; problems introduced and fixed.
+`compare` works on two Portfolios alone, so it is tested without git.
 """
 
 from __future__ import annotations
 
-import io
+import os
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from generator.core.loader import MAX_FILE_BYTES
 from generator.site.markdown_safety import md_inline
-from generator.core.model import Initiative, InitiativeState, ItemVerdict, Portfolio, Problem
+from generator.core.model import (
+    ChecklistItem,
+    ChecklistSpec,
+    Initiative,
+    InitiativeState,
+    ItemSpec,
+    ItemVerdict,
+    Policy,
+    Portfolio,
+    Problem,
+)
 
 CLOSED = ("done", "waived", "not-applicable")
 MAX_LISTED = 50  # per section in Markdown; the JSON has everything
@@ -66,6 +79,13 @@ class DecisionChange:
 
 
 @dataclass
+class FieldChange:
+    field: str
+    before: str
+    after: str
+
+
+@dataclass
 class ItemChange:
     initiative: str
     checklist: str
@@ -77,6 +97,36 @@ class ItemChange:
     complete: bool | None  # the verdict after the change, when the gates judged the item
     reason: str = ""  # why it is not complete, when known
     file: str = ""
+    fields: list[FieldChange] = field(default_factory=list)  # approver, evidence, date… of an item that stays closed
+
+
+@dataclass
+class ScopeChange:
+    """Items an initiative must complete that stop or start being required, at its stage and,
+    when the lists differ there, at its next stage. `fields` names the initiative's own
+    changes (risk, approach, tags) that caused it; empty when the policy did."""
+
+    initiative: str
+    title: str
+    stage: str
+    no_longer_required: list[str]  # "checklist/item"
+    newly_required: list[str]
+    next_stage: str | None = None
+    next_no_longer_required: list[str] = field(default_factory=list)
+    next_newly_required: list[str] = field(default_factory=list)
+    fields: list[FieldChange] = field(default_factory=list)
+
+
+@dataclass
+class PolicyChange:
+    """One change to decisions/policy.yaml that moves a gate."""
+
+    checklist: str  # "" for a policy-wide setting
+    item: str  # "" for the checklist itself
+    change: str  # a setting's name | stages | checklist added/removed | owners added/removed | added | removed | required_from | when | allow_na
+    before: str
+    after: str
+    lowers: bool | None = None  # True when it lowers the bar, False when it raises it, None when that depends
 
 
 @dataclass
@@ -89,6 +139,9 @@ class GovernanceDiff:
     stage_moves: list[StageMove] = field(default_factory=list)
     decisions: list[DecisionChange] = field(default_factory=list)
     items: list[ItemChange] = field(default_factory=list)
+    scope_changes: list[ScopeChange] = field(default_factory=list)  # from risk, approach, tags
+    policy_changes: list[PolicyChange] = field(default_factory=list)
+    policy_effects: list[ScopeChange] = field(default_factory=list)  # initiatives the policy change reaches
     problems_introduced: list[Problem] = field(default_factory=list)
     problems_fixed: list[Problem] = field(default_factory=list)
     base_unusable: bool = False
@@ -98,7 +151,8 @@ class GovernanceDiff:
     def empty(self) -> bool:
         return not (
             self.added or self.removed or self.retired or self.stage_moves or self.decisions
-            or self.items or self.problems_introduced or self.problems_fixed
+            or self.items or self.scope_changes or self.policy_changes or self.policy_effects
+            or self.problems_introduced or self.problems_fixed
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -136,22 +190,22 @@ def _reason(verdict: ItemVerdict) -> str:
     return reason[len(prefix):] if reason.startswith(prefix) else reason
 
 
-def _items(initiative: Initiative, portfolio: Portfolio) -> dict[tuple[str, str], tuple[str, str, str]]:
-    """(checklist, item) -> (status, title, file) for every item recorded or defined by the policy."""
-    found: dict[tuple[str, str], tuple[str, str, str]] = {}
+def _items(initiative: Initiative, portfolio: Portfolio) -> dict[tuple[str, str], tuple[str, str, str, ChecklistItem | None]]:
+    """(checklist, item) -> (status, title, file, record) for every item recorded or defined by the policy."""
+    found: dict[tuple[str, str], tuple[str, str, str, ChecklistItem | None]] = {}
     policy = portfolio.policy
     default_file = f"decisions/{initiative.id}/checklists/{{}}.yaml"
     if policy is not None:
         for spec in policy.checklists.values():
             for item in spec.items:
                 if item.applies_to(initiative):
-                    found[(spec.id, item.id)] = ("todo", item.title, default_file.format(spec.id))
+                    found[(spec.id, item.id)] = ("todo", item.title, default_file.format(spec.id), None)
     for checklist in initiative.checklists.values():
         spec = policy.checklists.get(checklist.id) if policy else None
         for item_id, item in checklist.items.items():
             item_spec = spec.item(item_id) if spec else None
             title = item_spec.title if item_spec else item_id
-            found[(checklist.id, item_id)] = (item.status, title, checklist.file)
+            found[(checklist.id, item_id)] = (item.status, title, checklist.file, item)
     return found
 
 
@@ -205,6 +259,180 @@ def _stage_direction(before: str, after: str, portfolio: Portfolio) -> str:
     if before in stages and after in stages:
         return "forward" if stages.index(after) > stages.index(before) else "backward"
     return "sideways"
+
+
+# What each closed status rests on: changing one of these changes who vouched, for what, until when.
+_CLOSED_FIELDS: dict[str, tuple[str, ...]] = {
+    "done": ("evidence", "approver", "date"),
+    "waived": ("waiver.reason", "waiver.approver", "waiver.date", "waiver.expires"),
+    "not-applicable": ("reason",),
+}
+
+
+def _field_value(item: ChecklistItem, name: str) -> str:
+    owner: object = item
+    for part in name.split("."):
+        owner = getattr(owner, part, None) if owner is not None else None
+    return "" if owner is None else str(owner)
+
+
+def _closed_fields_changed(before: ChecklistItem | None, after: ChecklistItem | None) -> list[FieldChange]:
+    """The approval fields of an item that was and stays closed (done, waived, not applicable), old → new."""
+    if before is None or after is None or before.status != after.status:
+        return []
+    return [
+        FieldChange(name, _field_value(before, name), _field_value(after, name))
+        for name in _CLOSED_FIELDS.get(after.status, ())
+        if _field_value(before, name) != _field_value(after, name)
+    ]
+
+
+# --------------------------------------------------------------------------- which items are required
+
+
+def required_items(policy: Policy, initiative: Initiative, stage: str | None) -> set[str]:
+    """"checklist/item" of every item `policy` requires of `initiative` at `stage`: the same
+    rule as Evaluator.readiness (required_from at or before the stage, `when` matching;
+    nothing at an unknown stage or at the terminal `retired`)."""
+    if stage is None or stage not in policy.stages or stage == "retired":
+        return set()
+    level = policy.stage_index(stage)
+    return {
+        f"{spec.id}/{item.id}"
+        for spec in policy.checklists.values()
+        for item in spec.items
+        if item.required_from in policy.stages and policy.stage_index(item.required_from) <= level
+        and item.applies_to(initiative)
+    }
+
+
+def _scope(
+    initiative: Initiative, before: tuple[Policy, Initiative], after: tuple[Policy, Initiative],
+    fields: list[FieldChange],
+) -> ScopeChange | None:
+    """How the required items at the initiative's stage (and the next) differ from `before` to `after`."""
+    stage = initiative.stage
+    next_stage = after[0].next_stage(stage)
+    old_now, new_now = required_items(*before, stage), required_items(*after, stage)
+    old_next, new_next = required_items(*before, next_stage), required_items(*after, next_stage)
+    if old_now == new_now and old_next == new_next:
+        return None
+    change = ScopeChange(initiative.id, initiative.title, stage, sorted(old_now - new_now), sorted(new_now - old_now), fields=fields)
+    if next_stage and (old_next - new_next, new_next - old_next) != (old_now - new_now, new_now - old_now):
+        change.next_stage = next_stage
+        change.next_no_longer_required = sorted(old_next - new_next)
+        change.next_newly_required = sorted(new_next - old_next)
+    return change
+
+
+_SCOPE_FIELDS = ("risk", "approach", "tags")  # what a policy `when` can match
+
+
+def _shown(value: object) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _scope_changes(old: dict[str, Initiative], new: dict[str, Initiative], policy: Policy | None) -> list[ScopeChange]:
+    """Initiatives whose own risk, approach or tags change which items the (new) policy requires."""
+    found = []
+    if policy is None:
+        return found
+    for initiative_id, initiative in new.items():
+        previous = old.get(initiative_id)
+        if previous is None:
+            continue
+        fields = [
+            FieldChange(name, _shown(getattr(previous, name)), _shown(getattr(initiative, name)))
+            for name in _SCOPE_FIELDS
+            if getattr(previous, name) != getattr(initiative, name)
+        ]
+        if not fields:
+            continue
+        as_before = replace(initiative, **{name: getattr(previous, name) for name in _SCOPE_FIELDS})
+        change = _scope(initiative, (policy, as_before), (policy, initiative), fields)
+        if change:
+            found.append(change)
+    return found
+
+
+def _policy_effects(old: dict[str, Initiative], new: dict[str, Initiative], before: Policy, after: Policy) -> list[ScopeChange]:
+    """Initiatives (in both trees, as they are now) whose required items the policy change alters."""
+    found = []
+    for initiative_id, initiative in new.items():
+        if initiative_id in old:
+            change = _scope(initiative, (before, initiative), (after, initiative), [])
+            if change:
+                found.append(change)
+    return found
+
+
+# --------------------------------------------------------------------------- policy changes
+
+
+def _when_text(when: dict[str, list[str]]) -> str:
+    return "; ".join(f"{key}: {', '.join(map(str, values))}" for key, values in when.items()) or "always"
+
+
+def _item_text(item: ItemSpec) -> str:
+    return item.required_from + (f", when {_when_text(item.when)}" if item.when else "")
+
+
+def policy_changes(before: Policy, after: Policy) -> list[PolicyChange]:
+    """What moved a gate from one policy to the other: settings, stages, checklists, owners, items."""
+    found: list[PolicyChange] = []
+    for setting in ("approval_max_age_days", "waiver_max_days"):
+        old_days, new_days = getattr(before, setting), getattr(after, setting)
+        if old_days != new_days:
+            found.append(PolicyChange("", "", setting, str(old_days), str(new_days), lowers=new_days > old_days))
+    if before.stages != after.stages:
+        found.append(PolicyChange("", "", "stages", ", ".join(before.stages), ", ".join(after.stages)))
+    for checklist_id in sorted(set(before.checklists) | set(after.checklists)):
+        old, new = before.checklists.get(checklist_id), after.checklists.get(checklist_id)
+        if old is None or new is None:
+            change = "checklist added" if old is None else "checklist removed"
+            spec = new or old
+            items = ", ".join(item.id for item in spec.items)
+            found.append(PolicyChange(checklist_id, "", change, "" if old is None else items, items if old is None else "",
+                                      lowers=new is None))
+            continue
+        gone = [o for o in old.owners if o not in new.owners]
+        added = [o for o in new.owners if o not in old.owners]
+        if added:
+            found.append(PolicyChange(checklist_id, "", "owners added", "", ", ".join(added), lowers=True))
+        if gone:
+            found.append(PolicyChange(checklist_id, "", "owners removed", ", ".join(gone), "", lowers=False))
+        found.extend(_item_changes(old, new, after.stages))
+    return found
+
+
+def _later(before: str, after: str, stages: list[str]) -> bool | None:
+    """Whether `after` comes later than `before` (`retired` is never gated: the latest)."""
+    if before not in stages or after not in stages:
+        return None
+    return stages.index(after) > stages.index(before)
+
+
+def _item_changes(old: ChecklistSpec, new: ChecklistSpec, stages: list[str]) -> list[PolicyChange]:
+    found = []
+    old_items = {item.id: item for item in old.items}
+    new_items = {item.id: item for item in new.items}
+    for item_id, item in old_items.items():
+        if item_id not in new_items:
+            found.append(PolicyChange(old.id, item_id, "removed", _item_text(item), "", lowers=True))
+    for item_id, item in new_items.items():
+        was = old_items.get(item_id)
+        if was is None:
+            found.append(PolicyChange(new.id, item_id, "added", "", _item_text(item), lowers=False))
+            continue
+        if was.required_from != item.required_from:
+            found.append(PolicyChange(new.id, item_id, "required_from", was.required_from, item.required_from,
+                                      lowers=_later(was.required_from, item.required_from, stages)))
+        if was.when != item.when:  # narrower or wider depends on the initiatives: see the effects
+            found.append(PolicyChange(new.id, item_id, "when", _when_text(was.when), _when_text(item.when)))
+        if was.allow_na != item.allow_na:
+            found.append(PolicyChange(new.id, item_id, "allow_na", str(was.allow_na).lower(), str(item.allow_na).lower(),
+                                      lowers=item.allow_na))
+    return found
 
 
 def compare(before: Portfolio, after: Portfolio, base: str = "") -> GovernanceDiff:
@@ -267,23 +495,30 @@ def compare(before: Portfolio, after: Portfolio, base: str = "") -> GovernanceDi
         old_verdicts = _verdicts(before.states.get(initiative_id)) if previous else {}
         new_verdicts = _verdicts(after.states.get(initiative_id))
         new_items = _items(initiative, after)
-        for key, (status, title, file) in sorted(new_items.items()):
-            was_status = old_items.get(key, ("todo", "", ""))[0]
+        for key, (status, title, file, record) in sorted(new_items.items()):
+            was_status, _, _, was_record = old_items.get(key, ("todo", "", "", None))
             was_verdict, verdict = old_verdicts.get(key), new_verdicts.get(key)
             was_complete = was_verdict.complete if was_verdict else (was_status in CLOSED if previous else False)
             complete = verdict.complete if verdict else None
             reason = _reason(verdict) if verdict and not verdict.complete else ""
             expired = verdict is not None and any((verdict.location, c) in lapsed for c in _EXPIRY_CODES)
             change = _classify(was_status, status, was_complete, complete, expired)
+            amended = _closed_fields_changed(was_record, record) if was_status == status else []
+            if amended and change is None:
+                change = "amended"
             if change:
                 location = verdict.location.file if verdict else file
                 diff.items.append(
-                    ItemChange(initiative_id, key[0], key[1], title, change, was_status, status, complete, reason, location)
+                    ItemChange(initiative_id, key[0], key[1], title, change, was_status, status, complete, reason, location, amended)
                 )
-        for key, (status, title, file) in sorted(old_items.items()):
+        for key, (status, title, file, _) in sorted(old_items.items()):
             if key not in new_items and status in CLOSED:
                 diff.items.append(ItemChange(initiative_id, key[0], key[1], title, "regressed", status, "removed", None, "", file))
 
+    diff.scope_changes = _scope_changes(old, new, after.policy)
+    if before.policy is not None and after.policy is not None:
+        diff.policy_changes = policy_changes(before.policy, after.policy)
+        diff.policy_effects = _policy_effects(old, new, before.policy, after.policy)
     diff.problems_introduced = _problem_difference(after.problems, before.problems)
     diff.problems_fixed = _problem_difference(before.problems, after.problems)
     return diff
@@ -292,13 +527,14 @@ def compare(before: Portfolio, after: Portfolio, base: str = "") -> GovernanceDi
 # --------------------------------------------------------------------------- git
 
 
-def _git(root: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
+def _git(root: Path, *args: str, binary: bool = False, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     try:
         return subprocess.run(
             ["git", "-C", str(root), *args],
             capture_output=True,
             check=False,
             text=not binary,
+            input=stdin,
         )
     except FileNotFoundError as exc:
         raise DiffError("git is not installed") from exc
@@ -321,28 +557,167 @@ def resolve_revision(root: Path, base: str) -> str:
     return found.stdout.strip()
 
 
-def _records_only(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
-    """tarfile's "data" filter, skipping (not raising on) absolute paths, links leading out
-    of the folder and device files: such a member of an old revision is no record."""
-    try:
-        return tarfile.data_filter(member, dest)
-    except tarfile.FilterError:
+# Blobs are read in batches of at most this many bytes, so memory stays bounded however
+# large the base's decisions/ is.
+BATCH_BYTES = 64 * 1024 * 1024
+MAX_LINK_BYTES = 4096  # a symbolic link's target; longer is no path a record would use
+_FILE_MODES = (b"100644", b"100755")
+_LINK_MODE = b"120000"
+
+
+@dataclass
+class TreeEntry:
+    mode: bytes
+    oid: str
+    size: int
+    parts: tuple[str, ...]  # the path below decisions/, one safe name per folder
+
+
+def _safe_parts(raw: bytes) -> tuple[str, ...] | None:
+    """The path's names, or None when one could leave the folder (an empty name, `.`, `..`):
+    git refuses such trees, but a crafted object can still hold one."""
+    parts = tuple(os.fsdecode(part) for part in raw.split(b"/"))
+    if any(part in ("", ".", "..") or "\0" in part for part in parts):
         return None
+    return parts
+
+
+def _tree_entries(root: Path, tree: str) -> list[TreeEntry]:
+    """Every file and link of `tree` with its size, straight from git's objects."""
+    listing = _git(root, "ls-tree", "--full-tree", "-r", "-l", "-z", tree, binary=True)
+    if listing.returncode != 0:
+        raise DiffError(f"git ls-tree failed for {tree}")
+    entries = []
+    for record in listing.stdout.split(b"\0"):
+        meta, _, raw_path = record.partition(b"\t")
+        fields = meta.split()
+        if len(fields) != 4 or fields[1] != b"blob" or fields[0] not in (*_FILE_MODES, _LINK_MODE):
+            continue  # submodules (commits) and anything git does not list as a plain blob
+        parts = _safe_parts(raw_path)
+        if parts is not None and fields[3].isdigit():
+            entries.append(TreeEntry(fields[0], fields[2].decode("ascii"), int(fields[3]), parts))
+    return entries
+
+
+def _read_blobs(root: Path, oids: list[str]) -> dict[str, bytes]:
+    """The bytes of each blob, as committed (no export-subst, no filters, no end-of-line
+    conversion), through one `git cat-file --batch` per batch."""
+    found: dict[str, bytes] = {}
+    if not oids:
+        return found
+    done = _git(root, "cat-file", "--batch", binary=True, stdin=("\n".join(oids) + "\n").encode("ascii"))
+    if done.returncode != 0:
+        raise DiffError("git cat-file failed")
+    out, at = done.stdout, 0
+    for oid in oids:
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        if len(header) != 3 or header[1] != b"blob":
+            raise DiffError(f"git cat-file could not read {oid}")
+        size = int(header[2])
+        found[oid] = out[end + 1:end + 1 + size]
+        at = end + 1 + size + 1
+    return found
+
+
+def _batches(entries: list[TreeEntry]) -> list[list[TreeEntry]]:
+    batches: list[list[TreeEntry]] = [[]]
+    total = 0
+    for entry in entries:
+        if batches[-1] and total + entry.size > BATCH_BYTES:
+            batches.append([])
+            total = 0
+        batches[-1].append(entry)
+        total += entry.size
+    return batches
+
+
+def _real_parent(dest: Path, parts: tuple[str, ...]) -> Path | None:
+    """The folder to create parts[-1] in, made as real folders below `dest`; None when a file
+    or link stands in the way (so nothing is ever written through a link)."""
+    folder = dest
+    for name in parts[:-1]:
+        folder = folder / name
+        if os.path.lexists(folder):
+            if folder.is_symlink() or not folder.is_dir():
+                return None
+        else:
+            folder.mkdir()
+    return folder
+
+
+def _write_new(path: Path, data: bytes, size: int) -> None:
+    """Create `path` (never replacing or following anything) holding `data`; a blob over the
+    loader's limit becomes a sparse file of its committed size, which the loader refuses
+    unread with the same message as in the working tree."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        if size > len(data):
+            out.truncate(size)
+
+
+def _inside(path: str, folder: str) -> bool:
+    return os.path.commonpath([os.path.realpath(path), folder]) == folder
+
+
+def _drop_links_leading_out(links: list[Path], dest: Path) -> None:
+    """Remove every link that resolves outside `dest`, following chains through the other
+    links, until none is left (removing one can change where another leads)."""
+    boundary = os.path.realpath(dest)
+    remaining = list(links)
+    while True:
+        out = {link for link in remaining if not _inside(str(link), boundary)}
+        if not out:
+            return
+        for link in out:
+            link.unlink()
+        remaining = [link for link in remaining if link not in out]
+
+
+def write_tree(root: Path, tree: str, dest: Path, boundary: Path) -> None:
+    """Write `tree` (a git tree-ish) into the new folder `dest` from git's objects: files
+    first, then links, keeping only links that stay inside `boundary`. Unlike `git archive`,
+    this reads the tree as committed: a committed `export-ignore` cannot hide a record."""
+    dest.mkdir(parents=True)
+    entries = _tree_entries(root, tree)
+    files = [e for e in entries if e.mode in _FILE_MODES]
+    for batch in _batches([e for e in files if e.size <= MAX_FILE_BYTES]):
+        blobs = _read_blobs(root, sorted({e.oid for e in batch}))
+        for entry in batch:
+            _place(dest, entry, lambda path, entry=entry: _write_new(path, blobs[entry.oid], entry.size))
+    for entry in files:
+        if entry.size > MAX_FILE_BYTES:
+            _place(dest, entry, lambda path, entry=entry: _write_new(path, b"", entry.size))
+    # Links last, so that no file is written through one; checked once all exist, as a
+    # link can lead out through another.
+    made: list[Path] = []
+    for batch in _batches([e for e in entries if e.mode == _LINK_MODE and e.size <= MAX_LINK_BYTES]):
+        blobs = _read_blobs(root, sorted({e.oid for e in batch}))
+        for entry in batch:
+            target = os.fsdecode(blobs[entry.oid])
+            if target and "\0" not in target and _place(dest, entry, lambda path, t=target: os.symlink(t, path)):
+                made.append(dest.joinpath(*entry.parts))
+    _drop_links_leading_out(made, boundary)
+
+
+def _place(dest: Path, entry: TreeEntry, make: Callable[[Path], object]) -> bool:
+    """Make entry's path with `make` unless something stands in its way (a repeated path)."""
+    folder = _real_parent(dest, entry.parts)
+    if folder is None or os.path.lexists(folder / entry.parts[-1]):
+        return False
+    make(folder / entry.parts[-1])
+    return True
 
 
 def export_records(root: Path, commit: str, dest: Path) -> None:
     """Write decisions/ (and .github/CODEOWNERS) as they were at `commit` into `dest`."""
     prefix = _git(root, "rev-parse", "--show-prefix").stdout.strip()
-    # git archive filters by the current folder, so it runs from the top of the work tree.
-    top = Path(_git(root, "rev-parse", "--show-toplevel").stdout.strip())
     tree = f"{commit}:{prefix}decisions"
-    (dest / "decisions").mkdir(parents=True)
-    if _git(root, "cat-file", "-e", tree).returncode == 0:
-        archive = _git(top, "archive", "--format=tar", tree, binary=True)
-        if archive.returncode != 0:
-            raise DiffError(f"git archive failed for {tree}")
-        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            tar.extractall(dest / "decisions", filter=_records_only)
+    if _git(root, "cat-file", "-t", tree).stdout.strip() == "tree":
+        write_tree(root, tree, dest / "decisions", dest)
+    else:
+        (dest / "decisions").mkdir(parents=True)
     owners = _git(root, "show", f"{commit}:{prefix}.github/CODEOWNERS", binary=True)
     if owners.returncode == 0:
         (dest / ".github").mkdir()
@@ -401,6 +776,10 @@ def summary_counts(diff: GovernanceDiff) -> dict[str, int]:
         "items_regressed": changes["regressed"],
         "items_incomplete": changes["incomplete"],
         "items_started": changes["started"],
+        "items_amended": changes["amended"],
+        "required_items_changed": len(diff.scope_changes),
+        "policy_changes": len(diff.policy_changes),
+        "initiatives_affected_by_policy": len(diff.policy_effects),
         "problems_introduced": len(diff.problems_introduced),
         "problems_fixed": len(diff.problems_fixed),
     }
@@ -428,81 +807,131 @@ _ITEM_LABEL = {
     "regressed": "🔻 regressed",
     "incomplete": "⚠️ recorded but not complete",
     "started": "🔄 started",
+    "amended": "✏️ approval changed",
 }
 
 
-def to_markdown(diff: GovernanceDiff) -> str:
-    lines = [f"## Launchboard: governance changes against {code(diff.base or 'BASE')}", ""]
-    if diff.head_unusable:
-        lines += ["> ❌ The policy in this change is missing or unusable: run `launchboard check`.", ""]
-    if diff.empty:
-        return "\n".join(lines + ["No governance changes: no initiative, decision, checklist item or problem changed.", ""])
-    counts = summary_counts(diff)
-    parts = [
-        (counts["stage_moves"], "stage move", "stage moves"),
-        (counts["gates_failing"], "failing gate", "failing gates"),
-        (counts["initiatives_added"], "initiative added", "initiatives added"),
-        (counts["initiatives_retired"], "retired", "retired"),
-        (counts["initiatives_removed"], "initiative removed", "initiatives removed"),
-        (counts["decisions_changed"], "decision change", "decision changes"),
-        (counts["items_completed"], "item completed", "items completed"),
-        (counts["items_waived"], "waived", "waived"),
-        (counts["items_expired"], "expired", "expired"),
-        (counts["items_regressed"], "regressed", "regressed"),
-        (counts["problems_introduced"], "problem introduced", "problems introduced"),
-        (counts["problems_fixed"], "problem fixed", "problems fixed"),
-    ]
-    lines += ["**" + " · ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n) + "**", ""]
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows[:MAX_LISTED]]
+    if len(rows) > MAX_LISTED:
+        lines.append(f"\n… and {len(rows) - MAX_LISTED} more (see `launchboard diff --format json`).")
+    return lines + [""]
 
-    def table(header: list[str], rows: list[list[str]]) -> None:
-        lines.append("| " + " | ".join(header) + " |")
-        lines.append("|" + " --- |" * len(header))
-        for row in rows[:MAX_LISTED]:
-            lines.append("| " + " | ".join(row) + " |")
-        if len(rows) > MAX_LISTED:
-            lines.append(f"\n… and {len(rows) - MAX_LISTED} more (see `launchboard diff --format json`).")
-        lines.append("")
 
-    if diff.stage_moves:
-        lines += ["### Stage moves", ""]
-        table(
-            ["Initiative", "From", "To", "Gate of the new stage"],
-            [
-                [_initiative(m.initiative, m.title), code(m.before),
-                 code(m.after) + (" (backwards)" if m.direction == "backward" else ""), _gate(m.gate_holds, m.blocking)]
-                for m in diff.stage_moves
-            ],
+def _section(heading: str, header: list[str], rows: list[list[str]]) -> list[str]:
+    return [f"### {heading}", "", *_table(header, rows)] if rows else []
+
+
+def _stage_moves(diff: GovernanceDiff) -> list[str]:
+    return _section(
+        "Stage moves",
+        ["Initiative", "From", "To", "Gate of the new stage"],
+        [
+            [_initiative(m.initiative, m.title), code(m.before),
+             code(m.after) + (" (backwards)" if m.direction == "backward" else ""), _gate(m.gate_holds, m.blocking)]
+            for m in diff.stage_moves
+        ],
+    )
+
+
+def _initiatives(diff: GovernanceDiff) -> list[str]:
+    rows = [[_initiative(a.initiative, a.title), "added at " + code(a.stage), _gate(a.gate_holds, a.blocking)] for a in diff.added]
+    rows += [[_initiative(r.initiative, r.title), "retired (was " + code(r.stage) + ")", ""] for r in diff.retired]
+    rows += [[_initiative(r.initiative, r.title), "removed (was " + code(r.stage) + ")", ""] for r in diff.removed]
+    return _section("Initiatives", ["Initiative", "Change", "Gate"], rows)
+
+
+def _decisions(diff: GovernanceDiff) -> list[str]:
+    rows = []
+    for d in diff.decisions:
+        if d.change == "added":
+            what = f"added, {code(d.after)}"
+        elif d.change == "removed":
+            what = f"removed (was {code(d.before)})"
+        elif d.change == "status":
+            what = f"status {code(d.before)} → {code(d.after)}"
+        else:
+            what = f"chosen option {code(d.before)} → {code(d.after)}"
+        rows.append([code(d.initiative), f"{d.number:04d} {md(d.title)}", what])
+    return _section("Decisions", ["Initiative", "Decision", "Change"], rows)
+
+
+def _fields(fields: list[FieldChange]) -> str:
+    return "; ".join(f"{md(f.field)} {code(f.before)} → {code(f.after)}" for f in fields)
+
+
+def _items_section(diff: GovernanceDiff) -> list[str]:
+    rows = []
+    for i in diff.items:
+        change = _ITEM_LABEL.get(i.change, md(i.change))
+        if i.reason and i.complete is False:
+            change += f": {md(i.reason)}"
+        if i.fields:
+            change += f": {_fields(i.fields)}"
+        rows.append([code(i.initiative), code(f"{i.checklist}/{i.item}") + " " + md(i.title),
+                     f"{code(i.before)} → {code(i.after)}", change])
+    return _section("Checklist items", ["Initiative", "Item", "Status", "Change"], rows)
+
+
+def _effect(change: ScopeChange) -> str:
+    """Which items stop or start being required, stage by stage."""
+    parts = []
+    for stage, gone, added, suffix in (
+        (change.stage, change.no_longer_required, change.newly_required, ""),
+        (change.next_stage, change.next_no_longer_required, change.next_newly_required, " (next stage)"),
+    ):
+        if stage is None:
+            continue
+        if gone:
+            parts.append(f"🔻 no longer required at {code(stage)}{suffix}: " + ", ".join(code(i) for i in gone))
+        if added:
+            parts.append(f"➕ newly required at {code(stage)}{suffix}: " + ", ".join(code(i) for i in added))
+    return "; ".join(parts)
+
+
+def _scope_section(diff: GovernanceDiff) -> list[str]:
+    return _section(
+        "Required items",
+        ["Initiative", "Change", "Effect on its gates"],
+        [[_initiative(c.initiative, c.title), _fields(c.fields), _effect(c)] for c in diff.scope_changes],
+    )
+
+
+def _policy_subject(change: PolicyChange) -> str:
+    if not change.checklist:
+        return "policy"
+    return code(f"{change.checklist}/{change.item}" if change.item else change.checklist)
+
+
+_POLICY_KEYS = ("approval_max_age_days", "waiver_max_days", "stages", "required_from", "when", "allow_na")
+
+
+def _policy_change(change: PolicyChange) -> str:
+    label = code(change.change) if change.change in _POLICY_KEYS else md(change.change)
+    return {True: "🔻 ", False: "🔺 "}.get(change.lowers, "") + label
+
+
+def _policy_section(diff: GovernanceDiff) -> list[str]:
+    if not (diff.policy_changes or diff.policy_effects):
+        return []
+    lines = ["### Policy", ""]
+    lines += _table(
+        ["Checklist item", "Change", "Before", "After"],
+        [[_policy_subject(c), _policy_change(c), code(c.before) if c.before else "", code(c.after) if c.after else ""]
+         for c in diff.policy_changes],
+    ) if diff.policy_changes else []
+    if diff.policy_effects:
+        lines += ["Initiatives whose required items change with the policy:", ""]
+        lines += _table(
+            ["Initiative", "Stage", "Effect on its gates"],
+            [[_initiative(c.initiative, c.title), code(c.stage), _effect(c)] for c in diff.policy_effects],
         )
-    if diff.added or diff.retired or diff.removed:
-        lines += ["### Initiatives", ""]
-        rows = [[_initiative(a.initiative, a.title), "added at " + code(a.stage), _gate(a.gate_holds, a.blocking)] for a in diff.added]
-        rows += [[_initiative(r.initiative, r.title), "retired (was " + code(r.stage) + ")", ""] for r in diff.retired]
-        rows += [[_initiative(r.initiative, r.title), "removed (was " + code(r.stage) + ")", ""] for r in diff.removed]
-        table(["Initiative", "Change", "Gate"], rows)
-    if diff.decisions:
-        lines += ["### Decisions", ""]
-        rows = []
-        for d in diff.decisions:
-            if d.change == "added":
-                what = f"added, {code(d.after)}"
-            elif d.change == "removed":
-                what = f"removed (was {code(d.before)})"
-            elif d.change == "status":
-                what = f"status {code(d.before)} → {code(d.after)}"
-            else:
-                what = f"chosen option {code(d.before)} → {code(d.after)}"
-            rows.append([code(d.initiative), f"{d.number:04d} {md(d.title)}", what])
-        table(["Initiative", "Decision", "Change"], rows)
-    if diff.items:
-        lines += ["### Checklist items", ""]
-        rows = []
-        for i in diff.items:
-            change = _ITEM_LABEL.get(i.change, md(i.change))
-            if i.reason and i.complete is False:
-                change += f": {md(i.reason)}"
-            rows.append([code(i.initiative), code(f"{i.checklist}/{i.item}") + " " + md(i.title),
-                         f"{code(i.before)} → {code(i.after)}", change])
-        table(["Initiative", "Item", "Status", "Change"], rows)
+    return lines
+
+
+def _problems(diff: GovernanceDiff) -> list[str]:
+    lines: list[str] = []
     for heading, problems in (("Problems introduced", diff.problems_introduced), ("Problems fixed", diff.problems_fixed)):
         if problems:
             lines += [f"### {heading} ({len(problems)})", ""]
@@ -511,5 +940,45 @@ def to_markdown(diff: GovernanceDiff) -> str:
             if len(problems) > MAX_LISTED:
                 lines.append(f"- … and {len(problems) - MAX_LISTED} more")
             lines.append("")
-    return "\n".join(lines)
+    return lines
 
+
+# The summary's sections, in order: each turns the diff into Markdown lines (none when it has
+# nothing to say). A new kind of change adds its function here.
+SECTIONS: list[Callable[[GovernanceDiff], list[str]]] = [
+    _stage_moves, _initiatives, _policy_section, _scope_section, _decisions, _items_section, _problems,
+]
+
+# The bold line at the top: (summary_counts key, singular, plural).
+HEADLINE = [
+    ("stage_moves", "stage move", "stage moves"),
+    ("gates_failing", "failing gate", "failing gates"),
+    ("initiatives_added", "initiative added", "initiatives added"),
+    ("initiatives_retired", "retired", "retired"),
+    ("initiatives_removed", "initiative removed", "initiatives removed"),
+    ("policy_changes", "policy change", "policy changes"),
+    ("initiatives_affected_by_policy", "initiative affected by the policy", "initiatives affected by the policy"),
+    ("required_items_changed", "change of required items", "changes of required items"),
+    ("decisions_changed", "decision change", "decision changes"),
+    ("items_completed", "item completed", "items completed"),
+    ("items_waived", "waived", "waived"),
+    ("items_expired", "expired", "expired"),
+    ("items_regressed", "regressed", "regressed"),
+    ("items_amended", "approval changed", "approvals changed"),
+    ("problems_introduced", "problem introduced", "problems introduced"),
+    ("problems_fixed", "problem fixed", "problems fixed"),
+]
+
+
+def to_markdown(diff: GovernanceDiff) -> str:
+    lines = [f"## Launchboard: governance changes against {code(diff.base or 'BASE')}", ""]
+    if diff.head_unusable:
+        lines += ["> ❌ The policy in this change is missing or unusable: run `launchboard check`.", ""]
+    if diff.empty:
+        return "\n".join(lines + ["No governance changes: no initiative, decision, checklist item, policy or problem changed.", ""])
+    counts = summary_counts(diff)
+    shown = [f"{counts[key]} {one if counts[key] == 1 else many}" for key, one, many in HEADLINE if counts[key]]
+    lines += ["**" + " · ".join(shown) + "**", ""]
+    for section in SECTIONS:
+        lines += section(diff)
+    return "\n".join(lines)

@@ -163,8 +163,10 @@ def diff(base, root, fmt, as_of) -> None:
     """What ROOT's working tree changes against git revision BASE, in governance terms.
 
     Stage moves and whether the new stage's gate holds, initiatives added or retired,
-    decisions added or changing status, checklist items completed, waived, expired or
-    regressed, and problems introduced or fixed. Markdown suits a pull request's summary:
+    policy changes that move a gate (and the initiatives they reach), risk, approach or tags
+    changing which items are required, decisions added or changing status, checklist items
+    completed, waived, expired, regressed or re-approved, and problems introduced or fixed.
+    Markdown suits a pull request's summary:
 
         launchboard diff origin/main >> "$GITHUB_STEP_SUMMARY"
     """

@@ -61,4 +61,5 @@ CODES: dict[str, str] = {
     "LB304": "metric not measured in the last 14 days (canary/ga)",
     "LB305": "CODEOWNERS is out of date with the policy",
     "LB316": "a scaffold's TODO placeholder is still in a record (fails `check --strict`)",
+    "LB308": "policy item is required from `retired`, the terminal stage, so never required",
 }

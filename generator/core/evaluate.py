@@ -108,6 +108,16 @@ class Evaluator:
                         f"{item.id}: required_from {clean_text(item.required_from, 40)!r} is not one of the stages ({', '.join(self.policy.stages)})",
                         None,
                     )
+                elif item.required_from == TERMINAL_STAGE:
+                    # Retired is terminal and never gated: such an item is never required.
+                    self._report(
+                        document.locate(("checklists", checklist_id, "items", i_index, "required_from")),
+                        "LB308",
+                        f"{checklist_id}/{item.id}: required_from {TERMINAL_STAGE} means never required "
+                        f"(no gate applies at {TERMINAL_STAGE}); name the stage it must be complete by",
+                        None,
+                        warning=True,
+                    )
 
     # ----------------------------------------------------------------- initiative
 

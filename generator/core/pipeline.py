@@ -138,7 +138,7 @@ def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache
         policy = build_policy(policy_doc)
         evaluator = Evaluator(policy, today)
         evaluator.check_policy(policy_doc)
-        if evaluator.problems:
+        if any(p.is_error for p in evaluator.problems):  # warnings (LB308) leave it usable
             problems.extend(evaluator.problems)
             policy = evaluator = None
     if evaluator is None:  # unusable: still validate every record, so every problem is listed
