@@ -160,12 +160,15 @@ class GithubReporter(Reporter):
 
 def step_summary(portfolio: Portfolio) -> str:
     """The full report as Markdown for $GITHUB_STEP_SUMMARY (annotations are capped per job)."""
-    from generator.site.markdown_safety import md_inline  # the Markdown stack is only needed here
+    from generator.exports.gfm import gfm_cell, gfm_text  # the Markdown stack is only needed here
 
-    out = [f"### Launchboard check: {md_inline(_summary(portfolio))}", ""]
+    out = [f"### Launchboard check: {gfm_text(_summary(portfolio))}", ""]
     if portfolio.problems:
         out += ["| Location | Severity | Code | Message |", "| --- | --- | --- | --- |"]
-        out += [f"| `{md_inline(str(p.location))}` | {p.severity.value} | {p.code} | {md_inline(p.message)} |" for p in map(printable, portfolio.problems)]
+        out += [
+            f"| {gfm_cell(str(p.location), code=True)} | {p.severity.value} | {gfm_cell(p.code)} | {gfm_cell(p.message)} |"
+            for p in map(printable, portfolio.problems)
+        ]
     return neutralise("\n".join(out)) + "\n"
 
 
