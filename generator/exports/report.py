@@ -18,6 +18,7 @@ import time
 import xml.etree.ElementTree as etree
 from collections import defaultdict
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import click
@@ -45,6 +46,31 @@ def printable(problem: Problem) -> Problem:
         return problem
     location = dataclasses.replace(problem.location, file=file)
     return dataclasses.replace(problem, location=location, message=message, initiative=initiative)
+
+
+def repository_prefix(root: str) -> str:
+    """ROOT's folder inside its git repository, as a path prefix ("governance/"); "" when
+    ROOT is the repository's top or in no repository.
+
+    GitHub attaches an annotation, and GitLab and Jenkins link a JUnit case, by a path from
+    the top of the repository, while problems name files from ROOT."""
+    start = Path(root).resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            inside = start.relative_to(folder).as_posix()
+            return "" if inside == "." else clean_text(inside, 4096) + "/"
+    return ""
+
+
+def _from_top(file: str, prefix: str) -> str:
+    return file if file.startswith("/") else prefix + file
+
+
+def from_repository_top(problem: Problem, prefix: str) -> Problem:
+    """The problem with its file named from the top of the git repository."""
+    if not prefix:
+        return problem
+    return dataclasses.replace(problem, location=dataclasses.replace(problem.location, file=_from_top(problem.location.file, prefix)))
 
 
 def _summary(portfolio: Portfolio) -> str:
@@ -150,7 +176,8 @@ class GithubReporter(Reporter):
 
     def render(self, portfolio: Portfolio) -> str:
         lines = []
-        for p in map(printable, portfolio.problems):
+        prefix = repository_prefix(portfolio.root)
+        for p in (from_repository_top(printable(p), prefix) for p in portfolio.problems):
             kind = "error" if p.is_error or self.strict else "warning"
             props = ",".join(
                 f"{key}={neutralise(_escape_property(str(value)))}"
@@ -165,12 +192,13 @@ def step_summary(portfolio: Portfolio) -> str:
     """The full report as Markdown for $GITHUB_STEP_SUMMARY (annotations are capped per job)."""
     from generator.exports.gfm import gfm_cell, gfm_text  # the Markdown stack is only needed here
 
+    prefix = repository_prefix(portfolio.root)
     out = [f"### Launchboard check: {gfm_text(_summary(portfolio))}", ""]
     if portfolio.problems:
         out += ["| Location | Severity | Code | Message |", "| --- | --- | --- | --- |"]
         out += [
             f"| {gfm_cell(str(p.location), code=True)} | {p.severity.value} | {gfm_cell(p.code)} | {gfm_cell(p.message)} |"
-            for p in map(printable, portfolio.problems)
+            for p in (from_repository_top(printable(p), prefix) for p in portfolio.problems)
         ]
     return neutralise("\n".join(out)) + "\n"
 
@@ -190,9 +218,10 @@ class JunitReporter(Reporter):
     def render(self, portfolio: Portfolio) -> str:
         suites = etree.Element("testsuites", name="launchboard")
         by_suite: dict[str, dict[str, list[Problem]]] = defaultdict(lambda: defaultdict(list))
-        for initiative in portfolio.initiatives:
-            by_suite[clean_text(initiative.id, 4096)][initiative.file]  # every initiative appears, passing or not
-        for problem in map(printable, portfolio.problems):
+        prefix = repository_prefix(portfolio.root)
+        for initiative in portfolio.initiatives:  # every initiative appears, passing or not
+            by_suite[clean_text(initiative.id, 4096)][_from_top(initiative.file, prefix)]
+        for problem in (from_repository_top(printable(p), prefix) for p in portfolio.problems):
             by_suite[clean_text(problem.initiative or "repository", 4096)][problem.location.file].append(problem)
         stamp = _timestamp()
         total_tests = total_failures = 0
