@@ -212,3 +212,32 @@ def test_step_summary_shows_locations_and_messages_as_written(tmp_path: Path) ->
     assert locations and all(re.fullmatch(rf"decisions/{folder}/initiative\.yaml:\d+:\d+", c) for c in locations), locations
     assert page.tags.count("code") == len(locations)
     assert all("\\" not in c and "&#" not in c for c in page.cells)
+
+
+def test_every_section_of_the_diff_shows_record_text_as_written(tmp_path: Path) -> None:
+    """Decision titles, checklist item titles and problem messages, through the real diff."""
+    from tests.kit import DECISION, DONE
+
+    root = tmp_path / "governance"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    repo = Repo.valid(root)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--no-gpg-sign", "-m", "records")
+    item_title = "Pen-test by @org/red-team | see www.example.com & <i>it's</i> *done*"
+    repo.write("decisions/support-assistant/adr/0002-hostile.yaml", dict(DECISION, number=2, title=TITLE, status="proposed"))
+
+    def policy(data: dict) -> None:
+        data["checklists"]["security-review"]["items"][2]["title"] = item_title
+
+    repo.edit("decisions/policy.yaml", policy)
+    repo.edit("decisions/support-assistant/checklists/security-review.yaml", lambda d: d["items"].update({"pen-test": dict(DONE)}))
+    repo.write("decisions/broken/initiative.yaml", "id: broken\ntitle: x\nrisk: '<b>high</b> @alice'\n")
+    result = CliRunner().invoke(main, ["diff", "HEAD", str(root), "--as-of", AS_OF], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = Page(render(result.output))
+    assert not {"a", "b", "i", "script", "em", "img"} & set(page.tags)
+    assert "0002 " + shown(TITLE) in page.cells
+    assert any(c.endswith(shown(item_title)) and c.startswith("security-review/pen-test") for c in page.cells)
+    assert "<b>high</b> @" + ZWSP + "alice" in page.visible  # the schema's message quotes the value
+    assert not re.search(r"@[A-Za-z0-9]", page.visible)

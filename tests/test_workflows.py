@@ -30,9 +30,8 @@ def test_zizmor_finds_nothing() -> None:
     zizmor = _tool("zizmor")
     if zizmor is None:
         pytest.skip("zizmor is not installed (pip install -e '.[test]')")
-    done = subprocess.run([zizmor, "--offline", "--no-progress", str(WORKFLOWS)], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "No findings to report" in done.stdout + done.stderr
+    done = subprocess.run([zizmor, "--offline", str(WORKFLOWS)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr  # any finding exits non-zero
 
 
 def test_actionlint_finds_nothing() -> None:
