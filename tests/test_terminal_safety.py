@@ -155,7 +155,7 @@ def test_github_annotations(hostile: Path, tmp_path: Path) -> None:
     assert all(_ANNOTATION.match(ln) for ln in annotations)
     assert "100%25: unknown field" in text  # % in data
     step = summary.read_text(encoding="utf-8")
-    assert "stage\\-echo" in step  # Markdown-escaped
+    assert "| `decisions/stage-echo/initiative.yaml:" in step  # the location as code (tests/test_gfm.py renders it)
     assert_inert(step)
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from generator.core.loader import MAX_FILE_BYTES
-from generator.site.markdown_safety import md_inline
+from generator.exports.gfm import gfm_text
 from generator.core.model import (
     ChecklistItem,
     ChecklistSpec,
@@ -748,15 +748,15 @@ def diff_against(
 # --------------------------------------------------------------------------- output
 
 def md(text: object) -> str:
-    """Record text as inert GitHub Markdown: markdown_safety's escaping (HTML, punctuation,
-    control characters, one line), plus `@` and `$` as entities so record text mentions,
-    and notifies, nobody and starts no math."""
-    return md_inline(text).replace("@", "&#64;").replace("$", "&#36;")
+    """Record text as inert GitHub Markdown (exports/gfm.py): shown as written, never markup,
+    a link, a mention or math, safe in a table cell."""
+    return gfm_text(text)
 
 
 def code(text: object) -> str:
-    """An identifier or path shown as code, escaped the same way (a backtick cannot end it)."""
-    return f"<code>{md(text)}</code>"
+    """An identifier or path shown as code: a <code> element around escaped text, which
+    works the same in a table cell and out of one (a backtick code span would not)."""
+    return f"<code>{gfm_text(text)}</code>"
 
 
 def summary_counts(diff: GovernanceDiff) -> dict[str, int]:

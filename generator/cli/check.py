@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -70,8 +71,9 @@ def check(root: Path, fmt: str, strict: bool, as_of: str | None, color: str, no_
     Exit 0 when clean (warnings allowed unless --strict), 1 when there are problems,
     2 when the input or configuration is unusable (no policy, an invalid policy).
     """
+    started = time.monotonic()
     portfolio = load_or_exit(root, as_of, cache=False if no_cache else None)
-    reporter = REPORTER_BY_NAME[fmt](color=use_color(color, sys.stdout.isatty()) and fmt == "text", strict=strict)
+    reporter = REPORTER_BY_NAME[fmt](color=use_color(color, sys.stdout.isatty()) and fmt == "text", strict=strict, started=started)
     write_in_pieces(reporter.chunks(portfolio), color=reporter.color)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and summary_path:

@@ -14,8 +14,11 @@ import dataclasses
 import json
 import os
 import re
+import time
 import xml.etree.ElementTree as etree
 from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import click
@@ -45,6 +48,31 @@ def printable(problem: Problem) -> Problem:
     return dataclasses.replace(problem, location=location, message=message, initiative=initiative)
 
 
+def repository_prefix(root: str) -> str:
+    """ROOT's folder inside its git repository, as a path prefix ("governance/"); "" when
+    ROOT is the repository's top or in no repository.
+
+    GitHub attaches an annotation, and GitLab and Jenkins link a JUnit case, by a path from
+    the top of the repository, while problems name files from ROOT."""
+    start = Path(root).resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            inside = start.relative_to(folder).as_posix()
+            return "" if inside == "." else clean_text(inside, 4096) + "/"
+    return ""
+
+
+def _from_top(file: str, prefix: str) -> str:
+    return file if file.startswith("/") else prefix + file
+
+
+def from_repository_top(problem: Problem, prefix: str) -> Problem:
+    """The problem with its file named from the top of the git repository."""
+    if not prefix:
+        return problem
+    return dataclasses.replace(problem, location=dataclasses.replace(problem.location, file=_from_top(problem.location.file, prefix)))
+
+
 def _summary(portfolio: Portfolio) -> str:
     errors, warnings = len(portfolio.errors), len(portfolio.warnings)
     files = len({p.location.file for p in portfolio.problems})
@@ -58,9 +86,10 @@ class Reporter:
 
     name = ""
 
-    def __init__(self, color: bool = False, strict: bool = False) -> None:
+    def __init__(self, color: bool = False, strict: bool = False, started: float | None = None) -> None:
         self.color = color
         self.strict = strict
+        self.started = time.monotonic() if started is None else started  # when the check began (time.monotonic)
 
     def render(self, portfolio: Portfolio) -> str:  # pragma: no cover - interface
         raise NotImplementedError
@@ -147,10 +176,11 @@ class GithubReporter(Reporter):
 
     def render(self, portfolio: Portfolio) -> str:
         lines = []
-        for p in map(printable, portfolio.problems):
+        prefix = repository_prefix(portfolio.root)
+        for p in (from_repository_top(printable(p), prefix) for p in portfolio.problems):
             kind = "error" if p.is_error or self.strict else "warning"
             props = ",".join(
-                f"{key}={_escape_property(str(value))}"
+                f"{key}={neutralise(_escape_property(str(value)))}"
                 for key, value in (("file", p.location.file), ("line", p.location.line), ("col", p.location.column), ("title", f"{p.code} {CODES.get(p.code, '')}"))
             )
             lines.append(f"::{kind} {props}::{neutralise(_escape_data(p.message))}")
@@ -160,35 +190,52 @@ class GithubReporter(Reporter):
 
 def step_summary(portfolio: Portfolio) -> str:
     """The full report as Markdown for $GITHUB_STEP_SUMMARY (annotations are capped per job)."""
-    from generator.site.markdown_safety import md_inline  # the Markdown stack is only needed here
+    from generator.exports.gfm import gfm_cell, gfm_text  # the Markdown stack is only needed here
 
-    out = [f"### Launchboard check: {md_inline(_summary(portfolio))}", ""]
+    prefix = repository_prefix(portfolio.root)
+    out = [f"### Launchboard check: {gfm_text(_summary(portfolio))}", ""]
     if portfolio.problems:
         out += ["| Location | Severity | Code | Message |", "| --- | --- | --- | --- |"]
-        out += [f"| `{md_inline(str(p.location))}` | {p.severity.value} | {p.code} | {md_inline(p.message)} |" for p in map(printable, portfolio.problems)]
+        out += [
+            f"| {gfm_cell(str(p.location), code=True)} | {p.severity.value} | {gfm_cell(p.code)} | {gfm_cell(p.message)} |"
+            for p in (from_repository_top(printable(p), prefix) for p in portfolio.problems)
+        ]
     return neutralise("\n".join(out)) + "\n"
 
 
 class JunitReporter(Reporter):
-    """JUnit XML: one test suite per initiative (and one for repository-wide files), one case per file."""
+    """JUnit XML: one test suite per initiative (and one for repository-wide files), one case per file.
+
+    Valid against the Jenkins xUnit plugin's junit-10.xsd, the schema Jenkins, GitLab and
+    most readers follow: every <testsuite> has name, tests, failures and errors (always 0:
+    a problem in a record is a failed test, not a crashed one), a timestamp and a time.
+    The records are checked together, so the run's duration is on <testsuites> and each
+    suite says 0. Every name from a record is neutralised like any printed text.
+    """
 
     name = "junit"
 
     def render(self, portfolio: Portfolio) -> str:
         suites = etree.Element("testsuites", name="launchboard")
         by_suite: dict[str, dict[str, list[Problem]]] = defaultdict(lambda: defaultdict(list))
-        for initiative in portfolio.initiatives:
-            by_suite[initiative.id][initiative.file]  # every initiative appears, passing or not
-        for problem in map(printable, portfolio.problems):
+        prefix = repository_prefix(portfolio.root)
+        for initiative in portfolio.initiatives:  # every initiative appears, passing or not
+            by_suite[clean_text(initiative.id, 4096)][_from_top(initiative.file, prefix)]
+        for problem in (from_repository_top(printable(p), prefix) for p in portfolio.problems):
             by_suite[clean_text(problem.initiative or "repository", 4096)][problem.location.file].append(problem)
-        total_failures = 0
+        stamp = _timestamp()
+        total_tests = total_failures = 0
         for suite_name in sorted(by_suite):
             files = by_suite[suite_name]
             failing = [f for f, ps in files.items() if any(p.is_error or self.strict for p in ps)]
-            suite = etree.SubElement(suites, "testsuite", name=suite_name, tests=str(len(files)), failures=str(len(failing)))
+            suite = etree.SubElement(
+                suites, "testsuite", name=neutralise(suite_name), tests=str(len(files)), failures=str(len(failing)),
+                errors="0", skipped="0", time="0", timestamp=stamp,
+            )
+            total_tests += len(files)
             total_failures += len(failing)
             for file in sorted(files):
-                case = etree.SubElement(suite, "testcase", classname=suite_name, name=file)
+                case = etree.SubElement(suite, "testcase", classname=neutralise(suite_name), name=neutralise(file))
                 for problem in files[file]:
                     if problem.is_error or self.strict:
                         failure = etree.SubElement(case, "failure", type=problem.code, message=neutralise(problem.message))
@@ -196,9 +243,20 @@ class JunitReporter(Reporter):
                     else:
                         out = etree.SubElement(case, "system-out")
                         out.text = neutralise(f"{problem.location}: warning {problem.code} {problem.message}")
+        suites.set("tests", str(total_tests))
         suites.set("failures", str(total_failures))
+        suites.set("errors", "0")
+        suites.set("time", f"{max(time.monotonic() - self.started, 0):.3f}")
         etree.indent(suites)
         return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(suites, encoding="unicode")
+
+
+def _timestamp() -> str:
+    """When the check ran, as JUnit writers give it (ISO 8601, UTC, no zone): SOURCE_DATE_EPOCH
+    when set, so that a reproducible build's report is too."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch.isdigit() else datetime.now(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 REPORTER_BY_NAME: dict[str, type[Reporter]] = {r.name: r for r in (TextReporter, JsonReporter, GithubReporter, JunitReporter)}
