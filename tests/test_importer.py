@@ -294,7 +294,10 @@ def test_nygard_adr_tools_records(repo: Repo, tmp_path: Path) -> None:
     assert [o["id"] for o in first["options"]] == ["record-architecture-decisions"]
     assert first["outcome"]["chosen"] == "record-architecture-decisions"
     assert first["outcome"]["rationale"].startswith("We will use Architecture Decision Records")
-    assert "adr-tools" in first["x-imported"]["consequences"]  # prose that is neither good nor bad
+    # prose that says neither good nor bad is filed by its wording, and the output says so
+    assert first["consequences"] == {"positive": [
+        "See Michael Nygard's article, linked above. For a lightweight ADR toolset, see Nat Pryce's adr-tools."]}
+    assert "1 consequence(s) not marked good or bad: filed by their wording as 1 positive and 0 negative" in result.output
     assert second["supersedes"] == [1]
     assert second["status"] == "accepted"
     assert second["options"][0]["approach"] == "prompt"
