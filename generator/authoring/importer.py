@@ -277,7 +277,8 @@ def _approach(text: str) -> tuple[str, bool]:
 
 
 _CHOSEN_MARK = re.compile(r"\s*[(\[]\s*(?:chosen|selected|accepted|decided|preferred)\s*[)\]]\s*\Z", re.I)
-_OPTION_LABEL = re.compile(r"(?:option|alternative|approach)\s+(?:\d+|[a-z])\s*[:.)\u2013\u2014-]\s*(?=\S)", re.I)
+_OPTION_LABEL = re.compile(r"(?i:option|alternative|approach)\s+(?:\d+|[A-Za-z])\s*[:.)\u2013\u2014-]\s*(?=\S)"
+                           r"|(?:\d{1,2}|[A-Z])[.):]\s+(?=\S)")  # "Option 2:", "2.", "B)"
 # A line that opens a group of arguments inside an option: "**Pros**:", "Cons:", "#### Advantages".
 _ARGUMENT_LABEL = re.compile(
     r"(?:#{3,6}[ \t]*)?[*_]{0,2}(pros|cons|advantages|disadvantages|benefits|drawbacks|good|bad|neutral)"
@@ -370,20 +371,22 @@ def _inferred_choice(options: list[dict[str, Any]], text: str) -> dict[str, Any]
     ("we do not use X", "instead of X") makes the choice unreadable rather than guessed.
     """
     words_of = {o["id"]: set(_WORD.findall(o["name"].lower())) - _COMMON_WORDS for o in options}
-    sentences = re.split(r"(?<=[.!?])\s+|\n", text)
-    named: dict[str, list[str]] = {}
-    for option in options:
-        others = set().union(*(w for i, w in words_of.items() if i != option["id"]))
-        own = words_of[option["id"]] - others
-        hits = [s for s in sentences if own & set(_WORD.findall(s.lower()))]
-        if hits:
-            named[option["id"]] = hits
-    if len(named) != 1:
-        return None
-    option_id, hits = next(iter(named.items()))
-    if any(_NEGATION.search(s) for s in hits):
-        return None
-    return next(o for o in options if o["id"] == option_id)
+    own_words = {
+        o["id"]: words_of[o["id"]] - set().union(*(w for i, w in words_of.items() if i != o["id"])) for o in options
+    }
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n", _LINK.sub(r"\1", text)) if s.strip()]
+    # The first sentence usually states the decision ("Use X in core."); then the whole text.
+    for scope in (sentences[:1], sentences):
+        named = {i: [s for s in scope if own & set(_WORD.findall(s.lower()))] for i, own in own_words.items()}
+        named = {i: hits for i, hits in named.items() if hits}
+        if len(named) == 1:
+            option_id, hits = next(iter(named.items()))
+            if any(_NEGATION.search(s) for s in hits):
+                return None
+            return next(o for o in options if o["id"] == option_id)
+        if named:
+            return None
+    return None
 
 
 def _classify_consequences(text: str, positive: list[str], negative: list[str]) -> list[str]:
@@ -550,8 +553,12 @@ def parse_record(text: str, source: str) -> ParsedRecord:
         if neutral:
             option.setdefault("neutral", []).extend(neutral)
 
-    considered = take("considered options", "options considered", "options", "alternatives",
-                      "alternatives considered", "considered alternatives")
+    considered = take("considered options", "options considered", "options")
+    alternatives = None if considered is not None else take(
+        "alternatives considered", "considered alternatives", "alternatives", "rejected alternatives")
+    if alternatives is not None:
+        # Nygard-style: "## Decision" states the choice, "## Alternatives Considered" what was not chosen.
+        considered = alternatives
     if considered:
         lead, subs = _subsections(considered)
         for item in _bullets(lead)[0]:
@@ -621,6 +628,11 @@ def parse_record(text: str, source: str) -> ParsedRecord:
         )
 
     chosen_unread = False
+    if not chosen and not marked and alternatives is not None and (outcome or "").strip():
+        option = option_for(title)
+        options.insert(0, options.pop(options.index(option)))
+        chosen = option["id"]
+        notes.append(f"the decision itself became option {chosen!r}, chosen; the alternatives considered are the other options")
     if not chosen and len(set(marked)) == 1:
         chosen = marked[0]
         notes.append(f"outcome.chosen is {chosen!r}, the option whose heading marks it chosen")
@@ -712,7 +724,40 @@ def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 _Dumper.add_representer(str, _str_representer)
 
 
+# The schema's limits on imported lists and texts: what is over them is cut here and kept whole
+# under x-imported, so the record passes `check` and nothing is lost.
+ITEM_MAX, SUMMARY_MAX, ARGUMENTS_MAX, CONSEQUENCES_MAX = 1000, 5000, 20, 30
+
+
+def _fit_text(text: str, limit: int, where: str, record: ParsedRecord) -> str:
+    if len(text) <= limit:
+        return text
+    record.extra[f"full-{where}"] = text
+    record.notes.append(f"{where} is longer than {limit} characters: shortened, kept whole under x-imported.full-{where}")
+    return text[: limit - 1].rstrip() + "\u2026"
+
+
+def _fit_list(items: list[str], limit: int, where: str, record: ParsedRecord) -> list[str]:
+    fitted = [_fit_text(item, ITEM_MAX, f"{where}-{n + 1}", record) for n, item in enumerate(items)]
+    if len(fitted) > limit:
+        record.extra[f"more-{where}"] = items[limit:]
+        record.notes.append(f"{where}: {len(items)} entries, more than {limit}; the rest kept under x-imported.more-{where}")
+    return fitted[:limit]
+
+
+def _fit_to_schema(record: ParsedRecord) -> None:
+    for option in record.options:
+        option["summary"] = _fit_text(option["summary"], SUMMARY_MAX, f"summary-{option['id']}", record)
+        option["pros"] = _fit_list(option["pros"], ARGUMENTS_MAX, f"pros-{option['id']}", record)
+        option["cons"] = _fit_list(option["cons"], ARGUMENTS_MAX, f"cons-{option['id']}", record)
+    record.positive = _fit_list(record.positive, CONSEQUENCES_MAX, "positive", record)
+    record.negative = _fit_list(record.negative, CONSEQUENCES_MAX, "negative", record)
+    record.context = _fit_text(record.context, 20000, "context", record)
+    record.rationale = _fit_text(record.rationale, 20000, "rationale", record)
+
+
 def _decision_document(record: ParsedRecord, number: int, supersedes: list[int], deciders: list[str], today: str) -> dict[str, Any]:
+    _fit_to_schema(record)
     options = []
     for option in record.options:
         entry: dict[str, Any] = {"id": option["id"], "approach": option["approach"]}
