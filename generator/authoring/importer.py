@@ -289,7 +289,7 @@ _GROUP_OF = {"pros": "pros", "advantages": "pros", "benefits": "pros", "good": "
 
 def _option_name(raw: str) -> str:
     """An option's name from a bullet or heading: links, emphasis, "Option 2:" and "(Chosen)" removed."""
-    name = _LINK.sub(r"\1", raw)
+    name = " ".join(_LINK.sub(r"\1", raw).split())  # one space between words: the patterns below stay linear
     name = re.sub(r"[*_`]", "", name).strip()
     name = _CHOSEN_MARK.sub("", name).strip()
     name = _OPTION_LABEL.sub("", name, count=1).strip() if _OPTION_LABEL.match(name) else name
@@ -543,7 +543,7 @@ def parse_record(text: str, source: str) -> ParsedRecord:
 
     def describe(heading: str, content: str) -> None:
         option = option_for(_option_name(heading))
-        if _CHOSEN_MARK.search(re.sub(r"[*_`]", "", heading)):
+        if _CHOSEN_MARK.search(" ".join(re.sub(r"[*_`]", "", heading).split())):
             marked.append(option["id"])
         summary, pros, cons, neutral = _arguments(content)
         if summary:
