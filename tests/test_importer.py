@@ -704,3 +704,15 @@ def test_a_long_run_of_spaces_in_a_title_is_read_in_linear_time(repo: Repo, tmp_
     assert options["options"][0]["pros"] == ["roomy"]
     assert [o["id"] for o in adr(repo, "0003-")["options"]][:2] == ["a", "c"]
     assert structural_problems(repo) == []
+
+
+def test_headings_that_group_option_bullets_are_not_options(repo: Repo, tmp_path: Path) -> None:
+    text = ("# Store and index uploads\n\n- Status: accepted\n- Date: 2022-05-06\n\n## Context and Problem Statement\n\n"
+            "Uploads must be found again.\n\n## Considered Options\n\n### Storage\n\n- object storage\n- shared disk\n\n"
+            "### Index\n\n- full-text engine\n- database column\n\n## Decision Outcome\n\n"
+            "Chosen option: \"object storage\", because it scales without us.\n")
+    import_folder(repo, tmp_path / "adr", {"0005-store-uploads.md": text}, "--decider", "@carol")
+    record = adr(repo, "0005-")
+    assert [o["id"] for o in record["options"]] == ["object-storage", "shared-disk", "full-text-engine", "database-column"]
+    assert record["outcome"]["chosen"] == "object-storage"
+    assert structural_problems(repo) == []

@@ -564,7 +564,13 @@ def parse_record(text: str, source: str) -> ParsedRecord:
         for item in _bullets(lead)[0]:
             option_for(_option_name(item))
         for heading, content in subs:
-            describe(heading, content)
+            summary, pros, cons, neutral = _arguments(content)
+            if neutral and not (summary or pros or cons):
+                # Only plain bullets: a group of options under a heading ("### Search index"), not one option.
+                for item in neutral:
+                    option_for(_option_name(item))
+            else:
+                describe(heading, content)
     pros_cons = take("pros and cons of the options", "pros and cons")
     if pros_cons:
         _, subs = _subsections(pros_cons)
