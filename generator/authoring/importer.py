@@ -5,6 +5,12 @@ what has a Launchboard field is mapped to it (title, status, date, deciders, con
 with pros and cons, outcome, consequences, supersession), what has none is kept under
 `x-imported` and reported as a note, so nothing is lost silently. Markdown stays Markdown:
 the (md) fields take it as it was written.
+
+Where a folder does not say something the MADR way, the import reads what it can and says
+what it did rather than guess: a record numbered 0 is numbered after the highest; links
+resolve by file name (date-named log4brains files); a choice that cannot be read becomes an
+`undecided` placeholder on a proposed record; prose consequences are filed by their wording.
+README's "Migrating existing decision records" lists every such rule.
 """
 
 from __future__ import annotations
@@ -210,7 +216,8 @@ def _references(text: str, verb: str) -> list[Ref]:
         else:
             rest = re.split(verb, stripped, maxsplit=1, flags=re.I)[-1]
             found += [Ref(m.lower(), None) for m in _DATED_STEM.findall(rest)]
-            found += [Ref(None, int(n)) for n in _STANDALONE_NUMBER.findall(_DATED_STEM.sub("", rest))]
+            rest = re.sub(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,4}", "", _DATED_STEM.sub("", rest))  # dates name no record
+            found += [Ref(None, int(n)) for n in _STANDALONE_NUMBER.findall(rest)]
     return found
 
 
