@@ -5,6 +5,12 @@ what has a Launchboard field is mapped to it (title, status, date, deciders, con
 with pros and cons, outcome, consequences, supersession), what has none is kept under
 `x-imported` and reported as a note, so nothing is lost silently. Markdown stays Markdown:
 the (md) fields take it as it was written.
+
+Where a folder does not say something the MADR way, the import reads what it can and says
+what it did rather than guess: a record numbered 0 is numbered after the highest; links
+resolve by file name (date-named log4brains files); a choice that cannot be read becomes an
+`undecided` placeholder on a proposed record; prose consequences are filed by their wording.
+README's "Migrating existing decision records" lists every such rule.
 """
 
 from __future__ import annotations
@@ -21,24 +27,44 @@ from generator.authoring import scaffold
 from generator.authoring.scaffold import HANDLE_RE, PlannedFile, ScaffoldError, slugify
 
 MAX_SOURCE_BYTES = 1_000_000
+MAX_OPTIONS = 10  # the schema's maxItems for options
 SKIPPED_NAMES = {"readme.md", "index.md", "template.md", "adr-template.md", "toc.md"}
 STATUS_WORDS = {
     "proposed": "proposed", "draft": "proposed", "pending": "proposed", "open": "proposed",
+    "proposal": "proposed", "suggested": "proposed", "wip": "proposed", "review": "proposed",
     "accepted": "accepted", "approved": "accepted", "agreed": "accepted", "done": "accepted",
-    "rejected": "rejected", "declined": "rejected",
+    "adopted": "accepted", "implemented": "accepted", "decided": "accepted",
+    "rejected": "rejected", "declined": "rejected", "abandoned": "rejected", "withdrawn": "rejected",
+    "cancelled": "rejected", "canceled": "rejected",
     "deprecated": "deprecated", "obsolete": "deprecated", "retired": "deprecated",
-    "superseded": "superseded", "replaced": "superseded",
+    "depreciated": "deprecated", "deprected": "deprecated", "outdated": "deprecated", "archived": "deprecated",
+    "superseded": "superseded", "replaced": "superseded", "superseeded": "superseded", "superceded": "superseded",
 }
+# Statuses of more than one word, looked up before the first word alone: a decision paused or
+# still being worked on is not in force, so it is imported as proposed (and the output says so).
+STATUS_PHRASES = {
+    "on hold": "proposed", "in progress": "proposed", "work in progress": "proposed",
+    "under review": "proposed", "in review": "proposed", "under discussion": "proposed",
+    "postponed": "proposed", "deferred": "proposed", "paused": "proposed", "parked": "proposed",
+}
+_SUPERSEDED_WORDS = {"superseded", "superseeded", "superceded"}
 # Which approach an option's words suggest; the first match wins, the fallback is no-llm.
+# Only terms of the trade count: "retrieve the latest row" or "a prompt reply" is ordinary English.
 APPROACH_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("hybrid", re.compile(r"\bhybrid\b", re.I)),
     ("fine-tune", re.compile(r"fine[- ]?tun|\bLoRA\b|\btrain(?:ing)? (?:a|our|the)? ?model", re.I)),
-    ("rag", re.compile(r"\bRAG\b|retriev|vector (?:store|index|database|db)|embedding|semantic search", re.I)),
-    ("prompt", re.compile(r"prompt|few[- ]shot|zero[- ]shot|\bLLM\b|\bGPT|\bmodel API\b", re.I)),
+    ("rag", re.compile(r"\bRAG\b|retrieval[- ]augment|vector (?:store|index|database|db|search)|\bembeddings?\b"
+                       r"|semantic search", re.I)),
+    ("prompt", re.compile(r"\bprompts?\b(?! (?:response|reply|replies|answer|payment|action|delivery))|prompting"
+                          r"|prompt engineering|few[- ]shot|zero[- ]shot|\bLLMs?\b|\bGPT|\bmodel API\b", re.I)),
     ("buy", re.compile(r"\bbuy\b|vendor|off[- ]the[- ]shelf|\bSaaS\b|third[- ]party product", re.I)),
 )
 _NUMBERED_FILE = re.compile(r"(\d{1,4})[-_ ].*\.md\Z", re.I)
-_TITLE = re.compile(r"#\s+(?:ADR[- ]?)?(?:(\d{1,4})[.:)]?\s+)?(.+?)\s*#*\s*\Z", re.I)
+_DATED_FILE = re.compile(r"((?:19|20)\d{2})(\d{2})(\d{2})[-_]")  # log4brains: 20201016-slug.md
+# A title's "ADR-12:" or "12." prefix. Matched at the start only, after the heading marks and
+# trailing hashes were stripped with str methods: no pattern spans a run of spaces twice, so a
+# long run costs linear time (the former single pattern backtracked cubically on one).
+_TITLE_PREFIX = re.compile(r"(?:ADR[- ]?)?(\d{1,4})[.:)]?[ \t]+(?=\S)", re.I)
 _META_LINE = re.compile(r"(?:[*-]\s+)?(status|date|deciders|decision-makers|decision makers|consulted|informed|technical story)\s*:\s*(.*)\Z", re.I)
 _LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)\)")
 _CHOSEN = re.compile(r'chosen option\s*:?\s*(?:"([^"]+)"|\u201c([^\u201d]+)\u201d|`([^`]+)`|\*\*([^*]+)\*\*|([^,.\n]+))\s*[,.]?\s*(.*)', re.I | re.S)
@@ -72,8 +98,8 @@ class ParsedRecord:
     rationale: str
     positive: list[str]
     negative: list[str]
-    supersedes_refs: list[int]  # numbers as written in the source
-    superseded_by_refs: list[int]
+    supersedes_refs: list["Ref"]  # as written in the source: linked file or number
+    superseded_by_refs: list["Ref"]
     extra: dict[str, Any] = field(default_factory=dict)  # becomes x-imported
     notes: list[str] = field(default_factory=list)
 
@@ -154,34 +180,58 @@ def _bullets(text: str) -> tuple[list[str], str]:
     return [i for i in items if i], "\n".join(other).strip()
 
 
-def _link_number(text: str, target: str) -> int | None:
-    name = target.rsplit("/", 1)[-1]
-    match = re.match(r"(\d{1,4})[-_.]", name) or re.search(r"(?:ADR[- ]?)?(\d{1,4})", text, re.I)
-    return int(match.group(1)) if match else None
+@dataclass(frozen=True)
+class Ref:
+    """A record named in a supersession link: by its file name when linked, else by number."""
+
+    file: str | None  # the linked file's name without .md, lower case
+    number: int | None  # a number written in the link (never a date: 20201016 is no decision 2020)
 
 
-def _references(text: str, verb: str) -> list[int]:
-    """Numbers of the records linked after "Supersedes" / "Superseded by" in `text`."""
-    found = []
+_STANDALONE_NUMBER = re.compile(r"(?<![\d.])(\d{1,4})(?![\d])")
+_DATED_STEM = re.compile(r"(?<![\w-])((?:19|20)\d{6}-[a-z0-9][a-z0-9-]*)", re.I)
+
+
+def _link_ref(text: str, target: str) -> Ref | None:
+    name = target.split("#", 1)[0].rsplit("/", 1)[-1]
+    stem = re.sub(r"\.(?:md|markdown)\Z", "", name, flags=re.I)
+    file = stem.lower() if stem != name else None
+    match = re.match(r"(\d{1,4})[-_.]", stem)
+    if match is None and not _DATED_FILE.match(stem):
+        match = re.search(r"(?:ADR[- ]?|#)?" + _STANDALONE_NUMBER.pattern, text, re.I)
+    number = int(match.group(1)) if match else None
+    return Ref(file, number) if file or number is not None else None
+
+
+def _references(text: str, verb: str) -> list[Ref]:
+    """The records linked after "Supersedes" / "Superseded by" in `text`."""
+    found: list[Ref] = []
     for line in text.split("\n"):
         stripped = _BULLET.sub(r"\1", line).strip()
-        if not re.match(rf"{verb}\b", stripped, re.I):
+        if not re.match(rf"(?:status\s*:\s*)?{verb}\b", stripped, re.I):
             continue
         links = _LINK.findall(stripped)
         if links:
-            found += [n for n in (_link_number(t, u) for t, u in links) if n is not None]
+            found += [r for r in (_link_ref(t, u) for t, u in links) if r is not None]
         else:
-            found += [int(n) for n in re.findall(r"(?:ADR[- ]?|#)?(\d{1,4})", stripped[len(verb):])]
+            rest = re.split(verb, stripped, maxsplit=1, flags=re.I)[-1]
+            found += [Ref(m.lower(), None) for m in _DATED_STEM.findall(rest)]
+            rest = re.sub(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,4}", "", _DATED_STEM.sub("", rest))  # dates name no record
+            found += [Ref(None, int(n)) for n in _STANDALONE_NUMBER.findall(rest)]
     return found
 
 
 def _status(raw: str) -> tuple[str, str | None]:
     """The mapped status and, when the word was not one of Launchboard's, a note."""
-    words = re.findall(r"[a-z]+", raw.lower())
+    words = re.findall(r"[a-z]+", _LINK.sub(r"\1", raw).lower())
     if not words:
         return "proposed", "no status found; set to proposed"
-    if "superseded" in words:
+    if _SUPERSEDED_WORDS & set(words):
         return "superseded", None
+    phrase = " ".join(words)
+    for said, mapped in STATUS_PHRASES.items():
+        if phrase == said or phrase.startswith(said + " "):
+            return mapped, f"status {raw.strip()!r} mapped to {mapped} (not in force yet); check it"
     word = words[0]
     if word in STATUS_WORDS:
         mapped = STATUS_WORDS[word]
@@ -189,20 +239,27 @@ def _status(raw: str) -> tuple[str, str | None]:
     return "proposed", f"status {raw.strip()!r} has no Launchboard equivalent; set to proposed"
 
 
-def _date(raw: str) -> str | None:
-    raw = raw.strip().strip("\"'")
-    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%d %B %Y", "%B %d, %Y", "%d %b %Y", "%b %d, %Y"):
+def _date(raw: str) -> tuple[str | None, str | None]:
+    """The ISO date and, when only a month was given, a note: the first of that month is used."""
+    raw = raw.strip().strip("\"'").strip()
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%d %B %Y", "%B %d, %Y", "%d %b %Y", "%b %d, %Y", "%d.%m.%Y"):
         try:
-            return dt.datetime.strptime(raw, fmt).date().isoformat()
+            return dt.datetime.strptime(raw, fmt).date().isoformat(), None
         except ValueError:
             continue
     match = re.match(r"(\d{4}-\d{2}-\d{2})", raw)
     if match:
         try:
-            return dt.date.fromisoformat(match.group(1)).isoformat()
+            return dt.date.fromisoformat(match.group(1)).isoformat(), None
         except ValueError:
-            return None
-    return None
+            return None, None
+    for fmt in ("%Y-%m", "%Y/%m", "%B %Y", "%b %Y"):
+        try:
+            day = dt.datetime.strptime(raw, fmt).date().isoformat()
+        except ValueError:
+            continue
+        return day, f"date {raw!r} names a month only; set to its first day, {day}"
+    return None, None
 
 
 def _people(raw: Any) -> tuple[list[str], list[str]]:
@@ -226,11 +283,117 @@ def _approach(text: str) -> tuple[str, bool]:
     return "no-llm", False
 
 
+_CHOSEN_MARK = re.compile(r"\s*[(\[]\s*(?:chosen|selected|accepted|decided|preferred)\s*[)\]]\s*\Z", re.I)
+_OPTION_LABEL = re.compile(r"(?i:option|alternative|approach)\s+(?:\d+|[A-Za-z])\s*[:.)\u2013\u2014-]\s*(?=\S)"
+                           r"|(?:\d{1,2}|[A-Z])[.):]\s+(?=\S)")  # "Option 2:", "2.", "B)"
+# A line that opens a group of arguments inside an option: "**Pros**:", "Cons:", "#### Advantages".
+_ARGUMENT_LABEL = re.compile(
+    r"(?:#{3,6}[ \t]*)?[*_]{0,2}(pros|cons|advantages|disadvantages|benefits|drawbacks|good|bad|neutral)"
+    r"[*_]{0,2}[ \t]*:?[ \t]*[*_]{0,2}[ \t]*:?", re.I)
+_GROUP_OF = {"pros": "pros", "advantages": "pros", "benefits": "pros", "good": "pros",
+             "cons": "cons", "disadvantages": "cons", "drawbacks": "cons", "bad": "cons", "neutral": "neutral"}
+
+
 def _option_name(raw: str) -> str:
-    """An option's name from a bullet or heading: links and emphasis removed."""
-    name = _LINK.sub(r"\1", raw)
+    """An option's name from a bullet or heading: links, emphasis, "Option 2:" and "(Chosen)" removed."""
+    name = " ".join(_LINK.sub(r"\1", raw).split())  # one space between words: the patterns below stay linear
     name = re.sub(r"[*_`]", "", name).strip()
+    name = _CHOSEN_MARK.sub("", name).strip()
+    name = _OPTION_LABEL.sub("", name, count=1).strip() if _OPTION_LABEL.match(name) else name
     return re.split(r"\s+[-\u2013\u2014:]\s+", name, maxsplit=1)[0].strip() or name
+
+
+def _arguments(content: str) -> tuple[str, list[str], list[str], list[str]]:
+    """An option's description: summary prose, pros, cons and neutral arguments.
+
+    Bullets count by their group label ("**Pros**:", "#### Cons") when there is one, else by
+    their own wording ("Good, because ..."); a bullet that says neither is neutral.
+    """
+    groups: list[tuple[str | None, list[str]]] = [(None, [])]
+    for line in content.split("\n"):
+        label = _ARGUMENT_LABEL.fullmatch(line.strip())
+        if label:
+            groups.append((_GROUP_OF[label.group(1).lower()], []))
+        else:
+            groups[-1][1].append(line)
+    summary: list[str] = []
+    pros: list[str] = []
+    cons: list[str] = []
+    neutral: list[str] = []
+    for group, lines in groups:
+        items, prose = _bullets("\n".join(lines))
+        if prose:
+            summary.append(prose)
+        for item in items:
+            if group is not None:
+                {"pros": pros, "cons": cons, "neutral": neutral}[group].append(item)
+            elif (m := _NEUTRAL.fullmatch(item)) and item.lower().startswith("neutral"):
+                neutral.append(m.group(1).strip())
+            elif re.match(r"(good|pro)\b", item, re.I):
+                pros.append(_GOOD.fullmatch(item).group(1).strip() or item)
+            elif re.match(r"(bad|con)\b", item, re.I):
+                cons.append(_BAD.fullmatch(item).group(1).strip() or item)
+            else:
+                neutral.append(item)
+    return "\n\n".join(summary), pros, cons, neutral
+
+
+# Wording that marks an unlabelled consequence as a drawback (adr-tools writes consequences as
+# prose, good and bad together). Anything else is filed as positive; the output says to check.
+_DRAWBACK = re.compile(
+    r"\b(?:won't|will not|cannot|can't|can not|unable|no longer|not (?:be|easily|work|support|possible)"
+    r"|no automated|harder|more (?:difficult|complex|complicated|work|effort|expensive|code)|difficult"
+    r"|complicated|complexity|risks?|costs?|costly|overhead|slower|drawbacks?|downsides?|disadvantages?"
+    r"|lose|loses|losing|loss|have to|has to|must|burden|limitations?|however|at the expense"
+    r"|breaking|duplicat\w*|regress\w*)\b", re.I)
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Top-level bullets and prose paragraphs, each on one line."""
+    items, prose = _bullets(text)
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n[ \t]*\n", prose) if p.strip()]
+    return paragraphs + items
+
+
+def _sort_unmarked(items: list[str], positive: list[str], negative: list[str]) -> tuple[int, int]:
+    """File unlabelled consequences by their wording; return how many went to each list."""
+    counts = [0, 0]
+    for item in items:
+        drawback = bool(_DRAWBACK.search(item))
+        (negative if drawback else positive).append(item)
+        counts[drawback] += 1
+    return counts[0], counts[1]
+
+
+_WORD = re.compile(r"[a-z][a-z0-9]{3,}")
+_COMMON_WORDS = {"with", "from", "that", "this", "into", "over", "than", "their", "them", "have", "will",
+                 "using", "use", "uses", "option", "approach", "based", "each", "only", "more", "less"}
+_NEGATION = re.compile(r"\b(?:not|no|never|against|instead of|rather than|reject\w*|drop\w*|n't)\b", re.I)
+
+
+def _inferred_choice(options: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
+    """The one option the decision text names (by a word no other option has), else None.
+
+    Used only when there is no "Chosen option:" line. A sentence naming it with a negation
+    ("we do not use X", "instead of X") makes the choice unreadable rather than guessed.
+    """
+    words_of = {o["id"]: set(_WORD.findall(o["name"].lower())) - _COMMON_WORDS for o in options}
+    own_words = {
+        o["id"]: words_of[o["id"]] - set().union(*(w for i, w in words_of.items() if i != o["id"])) for o in options
+    }
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n", _LINK.sub(r"\1", text)) if s.strip()]
+    # The first sentence usually states the decision ("Use X in core."); then the whole text.
+    for scope in (sentences[:1], sentences):
+        named = {i: [s for s in scope if own & set(_WORD.findall(s.lower()))] for i, own in own_words.items()}
+        named = {i: hits for i, hits in named.items() if hits}
+        if len(named) == 1:
+            option_id, hits = next(iter(named.items()))
+            if any(_NEGATION.search(s) for s in hits):
+                return None
+            return next(o for o in options if o["id"] == option_id)
+        if named:
+            return None
+    return None
 
 
 def _classify_consequences(text: str, positive: list[str], negative: list[str]) -> list[str]:
@@ -249,6 +412,15 @@ def _classify_consequences(text: str, positive: list[str], negative: list[str]) 
     return rest
 
 
+def _title_parts(line: str) -> tuple[int | None, str]:
+    """The number and the title of an H1 line ("# 12. Use X", "# ADR-0012: Use X ##")."""
+    text = line.lstrip("#").strip().rstrip("#").rstrip()  # str methods: linear on any run of spaces
+    match = _TITLE_PREFIX.match(text)
+    number = int(match.group(1)) if match else None
+    title = text[match.end():] if match else text
+    return number, " ".join(title.split())
+
+
 def parse_record(text: str, source: str) -> ParsedRecord:
     """One Markdown decision record, whatever its flavour (MADR 2/3/4, Nygard/adr-tools)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
@@ -262,12 +434,11 @@ def parse_record(text: str, source: str) -> ParsedRecord:
         number = int(file_match.group(1))
     title = ""
     if title_line:
-        match = _TITLE.fullmatch(title_line)
-        if match:
-            title = match.group(2).strip()
-            if number is None and match.group(1):
-                number = int(match.group(1))
-    title = _LINK.sub(r"\1", title) or meta.get("title", "") or Path(source).stem
+        title_number, title = _title_parts(title_line)
+        if number is None and title_number is not None:
+            number = title_number
+    title = _LINK.sub(r"\1", title) or str(meta.get("title", "") or "") or Path(source).stem
+    meta.pop("title", None)
     if len(title) > scaffold.TITLE_MAX:
         notes.append(f"title shortened to {scaffold.TITLE_MAX} characters")
         title = title[: scaffold.TITLE_MAX - 1].rstrip() + "\u2026"
@@ -277,7 +448,9 @@ def parse_record(text: str, source: str) -> ParsedRecord:
         match = _META_LINE.fullmatch(line.strip())
         if match:
             meta.setdefault(match.group(1).lower().replace(" ", "-"), match.group(2).strip())
-    leftover_preamble = "\n".join(l for l in preamble if l.strip() and not _META_LINE.fullmatch(l.strip())).strip()
+    # The rest of the preamble is context; its blank lines separate paragraphs, so they stay.
+    kept = [l for l in preamble if not _META_LINE.fullmatch(l.strip())]
+    leftover_preamble = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", "\n".join(kept)).strip()
 
     by_name: dict[str, str] = {}
     order: list[str] = []
@@ -318,9 +491,17 @@ def parse_record(text: str, source: str) -> ParsedRecord:
         notes.append(note)
 
     raw_date = str(meta.pop("date", "") or "")
-    date = _date(raw_date) if raw_date else None
-    if raw_date and not date:
+    if not raw_date and meta.get("created"):
+        raw_date = str(meta.pop("created"))
+    date, date_note = _date(raw_date) if raw_date else (None, None)
+    dated_file = _DATED_FILE.match(Path(source).name)
+    if date_note:
+        notes.append(date_note)
+    elif raw_date and not date:
         notes.append(f"date {raw_date!r} is not a date; set to the import date")
+    elif not raw_date and dated_file:
+        date, _ = _date("-".join(dated_file.groups()))
+        notes.append(f"no date line; {date} taken from the file name" if date else "no date found; set to the import date")
     elif not raw_date:
         notes.append("no date found; set to the import date")
 
@@ -350,8 +531,10 @@ def parse_record(text: str, source: str) -> ParsedRecord:
         notes.append("no context section; a placeholder was written")
         context_parts.append(f"Imported from {Path(source).name}; the original has no context section.")
 
-    # Options: "Considered Options" bullets, detailed under "Pros and Cons of the Options".
+    # Options: "Considered Options" bullets, detailed under "Pros and Cons of the Options";
+    # or (Nygard variants) one "### Option N: name" subsection per option under "## Options".
     options: list[dict[str, Any]] = []
+    marked: list[str] = []  # ids of options whose heading says "(Chosen)"
 
     def option_for(name: str) -> dict[str, Any]:
         wanted = slugify(name, 60)
@@ -365,36 +548,67 @@ def parse_record(text: str, source: str) -> ParsedRecord:
         options.append(option)
         return option
 
+    def describe(heading: str, content: str) -> None:
+        option = option_for(_option_name(heading))
+        if _CHOSEN_MARK.search(" ".join(re.sub(r"[*_`]", "", heading).split())):
+            marked.append(option["id"])
+        summary, pros, cons, neutral = _arguments(content)
+        if summary:
+            option["summary"] = "\n\n".join(p for p in (option["summary"], summary) if p)
+        option["pros"] += pros
+        option["cons"] += cons
+        if neutral:
+            option.setdefault("neutral", []).extend(neutral)
+
     considered = take("considered options", "options considered", "options")
+    alternatives = None if considered is not None else take(
+        "alternatives considered", "considered alternatives", "alternatives", "rejected alternatives")
+    if alternatives is not None:
+        # Nygard-style: "## Decision" states the choice, "## Alternatives Considered" what was not chosen.
+        considered = alternatives
     if considered:
-        items, _ = _bullets(considered)
-        for item in items:
+        lead, subs = _subsections(considered)
+        for item in _bullets(lead)[0]:
             option_for(_option_name(item))
+        for heading, content in subs:
+            summary, pros, cons, neutral = _arguments(content)
+            if neutral and not (summary or pros or cons):
+                # Only plain bullets: a group of options under a heading ("### Search index"), not one option.
+                for item in neutral:
+                    option_for(_option_name(item))
+            else:
+                describe(heading, content)
     pros_cons = take("pros and cons of the options", "pros and cons")
     if pros_cons:
         _, subs = _subsections(pros_cons)
         for heading, content in subs:
-            option = option_for(_option_name(heading))
-            items, prose = _bullets(content)
-            if prose:
-                option["summary"] = prose
-            for item in items:
-                if (m := _NEUTRAL.fullmatch(item)) and item.lower().startswith("neutral"):
-                    option.setdefault("neutral", []).append(m.group(1).strip())
-                elif re.match(r"(good|pro)\b", item, re.I):
-                    option["pros"].append(_GOOD.fullmatch(item).group(1).strip() or item)
-                elif re.match(r"(bad|con)\b", item, re.I):
-                    option["cons"].append(_BAD.fullmatch(item).group(1).strip() or item)
-                else:
-                    option.setdefault("neutral", []).append(item)
+            describe(heading, content)
 
     positive: list[str] = []
     negative: list[str] = []
+    unmarked: list[str] = []
     chosen = ""
     rationale = ""
+    decision_text = ""
+
+    def consequence_sections(subs: list[tuple[str, str]], where: str) -> None:
+        for heading, content in subs:
+            key = heading.lower().strip(" :")
+            if key in ("positive consequences", "positive", "pros", "benefits", "good"):
+                positive.extend(_bullets(content)[0] or _paragraphs(content))
+            elif key in ("negative consequences", "negative", "cons", "drawbacks", "bad"):
+                negative.extend(_bullets(content)[0] or _paragraphs(content))
+            elif key in ("consequences", "neutral", "neutral consequences"):
+                unmarked.extend(_classify_consequences(content, positive, negative))
+            else:
+                name = slugify(heading, 40)
+                extra[name] = content
+                notes.append(f"'{heading}' ({where}) has no Launchboard field; kept under x-imported.{name}")
+
     outcome = take("decision outcome", "decision", "outcome")
     if outcome is not None:
         lead, subs = _subsections(outcome)
+        decision_text = lead
         match = _CHOSEN.search(lead)
         if match:
             name = next(g for g in match.groups()[:5] if g)
@@ -412,37 +626,66 @@ def parse_record(text: str, source: str) -> ParsedRecord:
             rationale = rationale[:1].upper() + rationale[1:] if rationale else ""
         else:
             rationale = lead
-        for heading, content in subs:
-            key = heading.lower()
-            if key in ("positive consequences", "positive"):
-                positive += [i for i in _bullets(content)[0]] or [content]
-            elif key in ("negative consequences", "negative"):
-                negative += [i for i in _bullets(content)[0]] or [content]
-            elif key == "consequences":
-                rest = _classify_consequences(content, positive, negative)
-                if rest:
-                    extra["consequences"] = "\n".join(rest)
-                    notes.append("consequences not marked good or bad; kept under x-imported.consequences")
-            else:
-                extra[slugify(heading, 40)] = content
-                notes.append(f"'{heading}' has no Launchboard field; kept under x-imported.{slugify(heading, 40)}")
+        consequence_sections(subs, "under the decision")
     consequences = take("consequences")
     if consequences:
-        rest = _classify_consequences(consequences, positive, negative)
-        if rest:
-            extra["consequences"] = "\n\n".join(rest)
-            notes.append("consequences not split into positive and negative; kept under x-imported.consequences")
+        lead, subs = _subsections(consequences)
+        unmarked.extend(_classify_consequences(lead, positive, negative))
+        consequence_sections(subs, "under consequences")
+    unmarked = [p for text in unmarked for p in _paragraphs(text)]
+    if unmarked:
+        good, bad = _sort_unmarked(unmarked, positive, negative)
+        notes.append(
+            f"{len(unmarked)} consequence(s) not marked good or bad: filed by their wording as {good} positive "
+            f"and {bad} negative; check them"
+        )
 
-    if not chosen:
-        if options:
-            notes.append("no 'Chosen option' found; outcome.chosen set to the first option")
-            chosen = options[0]["id"]
+    chosen_unread = False
+    if not chosen and not marked and alternatives is not None and (outcome or "").strip():
+        option = option_for(title)
+        options.insert(0, options.pop(options.index(option)))
+        chosen = option["id"]
+        notes.append(f"the decision itself became option {chosen!r}, chosen; the alternatives considered are the other options")
+    if not chosen and len(set(marked)) == 1:
+        chosen = marked[0]
+        notes.append(f"outcome.chosen is {chosen!r}, the option whose heading marks it chosen")
+    elif not chosen and options:
+        inferred = _inferred_choice(options, decision_text)
+        if inferred is not None:
+            chosen = inferred["id"]
+            notes.append(f"no 'Chosen option' line; outcome.chosen is {chosen!r}, the only option the decision "
+                         "text names; check it")
         else:
-            # Nygard records state one decision: it becomes the single, chosen option.
-            option = option_for(title)
+            chosen_unread = True
+            option = option_for("undecided")
+            option["summary"] = ("Placeholder written by the import: the original record does not say which "
+                                 "option was chosen. Set outcome.chosen to that option and delete this one.")
             chosen = option["id"]
-            notes.append(f"no options listed; the decision itself became option {chosen!r}")
+            if status == "accepted":
+                status = "proposed"
+            notes.append(f"the chosen option cannot be read (no 'Chosen option' line, and the decision text names "
+                         f"no single option): outcome.chosen is the placeholder {chosen!r} and the status is {status}; "
+                         f"set both by hand")
+    elif not chosen:
+        # Nygard records state one decision: it becomes the single, chosen option.
+        option = option_for(title)
+        chosen = option["id"]
+        notes.append(f"no options listed; the decision itself became option {chosen!r}")
+    if len(options) > MAX_OPTIONS:
+        keep_ids = {chosen}  # the chosen option first, then the others in the order written
+        for option in options:
+            if len(keep_ids) < MAX_OPTIONS:
+                keep_ids.add(option["id"])
+        keep = [o for o in options if o["id"] in keep_ids]
+        dropped = [o for o in options if o["id"] not in keep_ids]
+        extra["options-beyond-10"] = [o["name"] for o in dropped]
+        notes.append(f"{len(options)} options, more than the {MAX_OPTIONS} a decision may list; "
+                     f"{len(dropped)} kept under x-imported.options-beyond-10")
+        options[:] = [o for o in options if o in keep]
     for option in options:
+        if chosen_unread and option["id"] == chosen:
+            option["approach"] = "no-llm"
+            continue
         words = [option["name"], option["summary"], *option["pros"], *option["cons"]]
         if option["id"] == chosen:
             words.append(rationale)
@@ -494,7 +737,40 @@ def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 _Dumper.add_representer(str, _str_representer)
 
 
+# The schema's limits on imported lists and texts: what is over them is cut here and kept whole
+# under x-imported, so the record passes `check` and nothing is lost.
+ITEM_MAX, SUMMARY_MAX, ARGUMENTS_MAX, CONSEQUENCES_MAX = 1000, 5000, 20, 30
+
+
+def _fit_text(text: str, limit: int, where: str, record: ParsedRecord) -> str:
+    if len(text) <= limit:
+        return text
+    record.extra[f"full-{where}"] = text
+    record.notes.append(f"{where} is longer than {limit} characters: shortened, kept whole under x-imported.full-{where}")
+    return text[: limit - 1].rstrip() + "\u2026"
+
+
+def _fit_list(items: list[str], limit: int, where: str, record: ParsedRecord) -> list[str]:
+    fitted = [_fit_text(item, ITEM_MAX, f"{where}-{n + 1}", record) for n, item in enumerate(items)]
+    if len(fitted) > limit:
+        record.extra[f"more-{where}"] = items[limit:]
+        record.notes.append(f"{where}: {len(items)} entries, more than {limit}; the rest kept under x-imported.more-{where}")
+    return fitted[:limit]
+
+
+def _fit_to_schema(record: ParsedRecord) -> None:
+    for option in record.options:
+        option["summary"] = _fit_text(option["summary"], SUMMARY_MAX, f"summary-{option['id']}", record)
+        option["pros"] = _fit_list(option["pros"], ARGUMENTS_MAX, f"pros-{option['id']}", record)
+        option["cons"] = _fit_list(option["cons"], ARGUMENTS_MAX, f"cons-{option['id']}", record)
+    record.positive = _fit_list(record.positive, CONSEQUENCES_MAX, "positive", record)
+    record.negative = _fit_list(record.negative, CONSEQUENCES_MAX, "negative", record)
+    record.context = _fit_text(record.context, 20000, "context", record)
+    record.rationale = _fit_text(record.rationale, 20000, "rationale", record)
+
+
 def _decision_document(record: ParsedRecord, number: int, supersedes: list[int], deciders: list[str], today: str) -> dict[str, Any]:
+    _fit_to_schema(record)
     options = []
     for option in record.options:
         entry: dict[str, Any] = {"id": option["id"], "approach": option["approach"]}
@@ -588,20 +864,29 @@ def import_directory(source: Path, root: Path, initiative: str, *, as_of: str | 
     if not records:
         raise ImportError_(f"no Markdown decision records found in {source}")
 
-    # Numbers: as written (file name or title); records without one follow the highest.
+    # Numbers: as written (file name or title); records without one follow the highest. Number 0
+    # (MADR's own 0000 record) is not a Launchboard number: that record, too, follows the highest,
+    # so every other record keeps the number people know it by; links to it follow it.
+    written = [r.number for r in records]
     taken: dict[int, ParsedRecord] = {}
     for record in records:
-        if record.number is not None and record.number in taken:
+        if record.number == 0:
+            record.number = None
+        elif record.number is not None and record.number in taken:
             record.notes.append(f"number {record.number} is also used by {taken[record.number].source}; renumbered")
             record.number = None
         elif record.number is not None:
             taken[record.number] = record
     highest = max(taken, default=0)
-    for record in records:
+    for record, was in zip(records, written):
         if record.number is None:
             highest += 1
             record.number = highest
-            record.notes.append(f"numbered {record.number}")
+            if was == 0:
+                record.notes.append(f"number 0 is not allowed (decisions are numbered from 1): imported as "
+                                    f"{record.number}, after the highest")
+            else:
+                record.notes.append(f"numbered {record.number}")
     existing = scaffold.next_decision_number(root, initiative) - 1
     offset = 0
     if existing and min(r.number for r in records) <= existing:
@@ -616,19 +901,37 @@ def import_directory(source: Path, root: Path, initiative: str, *, as_of: str | 
     if max(numbers.values()) > 9999:
         raise ImportError_("decision numbers would exceed 9999")
 
+    # Links name a record by its file (log4brains names files by date, 20201016-slug.md, so a
+    # file name is the only reliable key) or, unlinked, by the number it was written with.
+    by_file = {re.sub(r"\.(?:md|markdown)\Z", "", Path(r.source).name, flags=re.I).lower(): r for r in records}
+    by_written: dict[int, ParsedRecord] = {}
+    for record, was in zip(records, written):
+        if was is not None:
+            by_written.setdefault(was, record)
+
+    def resolve(ref: Ref) -> ParsedRecord | None:
+        if ref.file is not None and ref.file in by_file:
+            return by_file[ref.file]
+        return by_written.get(ref.number) if ref.number is not None else None
+
+    def named(ref: Ref) -> str:
+        return f"{ref.file}.md" if ref.file else str(ref.number)
+
     # Supersession: Launchboard records it on the newer decision only.
     supersedes: dict[int, list[int]] = {r.number: [] for r in records}
     for record in records:
-        for old in record.supersedes_refs:
-            if old in numbers and old not in supersedes[record.number]:
-                supersedes[record.number].append(old)
-            elif old not in numbers:
-                record.notes.append(f"supersedes {old}, which is not among the imported records; link dropped")
-        for newer in record.superseded_by_refs:
-            if newer in supersedes and record.number not in supersedes[newer]:
-                supersedes[newer].append(record.number)
-            elif newer not in supersedes:
-                record.notes.append(f"superseded by {newer}, which is not among the imported records; link dropped")
+        for ref in record.supersedes_refs:
+            old = resolve(ref)
+            if old is None:
+                record.notes.append(f"supersedes {named(ref)}, which is not among the imported records; link dropped")
+            elif old is not record and old.number not in supersedes[record.number]:
+                supersedes[record.number].append(old.number)
+        for ref in record.superseded_by_refs:
+            newer = resolve(ref)
+            if newer is None:
+                record.notes.append(f"superseded by {named(ref)}, which is not among the imported records; link dropped")
+            elif newer is not record and record.number not in supersedes[newer.number]:
+                supersedes[newer.number].append(record.number)
     for record in records:
         if record.status == "superseded" and not any(record.number in olds for olds in supersedes.values()):
             # Launchboard requires a superseded decision to be named by the one replacing it.

@@ -18,6 +18,7 @@ from generator.authoring import codeowners as codeowners_mod
 from generator.authoring import govdiff
 from generator.authoring import importer
 from generator.authoring import scaffold
+from generator.core.loader import clean_text
 from generator.core.model import Portfolio
 from generator.exports.report import neutralise
 
@@ -246,16 +247,24 @@ def import_adr(source, initiative_id, deciders, renumber, dry_run, as_of, root) 
             source, root, initiative_id, as_of=as_of, deciders=list(deciders), renumber=renumber
         )
         for note in result.notes:
-            _echo(f"{note.source}: {note.message}", err=True)
+            _echo_shown(f"{note.source}: {note.message}", err=True)
         if dry_run:
             for planned in result.planned:
-                _echo(f"# would create {planned.path}")
-                _echo(planned.content)
+                _echo_shown(f"# would create {planned.path}")
+                for line in planned.content.split("\n"):
+                    _echo_shown(line)
             return
         written = scaffold.write(root, result.planned)
     except (importer.ImportError_, scaffold.ScaffoldError) as exc:
-        raise Refused(str(exc)) from exc
-    _created(written, f"imported {len(written)} decision(s); review the notes above, then run `launchboard check`")
+        raise Refused(clean_text(str(exc), 10_000)) from exc
+    for path in written:
+        _echo_shown(f"created {path}")
+    _echo(f"imported {len(written)} decision(s); review the notes above, then run `launchboard check`")
+
+
+def _echo_shown(line: str, err: bool = False) -> None:
+    """One line of imported text: control characters and terminal escapes shown as `\\x1b`, not sent."""
+    _echo(clean_text(line, 10_000), err=err)
 
 
 COMMANDS: list[click.Command] = [new, diff, codeowners, import_]
