@@ -208,9 +208,11 @@ def read(repo: Repo, relative: str) -> dict:
 
 
 def structural_problems(repo: Repo) -> list[str]:
-    """Everything but the approach match, which depends on what the team decided."""
+    """Everything but the approach match, which depends on what the team decided, and the
+    TODO text of the initiative the import scaffolds around the records (LB316)."""
     return [f"{p.location} {p.code} {p.message}" for p in repo.check().problems
-            if p.initiative == "legacy" and p.code != "LB130"]
+            if p.initiative == "legacy" and p.code != "LB130"
+            and not (p.code == "LB316" and p.location.file.endswith("/initiative.yaml"))]
 
 
 def test_madr_3_with_front_matter(repo: Repo, tmp_path: Path) -> None:
