@@ -25,6 +25,7 @@ from generator.core.model import (
     Policy,
     Problem,
     Readiness,
+    Runbook,
     Severity,
 )
 from generator.core.records import decision_file_parts
@@ -47,6 +48,10 @@ class InitiativeRecords:
     checklist_files: list[tuple[Checklist, Document]] = field(default_factory=list)
     # checklist ids (file stems) whose files exist but failed to load or validate
     broken_checklists: set[str] = field(default_factory=set)
+    # every runbook file that loaded, in file order, with its document (for locations)
+    runbook_files: list[tuple[Runbook, Document]] = field(default_factory=list)
+    # runbook files that exist but failed to load or validate
+    broken_runbooks: list[str] = field(default_factory=list)
 
     @property
     def folder(self) -> str:
@@ -120,6 +125,8 @@ class Evaluator:
                 decision.initiative = folder
             for checklist, _ in records.checklist_files:
                 checklist.initiative = folder
+            for runbook, _ in records.runbook_files:
+                runbook.initiative = folder
 
     def _check_stage_and_history(self, initiative: Initiative, document: Document) -> None:
         stages = self.policy.stages

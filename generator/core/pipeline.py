@@ -39,7 +39,7 @@ from generator.core.loader import (
     read_bytes,
 )
 from generator.core.model import Initiative, InitiativeState, Location, Policy, Portfolio, Problem, Severity
-from generator.core.records import build_checklist, build_decision, build_initiative, build_policy
+from generator.core.records import build_checklist, build_decision, build_initiative, build_policy, build_runbook
 from generator.core.validate import SchemaError, SchemaSet, schema_set
 
 # Below this many record files one process is as fast: forking a pool and sending results
@@ -347,6 +347,8 @@ def _judge_folder(
     records.broken_checklists = {
         p.location.file.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in problems if p.is_error and "/checklists/" in p.location.file
     }
+    # Likewise a runbook file with errors: the gate names it rather than asking for a new one.
+    records.broken_runbooks = sorted({p.location.file for p in problems if p.is_error and "/runbooks/" in p.location.file})
     start = len(evaluator.problems)
     state = evaluator.evaluate(records)
     found = evaluator.problems[start:]
@@ -519,6 +521,10 @@ def _group_by_initiative(loaded: list[tuple[RecordFile, Document]]) -> dict[str,
                 records.checklist_files.append((checklist, document))
                 records.initiative.checklists.setdefault(checklist.id, checklist)
                 records.checklist_docs.setdefault(checklist.id, document)
+            elif record.kind == "runbook":
+                runbook = build_runbook(document, initiative_id)
+                records.runbook_files.append((runbook, document))
+                records.initiative.runbooks.setdefault(runbook.stem, runbook)
         records.initiative.decisions.sort(key=lambda d: (d.number, d.file))
         grouped[folder] = records
     return grouped
