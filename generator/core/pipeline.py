@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator
 from generator.core import processes
 from generator.core.cache import RecordCache, disabled_by_env
 from generator.authoring.codeowners import check_codeowners
-from generator.core.evaluate import Evaluator, InitiativeRecords
+from generator.core.evaluate import Evaluator, InitiativeRecords, check_alert_names
 from generator.core.loader import (
     Document,
     RecordError,
@@ -35,6 +35,7 @@ from generator.core.loader import (
     decode_text,
     discover,
     is_id,
+    load_document,
     parse_document,
     read_bytes,
 )
@@ -163,10 +164,19 @@ def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache
         initiative, state = judged
         initiatives.append(initiative)
         states[initiative.id] = state
+    problems.extend(check_alert_names(initiatives, lambda file, path: _locate(root, file, path)))
     problems.extend(check_codeowners(root, policy))
     if store is not None and not (memo is not None and memo.hits):
         store.prune()  # not after a load the memo served: it did not touch the entries it still needs
     return _finish(root, today, policy, initiatives, states, problems + evaluator.problems, digests=digests)
+
+
+def _locate(root: Path, file: str, path: tuple) -> Location:
+    """Where PATH sits in FILE, read again (for a rule that runs after the documents are gone)."""
+    try:
+        return load_document(root / file, root).locate(path)
+    except (RecordError, OSError, ValueError):
+        return Location(file)
 
 
 @contextmanager

@@ -1,0 +1,323 @@
+"""Runbooks through the real `launchboard check` and `status`: every runbook rule and the gate.
+
+The repository is tests/kit.py's valid one (a canary RAG initiative) with a policy that
+requires runbook topics and two runbooks that meet them; each failing case changes one
+thing and asserts the exact code, file and line through `check --format json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from tests.kit import AS_OF, INITIATIVE, Repo, line_of
+
+INIT = "decisions/support-assistant/initiative.yaml"
+POLICY = "decisions/policy.yaml"
+ROLLBACK = "decisions/support-assistant/runbooks/rollback.yaml"
+OUTAGE = "decisions/support-assistant/runbooks/provider-outage.yaml"
+
+TOPICS = {
+    "exercise_max_age_days": 180,
+    "topics": [
+        {"id": "rollback", "title": "Roll back to the last known-good versions", "required_from": "canary", "exercised": True},
+        {"id": "provider-outage", "title": "Model provider outage", "required_from": "canary",
+         "when": {"approach": ["prompt", "rag", "hybrid"]}},
+        {"id": "harmful-output", "title": "Harmful output reported", "required_from": "ga"},
+    ],
+}
+
+ROLLBACK_RUNBOOK: dict[str, Any] = {
+    "runbook": "rollback",
+    "title": "Roll back the assistant",
+    "topics": ["rollback"],
+    "severity": "sev2",
+    "triggers": [{"alert": "support-assistant-quality-drop", "url": "https://grafana.example.com/alerting/1"}],
+    "impact": "Agents get wrong drafts.",
+    "diagnosis": [{"step": "See what changed", "command": "kubectl -n support rollout history deploy/api", "effect": "read-only"}],
+    "mitigation": [{"step": "Turn drafting off", "command": "flagctl set support.enabled false", "effect": "write"}],
+    "rollback": {
+        "kill_switch": "flag support.enabled",
+        "pinned": {"model": "gpt-x-2026-05-01", "prompt": "v14"},
+        "steps": [
+            {"step": "Pin the model", "command": "flagctl set support.model gpt-x-2026-05-01", "effect": "write"},
+            {"step": "Purge the answer cache", "command": "cachectl purge --all", "effect": "destructive", "approval": "incident-commander"},
+        ],
+    },
+    "verify": [{"step": "Acceptance above 55 % for 2 hours"}],
+    "escalation": [{"after_minutes": 0, "contact": "@org/support-oncall"}, {"after_minutes": 30, "contact": "@alice"}],
+    "exercises": [
+        {"date": "2026-07-08", "kind": "drill", "outcome": "failed", "note": "Snapshot was gone"},
+        {"date": "2026-09-22", "kind": "game-day", "outcome": "passed", "evidence": "https://wiki.example.com/gd/0922"},
+    ],
+}
+
+OUTAGE_RUNBOOK: dict[str, Any] = {
+    "runbook": "provider-outage",
+    "title": "Model provider outage",
+    "topics": ["provider-outage"],
+    "severity": "sev2",
+    "triggers": [{"alert": "support-assistant-llm-5xx"}],
+    "diagnosis": [{"step": "Status page", "command": "curl -s https://status.example.com/api/v2/status.json"}],
+    "escalation": [{"after_minutes": 0, "contact": "@org/support-oncall"}],
+}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    repo = Repo.valid(tmp_path)
+    repo.edit(POLICY, lambda d: d.update(runbooks=TOPICS))
+    repo.write(ROLLBACK, ROLLBACK_RUNBOOK)
+    repo.write(OUTAGE, OUTAGE_RUNBOOK)
+    return repo
+
+
+def check(repo: Repo, *args: str) -> tuple[int, dict[str, Any]]:
+    result = CliRunner().invoke(main, ["check", str(repo.root), "--as-of", AS_OF, "--format", "json", *args], catch_exceptions=False)
+    return result.exit_code, json.loads(result.output)
+
+
+def problems(report: dict[str, Any]) -> list[tuple[str, str, int]]:
+    return [(p["code"], p["file"], p["line"]) for p in report["problems"]]
+
+
+def set_(path: list[Any], value: Any):
+    def change(data: Any) -> None:
+        node = data
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = value
+    return change
+
+
+def delete(path: list[Any]):
+    def change(data: Any) -> None:
+        node = data
+        for part in path[:-1]:
+            node = node[part]
+        del node[path[-1]]
+    return change
+
+
+# --------------------------------------------------------------------------- passing
+
+
+def test_runbooks_meeting_the_policy_pass_and_count_in_readiness(repo: Repo) -> None:
+    code, report = check(repo)
+    assert code == 0 and report["problems"] == []
+    [state] = report["initiatives"]
+    # three checklist items (threat-model, rag-access-control, pager-rotation) and two topics
+    assert state["readiness"]["required"] == 5 and state["readiness"]["complete"] == 5
+    assert state["readiness"]["runbooks"] == {"required": 2, "complete": 2}
+    # harmful-output is required from ga: it blocks the next stage, named as a runbook topic
+    blocking = [b for b in state["next"]["blocking"] if b["kind"] == "runbook"]
+    assert [(b["checklist"], b["item"], b["file"]) for b in blocking] == [("runbooks", "harmful-output", INIT)]
+
+
+def test_status_board_counts_topics_and_names_the_blocking_one(repo: Repo) -> None:
+    result = CliRunner().invoke(main, ["status", str(repo.root), "--as-of", AS_OF], env={"NO_COLOR": "1"}, catch_exceptions=False)
+    assert result.exit_code == 0
+    row = next(line for line in result.output.splitlines() if line.startswith("support-assistant"))
+    # now: 3 checklist items and 2 topics; next (ga): pen-test, on-call/runbook and harmful-output block
+    assert "5/5" in row and "ga ██████░░░░ 5/8" in row and "+1" in row
+
+
+def test_a_topic_whose_when_does_not_match_is_not_required(repo: Repo) -> None:
+    repo.path(OUTAGE).unlink()
+    repo.edit(INIT, set_(["approach"], "fine-tune"))
+    code, report = check(repo)
+    assert "LB220" not in [p[0] for p in problems(report)]
+    assert report["initiatives"][0]["readiness"]["runbooks"] == {"required": 1, "complete": 1}
+
+
+def test_a_topic_required_later_is_not_checked_yet(repo: Repo) -> None:
+    repo.edit(INIT, lambda d: (d.update(stage="shadow"), d["history"].__setitem__(2, {"stage": "shadow", "date": "2026-10-20"})))
+    repo.path(ROLLBACK).unlink()
+    repo.path(OUTAGE).unlink()
+    code, report = check(repo)
+    assert code == 0, problems(report)
+    assert report["initiatives"][0]["next"]["runbooks"] == {"required": 2, "complete": 0}
+
+
+def test_a_policy_without_runbooks_section_has_no_runbook_gate(tmp_path: Path) -> None:
+    repo = Repo.valid(tmp_path)
+    code, report = check(repo)
+    assert code == 0 and report["initiatives"][0]["readiness"]["runbooks"] == {"required": 0, "complete": 0}
+
+
+def test_one_runbook_may_cover_several_topics(repo: Repo) -> None:
+    repo.path(OUTAGE).unlink()
+    repo.edit(ROLLBACK, set_(["topics"], ["rollback", "provider-outage"]))
+    code, report = check(repo)
+    assert code == 0, problems(report)
+
+
+# --------------------------------------------------------------------------- the gate
+
+
+def test_missing_runbook_fails_at_the_initiative_stage_line(repo: Repo) -> None:
+    repo.path(OUTAGE).unlink()
+    code, report = check(repo)
+    assert code == 1
+    line = line_of(repo.path(INIT), "stage: canary")
+    assert problems(report) == [("LB220", INIT, line)]
+    message = report["problems"][0]["message"]
+    assert "provider-outage" in message and "launchboard new runbook support-assistant provider-outage" in message
+    assert report["initiatives"][0]["readiness"]["runbooks"] == {"required": 2, "complete": 1}
+
+
+def test_rollback_without_a_passed_exercise_fails_at_its_exercises(repo: Repo) -> None:
+    repo.edit(ROLLBACK, set_(["exercises", 1, "outcome"], "issues-found"))
+    code, report = check(repo)
+    assert code == 1
+    assert problems(report) == [("LB221", ROLLBACK, line_of(repo.path(ROLLBACK), "exercises:"))]
+    assert "rollback" in report["problems"][0]["message"] and ROLLBACK in report["problems"][0]["message"]
+
+
+def test_rollback_with_no_exercises_fails_at_its_topic(repo: Repo) -> None:
+    repo.edit(ROLLBACK, delete(["exercises"]))
+    code, report = check(repo)
+    assert problems(report) == [("LB221", ROLLBACK, line_of(repo.path(ROLLBACK), "- rollback"))]
+
+
+def test_a_stale_passed_exercise_fails_at_its_date(repo: Repo) -> None:
+    repo.edit(ROLLBACK, set_(["exercises", 1, "date"], "2026-05-01"))  # 212 days before AS_OF
+    code, report = check(repo)
+    assert code == 1
+    assert problems(report) == [("LB221", ROLLBACK, line_of(repo.path(ROLLBACK), "date: '2026-05-01'"))]
+    assert "more than 180 days ago" in report["problems"][0]["message"]
+
+
+def test_exercise_max_age_comes_from_the_policy(repo: Repo) -> None:
+    repo.edit(POLICY, lambda d: d["runbooks"].update(exercise_max_age_days=30))
+    code, report = check(repo)
+    assert problems(report) == [("LB221", ROLLBACK, line_of(repo.path(ROLLBACK), "2026-09-22"))]
+
+
+def test_an_exercise_lapsing_within_30_days_is_a_warning(repo: Repo) -> None:
+    repo.edit(ROLLBACK, set_(["exercises", 1, "date"], "2026-06-10"))  # counts until 2026-12-07
+    code, report = check(repo)
+    assert code == 0
+    assert problems(report) == [("LB310", ROLLBACK, line_of(repo.path(ROLLBACK), "2026-06-10"))]
+    assert report["problems"][0]["severity"] == "warning"
+    assert check(repo, "--strict")[0] == 1
+
+
+def test_a_future_passed_exercise_does_not_count(repo: Repo) -> None:
+    repo.edit(ROLLBACK, set_(["exercises", 1, "date"], "2026-12-15"))
+    code, report = check(repo)
+    line = line_of(repo.path(ROLLBACK), "2026-12-15")
+    assert sorted(problems(report)) == [("LB173", ROLLBACK, line), ("LB221", ROLLBACK, line_of(repo.path(ROLLBACK), "exercises:"))]
+
+
+def test_a_runbook_with_errors_is_not_reported_missing(repo: Repo) -> None:
+    repo.edit(OUTAGE, set_(["severity"], "critical"))
+    code, report = check(repo)
+    assert code == 1
+    assert [p[0] for p in problems(report)] == ["LB100"]  # its own error, not an LB220 "create it"
+    [verdict] = [b for b in report["initiatives"][0]["readiness"]["blocking"] if b["kind"] == "runbook"]
+    assert verdict["item"] == "provider-outage" and OUTAGE in verdict["reason"]
+
+
+# --------------------------------------------------------------------------- rules on one runbook
+
+
+def test_runbook_id_must_equal_the_file_name(repo: Repo) -> None:
+    repo.edit(OUTAGE, set_(["runbook"], "outage"))
+    assert problems(check(repo)[1]) == [("LB170", OUTAGE, line_of(repo.path(OUTAGE), "runbook: outage"))]
+
+
+def test_topic_not_in_the_policy(repo: Repo) -> None:
+    repo.edit(OUTAGE, set_(["topics"], ["provider-outage", "alien-invasion"]))
+    code, report = check(repo)
+    assert code == 1
+    assert problems(report) == [("LB171", OUTAGE, line_of(repo.path(OUTAGE), "- alien-invasion"))]
+
+
+def test_rollback_topic_needs_rollback_steps(repo: Repo) -> None:
+    repo.edit(ROLLBACK, delete(["rollback", "steps"]))
+    assert problems(check(repo)[1]) == [("LB174", ROLLBACK, line_of(repo.path(ROLLBACK), "rollback:"))]
+    repo.edit(ROLLBACK, delete(["rollback"]))
+    assert problems(check(repo)[1]) == [("LB174", ROLLBACK, line_of(repo.path(ROLLBACK), "- rollback"))]
+
+
+def test_destructive_step_needs_an_approval(repo: Repo) -> None:
+    repo.edit(ROLLBACK, delete(["rollback", "steps", 1, "approval"]))
+    code, report = check(repo)
+    assert problems(report) == [("LB175", ROLLBACK, line_of(repo.path(ROLLBACK), "effect: destructive"))]
+    assert "rollback.steps[1]" in report["problems"][0]["message"]
+
+
+def test_escalation_in_order_of_minutes(repo: Repo) -> None:
+    repo.edit(ROLLBACK, set_(["escalation", 1, "after_minutes"], 0))
+    assert check(repo)[0] == 0  # equal minutes: called together
+    repo.edit(ROLLBACK, lambda d: d["escalation"].reverse())
+    repo.edit(ROLLBACK, set_(["escalation", 0, "after_minutes"], 45))
+    assert problems(check(repo)[1]) == [("LB176", ROLLBACK, line_of(repo.path(ROLLBACK), "after_minutes: 0"))]
+
+
+def test_alert_named_by_two_runbooks_is_reported_at_both(repo: Repo) -> None:
+    other = "decisions/internal-search"
+    repo.write(f"{other}/initiative.yaml", dict(INITIATIVE, id="internal-search", stage="proposed",
+                                                  history=[{"stage": "proposed", "date": "2026-01-12"}]))
+    repo.write(f"{other}/runbooks/outage.yaml", dict(OUTAGE_RUNBOOK, runbook="outage", triggers=[{"alert": "Support-Assistant-LLM-5xx"}]))
+    code, report = check(repo)
+    assert code == 1
+    assert sorted(problems(report)) == sorted([
+        ("LB172", OUTAGE, line_of(repo.path(OUTAGE), "alert: support-assistant-llm-5xx")),
+        ("LB172", f"{other}/runbooks/outage.yaml", line_of(repo.path(f"{other}/runbooks/outage.yaml"), "alert:")),
+    ])
+    by_file = {p["file"]: p for p in report["problems"]}
+    assert f"{other}/runbooks/outage.yaml" in by_file[OUTAGE]["message"]
+    assert by_file[OUTAGE]["initiative"] == "support-assistant"
+
+
+def test_policy_topic_with_unknown_stage_makes_the_policy_unusable(repo: Repo) -> None:
+    repo.edit(POLICY, lambda d: d["runbooks"]["topics"][2].update(required_from="launch"))
+    code, report = check(repo)
+    assert code == 2
+    assert problems(report) == [("LB177", POLICY, line_of(repo.path(POLICY), "required_from: launch"))]
+
+
+def test_policy_topic_repeated(repo: Repo) -> None:
+    repo.edit(POLICY, lambda d: d["runbooks"]["topics"].append(dict(d["runbooks"]["topics"][0])))
+    code, report = check(repo)
+    assert code == 2 and [p[0] for p in problems(report)] == ["LB177"]
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def test_runbooks_are_discovered_like_checklists(repo: Repo) -> None:
+    repo.write("decisions/support-assistant/runbooks/old/rollback.yaml", ROLLBACK_RUNBOOK)
+    repo.write("decisions/support-assistant/runbooks/Rollback.YAML", ROLLBACK_RUNBOOK)
+    repo.write("decisions/support-assistant/runbooks/.hidden.yaml", ROLLBACK_RUNBOOK)
+    repo.write("decisions/support-assistant/runbooks/notes.txt", "not a record")
+    code, report = check(repo)
+    found = sorted((p[0], p[1]) for p in problems(report))
+    assert found == [
+        ("LB008", "decisions/support-assistant/runbooks/.hidden.yaml"),
+        ("LB008", "decisions/support-assistant/runbooks/Rollback.YAML"),
+        ("LB008", "decisions/support-assistant/runbooks/old"),
+        ("LB115", "decisions/support-assistant/runbooks/rollback.yaml"),  # and Rollback.YAML: one file on macOS
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links")
+def test_a_runbooks_link_is_not_followed(repo: Repo, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "rollback.yaml").write_text(repo.path(ROLLBACK).read_text())
+    for name in ("rollback.yaml", "provider-outage.yaml"):
+        repo.path(f"decisions/support-assistant/runbooks/{name}").unlink()
+    repo.path("decisions/support-assistant/runbooks").rmdir()
+    os.symlink(outside, repo.path("decisions/support-assistant/runbooks"))
+    code, report = check(repo)
+    assert ("LB008", "decisions/support-assistant/runbooks", 1) in problems(report)
+    assert "LB220" in [p[0] for p in problems(report)]  # nothing was read through the link
