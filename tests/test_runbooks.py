@@ -321,3 +321,70 @@ def test_a_runbooks_link_is_not_followed(repo: Repo, tmp_path: Path) -> None:
     code, report = check(repo)
     assert ("LB008", "decisions/support-assistant/runbooks", 1) in problems(report)
     assert "LB220" in [p[0] for p in problems(report)]  # nothing was read through the link
+
+
+def test_placeholder_left_in_a_runbook(repo: Repo) -> None:
+    repo.edit(OUTAGE, set_(["diagnosis", 0, "step"], "TODO find out what is wrong"))
+    assert problems(check(repo)[1]) == [("LB178", OUTAGE, line_of(repo.path(OUTAGE), "step: TODO"))]
+
+
+# --------------------------------------------------------------------------- launchboard new runbook
+
+
+def new_runbook(repo: Repo, *args: str):
+    return CliRunner().invoke(main, ["new", "runbook", *args, "--root", str(repo.root), "--as-of", AS_OF], catch_exceptions=False)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_new_runbook_writes_every_section_with_the_policy_topics(repo: Repo) -> None:
+    target = "decisions/support-assistant/runbooks/harmful-output.yaml"
+    result = new_runbook(repo, "support-assistant", "harmful-output")
+    assert result.exit_code == 0, result.output
+    text = repo.path(target).read_text()
+    assert text.startswith("# yaml-language-server: $schema=../../../schemas/runbook.schema.json\n")
+    for topic in TOPICS["topics"]:
+        assert f"#   {topic['id']}: {topic['title']} (required from {topic['required_from']}" in text
+    data = repo.read(target)
+    assert data["topics"] == ["harmful-output"] and data["title"] == "Harmful output reported"
+    assert set(data) >= {"runbook", "title", "topics", "severity", "triggers", "impact", "diagnosis", "mitigation",
+                         "rollback", "verify", "escalation", "exercises"}
+    assert [e["contact"] for e in data["escalation"]] == INITIATIVE["owners"]  # the initiative's owners by default
+    # valid against the schema; the one error left is the placeholder to fill in
+    code, report = check(repo)
+    assert problems(report) == [("LB178", target, line_of(repo.path(target), "alert:"))]
+
+
+def test_new_runbook_for_a_name_the_policy_does_not_define_lists_no_topic(repo: Repo) -> None:
+    assert new_runbook(repo, "support-assistant", "index-corruption", "--title", "Index corrupted").exit_code == 0
+    data = repo.read("decisions/support-assistant/runbooks/index-corruption.yaml")
+    assert data["topics"] == [] and data["title"] == "Index corrupted"
+
+
+def test_new_runbook_never_overwrites(repo: Repo) -> None:
+    before = tree(repo.root)
+    result = new_runbook(repo, "support-assistant", "rollback")
+    assert result.exit_code == 2 and "refusing to overwrite" in result.output
+    assert tree(repo.root) == before
+
+
+@pytest.mark.parametrize("bad", ["../escape", "Rollback", "a/b", "-x", ""])
+def test_new_runbook_refuses_unsafe_ids(repo: Repo, bad: str) -> None:
+    before = tree(repo.root)
+    assert new_runbook(repo, "support-assistant", bad).exit_code == 2
+    assert tree(repo.root) == before
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links")
+def test_new_runbook_refuses_to_write_through_a_link(repo: Repo, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for name in ("rollback.yaml", "provider-outage.yaml"):
+        repo.path(f"decisions/support-assistant/runbooks/{name}").unlink()
+    repo.path("decisions/support-assistant/runbooks").rmdir()
+    os.symlink(outside, repo.path("decisions/support-assistant/runbooks"))
+    result = new_runbook(repo, "support-assistant", "harmful-output")
+    assert result.exit_code == 2 and "refusing to write through the link decisions/support-assistant/runbooks" in result.output
+    assert list(outside.iterdir()) == []

@@ -50,6 +50,7 @@ CODES: dict[str, str] = {
     "LB175": "destructive runbook step does not say who must approve it",
     "LB176": "runbook escalation is not in order of after_minutes",
     "LB177": "policy runbook topic names an unknown stage or repeats an id",
+    "LB178": "runbook still holds a scaffold TODO placeholder",
     # LB2xx: readiness gates
     "LB201": "required item is not complete",
     "LB202": "done item lacks evidence, approver or date",

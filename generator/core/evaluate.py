@@ -585,6 +585,14 @@ class Evaluator:
                         f"({before.after_minutes}); list contacts in the order they are called",
                         initiative,
                     )
+            placeholder = _first_placeholder(runbook)
+            if placeholder is not None:
+                self._report(
+                    document.locate(placeholder),
+                    "LB178",
+                    f"{_path_text(placeholder)} is still a TODO from `launchboard new runbook`; write what the on-call engineer must do",
+                    initiative,
+                )
             for index, exercise in enumerate(runbook.exercises):
                 if _date(exercise.date) > self.as_of:
                     self._report(
@@ -749,6 +757,18 @@ def _steps_with_paths(runbook: Runbook) -> list[tuple[tuple, RunbookStep]]:
         found += [(("rollback", "steps", index), step) for index, step in enumerate(runbook.rollback.steps)]
     found += [(("verify", index), step) for index, step in enumerate(runbook.verify)]
     return found
+
+
+def _first_placeholder(runbook: Runbook) -> tuple | None:
+    """Where the runbook still holds a `TODO` the scaffold wrote (title, impact, a step, an alert)."""
+    candidates: list[tuple[tuple, str]] = [(("title",), runbook.title)]
+    candidates += [(("triggers", index, "alert"), trigger.alert) for index, trigger in enumerate(runbook.triggers)]
+    candidates += [(("impact",), runbook.impact)]
+    candidates += [(path + ("step",), step.step) for path, step in _steps_with_paths(runbook)]
+    for path, text in candidates:
+        if text.startswith("TODO") or text.endswith("-TODO"):
+            return path
+    return None
 
 
 def _path_text(path: tuple) -> str:
