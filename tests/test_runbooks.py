@@ -388,3 +388,42 @@ def test_new_runbook_refuses_to_write_through_a_link(repo: Repo, tmp_path: Path)
     result = new_runbook(repo, "support-assistant", "harmful-output")
     assert result.exit_code == 2 and "refusing to write through the link decisions/support-assistant/runbooks" in result.output
     assert list(outside.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- codeowners
+
+
+def codeowners_block(repo: Repo) -> list[str]:
+    from generator.authoring import codeowners
+
+    result = CliRunner().invoke(main, ["codeowners", str(repo.root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lines = repo.path(".github/CODEOWNERS").read_text().splitlines()
+    return lines[lines.index(codeowners.BEGIN) + 1 : lines.index(codeowners.END)]
+
+
+def test_codeowners_covers_runbooks_with_the_on_call_owners_by_default(repo: Repo) -> None:
+    repo.edit(POLICY, lambda d: d["checklists"]["on-call"].update(owners=["@org/sre", "@kofi"]))
+    assert codeowners_block(repo)[-1] == "/decisions/*/runbooks/ @org/sre @kofi"
+
+
+def test_codeowners_uses_the_runbook_owners_when_the_policy_names_them(repo: Repo) -> None:
+    repo.edit(POLICY, lambda d: d["runbooks"].update(owners=["@org/incident-response"]))
+    assert codeowners_block(repo)[-1] == "/decisions/*/runbooks/ @org/incident-response"
+    # the rule is a folder: it covers a .yml runbook, which check counts too
+    repo.path(OUTAGE).rename(repo.path(OUTAGE).with_suffix(".yml"))
+    code, report = check(repo)
+    assert code == 0, problems(report)
+    assert report["initiatives"][0]["readiness"]["runbooks"] == {"required": 2, "complete": 2}
+
+
+def test_codeowners_has_no_runbook_rule_without_owners(repo: Repo) -> None:
+    assert not any("/runbooks/" in line for line in codeowners_block(repo))  # kit's on-call has no owners
+
+
+def test_sample_codeowners_is_up_to_date_with_the_runbook_rule() -> None:
+    root = Path(__file__).resolve().parent.parent
+    text = (root / ".github" / "CODEOWNERS").read_text()
+    assert "/decisions/*/runbooks/ @org/sre @kofi @ines" in text
+    result = CliRunner().invoke(main, ["codeowners", str(root), "--check"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output

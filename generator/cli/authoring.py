@@ -214,7 +214,8 @@ def codeowners(root, check_only) -> None:
 
     Each checklist with owners gets a rule such as
     `/decisions/*/checklists/security-review.yaml @org/security`, so a change to a checklist
-    needs a review from the team that approves it. Only the block between the
+    needs a review from the team that approves it; `/decisions/*/runbooks/` gets the
+    runbook owners (policy runbooks.owners, else the on-call checklist's). Only the block between the
     `# BEGIN launchboard` and `# END launchboard` lines is Launchboard's; the rest of the file
     is kept as it is.
     """
