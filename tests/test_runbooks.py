@@ -427,3 +427,51 @@ def test_sample_codeowners_is_up_to_date_with_the_runbook_rule() -> None:
     assert "/decisions/*/runbooks/ @org/sre @kofi @ines" in text
     result = CliRunner().invoke(main, ["codeowners", str(root), "--check"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
+
+
+# --------------------------------------------------------------------------- launchboard diff
+
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent",
+}
+
+
+def git(root: Path, *args: str) -> str:
+    import subprocess
+
+    done = subprocess.run(["git", "-C", str(root), *args], env=dict(os.environ, **GIT_ENV), capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_diff_reports_runbooks_topics_and_exercises(repo: Repo) -> None:
+    git(repo.root, "init", "-q", "-b", "main")
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-q", "--no-gpg-sign", "-m", "records")
+    repo.path(OUTAGE).unlink()  # provider-outage: removed, topic lost
+    repo.edit(ROLLBACK, lambda d: d["exercises"].append({"date": "2026-11-20", "kind": "incident", "outcome": "passed"}))
+    repo.write("decisions/support-assistant/runbooks/harmful-output.yaml",
+               dict(OUTAGE_RUNBOOK, runbook="harmful-output", title="Harmful <b>output</b>", topics=["harmful-output"],
+                    triggers=[{"alert": "support-assistant-harm"}],
+                    exercises=[{"date": "2026-11-01", "kind": "game-day", "outcome": "passed"}]))
+    result = CliRunner().invoke(main, ["diff", "HEAD", str(repo.root), "--format", "json", "--as-of", AS_OF], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    changes = {(r["runbook"], r["change"], r["detail"]) for r in data["runbooks"]}
+    assert changes == {
+        ("harmful-output", "added", ""),
+        ("provider-outage", "removed", ""),
+        ("harmful-output", "topic-covered", "harmful-output"),
+        ("provider-outage", "topic-lost", "provider-outage"),
+        ("harmful-output", "exercise", "2026-11-01 game-day passed"),
+        ("rollback", "exercise", "2026-11-20 incident passed"),
+    }
+    assert data["summary"]["runbooks_added"] == 1 and data["summary"]["runbook_topics_lost"] == 1
+    assert data["summary"]["exercises_recorded"] == 2
+    markdown = CliRunner().invoke(main, ["diff", "HEAD", str(repo.root), "--as-of", AS_OF], catch_exceptions=False).output
+    assert "### Runbooks" in markdown
+    assert r"topic <code>provider\-outage</code> no longer covered" in markdown
+    assert "<b>" not in markdown  # record text is escaped
+    assert "LB220" in markdown  # and the gate's new failure is among the problems introduced

@@ -4,8 +4,8 @@ The records at a git revision are read with `git archive` into a temporary folde
 trees go through the same pipeline (load_portfolio) with the same "today", and the two
 Portfolios are compared: initiatives added, removed or retired; stage moves and whether the
 new stage's gate holds; decisions added, removed or changing status or outcome; checklist
-items completed, waived, marked not applicable, expired or regressed; problems introduced
-and fixed. `compare` works on two Portfolios alone, so it is tested without git.
+items completed, waived, marked not applicable, expired or regressed; runbooks added or
+removed, runbook topics covered or lost and exercises recorded; problems introduced and fixed. `compare` works on two Portfolios alone, so it is tested without git.
 """
 
 from __future__ import annotations
@@ -80,6 +80,16 @@ class ItemChange:
 
 
 @dataclass
+class RunbookChange:
+    initiative: str
+    runbook: str  # file stem
+    title: str
+    change: str  # added | removed | topic-covered | topic-lost | exercise
+    detail: str = ""  # the topic, or the exercise as "date kind outcome"
+    file: str = ""
+
+
+@dataclass
 class GovernanceDiff:
     base: str
     as_of: str
@@ -89,6 +99,7 @@ class GovernanceDiff:
     stage_moves: list[StageMove] = field(default_factory=list)
     decisions: list[DecisionChange] = field(default_factory=list)
     items: list[ItemChange] = field(default_factory=list)
+    runbooks: list[RunbookChange] = field(default_factory=list)
     problems_introduced: list[Problem] = field(default_factory=list)
     problems_fixed: list[Problem] = field(default_factory=list)
     base_unusable: bool = False
@@ -98,7 +109,7 @@ class GovernanceDiff:
     def empty(self) -> bool:
         return not (
             self.added or self.removed or self.retired or self.stage_moves or self.decisions
-            or self.items or self.problems_introduced or self.problems_fixed
+            or self.items or self.runbooks or self.problems_introduced or self.problems_fixed
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -284,9 +295,39 @@ def compare(before: Portfolio, after: Portfolio, base: str = "") -> GovernanceDi
             if key not in new_items and status in CLOSED:
                 diff.items.append(ItemChange(initiative_id, key[0], key[1], title, "regressed", status, "removed", None, "", file))
 
+        diff.runbooks += _runbook_changes(initiative, previous)
+
     diff.problems_introduced = _problem_difference(after.problems, before.problems)
     diff.problems_fixed = _problem_difference(before.problems, after.problems)
     return diff
+
+
+def _runbook_changes(initiative: Initiative, previous: Initiative | None) -> list[RunbookChange]:
+    """Runbooks added or removed, topics the initiative's runbooks now cover or no longer
+    cover, and exercises recorded (in a new runbook too), for one initiative."""
+    new, old = initiative.runbooks, previous.runbooks if previous else {}
+    found = [RunbookChange(initiative.id, stem, r.title, "added", "", r.file) for stem, r in sorted(new.items()) if stem not in old]
+    found += [RunbookChange(initiative.id, stem, r.title, "removed", "", r.file) for stem, r in sorted(old.items()) if stem not in new]
+
+    def covering(runbooks: dict) -> dict[str, Any]:
+        topics: dict[str, Any] = {}
+        for _, runbook in sorted(runbooks.items()):
+            for topic in runbook.topics:
+                topics.setdefault(topic, runbook)
+        return topics
+
+    now, before = covering(new), covering(old)
+    found += [RunbookChange(initiative.id, r.stem, r.title, "topic-covered", t, r.file) for t, r in sorted(now.items()) if t not in before]
+    found += [RunbookChange(initiative.id, r.stem, r.title, "topic-lost", t, r.file) for t, r in sorted(before.items()) if t not in now]
+    for stem, runbook in sorted(new.items()):
+        seen = Counter((e.date, e.kind, e.outcome) for e in (old[stem].exercises if stem in old else []))
+        for exercise in runbook.exercises:
+            key = (exercise.date, exercise.kind, exercise.outcome)
+            if seen[key]:
+                seen[key] -= 1
+                continue
+            found.append(RunbookChange(initiative.id, stem, runbook.title, "exercise", " ".join(key), runbook.file))
+    return found
 
 
 # --------------------------------------------------------------------------- git
@@ -401,8 +442,20 @@ def summary_counts(diff: GovernanceDiff) -> dict[str, int]:
         "items_regressed": changes["regressed"],
         "items_incomplete": changes["incomplete"],
         "items_started": changes["started"],
+        **_runbook_counts(diff),
         "problems_introduced": len(diff.problems_introduced),
         "problems_fixed": len(diff.problems_fixed),
+    }
+
+
+def _runbook_counts(diff: GovernanceDiff) -> dict[str, int]:
+    changes = Counter(r.change for r in diff.runbooks)
+    return {
+        "runbooks_added": changes["added"],
+        "runbooks_removed": changes["removed"],
+        "runbook_topics_covered": changes["topic-covered"],
+        "runbook_topics_lost": changes["topic-lost"],
+        "exercises_recorded": changes["exercise"],
     }
 
 
@@ -436,7 +489,7 @@ def to_markdown(diff: GovernanceDiff) -> str:
     if diff.head_unusable:
         lines += ["> ❌ The policy in this change is missing or unusable: run `launchboard check`.", ""]
     if diff.empty:
-        return "\n".join(lines + ["No governance changes: no initiative, decision, checklist item or problem changed.", ""])
+        return "\n".join(lines + ["No governance changes: no initiative, decision, checklist item, runbook or problem changed.", ""])
     counts = summary_counts(diff)
     parts = [
         (counts["stage_moves"], "stage move", "stage moves"),
@@ -449,6 +502,10 @@ def to_markdown(diff: GovernanceDiff) -> str:
         (counts["items_waived"], "waived", "waived"),
         (counts["items_expired"], "expired", "expired"),
         (counts["items_regressed"], "regressed", "regressed"),
+        (counts["runbooks_added"], "runbook added", "runbooks added"),
+        (counts["runbooks_removed"], "runbook removed", "runbooks removed"),
+        (counts["runbook_topics_lost"], "runbook topic lost", "runbook topics lost"),
+        (counts["exercises_recorded"], "exercise recorded", "exercises recorded"),
         (counts["problems_introduced"], "problem introduced", "problems introduced"),
         (counts["problems_fixed"], "problem fixed", "problems fixed"),
     ]
@@ -503,6 +560,19 @@ def to_markdown(diff: GovernanceDiff) -> str:
             rows.append([code(i.initiative), code(f"{i.checklist}/{i.item}") + " " + md(i.title),
                          f"{code(i.before)} → {code(i.after)}", change])
         table(["Initiative", "Item", "Status", "Change"], rows)
+    if diff.runbooks:
+        lines += ["### Runbooks", ""]
+        rows = []
+        for r in diff.runbooks:
+            what = {
+                "added": "added",
+                "removed": "🔻 removed",
+                "topic-covered": f"✅ now covers topic {code(r.detail)}",
+                "topic-lost": f"🔻 topic {code(r.detail)} no longer covered",
+                "exercise": f"exercise recorded: {md(r.detail)}",
+            }.get(r.change, md(r.change))
+            rows.append([code(r.initiative), code(r.runbook) + " " + md(r.title), what])
+        table(["Initiative", "Runbook", "Change"], rows)
     for heading, problems in (("Problems introduced", diff.problems_introduced), ("Problems fixed", diff.problems_fixed)):
         if problems:
             lines += [f"### {heading} ({len(problems)})", ""]
