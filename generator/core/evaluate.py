@@ -728,14 +728,16 @@ def check_alert_names(initiatives: list[Initiative], locate: Callable[[str, tupl
         if len(claims) < 2:
             continue
         for initiative_id, file, alert, index in claims:
-            others = [f"{other_file} (triggers[{other_index}])" for _, other_file, _, other_index in claims
-                      if (other_file, other_index) != (file, index)]
+            # At most three others are named: a hostile tree of thousands of claims stays linear.
+            others = [f"{other_file} (triggers[{other_index}])" for _, other_file, _, other_index in claims[:4]
+                      if (other_file, other_index) != (file, index)][:3]
+            more = len(claims) - 1 - len(others)
             problems.append(Problem(
                 locate(file, ("triggers", index, "alert")),
                 Severity.ERROR,
                 "LB172",
-                f"alert {clean_text(alert, 128)!r} is also named by {', '.join(others[:3])}"
-                f"{f' and {len(others) - 3} more' if len(others) > 3 else ''}; one alert links to one runbook",
+                f"alert {clean_text(alert, 128)!r} is also named by {', '.join(others)}"
+                f"{f' and {more} more' if more > 0 else ''}; one alert links to one runbook",
                 initiative_id,
             ))
     return problems
