@@ -475,3 +475,33 @@ def test_diff_reports_runbooks_topics_and_exercises(repo: Repo) -> None:
     assert r"topic <code>provider\-outage</code> no longer covered" in markdown
     assert "<b>" not in markdown  # record text is escaped
     assert "LB220" in markdown  # and the gate's new failure is among the problems introduced
+
+
+def test_an_alert_claimed_many_times_names_three_others_per_problem(repo: Repo) -> None:
+    for n in range(5):
+        repo.write(f"decisions/support-assistant/runbooks/extra-{n}.yaml",
+                   dict(OUTAGE_RUNBOOK, runbook=f"extra-{n}", topics=[]))
+    code, report = check(repo)
+    claims = [p for p in report["problems"] if p["code"] == "LB172"]
+    assert len(claims) == 6  # provider-outage.yaml and the five extras, each at its own alert
+    for problem in claims:
+        assert problem["message"].count("(triggers[0])") == 3 and "and 2 more" in problem["message"]
+
+
+# --------------------------------------------------------------------------- the sample
+
+
+def test_the_sample_canary_and_ga_initiatives_meet_the_runbook_gate() -> None:
+    from generator.core.pipeline import load_portfolio
+
+    portfolio = load_portfolio(Path(__file__).resolve().parent.parent, AS_OF)
+    assert [p for p in portfolio.errors if p.code.startswith(("LB17", "LB22"))] == []
+    shipped = [i for i in portfolio.initiatives if i.stage in ("canary", "ga")]
+    assert len(shipped) >= 4
+    for initiative in shipped:
+        state = portfolio.states[initiative.id]
+        assert state.current.topics and all(v.complete for v in state.current.topics), initiative.id
+        assert all(r.rollback and r.rollback.pinned and r.rollback.kill_switch
+                   for r in initiative.runbooks.values() if "rollback" in r.topics), initiative.id
+    outcomes = [[e.outcome for e in r.exercises] for i in shipped for r in i.runbooks.values()]
+    assert any(o[:2] == ["failed", "passed"] for o in outcomes)  # a failed drill, then a passed one
