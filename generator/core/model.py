@@ -412,7 +412,8 @@ class ItemVerdict:
     complete: bool
     reason: str  # why it is not complete ("" when complete)
     location: Location
-    # "checklist", or "runbook" for a runbook topic (checklist "runbooks", item the topic id)
+    # "checklist", or "runbook" for a runbook topic: checklist "runbooks", item the topic id,
+    # status missing | covered | exercised | not-exercised
     kind: str = "checklist"
 
 
