@@ -2,8 +2,9 @@
 
 Each initiative gets what a real one at portfolio scale carries: an initiative.yaml with
 three metrics of 52 weekly measurements, two decision records (every other initiative's
-second decision supersedes its first), and one file per checklist of the policy with
-every item filled in. The policy is the sample's `decisions/policy.yaml`, copied.
+second decision supersedes its first), one file per checklist of the policy with every
+item filled in, and one runbook per runbook topic of the policy (with a recent passed
+exercise). The policy is the sample's `decisions/policy.yaml`, copied.
 
 Deterministic: the same N and seed write byte-identical files. About one initiative in
 twenty has a gap (an item still in progress, an approval about to lapse), so `check`
@@ -174,6 +175,39 @@ def _checklist(rng: random.Random, checklist_id: str, spec: dict, today: dt.date
     return "\n".join(lines) + "\n"
 
 
+def _runbook(rng: random.Random, iid: str, topic: dict, today: dt.date) -> str:
+    lines = [
+        "# yaml-language-server: $schema=../../../schemas/runbook.schema.json",
+        f"runbook: {topic['id']}",
+        f"title: {_q(topic['title'])}",
+        f"topics: [{topic['id']}]",
+        f"severity: sev{rng.randrange(1, 5)}",
+        "triggers:",
+        f"  - alert: {iid}-{topic['id']}",
+        f"    url: https://grafana.example.com/alerting/{iid}/{topic['id']}",
+        f"impact: {_q(_sentence(rng, 12))}",
+        "diagnosis:",
+        f"  - step: {_q(_sentence(rng, 8))}",
+        f"    command: kubectl -n {iid} logs deploy/api --since=15m",
+        "    effect: read-only",
+        "mitigation:",
+        f"  - step: {_q(_sentence(rng, 8))}",
+        f"    command: flagctl set {iid}.enabled false",
+        "    effect: write",
+        "rollback:",
+        f"  kill_switch: flag {iid}.enabled",
+        f"  pinned: {{model: model-{rng.randrange(1, 9)}, prompt: v{rng.randrange(1, 40)}}}",
+        "  steps:",
+        f"    - {{step: {_q(_sentence(rng, 6))}, command: flagctl set {iid}.model pinned, effect: write}}",
+        "escalation:",
+        "  - {after_minutes: 0, contact: \"@org/oncall\"}",
+        "  - {after_minutes: 30, contact: \"@reviewer\"}",
+        "exercises:",
+        f"  - {{date: {_day(today, -rng.randrange(10, 120))}, kind: drill, outcome: passed}}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def generate(out: Path, count: int, seed: int = 7, as_of: str = AS_OF) -> Path:
     """Write ROOT=out with decisions/ holding the policy and `count` initiatives; return out."""
     rng = random.Random(seed)
@@ -206,6 +240,11 @@ def generate(out: Path, count: int, seed: int = 7, as_of: str = AS_OF) -> Path:
         for checklist_id, spec in policy["checklists"].items():
             (folder / "checklists" / f"{checklist_id}.yaml").write_text(
                 _checklist(rng, checklist_id, spec, today, gap and checklist_id == "security-review"), encoding="utf-8")
+        topics = (policy.get("runbooks") or {}).get("topics", [])
+        if topics:
+            (folder / "runbooks").mkdir()
+        for topic in topics:
+            (folder / "runbooks" / f"{topic['id']}.yaml").write_text(_runbook(rng, iid, topic, today), encoding="utf-8")
     return out
 
 

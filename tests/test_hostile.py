@@ -37,7 +37,8 @@ INIT = "decisions/support-assistant/initiative.yaml"
 ADR = "decisions/support-assistant/adr/0001-rag-over-fine-tuning.yaml"
 SEC = "decisions/support-assistant/checklists/security-review.yaml"
 POLICY = "decisions/policy.yaml"
-TARGETS = {"initiative": INIT, "decision": ADR, "checklist": SEC, "policy": POLICY}
+RUNBOOK = "decisions/support-assistant/runbooks/provider-outage.yaml"  # added: the base has no runbook
+TARGETS = {"initiative": INIT, "decision": ADR, "checklist": SEC, "policy": POLICY, "runbook": RUNBOOK}
 
 TIMEOUT_SECONDS = 20  # a clean check of this repository takes about 0.2 s
 MEMORY_BYTES = 512 * 1024 * 1024  # address space; a clean check needs under 128 MiB
@@ -114,7 +115,7 @@ def _in(kind: str, *problems: tuple, exit: int = 1, fragment: str = "") -> Outco
     return Outcome(exit, first + gone(kind), fragment, file)
 
 
-I, D, C, P = "initiative", "decision", "checklist", "policy"
+I, D, C, P, R = "initiative", "decision", "checklist", "policy", "runbook"
 
 # Every file in tests/hostile/<kind>/ must be listed here, and every entry must have its file.
 CORPUS: dict[str, Outcome] = {
@@ -187,6 +188,22 @@ CORPUS: dict[str, Outcome] = {
     "checklist/approver-html.yaml": _in(C, ("LB100", 6, 15), fragment="items.threat-model.approver"),
     "checklist/item-id-html.yaml": _in(C, ("LB100", 3, 3), fragment="'<script>alert(1)</script>' is not in the expected form"),
     "checklist/item-status-unknown.yaml": _in(C, ("LB100", 16, 13), fragment="got 'approved'"),
+    # ---- runbooks: free text (commands, steps, notes) is accepted and escaped where shown;
+    # every field that becomes a link, an id, a handle or a version is held to its form
+    "runbook/accept-commands-and-text-with-markup.yaml": ACCEPTED,
+    "runbook/trigger-url-javascript.yaml": _in(R, ("LB100", 7, 10), fragment="triggers[0].url: 'javascript:alert(1)//https://x'"),
+    "runbook/trigger-url-data.yaml": _in(R, ("LB100", 7, 10), fragment="triggers[0].url"),
+    "runbook/exercise-evidence-javascript.yaml": _in(R, ("LB100", 16, 67), fragment="exercises[0].evidence"),
+    "runbook/exercise-evidence-path-traversal.yaml": _in(R, ("LB100", 16, 67), fragment="exercises[0].evidence"),
+    "runbook/alert-workflow-command.yaml": _in(R, ("LB100", 6, 12), fragment="triggers[0].alert: '::error::boom'"),
+    "runbook/alert-html.yaml": _in(R, ("LB100", 6, 12), fragment="triggers[0].alert: '<img src=x onerror=alert(1)>'"),
+    "runbook/contact-html.yaml": _in(R, ("LB100", 14, 33), fragment="escalation[0].contact"),
+    "runbook/approval-javascript.yaml": _in(R, ("LB100", 13, 15), fragment="diagnosis[0].approval"),
+    "runbook/topic-html.yaml": _in(R, ("LB100", 3, 10), fragment="topics[0]: '<b>rollback</b>'"),
+    "runbook/runbook-id-path-traversal.yaml": _in(R, ("LB100", 1, 10), fragment="runbook: '../../etc/passwd'"),
+    "runbook/pinned-version-newline.yaml": _in(R, ("LB100", 14, 19), fragment="rollback.pinned.model"),
+    "runbook/exercise-date-future.yaml": _in(R, ("LB173", 16, 12), fragment="dated 2027-10-20, after today"),
+    "runbook/destructive-without-approval.yaml": _in(R, ("LB175", 12, 13), fragment="diagnosis[0] is destructive"),
     # ---- decisions
     "decision/date-impossible.yaml": _in(D, ("LB100", 4, 7), fragment="'2026-02-30' is not a valid date"),
     "decision/number-float.yaml": _in(D, ("LB100", 1, 9), fragment="number: must be a whole number"),
@@ -539,6 +556,7 @@ def _verify(root: Path, outcome: Outcome, timeout: float = TIMEOUT_SECONDS) -> N
 def test_corpus(case: str, tmp_path: Path) -> None:
     kind = case.split("/", 1)[0]
     root = make_repo(tmp_path)
+    (root / TARGETS[kind]).parent.mkdir(exist_ok=True)
     shutil.copyfile(HOSTILE / case, root / TARGETS[kind])
     _verify(root, CORPUS[case])
 
@@ -642,12 +660,13 @@ def test_the_verdict_is_the_same_alone_pooled_and_cached(tmp_path: Path) -> None
         shutil.copytree(folder, clone)
         init = clone / "initiative.yaml"
         init.write_text(init.read_text(encoding="utf-8").replace("id: support-assistant", f"id: clean-{n:03d}"), encoding="utf-8")
-    for n, case in enumerate(c for c in sorted(CORPUS) if c.split("/")[0] in ("initiative", "decision", "checklist")):
+    for n, case in enumerate(c for c in sorted(CORPUS) if c.split("/")[0] in ("initiative", "decision", "checklist", "runbook")):
         clone = root / "decisions" / f"case-{n:03d}"
         shutil.copytree(folder, clone)
         init = clone / "initiative.yaml"
         init.write_text(init.read_text(encoding="utf-8").replace("id: support-assistant", f"id: case-{n:03d}"), encoding="utf-8")
         kind = case.split("/")[0]
+        (clone / "runbooks").mkdir(exist_ok=True)
         shutil.copyfile(HOSTILE / case, clone / Path(TARGETS[kind]).relative_to("decisions/support-assistant"))
     for n, name in enumerate(("deep-flow-sequences-10000", "deep-block-sequences-10000", "oversized-by-one-byte", "symlink-loop")):
         scratch = make_repo(tmp_path / f"scratch-{n}")
@@ -686,6 +705,7 @@ def _corpus_tree(tmp_path: Path) -> Path:
         shutil.copytree(folder, clone)
         init = clone / "initiative.yaml"
         init.write_text(init.read_text(encoding="utf-8").replace("id: support-assistant", f"id: case-{n:03d}"), encoding="utf-8")
+        (clone / "runbooks").mkdir(exist_ok=True)
         shutil.copyfile(HOSTILE / case, clone / Path(TARGETS[case.split("/")[0]]).relative_to("decisions/support-assistant"))
     for n, name in enumerate(sorted(GENERATED)):
         if "policy" in name or "decisions-folder" in name:

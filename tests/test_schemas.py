@@ -21,7 +21,7 @@ from referencing import Registry, Resource
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
 DECISIONS = ROOT / "decisions"
-KINDS = ("policy", "initiative", "decision", "checklist")
+KINDS = ("policy", "initiative", "decision", "checklist", "runbook")
 
 
 def load_schema(kind: str) -> dict:
@@ -169,6 +169,15 @@ POLICY = {
         {"id": "knowledge-freshness", "title": "Fresh knowledge", "description": "*md*",
          "favours": ["rag", "prompt"]},
     ],
+    "runbooks": {
+        "exercise_max_age_days": 180,
+        "owners": ["@org/sre"],
+        "topics": [
+            {"id": "rollback", "title": "Roll back", "required_from": "canary", "exercised": True},
+            {"id": "provider-outage", "title": "Provider outage", "required_from": "canary",
+             "when": {"approach": ["prompt", "rag", "hybrid"]}, "description": "*md*"},
+        ],
+    },
     "x-owner": "platform",
 }
 
@@ -230,7 +239,29 @@ CHECKLIST = {
     },
 }
 
-VALID = {"policy": POLICY, "initiative": INITIATIVE, "decision": DECISION, "checklist": CHECKLIST}
+RUNBOOK = {
+    "runbook": "provider-outage",
+    "title": "Model provider outage or timeouts",
+    "topics": ["provider-outage", "rollback"],
+    "severity": "sev2",
+    "triggers": [{"alert": "llm-provider-5xx-rate", "url": "https://grafana.example.com/alerting/1", "note": "5 %"}],
+    "impact": "Agents get no drafted answer.\n",
+    "diagnosis": [{"step": "Check the status page", "command": "curl -s https://status.example.com/api/v2/status.json",
+                   "effect": "read-only"}],
+    "mitigation": [{"step": "Fall back", "command": "flagctl set support-assistant.model fallback", "effect": "write"},
+                   {"step": "Purge the cache", "command": "cachectl purge --all", "effect": "destructive",
+                    "approval": "incident-commander"}],
+    "rollback": {"kill_switch": "flag support-assistant.enabled",
+                 "pinned": {"model": "gpt-x-2026-05-01", "prompt": "v14", "index": "snapshot-2026-11-01"},
+                 "steps": [{"step": "Set the model flag back", "effect": "write", "approval": "@org/sre-leads"}]},
+    "verify": [{"step": "5xx under 1 % for 15 minutes"}],
+    "escalation": [{"after_minutes": 0, "contact": "@org/support-oncall"}, {"after_minutes": 30, "contact": "@alice", "note": "x"}],
+    "exercises": [{"date": "2026-10-20", "kind": "game-day", "outcome": "passed", "evidence": "https://wiki.example.com/gd",
+                   "note": "Went well"},
+                  {"date": "2026-11-02", "kind": "incident", "outcome": "issues-found", "evidence": "docs/incidents/4821.md"}],
+}
+
+VALID = {"policy": POLICY, "initiative": INITIATIVE, "decision": DECISION, "checklist": CHECKLIST, "runbook": RUNBOOK}
 
 
 def mutate(base, *steps):
@@ -260,6 +291,13 @@ INVALID = {
         mutate(POLICY, (["checklists", "security-review", "items", 0, "allow_na"], "no")),
         mutate(POLICY, (["checklists", "security-review", "items", 0, "required_from"], ...)),
         mutate(POLICY, (["criteria", 0, "favours"], ["magic"])),
+        mutate(POLICY, (["runbooks", "topics"], [])),
+        mutate(POLICY, (["runbooks", "owners"], ["sre"])),
+        mutate(POLICY, (["runbooks", "exercise_max_age_days"], 0)),
+        mutate(POLICY, (["runbooks", "topics", 0, "required_from"], ...)),
+        mutate(POLICY, (["runbooks", "topics", 0, "exercised"], "yes")),
+        mutate(POLICY, (["runbooks", "topics", 1, "when"], {"stage": ["ga"]})),
+        mutate(POLICY, (["runbooks", "controls"], [])),
     ],
     "initiative": [
         mutate(INITIATIVE, (["id"], "support-assistant\n")),
@@ -317,6 +355,25 @@ INVALID = {
         mutate(CHECKLIST, (["items"], {f"item-{i}": {"status": "todo"} for i in range(201)})),
         mutate(CHECKLIST, (["checklist"], ...)),
     ],
+    "runbook": [
+        mutate(RUNBOOK, (["runbook"], ...)),
+        mutate(RUNBOOK, (["runbook"], "Provider Outage")),
+        mutate(RUNBOOK, (["severity"], "critical")),
+        mutate(RUNBOOK, (["topics"], ["<b>rollback</b>"])),
+        mutate(RUNBOOK, (["triggers", 0, "alert"], "::error::x")),
+        mutate(RUNBOOK, (["triggers", 0, "url"], "javascript:alert(1)")),
+        mutate(RUNBOOK, (["diagnosis", 0, "effect"], "harmless")),
+        mutate(RUNBOOK, (["mitigation", 1, "approval"], "<script>")),
+        mutate(RUNBOOK, (["rollback", "pinned", "model"], "gpt x")),
+        mutate(RUNBOOK, (["rollback", "steps"], [])),
+        mutate(RUNBOOK, (["escalation", 0, "after_minutes"], -1)),
+        mutate(RUNBOOK, (["escalation", 0, "contact"], "alice")),
+        mutate(RUNBOOK, (["exercises", 0, "outcome"], "ok")),
+        mutate(RUNBOOK, (["exercises", 0, "date"], "2026-02-30")),
+        mutate(RUNBOOK, (["exercises", 0, "evidence"], "javascript:alert(1)")),
+        mutate(RUNBOOK, (["exercises", 1, "evidence"], "../../etc/passwd")),
+        mutate(RUNBOOK, (["verify", 0, "colour"], "red")),
+    ],
 }
 
 
@@ -358,6 +415,8 @@ def route(path: Path) -> str | None:
         return "decision"
     if len(rel) == 3 and rel[1] == "checklists":
         return "checklist"
+    if len(rel) == 3 and rel[1] == "runbooks":
+        return "runbook"
     return None
 
 

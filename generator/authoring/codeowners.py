@@ -1,4 +1,6 @@
-"""CODEOWNERS from the policy: the team that owns a checklist must review changes to it.
+"""CODEOWNERS from the policy: the team that owns a checklist must review changes to it,
+and the runbook owners (policy `runbooks.owners`, else the on-call checklist's owners) every
+change under an initiative's runbooks/.
 
 `policy.checklists[*].owners` says who may approve a checklist's items; a CODEOWNERS rule per
 checklist (`/decisions/*/checklists/security-review.yaml @org/security`) makes GitHub (with
@@ -50,7 +52,8 @@ class Comparison:
 
 
 def expected_rules(policy: Policy) -> list[str]:
-    """One rule per checklist with owners, sorted by checklist id (stable output)."""
+    """One rule per checklist with owners, sorted by checklist id (stable output), then one
+    for every initiative's runbooks/ folder when runbooks have owners."""
     rules = []
     for checklist_id in sorted(policy.checklists):
         spec = policy.checklists[checklist_id]
@@ -58,6 +61,11 @@ def expected_rules(policy: Policy) -> list[str]:
         if not owners or not _ID_RE.fullmatch(checklist_id):
             continue
         rules.append(f"/decisions/*/checklists/{checklist_id}.yaml {' '.join(owners)}")
+    # The folder, not *.yaml: every file `check` reads there (.yaml and .yml) is covered.
+    # Owners: policy `runbooks.owners`, else the on-call checklist's (records.build_policy).
+    runbook_owners = [o for o in dict.fromkeys(policy.runbook_owners) if _OWNER_RE.fullmatch(o)]
+    if runbook_owners:
+        rules.append(f"/decisions/*/runbooks/ {' '.join(runbook_owners)}")
     return rules
 
 

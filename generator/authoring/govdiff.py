@@ -7,7 +7,8 @@ with the same "today", and the two Portfolios are compared: initiatives added, r
 retired; stage moves and whether the new stage's gate holds; policy changes that move a gate
 and the initiatives they reach; risk, approach or tags changing which items are required;
 decisions added, removed or changing status or outcome; checklist items completed, waived,
-marked not applicable, expired, regressed or re-approved; problems introduced and fixed.
+marked not applicable, expired, regressed or re-approved; runbooks added or removed, runbook
+topics covered or lost and exercises recorded; problems introduced and fixed.
 `compare` works on two Portfolios alone, so it is tested without git.
 """
 
@@ -130,6 +131,16 @@ class PolicyChange:
 
 
 @dataclass
+class RunbookChange:
+    initiative: str
+    runbook: str  # file stem
+    title: str
+    change: str  # added | removed | topic-covered | topic-lost | exercise
+    detail: str = ""  # the topic, or the exercise as "date kind outcome"
+    file: str = ""
+
+
+@dataclass
 class GovernanceDiff:
     base: str
     as_of: str
@@ -142,6 +153,7 @@ class GovernanceDiff:
     scope_changes: list[ScopeChange] = field(default_factory=list)  # from risk, approach, tags
     policy_changes: list[PolicyChange] = field(default_factory=list)
     policy_effects: list[ScopeChange] = field(default_factory=list)  # initiatives the policy change reaches
+    runbooks: list[RunbookChange] = field(default_factory=list)
     problems_introduced: list[Problem] = field(default_factory=list)
     problems_fixed: list[Problem] = field(default_factory=list)
     base_unusable: bool = False
@@ -152,7 +164,7 @@ class GovernanceDiff:
         return not (
             self.added or self.removed or self.retired or self.stage_moves or self.decisions
             or self.items or self.scope_changes or self.policy_changes or self.policy_effects
-            or self.problems_introduced or self.problems_fixed
+            or self.runbooks or self.problems_introduced or self.problems_fixed
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -515,6 +527,8 @@ def compare(before: Portfolio, after: Portfolio, base: str = "") -> GovernanceDi
             if key not in new_items and status in CLOSED:
                 diff.items.append(ItemChange(initiative_id, key[0], key[1], title, "regressed", status, "removed", None, "", file))
 
+        diff.runbooks += _runbook_changes(initiative, previous)
+
     diff.scope_changes = _scope_changes(old, new, after.policy)
     if before.policy is not None and after.policy is not None:
         diff.policy_changes = policy_changes(before.policy, after.policy)
@@ -522,6 +536,34 @@ def compare(before: Portfolio, after: Portfolio, base: str = "") -> GovernanceDi
     diff.problems_introduced = _problem_difference(after.problems, before.problems)
     diff.problems_fixed = _problem_difference(before.problems, after.problems)
     return diff
+
+
+def _runbook_changes(initiative: Initiative, previous: Initiative | None) -> list[RunbookChange]:
+    """Runbooks added or removed, topics the initiative's runbooks now cover or no longer
+    cover, and exercises recorded (in a new runbook too), for one initiative."""
+    new, old = initiative.runbooks, previous.runbooks if previous else {}
+    found = [RunbookChange(initiative.id, stem, r.title, "added", "", r.file) for stem, r in sorted(new.items()) if stem not in old]
+    found += [RunbookChange(initiative.id, stem, r.title, "removed", "", r.file) for stem, r in sorted(old.items()) if stem not in new]
+
+    def covering(runbooks: dict) -> dict[str, Any]:
+        topics: dict[str, Any] = {}
+        for _, runbook in sorted(runbooks.items()):
+            for topic in runbook.topics:
+                topics.setdefault(topic, runbook)
+        return topics
+
+    now, before = covering(new), covering(old)
+    found += [RunbookChange(initiative.id, r.stem, r.title, "topic-covered", t, r.file) for t, r in sorted(now.items()) if t not in before]
+    found += [RunbookChange(initiative.id, r.stem, r.title, "topic-lost", t, r.file) for t, r in sorted(before.items()) if t not in now]
+    for stem, runbook in sorted(new.items()):
+        seen = Counter((e.date, e.kind, e.outcome) for e in (old[stem].exercises if stem in old else []))
+        for exercise in runbook.exercises:
+            key = (exercise.date, exercise.kind, exercise.outcome)
+            if seen[key]:
+                seen[key] -= 1
+                continue
+            found.append(RunbookChange(initiative.id, stem, runbook.title, "exercise", " ".join(key), runbook.file))
+    return found
 
 
 # --------------------------------------------------------------------------- git
@@ -780,8 +822,20 @@ def summary_counts(diff: GovernanceDiff) -> dict[str, int]:
         "required_items_changed": len(diff.scope_changes),
         "policy_changes": len(diff.policy_changes),
         "initiatives_affected_by_policy": len(diff.policy_effects),
+        **_runbook_counts(diff),
         "problems_introduced": len(diff.problems_introduced),
         "problems_fixed": len(diff.problems_fixed),
+    }
+
+
+def _runbook_counts(diff: GovernanceDiff) -> dict[str, int]:
+    changes = Counter(r.change for r in diff.runbooks)
+    return {
+        "runbooks_added": changes["added"],
+        "runbooks_removed": changes["removed"],
+        "runbook_topics_covered": changes["topic-covered"],
+        "runbook_topics_lost": changes["topic-lost"],
+        "exercises_recorded": changes["exercise"],
     }
 
 
@@ -930,6 +984,27 @@ def _policy_section(diff: GovernanceDiff) -> list[str]:
     return lines
 
 
+def _runbooks_section(diff: GovernanceDiff) -> list[str]:
+    labels = {
+        "added": "added",
+        "removed": "🔻 removed",
+        "topic-covered": "✅ now covers topic {}",
+        "topic-lost": "🔻 topic {} no longer covered",
+        "exercise": "exercise recorded: {}",
+    }
+    rows = []
+    for r in diff.runbooks:
+        label = labels.get(r.change)
+        if label is None:
+            what = md(r.change)
+        elif r.change in ("topic-covered", "topic-lost"):
+            what = label.format(code(r.detail))
+        else:
+            what = label.format(md(r.detail))
+        rows.append([code(r.initiative), code(r.runbook) + " " + md(r.title), what])
+    return _section("Runbooks", ["Initiative", "Runbook", "Change"], rows)
+
+
 def _problems(diff: GovernanceDiff) -> list[str]:
     lines: list[str] = []
     for heading, problems in (("Problems introduced", diff.problems_introduced), ("Problems fixed", diff.problems_fixed)):
@@ -946,7 +1021,8 @@ def _problems(diff: GovernanceDiff) -> list[str]:
 # The summary's sections, in order: each turns the diff into Markdown lines (none when it has
 # nothing to say). A new kind of change adds its function here.
 SECTIONS: list[Callable[[GovernanceDiff], list[str]]] = [
-    _stage_moves, _initiatives, _policy_section, _scope_section, _decisions, _items_section, _problems,
+    _stage_moves, _initiatives, _policy_section, _scope_section, _decisions, _items_section, _runbooks_section,
+    _problems,
 ]
 
 # The bold line at the top: (summary_counts key, singular, plural).
@@ -965,6 +1041,10 @@ HEADLINE = [
     ("items_expired", "expired", "expired"),
     ("items_regressed", "regressed", "regressed"),
     ("items_amended", "approval changed", "approvals changed"),
+    ("runbooks_added", "runbook added", "runbooks added"),
+    ("runbooks_removed", "runbook removed", "runbooks removed"),
+    ("runbook_topics_lost", "runbook topic lost", "runbook topics lost"),
+    ("exercises_recorded", "exercise recorded", "exercises recorded"),
     ("problems_introduced", "problem introduced", "problems introduced"),
     ("problems_fixed", "problem fixed", "problems fixed"),
 ]
@@ -975,7 +1055,7 @@ def to_markdown(diff: GovernanceDiff) -> str:
     if diff.head_unusable:
         lines += ["> ❌ The policy in this change is missing or unusable: run `launchboard check`.", ""]
     if diff.empty:
-        return "\n".join(lines + ["No governance changes: no initiative, decision, checklist item, policy or problem changed.", ""])
+        return "\n".join(lines + ["No governance changes: no initiative, decision, checklist item, runbook, policy or problem changed.", ""])
     counts = summary_counts(diff)
     shown = [f"{counts[key]} {one if counts[key] == 1 else many}" for key, one, many in HEADLINE if counts[key]]
     lines += ["**" + " · ".join(shown) + "**", ""]

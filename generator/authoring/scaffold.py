@@ -293,11 +293,73 @@ def plan_decision(
     return PlannedFile(target, content)
 
 
+def plan_runbook(
+    root: Path,
+    policy: Policy | None,
+    initiative: str,
+    runbook: str,
+    *,
+    title: str | None = None,
+    contacts: list[str] | tuple[str, ...] = (),
+    as_of: str | None = None,
+) -> PlannedFile:
+    """runbooks/RUNBOOK.yaml with every section; the policy's topics listed, the one named
+    like the runbook pre-filled."""
+    policy = _require_policy(policy)
+    folder = _initiative_dir(root, initiative)
+    check_id(runbook, "runbook")
+    if not (folder / "initiative.yaml").is_file():
+        raise ScaffoldError(
+            f"decisions/{initiative}/initiative.yaml does not exist: "
+            f"create it first with `launchboard new initiative {initiative}`"
+        )
+    title = " ".join((title or "").split())
+    if len(title) > TITLE_MAX:
+        raise ScaffoldError(f"a runbook title has at most {TITLE_MAX} characters")
+    topic = policy.runbook_topics.get(runbook)
+    target = f"decisions/{initiative}/runbooks/{runbook}.yaml"
+    content = _render(
+        root,
+        "runbook.yaml.j2",
+        schema_line=_schema_line(target, "runbook"),
+        runbook=runbook,
+        initiative=initiative,
+        title=title or (topic.title if topic else f"TODO: when to use the {runbook} runbook"),
+        topics=[
+            {"id": t.id, "title": t.title, "required_from": t.required_from, "exercised": t.exercised,
+             "when": "; ".join(f"{key} is {' or '.join(values)}" for key, values in t.when.items())}
+            for t in policy.runbook_topics.values()
+        ],
+        covered=[runbook] if topic else [],
+        max_age=policy.exercise_max_age_days,
+        alert=f"{initiative}-{runbook}-TODO"[:128],
+        contacts=[check_handle(c) for c in contacts] or ["@org/TODO-oncall"],
+        date=today(as_of),
+    )
+    return PlannedFile(target, content)
+
+
 # --------------------------------------------------------------------------- writing
+
+
+def _links_on_the_way(root: Path, relative: str) -> str | None:
+    """The first link among RELATIVE's folders and file below ROOT, which a write would go through."""
+    path = root
+    for part in relative.split("/"):
+        path = path / part
+        if path.is_symlink():
+            return path.relative_to(root).as_posix()
+    return None
 
 
 def write(root: Path, planned: list[PlannedFile]) -> list[str]:
     """Create every planned file; refuse (ScaffoldError) before writing if any exists."""
+    links = [link for link in (_links_on_the_way(root, p.path) for p in planned) if link]
+    if links:
+        raise ScaffoldError(
+            f"refusing to write through the link {links[0]}: a scaffold writes only inside the repository's own folders "
+            "(nothing was written)"
+        )
     existing = [p.path for p in planned if (root / p.path).exists() or (root / p.path).is_symlink()]
     if existing:
         raise ScaffoldError(

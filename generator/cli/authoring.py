@@ -152,6 +152,28 @@ def new_checklist(initiative_id, checklist, root) -> None:
     _created(written, "next: complete each item with evidence, approver and date, then run `launchboard check`")
 
 
+@new.command("runbook")
+@click.argument("initiative_id", metavar="INITIATIVE")
+@click.argument("runbook", metavar="ID")
+@click.option("--title", default=None, help="One line saying when to use it (default: the policy topic's title).")
+@click.option("--contact", "contacts", multiple=True, metavar="@HANDLE",
+              help="An escalation contact, in order; repeat for several (default: the initiative's owners).")
+@AS_OF_OPTION
+@ROOT_OPTION
+def new_runbook(initiative_id, runbook, title, contacts, as_of, root) -> None:
+    """Create runbooks/ID.yaml with every section and the policy's runbook topics."""
+    portfolio = _portfolio_with_policy(root)
+    try:
+        if not contacts:
+            existing = portfolio.initiative(initiative_id)
+            contacts = tuple(existing.owners) if existing else ()
+        planned = scaffold.plan_runbook(root, portfolio.policy, initiative_id, runbook, title=title, contacts=contacts, as_of=as_of)
+        written = scaffold.write(root, [planned])
+    except scaffold.ScaffoldError as exc:
+        raise Refused(str(exc)) from exc
+    _created(written, "next: replace the TODOs, record a drill under exercises once it has run, then run `launchboard check`")
+
+
 # --------------------------------------------------------------------------- diff
 
 
@@ -195,7 +217,8 @@ def codeowners(root, check_only) -> None:
 
     Each checklist with owners gets a rule such as
     `/decisions/*/checklists/security-review.yaml @org/security`, so a change to a checklist
-    needs a review from the team that approves it. Only the block between the
+    needs a review from the team that approves it; `/decisions/*/runbooks/` gets the
+    runbook owners (policy runbooks.owners, else the on-call checklist's). Only the block between the
     `# BEGIN launchboard` and `# END launchboard` lines is Launchboard's; the rest of the file
     is kept as it is.
     """

@@ -42,6 +42,15 @@ CODES: dict[str, str] = {
     "LB154": "ids repeat within a record (decision options, initiative metrics)",
     "LB160": "checklist item is not defined by the policy",
     "LB161": "policy names an unknown stage, or repeats a checklist item or criterion id",
+    "LB170": "runbook field does not equal its file name",
+    "LB171": "runbook topic is not defined by the policy",
+    "LB172": "alert is named by two runbooks (one alert, one runbook, across the portfolio)",
+    "LB173": "runbook exercise is dated in the future",
+    "LB174": "runbook covers `rollback` but has no rollback steps",
+    "LB175": "destructive runbook step does not say who must approve it",
+    "LB176": "runbook escalation is not in order of after_minutes",
+    "LB177": "policy runbook topic names an unknown stage or repeats an id",
+    "LB178": "runbook still holds a scaffold TODO placeholder",
     # LB2xx: readiness gates
     "LB201": "required item is not complete",
     "LB202": "done item lacks evidence, approver or date",
@@ -54,6 +63,8 @@ CODES: dict[str, str] = {
     "LB209": "not-applicable where the item does not allow it, or without a reason",
     "LB210": "required item or checklist file is missing",
     "LB211": "date is in the future",
+    "LB220": "runbook topic required at the stage has no runbook listing it",
+    "LB221": "runbook for a topic that must be exercised has no passed exercise within exercise_max_age_days",
     # LB3xx: warnings
     "LB301": "approval expires within 30 days",
     "LB302": "waiver expires within 30 days",
@@ -62,4 +73,5 @@ CODES: dict[str, str] = {
     "LB305": "CODEOWNERS is out of date with the policy",
     "LB316": "a scaffold's TODO placeholder is still in a record (fails `check --strict`)",
     "LB308": "policy item is required from `retired`, the terminal stage, so never required",
+    "LB310": "runbook exercise stops counting within 30 days",
 }

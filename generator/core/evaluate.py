@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from generator.core.loader import Document, clean_text, normalise_id
 from generator.core.model import (
@@ -25,6 +25,9 @@ from generator.core.model import (
     Policy,
     Problem,
     Readiness,
+    Runbook,
+    RunbookStep,
+    RunbookTopic,
     Severity,
 )
 from generator.core.records import decision_file_parts
@@ -47,6 +50,10 @@ class InitiativeRecords:
     checklist_files: list[tuple[Checklist, Document]] = field(default_factory=list)
     # checklist ids (file stems) whose files exist but failed to load or validate
     broken_checklists: set[str] = field(default_factory=set)
+    # every runbook file that loaded, in file order, with its document (for locations)
+    runbook_files: list[tuple[Runbook, Document]] = field(default_factory=list)
+    # runbook files that exist but failed to load or validate
+    broken_runbooks: list[str] = field(default_factory=list)
 
     @property
     def folder(self) -> str:
@@ -119,6 +126,25 @@ class Evaluator:
                         warning=True,
                     )
 
+        self._check_policy_topics(document)
+
+    def _check_policy_topics(self, document: Document) -> None:
+        """`runbooks.topics`: ids unique, required_from one of the stages (LB177)."""
+        topics = (document.data.get("runbooks") or {}).get("topics") or []
+        ids = [topic["id"] for topic in topics]
+        for index, topic in enumerate(topics):
+            if ids.index(topic["id"]) != index:
+                self._report(document.locate(("runbooks", "topics", index, "id")), "LB177",
+                             f"runbook topic {topic['id']!r} is defined twice; ids must be unique", None)
+            if topic["required_from"] not in self.policy.stages:
+                self._report(
+                    document.locate(("runbooks", "topics", index, "required_from")),
+                    "LB177",
+                    f"runbook topic {topic['id']}: required_from {clean_text(topic['required_from'], 40)!r} is not one of "
+                    f"the stages ({', '.join(self.policy.stages)})",
+                    None,
+                )
+
     # ----------------------------------------------------------------- initiative
 
     def evaluate(self, records: InitiativeRecords) -> InitiativeState:
@@ -128,6 +154,7 @@ class Evaluator:
         self._check_decisions(records)
         self._check_approach(initiative, document)
         self._check_checklist_files(records)
+        self._check_runbook_files(records)
         self._check_metrics(initiative, document)
         self._check_placeholders(records)
         current = self.readiness(records, initiative.stage, report=True)
@@ -160,6 +187,8 @@ class Evaluator:
                 decision.initiative = folder
             for checklist, _ in records.checklist_files:
                 checklist.initiative = folder
+            for runbook, _ in records.runbook_files:
+                runbook.initiative = folder
 
     def _check_stage_and_history(self, initiative: Initiative, document: Document) -> None:
         stages = self.policy.stages
@@ -411,6 +440,12 @@ class Evaluator:
                     continue
                 verdict = self._judge(records, spec, item_spec, checklist, document, report)
                 verdicts.append(verdict)
+        for topic in self.policy.runbook_topics.values():
+            if topic.required_from not in self.policy.stages:
+                continue
+            if self.policy.stage_index(topic.required_from) > level or not topic.applies_to(initiative):
+                continue
+            verdicts.append(self._judge_topic(records, topic, report))
         return Readiness(stage, verdicts)
 
     def _judge(
@@ -541,6 +576,153 @@ class Evaluator:
             ))
         return out
 
+    # ----------------------------------------------------------------- runbooks
+
+    def _check_runbook_files(self, records: InitiativeRecords) -> None:
+        """Each runbook on its own: name, topics, rollback steps, approvals, escalation, exercise dates."""
+        initiative = records.initiative.id
+        topics = self.policy.runbook_topics
+        for runbook, document in records.runbook_files:
+            if runbook.id != runbook.stem:
+                self._report(
+                    document.locate(("runbook",)),
+                    "LB170",
+                    f"runbook is {clean_text(runbook.id, 64)!r} but the file is named {clean_text(runbook.stem, 64)!r}.yaml; make them agree",
+                    initiative,
+                )
+            for index, topic in enumerate(runbook.topics):
+                if topic not in topics:
+                    self._report(
+                        document.locate(("topics", index)),
+                        "LB171",
+                        f"topic {clean_text(topic, 64)!r} is not defined in the policy's runbooks.topics "
+                        f"({', '.join(topics) or 'none defined'})",
+                        initiative,
+                    )
+            if ROLLBACK_TOPIC in runbook.topics and not (runbook.rollback and runbook.rollback.steps):
+                where = document.locate(("rollback",), key=True) if runbook.rollback else document.locate(("topics", runbook.topics.index(ROLLBACK_TOPIC)))
+                self._report(
+                    where,
+                    "LB174",
+                    "this runbook covers rollback but has no rollback.steps; list the steps back to the pinned versions",
+                    initiative,
+                )
+            for path, step in _steps_with_paths(runbook):
+                if step.effect == "destructive" and not step.approval.strip():
+                    self._report(
+                        document.locate(path + ("effect",)),
+                        "LB175",
+                        f"{_path_text(path)} is destructive; say who must approve it before it runs (approval: a handle or a role such as incident-commander)",
+                        initiative,
+                    )
+            for index in range(1, len(runbook.escalation)):
+                before, after = runbook.escalation[index - 1], runbook.escalation[index]
+                if after.after_minutes < before.after_minutes:
+                    self._report(
+                        document.locate(("escalation", index, "after_minutes")),
+                        "LB176",
+                        f"escalation[{index}] is at {after.after_minutes} minutes, before the entry above it "
+                        f"({before.after_minutes}); list contacts in the order they are called",
+                        initiative,
+                    )
+            placeholder = _first_placeholder(runbook)
+            if placeholder is not None:
+                self._report(
+                    document.locate(placeholder),
+                    "LB178",
+                    f"{_path_text(placeholder)} is still a TODO from `launchboard new runbook`; write what the on-call engineer must do",
+                    initiative,
+                )
+            for index, exercise in enumerate(runbook.exercises):
+                if _date(exercise.date) > self.as_of:
+                    self._report(
+                        document.locate(("exercises", index, "date")),
+                        "LB173",
+                        f"exercises[{index}] is dated {exercise.date}, after today ({self.as_of}); record an exercise once it has run",
+                        initiative,
+                    )
+
+    def _judge_topic(self, records: InitiativeRecords, topic: RunbookTopic, report: bool) -> ItemVerdict:
+        """One runbook topic the stage requires: covered by a runbook and, when it must be, exercised."""
+        initiative = records.initiative
+        covering = [(runbook, document) for runbook, document in records.runbook_files if topic.id in runbook.topics]
+        findings: list[tuple[str, str, Location, bool]] = []
+        status = "covered"
+        if not covering and records.broken_runbooks:
+            # The broken files' own errors fail the check; one of them may be the runbook.
+            broken = records.broken_runbooks[0]
+            reason = f"{topic.id}: no runbook that loads lists it; counts as missing until the errors in {broken} are fixed"
+            return ItemVerdict(RUNBOOKS, topic.id, topic.title, topic.required_from, "missing", False, reason, Location(broken), kind="runbook")
+        if not covering:
+            status = "missing"
+            findings.append((
+                "LB220",
+                f"runbook topic {topic.id}: required from {topic.required_from}; no runbook lists it. Create "
+                f"decisions/{initiative.id}/runbooks/{topic.id}.yaml (launchboard new runbook {initiative.id} {topic.id}) "
+                f"or add {topic.id} to the topics of an existing runbook",
+                records.document.locate(("stage",)),
+                False,
+            ))
+            location = records.document.locate(("stage",))
+        else:
+            runbook, document = covering[0]
+            location = document.locate(("topics", runbook.topics.index(topic.id)))
+            if topic.exercised:
+                status = "exercised"
+                findings.extend(self._exercise_findings(topic, covering))
+                if any(not warning for *_, warning in findings):
+                    status = "not-exercised"
+        errors = [f for f in findings if not f[3]]
+        if report:
+            for code, message, where, is_warning in findings:
+                self._report(where, code, message, initiative.id, warning=is_warning)
+        return ItemVerdict(
+            checklist=RUNBOOKS,
+            item=topic.id,
+            title=topic.title,
+            required_from=topic.required_from,
+            status=status,
+            complete=not errors,
+            reason=errors[0][1] if errors else "",
+            location=errors[0][2] if errors else location,
+            kind="runbook",
+        )
+
+    def _exercise_findings(self, topic: RunbookTopic, covering: list[tuple[Runbook, Document]]) -> list[tuple[str, str, Location, bool]]:
+        """The newest `passed` exercise of any covering runbook must be recent and not in the future."""
+        max_age = self.policy.exercise_max_age_days
+        best: tuple[dt.date, int, Runbook, Document] | None = None
+        for runbook, document in covering:
+            for index, exercise in enumerate(runbook.exercises):
+                when = _date(exercise.date)
+                if exercise.outcome == "passed" and when <= self.as_of and (best is None or when > best[0]):
+                    best = (when, index, runbook, document)
+        if best is None:
+            runbook, document = covering[0]
+            where = document.locate(("exercises",), key=True) if runbook.exercises else document.locate(("topics", runbook.topics.index(topic.id)))
+            files = " or ".join(r.file for r, _ in covering[:3])
+            return [(
+                "LB221",
+                f"runbook topic {topic.id}: must be exercised, and {files} records no exercise with outcome passed "
+                f"(dated today or earlier); run a drill or game day and record it under exercises",
+                where,
+                False,
+            )]
+        when, index, runbook, document = best
+        lapses = when + dt.timedelta(days=max_age)
+        where = document.locate(("exercises", index, "date"))
+        if lapses <= self.as_of:
+            return [(
+                "LB221",
+                f"runbook topic {topic.id}: the last passed exercise of {runbook.file} was on {when}, more than "
+                f"{max_age} days ago; run it again and record the exercise",
+                where,
+                False,
+            )]
+        if (lapses - self.as_of).days <= EXPIRY_WARNING_DAYS:
+            return [("LB310", f"runbook topic {topic.id}: the exercise of {when} stops counting on {lapses}; plan the next drill", where, True)]
+        return []
+
     # ----------------------------------------------------------------- metrics
 
     def _check_metrics(self, initiative: Initiative, document: Document) -> None:
@@ -564,7 +746,76 @@ class Evaluator:
                 )
 
 
+# --------------------------------------------------------------------------- portfolio
+
+
+def check_alert_names(initiatives: list[Initiative], locate: Callable[[str, tuple], Location]) -> list[Problem]:
+    """LB172: an alert named by two runbook triggers anywhere in the portfolio, reported at both.
+
+    Runs once over every initiative after each folder is judged alone (folders are judged in
+    any order, from a cache or a memo). Alert names compare without case: monitoring tools
+    differ on it, and two alerts that differ only by case are one mistake away from the
+    wrong page. LOCATE finds where a trigger's alert is written (the pipeline re-reads the
+    file: a rare duplicate should not make every runbook keep its positions).
+    """
+    claimed: dict[str, list[tuple[str, str, str, int]]] = {}  # alert -> (initiative, file, alert as written, index)
+    for initiative in initiatives:
+        for runbook in initiative.runbooks.values():
+            for index, trigger in enumerate(runbook.triggers):
+                claimed.setdefault(normalise_id(trigger.alert), []).append((initiative.id, runbook.file, trigger.alert, index))
+    problems = []
+    for claims in claimed.values():
+        if len(claims) < 2:
+            continue
+        for initiative_id, file, alert, index in claims:
+            # At most three others are named: a hostile tree of thousands of claims stays linear.
+            others = [f"{other_file} (triggers[{other_index}])" for _, other_file, _, other_index in claims[:4]
+                      if (other_file, other_index) != (file, index)][:3]
+            more = len(claims) - 1 - len(others)
+            problems.append(Problem(
+                locate(file, ("triggers", index, "alert")),
+                Severity.ERROR,
+                "LB172",
+                f"alert {clean_text(alert, 128)!r} is also named by {', '.join(others)}"
+                f"{f' and {more} more' if more > 0 else ''}; one alert links to one runbook",
+                initiative_id,
+            ))
+    return problems
+
+
 # --------------------------------------------------------------------------- helpers
+
+
+ROLLBACK_TOPIC = "rollback"  # a runbook listing it must have rollback steps (LB174)
+RUNBOOKS = "runbooks"  # the `checklist` of a runbook topic's ItemVerdict
+
+
+def _steps_with_paths(runbook: Runbook) -> list[tuple[tuple, RunbookStep]]:
+    """Every step of the runbook with its path in the record, in record order."""
+    found: list[tuple[tuple, RunbookStep]] = []
+    for section in ("diagnosis", "mitigation"):
+        found += [((section, index), step) for index, step in enumerate(getattr(runbook, section))]
+    if runbook.rollback is not None:
+        found += [(("rollback", "steps", index), step) for index, step in enumerate(runbook.rollback.steps)]
+    found += [(("verify", index), step) for index, step in enumerate(runbook.verify)]
+    return found
+
+
+def _first_placeholder(runbook: Runbook) -> tuple | None:
+    """Where the runbook still holds a `TODO` the scaffold wrote (title, impact, a step, an alert)."""
+    candidates: list[tuple[tuple, str]] = [(("title",), runbook.title)]
+    candidates += [(("triggers", index, "alert"), trigger.alert) for index, trigger in enumerate(runbook.triggers)]
+    candidates += [(("impact",), runbook.impact)]
+    candidates += [(path + ("step",), step.step) for path, step in _steps_with_paths(runbook)]
+    for path, text in candidates:
+        if text.startswith("TODO") or text.endswith("-TODO"):
+            return path
+    return None
+
+
+def _path_text(path: tuple) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else (f".{part}" if i else part) for i, part in enumerate(path))
+
 
 
 def weighted_scores(decision: Decision) -> dict[str, float]:

@@ -460,7 +460,7 @@ def parse_document(file: str, text: str) -> Document:
 # --------------------------------------------------------------------------- discovery
 
 
-RECORD_KINDS = ("policy", "initiative", "decision", "checklist")
+RECORD_KINDS = ("policy", "initiative", "decision", "checklist", "runbook")
 
 
 @dataclass(frozen=True)
@@ -570,6 +570,11 @@ def _holds_yaml(folder: str, limit: int = 2000) -> bool:
     return False
 
 
+# The folders of an initiative that hold records, and the kind of record each holds; every
+# one is discovered by the same rules (names, links, strays).
+RECORD_FOLDERS = {"adr": "decision", "checklists": "checklist", "runbooks": "runbook"}
+
+
 def _discover_initiative(folder: os.DirEntry, rel: str, layout: Layout, stray: Any) -> None:
     """The records of one initiative folder; anything YAML that would be skipped is reported (LB008)."""
     initiative = _printable(folder.name)
@@ -590,23 +595,23 @@ def _discover_initiative(folder: os.DirEntry, rel: str, layout: Layout, stray: A
         path = rel + "/" + entry.name
         if entry.name == "initiative.yaml":
             continue
-        if entry.name in ("adr", "checklists") and entry.is_dir(follow_symlinks=False):
+        if entry.name in RECORD_FOLDERS and entry.is_dir(follow_symlinks=False):
             records = _listing(entry.path)
             layout.naming.extend(_collisions(records, path, initiative))
             layout.files.extend(_discover_records(records, path, entry.name, initiative, stray))
-        elif entry.name in ("adr", "checklists"):
+        elif entry.name in RECORD_FOLDERS:
             stray(path, f"{entry.name} must be a folder of records (a link or a file is not read)", initiative)
             if entry.is_dir():  # a link to a folder: not read, but its names still collide elsewhere
                 layout.naming.extend(_collisions(_listing(entry.path), path, initiative))
         elif entry.is_dir(follow_symlinks=False):
             if _holds_yaml(entry.path):
-                stray(path, "holds YAML files Launchboard does not read: records go in adr/ (decisions) and checklists/", initiative)
+                stray(path, "holds YAML files Launchboard does not read: records go in adr/ (decisions), checklists/ and runbooks/", initiative)
         elif _is_yaml(entry.name):
-            stray(path, "is not a record: an initiative folder holds initiative.yaml, adr/ and checklists/", initiative)
+            stray(path, "is not a record: an initiative folder holds initiative.yaml, adr/, checklists/ and runbooks/", initiative)
 
 
 def _discover_records(listing: list[os.DirEntry], folder_rel: str, folder_name: str, initiative: str, stray: Any) -> list[RecordFile]:
-    kind = "decision" if folder_name == "adr" else "checklist"
+    kind = RECORD_FOLDERS[folder_name]
     found: list[RecordFile] = []
     for record in listing:
         rel = folder_rel + "/" + record.name

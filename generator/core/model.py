@@ -94,6 +94,22 @@ class ChecklistSpec:
 
 
 @dataclass(slots=True)
+class RunbookTopic:
+    """A situation the policy wants a runbook for (policy.yaml `runbooks.topics`)."""
+
+    id: str
+    title: str
+    required_from: str
+    when: dict[str, list[str]] = field(default_factory=dict)  # as ItemSpec.when
+    exercised: bool = False  # the covering runbook needs a recent `passed` exercise
+    description: str = ""
+
+    def applies_to(self, initiative: "Initiative") -> bool:
+        """True when every `when` condition matches the initiative (the rule of ItemSpec)."""
+        return ItemSpec.applies_to(self, initiative)  # type: ignore[arg-type]
+
+
+@dataclass(slots=True)
 class Criterion:
     id: str
     title: str
@@ -109,6 +125,10 @@ class Policy:
     checklists: dict[str, ChecklistSpec]
     criteria: dict[str, Criterion]
     file: str = "decisions/policy.yaml"
+    # `runbooks:` -- empty topics when the policy has no such section (no runbook gate)
+    runbook_topics: dict[str, RunbookTopic] = field(default_factory=dict)  # by id, in policy order
+    exercise_max_age_days: int = 180
+    runbook_owners: list[str] = field(default_factory=list)  # as written, else the on-call checklist's owners
 
     def stage_index(self, stage: str) -> int:
         return self.stages.index(stage)
@@ -290,6 +310,72 @@ class Checklist:
 
 
 @dataclass(slots=True)
+class RunbookStep:
+    step: str
+    command: str = ""
+    effect: str = ""  # read-only | write | destructive; "" when the record does not say
+    approval: str = ""  # who must approve before it runs: a handle or an incident role
+
+
+@dataclass(slots=True)
+class Trigger:
+    alert: str
+    url: str = ""
+    note: str = ""
+
+
+@dataclass(slots=True)
+class Rollback:
+    kill_switch: str = ""
+    pinned: dict[str, str] = field(default_factory=dict)  # component -> known-good version
+    steps: list[RunbookStep] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Escalation:
+    after_minutes: int
+    contact: str
+    note: str = ""
+
+
+@dataclass(slots=True)
+class Exercise:
+    date: str
+    kind: str  # drill | game-day | incident
+    outcome: str  # passed | issues-found | failed
+    evidence: str = ""
+    note: str = ""
+
+
+@dataclass(slots=True)
+class Runbook:
+    initiative: str
+    id: str  # the `runbook` field; evaluate.py reports a difference from the file name
+    file: str
+    title: str
+    severity: str
+    topics: list[str] = field(default_factory=list)
+    triggers: list[Trigger] = field(default_factory=list)
+    impact: str = ""
+    diagnosis: list[RunbookStep] = field(default_factory=list)
+    mitigation: list[RunbookStep] = field(default_factory=list)
+    rollback: Rollback | None = None
+    verify: list[RunbookStep] = field(default_factory=list)
+    escalation: list[Escalation] = field(default_factory=list)
+    exercises: list[Exercise] = field(default_factory=list)  # in the record's order
+
+    @property
+    def stem(self) -> str:
+        """The file name without .yaml: the runbook's page key."""
+        return self.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+    def last_passed(self, as_of: str | None = None) -> Exercise | None:
+        """The latest exercise with outcome `passed`, ignoring any dated after AS_OF."""
+        passed = [e for e in self.exercises if e.outcome == "passed" and (as_of is None or e.date <= as_of)]
+        return max(passed, key=lambda e: e.date) if passed else None
+
+
+@dataclass(slots=True)
 class Initiative:
     id: str
     file: str  # decisions/<id>/initiative.yaml
@@ -305,6 +391,7 @@ class Initiative:
     tags: list[str] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)  # sorted by number
     checklists: dict[str, Checklist] = field(default_factory=dict)  # by checklist id
+    runbooks: dict[str, Runbook] = field(default_factory=dict)  # by file stem, sorted by file
 
     def decision(self, number: int) -> Decision | None:
         return next((d for d in self.decisions if d.number == number), None)
@@ -325,6 +412,9 @@ class ItemVerdict:
     complete: bool
     reason: str  # why it is not complete ("" when complete)
     location: Location
+    # "checklist", or "runbook" for a runbook topic: checklist "runbooks", item the topic id,
+    # status missing | covered | exercised | not-exercised
+    kind: str = "checklist"
 
 
 @dataclass(slots=True)
@@ -354,14 +444,22 @@ class Readiness:
     def ready(self) -> bool:
         return self.complete == self.required
 
+    @property
+    def topics(self) -> list[ItemVerdict]:
+        """The runbook topics this stage requires (also counted in required and complete)."""
+        return [v for v in self.verdicts if v.kind == "runbook"]
+
     def as_dict(self) -> dict[str, Any]:
+        topics = self.topics
         return {
             "stage": self.stage,
             "required": self.required,
             "complete": self.complete,
             "ready": self.ready,
+            "runbooks": {"required": len(topics), "complete": sum(1 for v in topics if v.complete)},
             "blocking": [
                 {
+                    "kind": v.kind,
                     "checklist": v.checklist,
                     "item": v.item,
                     "title": v.title,

@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator
 from generator.core import processes
 from generator.core.cache import RecordCache, disabled_by_env
 from generator.authoring.codeowners import check_codeowners
-from generator.core.evaluate import Evaluator, InitiativeRecords
+from generator.core.evaluate import Evaluator, InitiativeRecords, check_alert_names
 from generator.core.loader import (
     Document,
     RecordError,
@@ -35,11 +35,12 @@ from generator.core.loader import (
     decode_text,
     discover,
     is_id,
+    load_document,
     parse_document,
     read_bytes,
 )
 from generator.core.model import Initiative, InitiativeState, Location, Policy, Portfolio, Problem, Severity
-from generator.core.records import build_checklist, build_decision, build_initiative, build_policy
+from generator.core.records import build_checklist, build_decision, build_initiative, build_policy, build_runbook
 from generator.core.validate import SchemaError, SchemaSet, schema_set
 
 # Below this many record files one process is as fast: forking a pool and sending results
@@ -163,10 +164,19 @@ def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache
         initiative, state = judged
         initiatives.append(initiative)
         states[initiative.id] = state
+    problems.extend(check_alert_names(initiatives, lambda file, path: _locate(root, file, path)))
     problems.extend(check_codeowners(root, policy))
     if store is not None and not (memo is not None and memo.hits):
         store.prune()  # not after a load the memo served: it did not touch the entries it still needs
     return _finish(root, today, policy, initiatives, states, problems + evaluator.problems, digests=digests)
+
+
+def _locate(root: Path, file: str, path: tuple) -> Location:
+    """Where PATH sits in FILE, read again (for a rule that runs after the documents are gone)."""
+    try:
+        return load_document(root / file, root).locate(path)
+    except (RecordError, OSError, ValueError):
+        return Location(file)
 
 
 @contextmanager
@@ -347,6 +357,8 @@ def _judge_folder(
     records.broken_checklists = {
         p.location.file.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in problems if p.is_error and "/checklists/" in p.location.file
     }
+    # Likewise a runbook file with errors: the gate names it rather than asking for a new one.
+    records.broken_runbooks = sorted({p.location.file for p in problems if p.is_error and "/runbooks/" in p.location.file})
     start = len(evaluator.problems)
     state = evaluator.evaluate(records)
     found = evaluator.problems[start:]
@@ -519,6 +531,10 @@ def _group_by_initiative(loaded: list[tuple[RecordFile, Document]]) -> dict[str,
                 records.checklist_files.append((checklist, document))
                 records.initiative.checklists.setdefault(checklist.id, checklist)
                 records.checklist_docs.setdefault(checklist.id, document)
+            elif record.kind == "runbook":
+                runbook = build_runbook(document, initiative_id)
+                records.runbook_files.append((runbook, document))
+                records.initiative.runbooks.setdefault(runbook.stem, runbook)
         records.initiative.decisions.sort(key=lambda d: (d.number, d.file))
         grouped[folder] = records
     return grouped

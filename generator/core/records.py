@@ -16,6 +16,8 @@ from generator.core.model import (
     ChecklistSpec,
     Criterion,
     Decision,
+    Escalation,
+    Exercise,
     Initiative,
     ItemSpec,
     Measurements,
@@ -23,7 +25,12 @@ from generator.core.model import (
     Option,
     Outcome,
     Policy,
+    Rollback,
+    Runbook,
+    RunbookStep,
+    RunbookTopic,
     StageEntry,
+    Trigger,
     Waiver,
 )
 
@@ -60,6 +67,7 @@ def build_policy(document: Document) -> Policy:
         c["id"]: Criterion(c["id"], c.get("title", c["id"]), _text(c.get("description")), list(c.get("favours", [])))
         for c in data.get("criteria", [])
     }
+    runbooks = data.get("runbooks") or {}
     return Policy(
         stages=list(data["stages"]),
         approval_max_age_days=int(data.get("approval_max_age_days", 180)),
@@ -67,7 +75,29 @@ def build_policy(document: Document) -> Policy:
         checklists=checklists,
         criteria=criteria,
         file=document.file,
+        # setdefault: a repeated topic id keeps its first definition (evaluate.py reports the repeat)
+        runbook_topics=_runbook_topics(runbooks.get("topics", [])),
+        exercise_max_age_days=int(runbooks.get("exercise_max_age_days", 180)),
+        runbook_owners=list(runbooks["owners"]) if "owners" in runbooks else list(getattr(checklists.get(ON_CALL), "owners", [])),
     )
+
+
+# Who reviews runbooks when the policy's `runbooks.owners` is absent: this checklist's owners.
+ON_CALL = "on-call"
+
+
+def _runbook_topics(topics: list[dict[str, Any]]) -> dict[str, RunbookTopic]:
+    found: dict[str, RunbookTopic] = {}
+    for topic in topics:
+        found.setdefault(topic["id"], RunbookTopic(
+            id=topic["id"],
+            title=topic.get("title", topic["id"]),
+            required_from=topic["required_from"],
+            when={key: list(values) for key, values in (topic.get("when") or {}).items()},
+            exercised=bool(topic.get("exercised", False)),
+            description=_text(topic.get("description")),
+        ))
+    return found
 
 
 def build_initiative(document: Document) -> Initiative:
@@ -161,3 +191,38 @@ def build_checklist(document: Document, initiative: str) -> Checklist:
             waiver=Waiver(**{k: _text(waiver.get(k)) for k in ("reason", "approver", "date", "expires")}) if waiver else None,
         )
     return Checklist(initiative=initiative, id=document.data["checklist"], file=document.file, items=items)
+
+
+def _steps(steps: list[dict[str, Any]] | None) -> list[RunbookStep]:
+    return [
+        RunbookStep(_text(s.get("step")), _text(s.get("command")), _text(s.get("effect")), _text(s.get("approval")))
+        for s in steps or []
+    ]
+
+
+def build_runbook(document: Document, initiative: str) -> Runbook:
+    data = document.data
+    rollback = data.get("rollback")
+    return Runbook(
+        initiative=initiative,
+        id=data["runbook"],
+        file=document.file,
+        title=data["title"],
+        severity=data["severity"],
+        topics=list(data.get("topics", [])),
+        triggers=[Trigger(t["alert"], _text(t.get("url")), _text(t.get("note"))) for t in data.get("triggers", [])],
+        impact=_text(data.get("impact")),
+        diagnosis=_steps(data.get("diagnosis")),
+        mitigation=_steps(data.get("mitigation")),
+        rollback=Rollback(
+            kill_switch=_text(rollback.get("kill_switch")),
+            pinned={key: _text(value) for key, value in (rollback.get("pinned") or {}).items()},
+            steps=_steps(rollback.get("steps")),
+        ) if rollback is not None else None,
+        verify=_steps(data.get("verify")),
+        escalation=[Escalation(e["after_minutes"], e["contact"], _text(e.get("note"))) for e in data.get("escalation", [])],
+        exercises=[
+            Exercise(x["date"], x["kind"], x["outcome"], _text(x.get("evidence")), _text(x.get("note")))
+            for x in data.get("exercises", [])
+        ],
+    )

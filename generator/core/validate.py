@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
-KINDS = ("policy", "initiative", "decision", "checklist")
+KINDS = ("policy", "initiative", "decision", "checklist", "runbook")
 
 
 def schema_path(kind: str, root: Path | None = None) -> Path:
@@ -36,7 +36,7 @@ class SchemaError(Exception):
 
 
 class SchemaSet:
-    """The four record schemas, compiled once and reused for every document.
+    """The record schemas, compiled once and reused for every document.
 
     jsonschema (the detailed pass) is imported and compiled only when a document fails
     the fast pass: a clean check never pays for it.
