@@ -3,6 +3,7 @@
 
     python3 scripts/test.py             # every test, including real site builds and the browser test
     python3 scripts/test.py -k loader   # extra arguments go to pytest
+    python3 scripts/test.py -n 0        # one process (the default spreads tests over every core)
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from _venv import ROOT, ensure_venv, run
 
 def main() -> None:
     python = ensure_venv("test")
-    run(str(python), "-m", "pytest", "-p", "no:cacheprovider", str(ROOT / "tests"), *sys.argv[1:])
+    args = sys.argv[1:]
+    # pytest-xdist on every core: the suite is mostly real site builds, so two cores halve it.
+    parallel = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args) else ["-n", "auto"]
+    run(str(python), "-m", "pytest", "-p", "no:cacheprovider", *parallel, str(ROOT / "tests"), *args)
 
 
 if __name__ == "__main__":

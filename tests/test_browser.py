@@ -12,12 +12,13 @@ import http.server
 import os
 import shutil
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-from tests.site_helpers import REPO, mkdocs_build
+from tests.site_helpers import REPO, mkdocs_build, site_env
 
 pytestmark = pytest.mark.browser
 
@@ -92,4 +93,155 @@ def test_search_open_and_read_readiness(browser, served_site):
     assert "External penetration test" in blocking.inner_text()
     page.screenshot(path="/tmp/launchboard-initiative.png", full_page=True)
     assert outside == [], f"the site fetched from outside: {outside}"
+    page.close()
+
+
+# --------------------------------------------------------------------------- every reader
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _no_sideways_scroll(page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} is {width} px wide on a {PHONE['width']} px phone"
+
+
+def test_phone_shows_stage_and_gate_without_scrolling_sideways(browser, served_site):
+    page = browser.new_page(viewport=PHONE)
+    for url in ("", "initiatives/contract-summariser/", "initiatives/support-assistant/decisions/0001-rag-over-fine-tuning/",
+                "decisions/", "checklists/"):
+        page.goto(served_site + url)
+        _no_sideways_scroll(page)
+    page.goto(served_site)
+    rows = page.locator("table:has(.lb-board-head) tbody tr")
+    assert rows.count() >= 9
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        for part in (".lb-stage", "td:nth-child(6) .lb-readiness, td:nth-child(6) .lb-muted"):
+            box = row.locator(part).first.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (i, part, box)
+    page.screenshot(path="/tmp/launchboard-phone-board.png", full_page=True)
+    # the weighted total sits next to the option, inside the screen
+    page.goto(served_site + "initiatives/support-assistant/decisions/0001-rag-over-fine-tuning/")
+    best = page.locator(".lb-best").first.bounding_box()
+    assert best is not None and best["x"] + best["width"] <= PHONE["width"]
+    page.close()
+
+
+def test_desktop_home_reaches_every_section(browser, served_site):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(served_site)
+    tabs = page.locator(".md-tabs")
+    assert tabs.is_visible()
+    for name in ("Decision log", "Approach guide", "Checklists", "Field reference", "How to contribute"):
+        assert tabs.get_by_text(name, exact=True).is_visible(), name
+    tabs.get_by_text("Decision log", exact=True).click()
+    page.wait_for_url("**/decisions/")
+    assert page.locator("h1").first.inner_text().startswith("Decision log")
+    page.close()
+
+
+def test_board_filters_and_sorts(browser, served_site):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(served_site)
+    rows = page.locator("table:has(.lb-board-head) tbody tr")
+    total = rows.count()
+    titles = [rows.nth(i).locator("td").first.inner_text().strip() for i in range(total)]
+    assert titles == sorted(titles, key=str.casefold), "rows sort by title by default"
+
+    def visible() -> list[str]:
+        return [rows.nth(i).locator("td").first.inner_text().strip() for i in range(total) if rows.nth(i).is_visible()]
+
+    page.select_option(".lb-filter select[name=stage]", "canary")
+    canary = visible()
+    assert canary and all(rows.nth(i).locator(".lb-stage").inner_text() == "canary" for i in range(total) if rows.nth(i).is_visible())
+    assert page.locator(".lb-filter__count").inner_text() == f"{len(canary)} of {total} initiatives"
+    page.select_option(".lb-filter select[name=stage]", "")
+    page.select_option(".lb-filter select[name=gate]", "blocked")
+    blocked = visible()
+    assert blocked and "Code-review bot" not in blocked  # at ga, nothing blocks it
+    assert all("lb-row--blocked" in (rows.nth(i).get_attribute("class") or "") for i in range(total) if rows.nth(i).is_visible())
+    page.select_option(".lb-filter select[name=gate]", "")
+    page.select_option(".lb-filter select[name=owner]", "@org/legal-engineering")
+    assert visible() == ["Contract summariser"]
+    page.select_option(".lb-filter select[name=owner]", "")
+    assert len(visible()) == total
+    # sort by risk, high first on the second click
+    risk = page.locator("table:has(.lb-board-head) thead th").nth(3).locator("button")
+    risk.click()
+    risk.click()
+    first = rows.nth(0).locator(".lb-risk").inner_text()
+    assert first == "high"
+    # "+N more" blockers open in place; each blocker links to its item's row
+    more = page.locator("details.lb-more").first
+    more.locator("summary").click()
+    assert more.locator(".lb-block a").first.is_visible()
+    link = page.locator(".lb-block a").first
+    href = link.get_attribute("href")
+    link.click()
+    page.wait_for_url("**/initiatives/**")
+    anchor = href.split("#", 1)[1]
+    assert page.locator(f"tr#{anchor}").is_visible()
+    page.close()
+
+
+def _contrast_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page, options={"runOnly": {"type": "rule", "values": ["color-contrast"]}})
+    found = []
+    for violation in result.response["violations"]:
+        for node in violation["nodes"]:
+            data = next((c.get("data") or {} for c in node.get("any", []) if c.get("data")), {})
+            found.append(f"{page.url} {node['target']}: {data.get('contrastRatio')} "
+                         f"{data.get('fgColor')} on {data.get('bgColor')}")
+    return found
+
+
+@pytest.mark.parametrize("scheme", ["default", "slate"])
+def test_text_contrast_meets_wcag_aa_in_light_and_dark(browser, served_site, scheme):
+    pytest.importorskip("axe_playwright_python", reason="axe-playwright-python is not installed")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.add_init_script(f"localStorage.setItem('/.__palette', JSON.stringify({{index: {0 if scheme == 'default' else 1}, color: {{scheme: '{scheme}'}}}}))")
+    found = []
+    for url in ("", "initiatives/contract-summariser/", "initiatives/support-assistant/decisions/0001-rag-over-fine-tuning/", "decisions/"):
+        page.goto(served_site + url)
+        assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == scheme
+        found += _contrast_violations(page)
+    if scheme == "slate":
+        page.goto(served_site)
+        page.screenshot(path="/tmp/launchboard-dark-board.png")
+        # the custom parts follow the dark palette instead of staying light pastel boxes
+        for selector in (".lb-stagecount.lb-stage--ga", ".lb-chip.lb-stage--ga", ".lb-kpi"):
+            luminance = page.evaluate(
+                """(sel) => { const c = getComputedStyle(document.querySelector(sel)).backgroundColor.match(/[0-9.]+/g).map(Number);
+                   const a = c.length > 3 ? c[3] : 1; if (a === 0) return 0;
+                   return (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]) / 255; }""", selector)
+            assert luminance < 0.35, (selector, luminance)
+    page.close()
+    assert found == [], "\n".join(found)
+
+
+@pytest.fixture(scope="module")
+def offline_site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("offline") / "site"
+    result = subprocess.run([sys.executable, "-m", "generator", "build", str(REPO), "--offline", "-d", str(out)],
+                            cwd=REPO, env=site_env(), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_site_opened_from_the_file_system_links_and_searches(browser, offline_site):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file://", "data:", "about:")) else None)
+    page.goto(offline_site.as_uri() + "/index.html")
+    page.locator('table a[href="initiatives/contract-summariser/index.html"]').first.click()
+    page.wait_for_url("**/initiatives/contract-summariser/index.html")
+    assert page.locator("h1").first.inner_text().strip().rstrip("¶") == "Contract summariser"
+    page.keyboard.press("/")
+    page.keyboard.type("supplier", delay=50)
+    result = page.locator('.md-search-result__link[href*="contract-summariser/index.html"]').first
+    result.wait_for(timeout=15000)
+    assert outside == [], f"the offline site fetched from outside: {outside}"
     page.close()

@@ -131,6 +131,13 @@ def test_status_board(failing: Repo) -> None:
     assert body["initiatives"][0]["readiness"]["complete"] == 2
 
 
+def test_status_says_no_gate_where_a_stage_requires_nothing() -> None:
+    sample = Path(__file__).resolve().parent.parent
+    result = run("status", str(sample), "--as-of", AS_OF, "--color", "never")
+    row = next(line for line in result.output.splitlines() if line.startswith("medical-coding-assistant"))
+    assert "no gate" in row and "█" not in row.split("pilot")[0]
+
+
 def test_real_command_and_module_entry_point(failing: Repo) -> None:
     env = dict(os.environ, NO_COLOR="1")
     for command in (["launchboard"], [sys.executable, "-m", "generator"]):

@@ -24,3 +24,21 @@ def test_quick_start_is_two_commands() -> None:
     assert "python3 scripts/build.py" in README and "python3 scripts/test.py" in README
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
     assert "python3 scripts/test.py" in ci
+
+
+def test_the_docs_never_point_outside_the_repository() -> None:
+    """A clone has only itself: the README, SECURITY.md and the site's pages explain everything."""
+    root = Path(__file__).resolve().parent.parent
+    docs = [root / "README.md", root / "SECURITY.md", *sorted((root / "templates").rglob("*.j2")),
+            *sorted((root / "templates" / "site" / "docs").rglob("*.md"))]
+    for path in docs:
+        text = path.read_text(encoding="utf-8")
+        assert "../shared" not in text and "DESIGN.md" not in text, path
+
+
+def test_the_quick_start_says_how_to_get_launchboard_on_path() -> None:
+    assert "source .venv/bin/activate" in README
+    # the first example must not collide with an initiative the sample already has
+    sample = {p.name for p in (Path(__file__).resolve().parent.parent / "decisions").iterdir() if p.is_dir()}
+    first = README.split("launchboard new initiative ", 1)[1].split()[0]
+    assert first not in sample

@@ -37,7 +37,8 @@ SETTINGS = settings(
 )
 
 # =========================================================================== the oracle
-# Verbatim copies of generator/site/markdown_safety.py and generator/site/charts.py at 574eaf6.
+# Verbatim copies of generator/site/markdown_safety.py and generator/site/charts.py at 574eaf6
+# (the chart's font sizes and muted grey since restyled for phones and contrast, in both).
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _MD_ESCAPED = set("\\`*_{}[]()#+-.!")
@@ -225,22 +226,22 @@ def old_metric_chart(metric: Metric, width: int = 560, height: int = 200) -> str
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{title}" '
-        'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" font-size="11">',
+        'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" font-size="13">',
         f"<title>{title} ({unit}), {better} is better</title>",
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>',
-        f'<text x="{left}" y="16" font-size="12" font-weight="600" fill="#263238">{title}'
-        f' <tspan fill="#78909c" font-weight="400">({unit}, {better} is better)</tspan></text>',
+        f'<text x="{left}" y="17" font-size="14" font-weight="600" fill="#263238">{title}'
+        f' <tspan fill="#5f6f78" font-weight="400">({unit}, {better} is better)</tspan></text>',
     ]
     for v in (lo + pad, (lo + hi) / 2, hi - pad):
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#eceff1"/>')
-        parts.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#78909c">{_old_fmt(v)}</text>')
+        parts.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#5f6f78">{_old_fmt(v)}</text>')
     ty = y(metric.target)
     parts.append(f'<line x1="{left}" x2="{width - right}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="{_GOOD}" stroke-dasharray="6 4" stroke-width="1.5"/>')
     parts.append(f'<text x="{left + 4}" y="{ty - 4:.1f}" fill="{_GOOD}">target {_old_fmt(metric.target)}</text>')
     if metric.baseline is not None:
         by = y(metric.baseline)
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{by:.1f}" y2="{by:.1f}" stroke="#90a4ae" stroke-dasharray="2 3"/>')
-        parts.append(f'<text x="{width - right}" y="{by - 4:.1f}" text-anchor="end" fill="#78909c">baseline {_old_fmt(metric.baseline)}</text>')
+        parts.append(f'<text x="{width - right}" y="{by - 4:.1f}" text-anchor="end" fill="#5f6f78">baseline {_old_fmt(metric.baseline)}</text>')
     if points:
         path = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(p.value):.1f}" for i, p in enumerate(points))
         parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
@@ -248,11 +249,11 @@ def old_metric_chart(metric: Metric, width: int = 560, height: int = 200) -> str
             parts.append(f'<circle cx="{x(i):.1f}" cy="{y(p.value):.1f}" r="3.5" fill="{colour}"><title>{old_xml_text(p.date)}: {_old_fmt(p.value)}</title></circle>')
         last = points[-1]
         parts.append(f'<text x="{x(len(points) - 1) - 6:.1f}" y="{y(last.value) + (16 if y(last.value) < top + 14 else -8):.1f}" text-anchor="end" font-weight="600" fill="{colour}">{_old_fmt(last.value)}</text>')
-        parts.append(f'<text x="{x(0):.1f}" y="{height - 12}" text-anchor="start" fill="#78909c">{old_xml_text(points[0].date)}</text>')
+        parts.append(f'<text x="{x(0):.1f}" y="{height - 12}" text-anchor="start" fill="#5f6f78">{old_xml_text(points[0].date)}</text>')
         if len(points) > 1:
-            parts.append(f'<text x="{x(len(points) - 1):.1f}" y="{height - 12}" text-anchor="end" fill="#78909c">{old_xml_text(last.date)}</text>')
+            parts.append(f'<text x="{x(len(points) - 1):.1f}" y="{height - 12}" text-anchor="end" fill="#5f6f78">{old_xml_text(last.date)}</text>')
     else:
-        parts.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph / 2:.1f}" text-anchor="middle" fill="#78909c">no measurements yet</text>')
+        parts.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph / 2:.1f}" text-anchor="middle" fill="#5f6f78">no measurements yet</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 

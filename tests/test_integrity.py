@@ -482,7 +482,7 @@ def test_a_remote_ref_in_a_schema_is_never_fetched(tmp_path: Path, offline) -> N
 
 def test_the_trusted_layers_stay_closed() -> None:
     """Record text must never become code: no Jinja template is compiled from data, and the
-    shipped mkdocs.yml enables neither mkdocs-macros nor pymdownx.snippets (DESIGN.md)."""
+    shipped mkdocs.yml enables neither mkdocs-macros nor pymdownx.snippets (SECURITY.md)."""
     from tests.site_helpers import REPO
 
     import re as _re

@@ -48,7 +48,9 @@ def test_render_site_produces_pages_feeds_badges_and_charts():
     assert "initiatives/alpha/index.md" in site.pages and "api/initiatives/alpha.json" not in site.pages
     feed = json.loads(site.files["api/initiatives.json"])
     assert [i["id"] for i in feed["initiatives"]] == ["alpha", "beta"]
-    assert "security-review/threat-model" in site.files["index.md"]
+    # the board's blocker names the item and links to its row on the initiative page
+    assert "[security\\-review/threat\\-model](initiatives/alpha/index.md#item-security-review--threat-model)" in site.files["index.md"]
+    assert 'id="item-security-review--threat-model"' in site.files["initiatives/alpha/index.md"]
 
 
 def test_unsafe_ids_are_skipped_not_written():

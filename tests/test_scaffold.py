@@ -239,5 +239,22 @@ def test_fresh_scaffolds_pass_check_under_the_sample_policy(tmp_path: Path) -> N
         assert run("new", "initiative", initiative, "--approach", approach, "--risk", "high", "--owner", "@carol",
                    "--as-of", AS_OF, "--root", str(tmp_path)).exit_code == 0
         assert run("new", "decision", initiative, "Which approach?", "--as-of", AS_OF, "--root", str(tmp_path)).exit_code == 0
+    result = run("check", str(tmp_path), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    # ... but the scaffolds' TODO text is a warning, so `--strict` (CI) keeps them unpublished
+    strict = run("check", str(tmp_path), "--as-of", AS_OF, "--strict")
+    assert strict.exit_code == 1
+    assert "decisions/new-rag/initiative.yaml:6:10: warning LB316 summary still holds the scaffold's TODO text" in strict.output
+    assert "decisions/new-rag/adr/0001-which-approach.yaml:10:10: warning LB316 context still holds" in strict.output
+    assert all(" LB316 " in line for line in strict.output.splitlines() if " warning " in line or " error " in line)
+
+
+def test_check_strict_passes_once_the_todos_are_written(tmp_path: Path) -> None:
+    (tmp_path / "decisions").mkdir()
+    (tmp_path / "decisions" / "policy.yaml").write_bytes((REPO_ROOT / "decisions" / "policy.yaml").read_bytes())
+    assert run("new", "initiative", "doc-search", "--owner", "@carol", "--as-of", AS_OF, "--root", str(tmp_path)).exit_code == 0
+    record = tmp_path / "decisions" / "doc-search" / "initiative.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("TODO: one paragraph", "Search over the docs. One paragraph"),
+                      encoding="utf-8")
     result = run("check", str(tmp_path), "--as-of", AS_OF, "--strict")
     assert result.exit_code == 0, result.output

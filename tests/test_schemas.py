@@ -1,7 +1,7 @@
 """The JSON Schemas in schemas/: well-formed, documented, closed, and right about real records.
 
 The schemas are the single source of truth for record shape (they also feed the site's field
-reference and editors' autocompletion), so these tests hold them to the contract of DESIGN.md:
+reference and editors' autocompletion), so these tests hold them to the record formats the README documents:
 every property described, `additionalProperties: false` on every fixed-shape object, every
 string and array bounded, and a handful of valid and invalid instances per kind.
 """

@@ -6,6 +6,7 @@ site; these tests change a record between two builds and look at what was rewrit
 
 from __future__ import annotations
 
+import logging
 import json
 import os
 import re
@@ -262,3 +263,14 @@ def test_serve_renders_only_the_changed_initiative_again(repo: Path, tmp_path: P
     assert plugin.render_memo.hits == len(initiatives) - 1
     page = (site / "initiatives" / CHANGED / "index.html").read_text()
     assert "1,377" in page and "1,421" not in page
+
+
+def test_serve_does_not_warn_about_its_own_dirty_builds(repo: Path, tmp_path: Path, request: pytest.FixtureRequest,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """`launchboard serve` is dirty by default and correct by design: MkDocs' "dirty build ...
+    inaccurate navigation" warning would print on every start. A plain `mkdocs build --dirty`,
+    where MkDocs' own pages may go stale, still warns."""
+    with caplog.at_level(logging.WARNING, logger="mkdocs.commands.build"):
+        _build(repo, tmp_path / "site")
+    warned = any("'dirty' build" in r.getMessage() for r in caplog.records)
+    assert warned is (request.node.callspec.params["repo"] == "build")

@@ -128,7 +128,7 @@ def test_json_feeds_and_badges(sample_site):
 
 def test_navigation_groups_initiatives_and_leaves_decisions_out(sample_site):
     html = (sample_site / "initiatives" / "support-assistant" / "index.html").read_text(encoding="utf-8")
-    nav = html.split('class="md-nav md-nav--primary"', 1)[1].split("</nav>", 1)[0]
+    nav = re.split(r'class="md-nav md-nav--primary[^"]*"', html, maxsplit=1)[1].split("</nav>", 1)[0]
     assert "Code-review bot" in nav
     assert "decisions/0001" not in nav
 
@@ -193,3 +193,32 @@ def test_plugin_options_are_validated_and_fail_on_warning(tmp_path):
     config.write_text(text.replace("fail_on: error", "fail_on: warning"), encoding="utf-8")
     strict = mkdocs_build(config, tmp_path / "strict", strict=True)
     assert strict.returncode != 0 and "LB3" in strict.stderr  # the sample's warnings now fail --strict
+
+
+def test_board_says_no_gate_where_a_stage_requires_nothing(sample_site):
+    board = (sample_site / "index.html").read_text(encoding="utf-8")
+    row = next(r for r in board.split("<tr>") if 'href="initiatives/medical-coding-assistant/"' in r)
+    current = row.split("<td>")[6]  # proposed: nothing is required, so no full green bar
+    assert "lb-readiness--nogate" in current and "no gate" in current
+    assert "lb-bar__fill" not in current
+
+
+def test_board_names_metrics_and_their_good_direction(sample_site):
+    board = (sample_site / "index.html").read_text(encoding="utf-8")
+    row = next(r for r in board.split("<tr>") if 'href="initiatives/support-assistant/"' in r)
+    assert '<span class="lb-trend__name">p95 draft latency</span>' in row
+    assert "(target ≤ 1,500)" in row  # lower is better
+    assert "(target ≥ 60)" in row  # higher is better
+
+
+def test_decision_log_marks_overdue_reviews(sample_site):
+    log = page(sample_site, "decisions")
+    row = next(r for r in log.split("<tr>") if "0001-rag-over-fine-tuning" in r)
+    assert '<span class="lb-chip lb-overdue">overdue 111 days</span>' in row  # review_by 2026-08-10
+
+
+def test_superseded_decision_is_tagged_with_the_approach_it_chose(sample_site):
+    # contract-summariser's first decision chose fine-tuning; the initiative is now hybrid
+    html = page(sample_site, "initiatives/contract-summariser/decisions/0001-fine-tune-on-reviewed-contracts")
+    tags = re.findall(r'class="md-tag[^"]*"[^>]*>([^<]+)<', html)
+    assert "approach:fine-tune" in tags and "approach:hybrid" not in tags

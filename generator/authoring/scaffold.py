@@ -28,7 +28,7 @@ TITLE_MAX = 200
 APPROACHES = ("prompt", "rag", "fine-tune", "hybrid")
 RISKS = ("low", "medium", "high")
 DECISION_FILE_RE = re.compile(r"(\d{4})-[^/]*\.ya?ml")
-# The options a new decision weighs: the three ways of using a model that DESIGN.md compares.
+# The options a new decision weighs: the three ways of using a model the approach guide compares.
 DEFAULT_OPTIONS = ("prompt", "rag", "fine-tune")
 PLACEHOLDER_SCORE = 3
 
@@ -50,7 +50,7 @@ class PlannedFile:
 
 
 def today(as_of: str | None = None) -> str:
-    """"Today" as DESIGN.md defines it: --as-of, else SOURCE_DATE_EPOCH, else the current date."""
+    """"Today" as the README defines it: --as-of, else SOURCE_DATE_EPOCH, else the current date."""
     from generator.core.pipeline import UsageError, resolve_as_of
 
     try:

@@ -22,7 +22,7 @@ root_argument = click.argument("root", default=".", type=click.Path(file_okay=Fa
 
 
 def mkdocs_env() -> dict[str, str]:
-    """The environment for MkDocs: Material's end-of-life notice silenced (DESIGN.md)."""
+    """The environment for MkDocs: Material's end-of-life notice silenced (README, "Running it in CI")."""
     env = dict(os.environ)
     env["NO_MKDOCS_2_WARNING"] = "1"
     return env
@@ -58,7 +58,10 @@ def _site_dir(config: Path, site_dir: Path | None) -> Path:
 @click.option("-f", "--config-file", type=click.Path(dir_okay=False, path_type=Path), help="mkdocs.yml to use (default: ROOT/mkdocs.yml).")
 @click.option("-d", "--site-dir", type=click.Path(file_okay=False, path_type=Path), help="Where the site goes (default: mkdocs.yml's site_dir).")
 @click.option("--strict", is_flag=True, help="Fail on any MkDocs warning, including check errors in the records.")
-def build(root: Path, config_file: Path | None, site_dir: Path | None, strict: bool) -> None:
+@click.option("--offline", is_flag=True,
+              help="A site to open from the file system (page.html links, search without a server); "
+                   "publish the default build, whose URLs are page/ folders.")
+def build(root: Path, config_file: Path | None, site_dir: Path | None, strict: bool, offline: bool) -> None:
     """Build the site with MkDocs. The new site replaces the old one only when the build succeeds."""
     from generator.site.render import mark_output, output_refusal, replace_dir
 
@@ -74,7 +77,10 @@ def build(root: Path, config_file: Path | None, site_dir: Path | None, strict: b
     if strict:
         cmd.append("--strict")
     try:
-        result = subprocess.run(cmd, cwd=root, env=mkdocs_env())
+        env = mkdocs_env()
+        if offline:  # mkdocs.yml reads it: `offline: !ENV [LAUNCHBOARD_OFFLINE, false]`
+            env["LAUNCHBOARD_OFFLINE"] = "true"
+        result = subprocess.run(cmd, cwd=root, env=env)
         if result.returncode != 0:
             click.echo(f"launchboard: the build failed; {target} is unchanged", err=True)
             sys.exit(1)

@@ -72,4 +72,5 @@ CODES: dict[str, str] = {
     "LB304": "metric not measured in the last 14 days (canary/ga)",
     "LB305": "CODEOWNERS is out of date with the policy",
     "LB310": "runbook exercise stops counting within 30 days",
+    "LB316": "a scaffold's TODO placeholder is still in a record (fails `check --strict`)",
 }

@@ -60,6 +60,25 @@ class InitiativeRecords:
         return self.document.file.split("/")[1]
 
 
+PLACEHOLDER_PREFIX = "TODO:"
+
+
+def scaffold_placeholders(data: Any, path: tuple = ()) -> list[tuple]:
+    """Paths of the string values that still start with the scaffolds' `TODO:` marker."""
+    found: list[tuple] = []
+    stack = [(path, data)]
+    while stack:  # iterative: the loader bounds depth, but no recursion is cheaper still
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if value.lstrip().startswith(PLACEHOLDER_PREFIX):
+                found.append(where)
+        elif isinstance(value, dict):
+            stack.extend(((*where, k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*where, i), v) for i, v in enumerate(value))
+    return sorted(found, key=lambda p: tuple(map(str, p)))
+
+
 class Evaluator:
     """Applies every rule to one portfolio; collects problems as values, never raises."""
 
@@ -127,10 +146,21 @@ class Evaluator:
         self._check_checklist_files(records)
         self._check_runbook_files(records)
         self._check_metrics(initiative, document)
+        self._check_placeholders(records)
         current = self.readiness(records, initiative.stage, report=True)
         next_stage = self.policy.next_stage(initiative.stage)
         upcoming = self.readiness(records, next_stage, report=False) if next_stage else None
         return InitiativeState(initiative.id, initiative.stage, initiative.approach, current, upcoming)
+
+    def _check_placeholders(self, records: InitiativeRecords) -> None:
+        """`TODO:` text that `launchboard new` wrote and nobody replaced: a warning, so
+        `check --strict` keeps a scaffold from being published as if it were filled in."""
+        documents = [records.document, *records.decision_docs.values(), *(doc for _, doc in records.checklist_files)]
+        for document in documents:
+            for path in scaffold_placeholders(document.data):
+                self._report(document.locate(path), "LB316",
+                             f"{'.'.join(map(str, path))} still holds the scaffold's TODO text; write the real content",
+                             records.initiative.id, warning=True)
 
     def _check_identity(self, records: InitiativeRecords) -> None:
         """The folder name is the initiative's identity; a differing `id` is reported, then ignored."""

@@ -210,6 +210,8 @@ REPORTER_BY_NAME: dict[str, type[Reporter]] = {r.name: r for r in (TextReporter,
 def _bar(readiness: Readiness | None, width: int = 10) -> str:
     if readiness is None:
         return "—"
+    if readiness.required == 0:  # nothing to pass: not a full bar, which reads as "all done"
+        return "no gate".ljust(width + 4)
     filled = round(readiness.ratio * width)
     return f"{'█' * filled}{'░' * (width - filled)} {readiness.complete}/{readiness.required}"
 

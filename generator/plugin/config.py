@@ -22,3 +22,6 @@ class LaunchboardConfig(Config):
     nav_group_size = c.Type(int, default=50)
     # Which problems from the core are logged as warnings, so `mkdocs build --strict` fails.
     fail_on = c.Choice(("error", "warning", "never"), default="error")
+    # A site that works opened from the file system (file://): page.html URLs instead of
+    # page/ folders, search without a web worker. Off for a served site, whose URLs stay.
+    offline = c.Type(bool, default=False)

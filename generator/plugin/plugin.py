@@ -1,6 +1,6 @@
 """The MkDocs plugin: runs the core, hands the renderer's files to MkDocs, sanitises pages.
 
-Thin on purpose (DESIGN.md, Platform notes): everything it adds comes from
+Thin on purpose (README, "The site": MkDocs 1.x is in maintenance): everything it adds comes from
 `render.render_site`, which `launchboard render --out DIR` also writes as plain files.
 
 Dirty rebuilds (`mkdocs serve --dirty`, `launchboard serve`): MkDocs rebuilds only the files
@@ -45,11 +45,27 @@ from mkdocs.structure.pages import Page
 from generator.site import markdown_safety as ms
 from generator.plugin.config import LaunchboardConfig
 from generator.core.pipeline import LoadMemo, UsageError, load_portfolio
-from generator.site.render import CSS_PATH, RenderedSite, RenderMemo, precompile_templates, render_site
+from generator.site.render import CSS_PATH, JS_PATH, WORKER_SHIM_PATH, RenderedSite, RenderMemo, precompile_templates, render_site
 from generator.site.sanitiser import PageSanitiser
 from generator.plugin.watcher import TreePoller, watch_with_poller
 
 log = logging.getLogger("mkdocs.plugins.launchboard")
+_MKDOCS_BUILD_LOG = logging.getLogger("mkdocs.commands.build")
+
+
+class _DirtyBuildIsOurs(logging.Filter):
+    """Drops MkDocs' "dirty build ... inaccurate navigation" warning under `serve --dirty`.
+
+    The generated pages are rewritten whenever their content or the site's navigation
+    signature changes (tests/test_serve_incremental.py), so the warning, printed on every
+    start and every rebuild, would only teach users to ignore warnings.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build is being performed")
+
+
+_PLUGIN_DIRTY_BUILD = _DirtyBuildIsOurs()
 
 
 @dataclass
@@ -151,9 +167,12 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         serving = command == "serve"
         self.load_memo = LoadMemo() if serving else None
         self.render_memo = RenderMemo() if serving else None
+        if serving and dirty:
+            _MKDOCS_BUILD_LOG.addFilter(_PLUGIN_DIRTY_BUILD)
 
     def on_shutdown(self) -> None:
         self.load_memo = self.render_memo = None
+        _MKDOCS_BUILD_LOG.removeFilter(_PLUGIN_DIRTY_BUILD)
         self.poller = None  # the server stops it with its observer
 
     def _path(self, config: MkDocsConfig, value: str) -> Path:
@@ -198,7 +217,20 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             config.nav = self.site.nav
         if CSS_PATH not in config.extra_css:
             config.extra_css.append(CSS_PATH)
+        if JS_PATH in self.site.files and JS_PATH not in config.extra_javascript:
+            config.extra_javascript.append(JS_PATH)
+        if self.config.offline:
+            self._for_the_file_system(config)
         return config
+
+    @staticmethod
+    def _for_the_file_system(config: MkDocsConfig) -> None:
+        """What Material's offline plugin does, without its CDN: links to page.html files, and
+        the web-worker shim from the site's own assets (on_post_build inlines the index)."""
+        config.use_directory_urls = False
+        polyfills = config.extra.setdefault("polyfills", [])
+        if WORKER_SHIM_PATH not in polyfills:
+            polyfills.append(WORKER_SHIM_PATH)
 
     def _report(self, problems: list) -> None:
         level = self.config.fail_on
@@ -283,7 +315,9 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self.sanitiser = PageSanitiser(to_clean)
         return nav
 
-    @event_priority(100)  # before any other plugin can look at a page's content
+    # Before any other plugin looks at a page's content, material/tags's on_env (100) in
+    # particular: it fills the tags page's listing into the content, which must be there.
+    @event_priority(110)
     def _collect_clean_pages(self, env, *, config: MkDocsConfig, files: Files):
         """The worker's clean HTML goes into the pages it was cleaned for (see sanitiser.py)."""
         if self.sanitiser is not None:
@@ -393,7 +427,20 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             tag_links={**(prev.tag_links if prev is not None and not self.full else {}), **self.tag_links},
         )
 
-    on_post_build = CombinedEvent(_merge_search, _save_state)
+    @event_priority(-110)  # after material/search has written the index
+    def _inline_search_index(self, *, config: MkDocsConfig) -> None:
+        """Offline: the index as a script too, which Material's search loads under file://
+        (a page opened from a file may not fetch JSON)."""
+        if not (self.config.enabled and self.config.offline):
+            return
+        index = os.path.join(config.site_dir, "search", "search_index.json")
+        if os.path.isfile(index):
+            with open(index, encoding="utf-8") as fh:
+                data = fh.read()
+            with open(os.path.join(config.site_dir, "search", "search_index.js"), "w", encoding="utf-8") as fh:
+                fh.write(f"var __index = {data}")
+
+    on_post_build = CombinedEvent(_merge_search, _save_state, _inline_search_index)
 
     @staticmethod
     def _search(config: MkDocsConfig):

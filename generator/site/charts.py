@@ -64,17 +64,17 @@ def metric_chart(metric: Metric, width: int = 560, height: int = 200) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{title}" '
-        'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" font-size="11">',
+        'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" font-size="13">',
         f"<title>{title} ({unit}), {better} is better</title>",
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>',
-        f'<text x="{left}" y="16" font-size="12" font-weight="600" fill="#263238">{title}'
-        f' <tspan fill="#78909c" font-weight="400">({unit}, {better} is better)</tspan></text>',
+        f'<text x="{left}" y="17" font-size="14" font-weight="600" fill="#263238">{title}'
+        f' <tspan fill="#5f6f78" font-weight="400">({unit}, {better} is better)</tspan></text>',
     ]
     # y axis: min and max labels, light grid
     for v in (lo + pad, (lo + hi) / 2, hi - pad):
         yv = y(v)
         parts.append(f'<line x1="{left}" x2="{x_right}" y1="{yv:.1f}" y2="{yv:.1f}" stroke="#eceff1"/>')
-        parts.append(f'<text x="{left - 6}" y="{yv + 4:.1f}" text-anchor="end" fill="#78909c">{_fmt(v)}</text>')
+        parts.append(f'<text x="{left - 6}" y="{yv + 4:.1f}" text-anchor="end" fill="#5f6f78">{_fmt(v)}</text>')
     # target and baseline rules
     ty = y(metric.target)
     parts.append(f'<line x1="{left}" x2="{x_right}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="{_GOOD}" stroke-dasharray="6 4" stroke-width="1.5"/>')
@@ -82,11 +82,11 @@ def metric_chart(metric: Metric, width: int = 560, height: int = 200) -> str:
     if metric.baseline is not None:
         by = y(metric.baseline)
         parts.append(f'<line x1="{left}" x2="{x_right}" y1="{by:.1f}" y2="{by:.1f}" stroke="#90a4ae" stroke-dasharray="2 3"/>')
-        parts.append(f'<text x="{x_right}" y="{by - 4:.1f}" text-anchor="end" fill="#78909c">baseline {_fmt(metric.baseline)}</text>')
+        parts.append(f'<text x="{x_right}" y="{by - 4:.1f}" text-anchor="end" fill="#5f6f78">baseline {_fmt(metric.baseline)}</text>')
     if points:
         _plot(parts, points, y, left, pw, top, height, colour)
     else:
-        parts.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph / 2:.1f}" text-anchor="middle" fill="#78909c">no measurements yet</text>')
+        parts.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph / 2:.1f}" text-anchor="middle" fill="#5f6f78">no measurements yet</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
@@ -116,9 +116,9 @@ def _plot(
     parts.extend([f'<circle cx="{a}" cy="{b}{dot}{d}: {v}</title></circle>' for a, b, d, v in zip(xf, yf, dates, labels)])
     ly = ys[-1]
     parts.append(f'<text x="{xs[-1] - 6:.1f}" y="{ly + (16 if ly < top + 14 else -8):.1f}" text-anchor="end" font-weight="600" fill="{colour}">{labels[-1]}</text>')
-    parts.append(f'<text x="{xf[0]}" y="{height - 12}" text-anchor="start" fill="#78909c">{dates[0]}</text>')
+    parts.append(f'<text x="{xf[0]}" y="{height - 12}" text-anchor="start" fill="#5f6f78">{dates[0]}</text>')
     if n > 1:
-        parts.append(f'<text x="{xf[-1]}" y="{height - 12}" text-anchor="end" fill="#78909c">{dates[-1]}</text>')
+        parts.append(f'<text x="{xf[-1]}" y="{height - 12}" text-anchor="end" fill="#5f6f78">{dates[-1]}</text>')
 
 
 def _text_width(s: str) -> int:

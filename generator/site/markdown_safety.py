@@ -13,7 +13,7 @@ Three layers, each sufficient for what it guards:
    index (MkDocs builds the index after that event).
 
 Jinja's autoescape is deliberately not used: it is HTML escaping at the wrong layer for
-Markdown (see DESIGN.md, Security notes).
+Markdown (see SECURITY.md).
 """
 
 from __future__ import annotations
@@ -76,6 +76,36 @@ def md_inline(text: object) -> str:
 def html_text(text: object) -> str:
     """Record text for raw HTML written by templates (element content or attribute value)."""
     return html.escape(plain(text), quote=True)
+
+
+def yaml_quoted(text: object) -> str:
+    """A YAML double-quoted scalar in ASCII, for the pages' front matter.
+
+    json.dumps is not YAML: it writes a character outside the Basic Multilingual Plane
+    (an emoji) as a UTF-16 surrogate pair, which YAML rejects, and MkDocs then drops the
+    whole front matter (the page loses its title and tags). YAML's own escapes cover every
+    code point, so the result parses whatever the record holds.
+    """
+    out = ['"']
+    for char in str(text):
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif 0x20 <= code <= 0x7E:
+            out.append(char)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def yaml_flow_list(values: list) -> str:
+    """A YAML flow sequence of double-quoted scalars (front matter `tags:`)."""
+    return "[" + ", ".join(yaml_quoted(v) for v in values) + "]"
 
 
 def xml_text(text: object) -> str:

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import posixpath
+import re
 import shutil
 import tempfile
 from collections import Counter, defaultdict
@@ -57,6 +58,10 @@ APPROACHES = ["prompt", "rag", "fine-tune", "hybrid", "no-llm", "buy"]
 ITEM_STATUSES = ["todo", "in-progress", "done", "waived", "not-applicable"]
 SOON_DAYS = 30
 CSS_PATH = "assets/launchboard.css"
+JS_PATH = "assets/launchboard.js"
+# Web workers cannot start from file:// URLs; Material's offline plugin loads this shim from a
+# CDN, the offline build (plugin option `offline`) from the copy vendored in templates/.
+WORKER_SHIM_PATH = "assets/vendor/iframe-worker-shim.js"
 
 
 @dataclass
@@ -84,6 +89,11 @@ def decision_page(decision: Decision) -> str:
 
 
 @functools.lru_cache(maxsize=8192)  # the same few links on every page; relpath is slow
+def item_anchor(checklist: str, item: str) -> str:
+    """The id of a checklist item's row on its initiative page (the board's blockers link to it)."""
+    return "item-" + re.sub(r"[^a-z0-9-]+", "-", f"{checklist}--{item}".lower())
+
+
 def relative(from_page: str, to_path: str) -> str:
     """A link from one generated file to another, relative, as MkDocs expects in Markdown."""
     return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
@@ -198,6 +208,12 @@ def reviews_due(portfolio: Portfolio) -> list[tuple[Decision, int]]:
             if d.status in ("accepted", "proposed") and when and (when - today).days <= SOON_DAYS:
                 due.append((d, (when - today).days))
     return sorted(due, key=lambda t: (t[0].review_by, t[0].initiative, t[0].number))
+
+
+def chosen_approach(d: Decision) -> str | None:
+    """The approach of the option a decision chose: what a superseded decision is about, even
+    when the initiative has since moved to another approach."""
+    return next((o.approach for o in d.options if o.id == d.outcome.chosen), None)
 
 
 def _team_tags(owners: list[str]) -> list[str]:
@@ -328,10 +344,10 @@ def _environment(templates_dir: Path, root: Path | str | None = None) -> jinja2.
         evidence=ms.evidence_link,
         num=_fmt_num,
         pct=lambda r: f"{round(100 * r)}%",
-        meta=lambda s: json.dumps(ms.html_text(s)),  # front matter: theme prints titles raw
-        tojson_meta=lambda v: json.dumps(v),
+        meta=lambda s: ms.yaml_quoted(ms.html_text(s)),  # front matter: theme prints titles raw
+        tojson_meta=ms.yaml_flow_list,
     )
-    env.globals.update(relative=relative)
+    env.globals.update(relative=relative, item_anchor=item_anchor)
     env.tests.update(
         weighs=lambda d, cid: any(c == cid for c, _ in d.criteria),
         applies=lambda ini, spec: spec.applies_to(ini),
@@ -620,7 +636,7 @@ def render_site(
     page(
         "index.md",
         "board.md.j2",
-        initiatives=safe,
+        initiatives=sorted(safe, key=lambda i: (i.title.casefold(), i.id)),  # readers look for a name
         rows=board_rows,
         skipped=page_skipped,
         by_stage=by_stage,
@@ -653,7 +669,8 @@ def render_site(
             ],
         }
     )
-    page("decisions.md", "decision_log.md.j2", decisions=all_decisions)
+    page("decisions.md", "decision_log.md.j2", decisions=all_decisions,
+         review_due={(d.initiative, d.number): days for d, days in reviews_due(portfolio)})
     by_approach: dict[str, list[Initiative]] = defaultdict(list)
     for i in safe:
         by_approach[i.approach].append(i)
@@ -663,13 +680,24 @@ def render_site(
     page("reference.md", "reference.md.j2", schemas=_schemas(schemas_dir))
     page("contribute.md", "contribute.md.j2")
     page("tags.md", "tags.md.j2")
-    css = templates_dir / "assets" / "launchboard.css"
-    if not css.is_file():
-        css = PACKAGE_TEMPLATES / "assets" / "launchboard.css"
-    files[CSS_PATH] = css.read_text(encoding="utf-8")
+    files.update(_site_assets(templates_dir))
     if memo is not None:
         memo.forget_underived()
     return RenderedSite(files=files, nav=_nav(portfolio, safe, group_size), pages=pages, skipped=skipped)
+
+
+def _site_assets(templates_dir: Path) -> dict[str, str]:
+    """templates/site/assets/** (styles, the board's script, vendored shims) by site path; a
+    site owner's file of the same name wins over Launchboard's own."""
+    assets: dict[str, str] = {}
+    for base in (PACKAGE_TEMPLATES, templates_dir):  # the owner's copy last: it wins
+        folder = base / "assets"
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.is_symlink() and path.suffix in (".css", ".js", ".txt"):
+                assets["assets/" + path.relative_to(folder).as_posix()] = path.read_text(encoding="utf-8")
+    return assets
 
 
 def _site_templates(env: jinja2.Environment) -> list[str]:
@@ -793,7 +821,7 @@ def _initiative_files(
             ini=ini,
             d=d,
             scores=_weighted_scores(d),
-            tags=[t for t in (ms.tag_name("approach", ini.approach), ms.tag_name("decision", d.status)) if t],
+            tags=[t for t in (ms.tag_name("approach", chosen_approach(d)), ms.tag_name("decision", d.status)) if t],
             problems=portfolio.problems_in(d.file),
         )
     out.files[f"badges/{ini.id}.svg"] = charts.badge(
