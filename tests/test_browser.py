@@ -245,3 +245,23 @@ def test_site_opened_from_the_file_system_links_and_searches(browser, offline_si
     result.wait_for(timeout=15000)
     assert outside == [], f"the offline site fetched from outside: {outside}"
     page.close()
+
+
+def test_a_runbook_found_by_search_shows_commands_with_a_copy_button(browser, served_site):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(served_site)
+    page.keyboard.press("/")
+    page.keyboard.type("cachectl", delay=50)  # a command in the support assistant's rollback runbook
+    result = page.locator('.md-search-result__link[href*="support-assistant/runbooks/rollback/"]').first
+    result.wait_for(timeout=15000)
+    result.click()
+    page.wait_for_url("**/support-assistant/runbooks/rollback/**")
+    assert page.locator(".lb-facts .lb-severity").inner_text().strip() == "sev2"
+    command = page.locator("pre.lb-command").first
+    assert command.is_visible()
+    # Material's copy button, added to every code block once the page's script has run
+    page.locator("pre.lb-command button.md-code__button[data-md-type=copy]").first.wait_for(state="attached", timeout=10000)
+    assert page.locator("pre.lb-command button.md-code__button[data-md-type=copy]").count() == page.locator("pre.lb-command").count()
+    assert page.locator("li.lb-step--destructive .lb-approval").inner_text().startswith("needs approval")
+    page.screenshot(path="/tmp/launchboard-runbook.png", full_page=True)
+    page.close()

@@ -222,3 +222,89 @@ def test_superseded_decision_is_tagged_with_the_approach_it_chose(sample_site):
     html = page(sample_site, "initiatives/contract-summariser/decisions/0001-fine-tune-on-reviewed-contracts")
     tags = re.findall(r'class="md-tag[^"]*"[^>]*>([^<]+)<', html)
     assert "approach:fine-tune" in tags and "approach:hybrid" not in tags
+
+
+# --------------------------------------------------------------------------- runbooks
+
+
+def _runbook(initiative: str, stem: str) -> dict:
+    return yaml.safe_load((REPO / "decisions" / initiative / "runbooks" / f"{stem}.yaml").read_text(encoding="utf-8"))
+
+
+def test_runbook_page_reads_in_the_order_someone_paged_needs(sample_site):
+    html = page(sample_site, "initiatives/support-assistant/runbooks/rollback")
+    record = _runbook("support-assistant", "rollback")
+    assert f'lb-severity--{record["severity"]}">{record["severity"]}</span>' in html
+    headings = re.findall(r'<h2 id="([a-z-]+)"', html)
+    assert headings == ["triggers", "impact", "diagnosis", "mitigation", "rollback", "verify", "escalation", "exercises"]
+    # severity and the last exercise come before the first section
+    top = html.split('id="triggers"', 1)[0]
+    assert "lb-severity--sev2" in top and "passed 68 days ago" in top  # 2026-09-22, as of 2026-11-29
+    for trigger in record["triggers"]:
+        assert f"<code>{trigger['alert']}</code>" in html
+
+
+def test_runbook_commands_are_code_with_their_effect_and_approval(sample_site):
+    html = page(sample_site, "initiatives/support-assistant/runbooks/rollback")
+    commands = re.findall(r'<pre class="lb-command"><code>(.*?)</code></pre>', html, flags=re.S)
+    record = _runbook("support-assistant", "rollback")
+    steps = [s for part in ("diagnosis", "mitigation", "verify") for s in record.get(part, [])] + record["rollback"]["steps"]
+    assert len(commands) == sum(1 for s in steps if s.get("command"))
+    # a multi-line command keeps its lines (the copy button copies what is shown)
+    psql = next(c for c in commands if c.startswith("psql"))
+    assert psql.count("\n") == record["diagnosis"][2]["command"].strip().count("\n") >= 3
+    assert "&lt; 0.2" in psql  # escaped, never markup
+    destructive = re.search(r'<li class="lb-step lb-step--destructive">(.*?)</li>', html, flags=re.S).group(1)
+    assert "needs approval: <b>incident-commander</b>" in destructive and "cachectl purge" in destructive
+    assert html.count("lb-effect--read-only") >= 3 and "lb-effect--write" in html
+    # the rollback section: kill switch and every pinned version
+    rollback = html.split('id="rollback"', 1)[1].split('id="verify"', 1)[0]
+    assert "<code>flag support-assistant.enabled</code>" in rollback
+    for component, version in record["rollback"]["pinned"].items():
+        assert f"<code>{version}</code>" in rollback, component
+
+
+def test_runbook_exercises_show_a_failure_then_a_pass(sample_site):
+    html = page(sample_site, "initiatives/support-assistant/runbooks/rollback")
+    exercises = html.split('id="exercises"', 1)[1]
+    assert exercises.index("2026-09-22") < exercises.index("2026-07-08")  # newest first
+    assert "lb-outcome--failed" in exercises and "lb-outcome--passed" in exercises
+
+
+def test_on_call_page_lists_live_initiatives_with_first_call_and_rollback(sample_site):
+    html = page(sample_site, "oncall")
+    live = [i for i in SAMPLE_IDS if yaml.safe_load((REPO / "decisions" / i / "initiative.yaml").read_text())["stage"] in ("canary", "ga")]
+    rows = {i: r for r in html.split("<tr>") for i in live if f'href="../initiatives/{i}/"' in r}
+    assert sorted(rows) == sorted(live)
+    assert 'href="../initiatives/meeting-summariser/"' not in html  # pilot: not serving users
+    row = rows["support-assistant"]
+    assert "@org/support-platform-oncall" in row
+    assert 'href="../initiatives/support-assistant/runbooks/rollback/"' in row
+    assert "<code>flag support-assistant.enabled</code>" in row and "<code>gpt-x-2026-05-01</code>" in row
+    assert "passed 68 days ago" in row  # the rollback runbook's game day
+    # the most severe runbook first
+    assert row.index("lb-severity--sev1") < row.index("lb-severity--sev2") < row.index("lb-severity--sev3")
+
+
+def test_alerts_feed_maps_every_alert_to_its_runbook_page(sample_site):
+    feed = json.loads((sample_site / "api" / "alerts.json").read_text(encoding="utf-8"))
+    expected = {}
+    for path in sorted((REPO / "decisions").glob("*/runbooks/*.yaml")):
+        for trigger in yaml.safe_load(path.read_text(encoding="utf-8")).get("triggers", []):
+            expected[trigger["alert"]] = f"initiatives/{path.parent.parent.name}/runbooks/{path.stem}/"
+    assert {name: a["path"] for name, a in feed["alerts"].items()} == expected
+    for alert in feed["alerts"].values():
+        assert (sample_site / alert["path"] / "index.html").is_file()
+
+
+def test_initiative_page_lists_its_runbooks_and_topics(sample_site):
+    html = page(sample_site, "initiatives/support-assistant")
+    section = html.split('id="runbooks"', 1)[1].split('id="checklists"', 1)[0]
+    for path in sorted((REPO / "decisions" / "support-assistant" / "runbooks").glob("*.yaml")):
+        assert f'href="runbooks/{path.stem}/"' in section
+    assert 'id="item-runbooks--rollback"' in section and "✓ covered" in section
+
+
+def test_search_finds_runbook_text(search_index):
+    docs = [d for d in search_index["docs"] if "runbooks/rollback/" in d["location"] and "support-assistant" in d["location"]]
+    assert any("cachectl purge" in d["text"] for d in docs)

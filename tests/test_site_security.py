@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.site_helpers import make_root, mkdocs_build, scan_site
+from tests.site_helpers import REPO, make_root, mkdocs_build, scan_site
 
 PAYLOADS = [
     "<script>alert(1337)</script>",
@@ -25,10 +25,12 @@ PAYLOADS = [
 MD_PAYLOAD = "\n\n".join(PAYLOADS) + "\n\n# heading\n\n[ref][r]\n\n[r]: javascript:alert(1337)\n\n![i](data:image/svg+xml,<svg onload=alert(1337)>)\n"
 
 
-def _poison(data, cycle, md_fields=("summary", "context", "rationale")):
+def _poison(data, cycle, md_fields=("summary", "context", "rationale", "impact")):
     """Replace every free-text string in a record with hostile text, keeping the record valid."""
     keep = {"id", "stage", "date", "approach", "risk", "status", "checklist", "chosen", "direction",
-            "expires", "approver", "evidence", "review_by", "number"}
+            "expires", "approver", "evidence", "review_by", "number",
+            # runbooks: ids, enums and handles the schema pins down (their text fields are poisoned)
+            "runbook", "topics", "severity", "alert", "url", "effect", "approval", "contact", "kind", "outcome", "pinned"}
     if isinstance(data, dict):
         out = {}
         for key, value in data.items():
@@ -71,6 +73,17 @@ def hostile_site(request, tmp_path_factory) -> Path:
     result = mkdocs_build(root / "mkdocs.yml", out, parallel=request.param == "parallel")
     assert result.returncode == 0, result.stderr
     return out
+
+
+def test_hostile_runbook_commands_stay_text(hostile_site):
+    """Every runbook of the poisoned initiative is published, its commands inside <pre><code>
+    as escaped text (the scan below finds no active content anywhere)."""
+    runbooks = sorted((hostile_site / "initiatives" / "support-assistant" / "runbooks").glob("*/index.html"))
+    assert len(runbooks) == len(list((REPO / "decisions" / "support-assistant" / "runbooks").glob("*.yaml")))
+    html = (hostile_site / "initiatives" / "support-assistant" / "runbooks" / "rollback" / "index.html").read_text(encoding="utf-8")
+    commands = re.findall(r'<pre class="lb-command"><code>(.*?)</code></pre>', html, flags=re.S)
+    assert commands and all("<" not in c for c in commands)
+    assert any("&lt;script&gt;alert(1337)&lt;/script&gt;" in c or "&lt;img src=x onerror" in c for c in commands)
 
 
 def test_hostile_records_are_rendered(hostile_site):

@@ -254,8 +254,8 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             if path in existing:
                 log.info("launchboard: %s in docs_dir replaces the generated page", path)
                 continue
-            # Decision pages are reached from their initiative, not the navigation.
-            inclusion = InclusionLevel.NOT_IN_NAV if "/decisions/" in path else InclusionLevel.UNDEFINED
+            # decision and runbook pages are reached from their initiative's page, not the nav
+            inclusion = InclusionLevel.NOT_IN_NAV if ("/decisions/" in path or "/runbooks/" in path) else InclusionLevel.UNDEFINED
             files.append(File.generated(config, path, content=content, inclusion=inclusion))
             # Under serve, most contents are the very objects the render memo gave last time:
             # an unchanged object has the digest it had (a str cannot change).

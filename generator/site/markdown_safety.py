@@ -78,6 +78,16 @@ def html_text(text: object) -> str:
     return html.escape(plain(text), quote=True)
 
 
+def code_block_text(text: object) -> str:
+    """A command for a raw-HTML <pre><code>: its lines kept, each newline written as &#10; so
+    the block stays on one source line (a blank line would end a raw HTML block in Markdown),
+    control and bidi characters dropped, trailing whitespace trimmed."""
+    if text is None:
+        return ""
+    lines = [_CONTROL.sub("", line).rstrip() for line in str(text).strip("\n").split("\n")]
+    return "&#10;".join(html.escape(line, quote=True) for line in lines)
+
+
 def yaml_quoted(text: object) -> str:
     """A YAML double-quoted scalar in ASCII, for the pages' front matter.
 

@@ -52,6 +52,7 @@ from generator.core.model import (
 )
 
 from generator.core.processes import forked_pool, second_process_pays
+from generator.site.runbooks import alerts_feed, on_call_rows, runbook_views
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "site"
 APPROACHES = ["prompt", "rag", "fine-tune", "hybrid", "no-llm", "buy"]
@@ -340,6 +341,7 @@ def _environment(templates_dir: Path, root: Path | str | None = None) -> jinja2.
         mdblock=ms.md_block,
         mdcell=ms.md_cell,
         h=ms.html_text,
+        code=ms.code_block_text,
         link=ms.html_link,
         evidence=ms.evidence_link,
         num=_fmt_num,
@@ -442,9 +444,19 @@ def checklist_tables(policy: Policy | None, ini: Initiative, state: InitiativeSt
     return tables
 
 
+def runbook_topic_rows(policy: Policy | None, ini: Initiative, state: InitiativeState | None) -> list[tuple[Any, ItemVerdict | None]]:
+    """The policy's runbook topics that apply to this initiative, with the core's verdict where
+    it judged the topic (for the current or next stage)."""
+    if policy is None:
+        return []
+    judged = verdicts_by_item(state)
+    return [(topic, judged.get(("runbooks", topic.id))) for topic in policy.runbook_topics.values() if topic.applies_to(ini)]
+
+
 def _nav(portfolio: Portfolio, safe: list[Initiative], group_size: int) -> list[Any]:
     nav: list[Any] = [
         {"Launch board": "index.md"},
+        {"On call": "oncall.md"},
         {"Decision log": "decisions.md"},
         {"Approach guide": "approaches.md"},
         {"Checklists": "checklists.md"},
@@ -669,6 +681,8 @@ def render_site(
             ],
         }
     )
+    page("oncall.md", "oncall.md.j2", rows=on_call_rows(portfolio, safe))
+    files["api/alerts.json"] = _json(alerts_feed(portfolio, safe))
     page("decisions.md", "decision_log.md.j2", decisions=all_decisions,
          review_due={(d.initiative, d.number): days for d, days in reviews_due(portfolio)})
     by_approach: dict[str, list[Initiative]] = defaultdict(list)
@@ -791,6 +805,7 @@ def _initiative_files(
     decision_url: Any,
 ) -> InitiativeFiles:
     out = InitiativeFiles({}, set(), [])
+    runbooks = runbook_views(ini, portfolio.policy, portfolio.as_of)
 
     def page(path: str, template: str, **ctx: Any) -> None:
         out.files[path] = env.get_template(template).render(page_path=path, **common, **ctx)
@@ -806,7 +821,22 @@ def _initiative_files(
         problems=portfolio.problems_for(ini.id),
         today=portfolio.as_of,
         checklist_tables=checklist_tables(portfolio.policy, ini, state),
+        runbooks=runbooks,
+        topic_rows=runbook_topic_rows(portfolio.policy, ini, state),
     )
+    for view in runbooks:
+        if view.page is None:
+            out.skipped.append(f"{ini.id}/runbooks/{view.runbook.stem}")
+            continue
+        page(
+            view.page,
+            "runbook.md.j2",
+            ini=ini,
+            rb=view,
+            tags=[t for t in ("runbook", ms.tag_name("severity", view.runbook.severity),
+                              *(ms.tag_name("topic", topic) for topic in view.runbook.topics)) if t],
+            problems=portfolio.problems_in(view.runbook.file),
+        )
     for mv in views:
         if mv.chart:
             out.files[mv.chart] = charts.metric_chart(mv.metric)
@@ -844,10 +874,11 @@ def _initiative_files(
 # memo off, because its pages could then change when another initiative does.
 _OWN_NAMES = frozenset({
     "ini", "state", "metrics", "tags", "problems", "today", "page_path", "d", "scores", "checklist_tables",
+    "rb", "runbooks", "topic_rows", "item_anchor",
     "policy", "stages", "site_name", "initiative_page", "decision_url", "weighted", "css_path",
     "relative", "range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "self", "varargs", "kwargs", "caller",
 })
-_OWN_TEMPLATES = ("initiative.md.j2", "decision.md.j2", "board_row.md.j2")
+_OWN_TEMPLATES = ("initiative.md.j2", "decision.md.j2", "board_row.md.j2", "runbook.md.j2")
 _SITE_NAMES = frozenset({"portfolio", "states", "views", "safe_ids"})  # everyone's data
 
 
@@ -996,6 +1027,8 @@ def _memo_keys(env: jinja2.Environment, templates_dir: Path, portfolio: Portfoli
         problems = [p.as_dict() for p in portfolio.problems_for(ini.id)]
         for d in ini.decisions:
             problems += [p.as_dict() for p in portfolio.problems_in(d.file)]
+        for rb in ini.runbooks.values():
+            problems += [p.as_dict() for p in portfolio.problems_in(rb.file)]
         text = json.dumps([base, folder, problems], sort_keys=True, ensure_ascii=False)
         return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 

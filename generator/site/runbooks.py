@@ -1,0 +1,158 @@
+"""What the site shows of runbooks: each runbook's page view, the On call page, the alerts feed.
+
+A runbook page is read by someone paged at 3 a.m., so the view answers their questions in
+order: how bad (severity, triggers), what it does to users, what to look at, what to do, how
+to roll back to the pinned known-good versions, how to tell it worked, who to call — and
+whether this runbook was ever run for real (its exercises and their age).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.core.model import Escalation, Exercise, Initiative, Policy, Portfolio, Runbook
+from generator.site import markdown_safety as ms
+
+# The stages whose initiatives serve real users, for the On call page; a policy without these
+# names shows every initiative past its first stage that is not retired.
+LIVE_STAGES = ("canary", "ga")
+TERMINAL_STAGE = "retired"
+
+
+def runbook_page(runbook: Runbook) -> str:
+    """The runbook's page, a stable URL a monitoring system's runbook_url can point at."""
+    return f"initiatives/{ms.path_segment(runbook.initiative)}/runbooks/{ms.path_segment(runbook.stem)}.md"
+
+
+def runbook_url(runbook: Runbook) -> str | None:
+    """runbook_page, or None when the initiative or file name is not a safe page name."""
+    try:
+        return runbook_page(runbook)
+    except ms.UnsafePath:
+        return None
+
+
+def served_path(page: str) -> str:
+    """The page's URL path on the published site (directory URLs): x/index.md -> x/, x/y.md -> x/y/."""
+    if page.endswith("/index.md"):
+        return page[: -len("index.md")]
+    return page[: -len(".md")] + "/"
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class RunbookView:
+    """One runbook as its page, the initiative page and the On call page show it."""
+
+    runbook: Runbook
+    page: str | None
+    topics: list[tuple[str, str]]  # (topic id, title from the policy, or the id)
+    last: Exercise | None  # the latest exercise up to today, whatever its outcome
+    last_passed: Exercise | None
+    passed_age: int | None  # days since last_passed
+    lapsed: bool  # no passed exercise within the policy's exercise_max_age_days
+    first_contact: Escalation | None
+    exercises: list[tuple[Exercise, int | None]] = field(default_factory=list)  # newest first, with age
+
+    @property
+    def steps_total(self) -> int:
+        rb = self.runbook
+        return len(rb.diagnosis) + len(rb.mitigation) + len(rb.verify) + (len(rb.rollback.steps) if rb.rollback else 0)
+
+
+def runbook_view(runbook: Runbook, policy: Policy | None, as_of: str) -> RunbookView:
+    today = _date(as_of) or dt.date.today()
+    titles = {t.id: t.title for t in policy.runbook_topics.values()} if policy else {}
+    max_age = policy.exercise_max_age_days if policy else 180
+    dated = [(e, _date(e.date)) for e in runbook.exercises]
+    past = sorted(((e, d) for e, d in dated if d is not None and d <= today), key=lambda pair: pair[1], reverse=True)
+    last = past[0][0] if past else None
+    passed = next(((e, d) for e, d in past if e.outcome == "passed"), None)
+    age = (today - passed[1]).days if passed else None
+    contacts = sorted(runbook.escalation, key=lambda c: c.after_minutes)
+    return RunbookView(
+        runbook=runbook,
+        page=runbook_url(runbook),
+        topics=[(t, titles.get(t, t)) for t in runbook.topics],
+        last=last,
+        last_passed=passed[0] if passed else None,
+        passed_age=age,
+        lapsed=age is None or age > max_age,
+        first_contact=contacts[0] if contacts else None,
+        exercises=[(e, (today - d).days if d else None) for e, d in sorted(dated, key=lambda p: p[0].date, reverse=True)],
+    )
+
+
+def runbook_views(ini: Initiative, policy: Policy | None, as_of: str) -> list[RunbookView]:
+    return [runbook_view(rb, policy, as_of) for rb in ini.runbooks.values()]
+
+
+def is_live(ini: Initiative, policy: Policy | None) -> bool:
+    """Serving real users: canary or ga, or (a policy without those names) past the first stage."""
+    if ini.stage == TERMINAL_STAGE:
+        return False
+    stages = policy.stages if policy else []
+    if any(s in stages for s in LIVE_STAGES):
+        return ini.stage in LIVE_STAGES
+    return bool(stages) and ini.stage in stages and stages.index(ini.stage) > 0
+
+
+@dataclass
+class OnCallRow:
+    """One live initiative on the On call page: what an incident commander opens first."""
+
+    initiative: Initiative
+    runbooks: list[RunbookView]
+    rollback: RunbookView | None  # the runbook covering the `rollback` topic
+    first_contact: Escalation | None
+    last_exercised: RunbookView | None  # the runbook with the most recent passed exercise
+    failing: list[RunbookView]  # runbooks whose latest exercise did not pass
+
+
+def on_call_rows(portfolio: Portfolio, safe: list[Initiative]) -> list[OnCallRow]:
+    rows = []
+    for ini in sorted((i for i in safe if is_live(i, portfolio.policy)), key=lambda i: (i.title.casefold(), i.id)):
+        # the most severe first: sev1 is what the incident commander needs before sev4
+        views = sorted(runbook_views(ini, portfolio.policy, portfolio.as_of),
+                       key=lambda v: (v.runbook.severity, v.runbook.title.casefold()))
+        rollback = next((v for v in views if "rollback" in v.runbook.topics), None)
+        contacts = [v.first_contact for v in ([rollback] if rollback else []) + views if v.first_contact]
+        exercised = [v for v in views if v.passed_age is not None]
+        rows.append(OnCallRow(
+            initiative=ini,
+            runbooks=views,
+            rollback=rollback,
+            first_contact=contacts[0] if contacts else None,
+            last_exercised=min(exercised, key=lambda v: v.passed_age) if exercised else None,
+            failing=[v for v in views if v.last is not None and v.last.outcome != "passed"],
+        ))
+    return rows
+
+
+def alerts_feed(portfolio: Portfolio, safe: list[Initiative]) -> dict[str, Any]:
+    """api/alerts.json: every alert name to its runbook's page, for monitoring systems'
+    runbook_url (the site's URL + `path`). Alert names are unique in the portfolio (LB172);
+    where a check still reports a clash, the first runbook in file order keeps the name."""
+    alerts: dict[str, Any] = {}
+    for ini in safe:
+        for rb in ini.runbooks.values():
+            page = runbook_url(rb)
+            if page is None:
+                continue
+            for trigger in rb.triggers:
+                alerts.setdefault(trigger.alert, {
+                    "initiative": ini.id,
+                    "runbook": rb.stem,
+                    "title": rb.title,
+                    "severity": rb.severity,
+                    "path": served_path(page),
+                })
+    return {"as_of": portfolio.as_of, "alerts": dict(sorted(alerts.items()))}
