@@ -54,10 +54,16 @@ CODES: dict[str, str] = {
     "LB209": "not-applicable where the item does not allow it, or without a reason",
     "LB210": "required item or checklist file is missing",
     "LB211": "date is in the future",
+    "LB230": "metric gating this stage (gate_from) has no measurement",
+    "LB231": "metric gating this stage: latest measurement is older than metric_max_age_days",
+    "LB232": "metric gating this stage: latest measurement misses its target",
+    "LB233": "gate_from is not one of the policy's stages",
+    "LB234": "the same result file (sha256) is recorded twice for one metric",
     # LB3xx: warnings
     "LB301": "approval expires within 30 days",
     "LB302": "waiver expires within 30 days",
     "LB303": "decision is past its review_by date",
     "LB304": "metric not measured in the last 14 days (canary/ga)",
     "LB305": "CODEOWNERS is out of date with the policy",
+    "LB313": "metric gating the next stage does not hold yet",
 }

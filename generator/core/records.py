@@ -23,6 +23,7 @@ from generator.core.model import (
     Option,
     Outcome,
     Policy,
+    Source,
     StageEntry,
     Waiver,
 )
@@ -67,6 +68,7 @@ def build_policy(document: Document) -> Policy:
         checklists=checklists,
         criteria=criteria,
         file=document.file,
+        metric_max_age_days=int(data.get("metric_max_age_days", 14)),
     )
 
 
@@ -91,14 +93,24 @@ def build_initiative(document: Document) -> Initiative:
                 baseline=m.get("baseline"),
                 target=m["target"],
                 measurements=Measurements.of(
-                    (x["date"] for x in m.get("measurements", [])), (x["value"] for x in m.get("measurements", []))
+                    (x["date"] for x in m.get("measurements", [])),
+                    (x["value"] for x in m.get("measurements", [])),
+                    (build_source(x.get("source")) for x in m.get("measurements", [])),
                 ),
+                gate_from=m.get("gate_from"),
             )
             for m in data.get("metrics", [])
         ],
         links=dict(data.get("links") or {}),
         tags=list(data.get("tags", [])),
     )
+
+
+def build_source(source: dict[str, Any] | None) -> Source | None:
+    """A measurement's `source` (schema-valid: tool, file and sha256 present)."""
+    if not source:
+        return None
+    return Source(source["tool"], source["file"], source["sha256"], _text(source.get("run")))
 
 
 def decision_file_parts(file_name: str) -> tuple[int | None, str]:
