@@ -109,7 +109,7 @@ def read(data: Any, fmt: str, select: str | None, file_name: str) -> Reading:
     """The selected number from a parsed result file of format `fmt`."""
     detector = dict(DETECTORS).get(fmt)
     if detector is not None and not detector(data):
-        raise EvalError(f"{file_name} is not a{'n' if fmt[0] in 'ai' else ''} {fmt} result file ({EXPECTED[fmt]})")
+        raise EvalError(f"{file_name} is not {'a' if fmt == 'promptfoo' else 'an'} {fmt} result file ({EXPECTED[fmt]})")
     return READERS[fmt](data, select, file_name)
 
 
