@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -427,3 +428,56 @@ def test_status_shows_gated_metrics_and_whether_they_hold(ga_repo: Repo):
     gate = data["initiatives"][0]["metric_gates"][0]
     assert gate | {"reason": ""} == {"metric": "groundedness", "gate_from": "ga", "applies": True, "holds": False, "reason": "",
                                      "latest": 40, "latest_date": "2026-11-29", "target": 55, "unit": "%", "direction": "higher"}
+
+
+# --------------------------------------------------------------------------- the site
+
+
+def test_site_shows_provenance_gates_and_marks_ingested_points(tmp_path: Path):
+    from tests.site_helpers import make_root, mkdocs_build
+
+    root = make_root(tmp_path / "repo")
+    published = root / "templates" / "site" / "docs" / "evals"
+    published.mkdir(parents=True)
+    shutil.copy(PROMPTFOO, published / "promptfoo-results.json")  # in docs_dir: the site publishes it
+    (root / "evals").mkdir()
+    shutil.copy(INSPECT, root / "evals" / "inspect-log.json")  # in the repository, not on the site
+    text = (root / RECORD).read_text(encoding="utf-8")
+    assert "\nmetrics:\n" in text
+    (root / RECORD).write_text(text.replace("\nmetrics:\n", "\nmetrics:\n  - id: groundedness\n    title: Grounded answers\n"
+                                            "    unit: '%'\n    direction: higher\n    target: 45\n    gate_from: ga\n", 1))
+    first = run("ingest", published / "promptfoo-results.json", "--initiative", "support-assistant",
+                "--metric", "groundedness", "--date", "2026-11-21", "--root", root)
+    second = run("ingest", root / "evals" / "inspect-log.json", "--initiative", "support-assistant",
+                 "--metric", "groundedness", "--date", "2026-11-28", "--root", root)
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    out = tmp_path / "site"
+    built = mkdocs_build(root / "mkdocs.yml", out, strict=True)
+    assert built.returncode == 0, built.stderr
+
+    page = (out / "initiatives" / "support-assistant" / "index.html").read_text(encoding="utf-8")
+    # promptfoo's file is published: a relative link that resolves to the copied file
+    link = re.search(r'<a class="lb-source" href="([^"]+)">templates/site/docs/evals/promptfoo-results\.json</a>', page)
+    assert link and link.group(1) == "../../evals/promptfoo-results.json"
+    assert (out / "initiatives" / "support-assistant" / link.group(1)).resolve().read_bytes() == PROMPTFOO.read_bytes()
+    assert "<code>eval-3pG-2026-11-30T08:47:37</code>" in page
+    # Inspect's log is not published: its path as text, no link
+    assert "<code>evals/inspect-log.json</code>" in page
+    assert 'href="../../evals/inspect-log.json"' not in page and not (out / "evals" / "inspect-log.json").exists()
+    assert "<td>inspect</td><td><code>2MUnbr4H7UpHkxDPKLxT9o</code></td>" in page
+    assert f'title="sha256 {SHA[INSPECT]}"' in page
+    assert re.search(r'Gate from <strong>ga</strong>: Grounded answers <span class="lb-ok">holds</span>', page)
+
+    chart = (out / "initiatives" / "support-assistant" / "metrics" / "groundedness.svg").read_text(encoding="utf-8")
+    marks = re.findall(r'<rect class="lb-ingested"[^>]*><title>([^<]*)</title>', chart)
+    assert marks == ["2026-11-21: 60 (from promptfoo run eval-3pG-2026-11-30T08:47:37)",
+                     "2026-11-28: 50 (from inspect run 2MUnbr4H7UpHkxDPKLxT9o)"]
+    assert "from an evaluation run" in chart
+
+    board = (out / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<span class="lb-ok" title="Grounded answers gates ga: holds">gate groundedness ✓</span>', board)
+    feed = json.loads((out / "api" / "initiatives" / "support-assistant.json").read_text(encoding="utf-8"))
+    grounded = next(m for m in feed["metrics"] if m["id"] == "groundedness")
+    assert grounded["gate_from"] == "ga"
+    assert grounded["measurements"][1]["source"] == {"tool": "inspect", "file": "evals/inspect-log.json",
+                                                     "sha256": SHA[INSPECT], "run": "2MUnbr4H7UpHkxDPKLxT9o"}
