@@ -481,3 +481,69 @@ def test_site_shows_provenance_gates_and_marks_ingested_points(tmp_path: Path):
     assert grounded["gate_from"] == "ga"
     assert grounded["measurements"][1]["source"] == {"tool": "inspect", "file": "evals/inspect-log.json",
                                                      "sha256": SHA[INSPECT], "run": "2MUnbr4H7UpHkxDPKLxT9o"}
+
+
+# --------------------------------------------------------------------------- edge cases of the insertion
+
+EDGE_RECORD = (
+    "id: support-assistant\ntitle: Customer support assistant\nsummary: Drafts answers.\n"
+    "owners: ['@alice']\nrisk: high\napproach: rag\nstage: canary\n"
+    "history:\n  - {stage: proposed, date: 2026-01-12}\n  - {stage: pilot, date: 2026-03-02}\n"
+    "  - {stage: canary, date: 2026-10-20}\n"
+)
+
+
+@pytest.mark.parametrize("name, text, added", [
+    pytest.param(
+        "crlf",
+        EDGE_RECORD.replace("\n", "\r\n") + "metrics:\r\n  - id: grounded\r\n    title: G\r\n    unit: '%'\r\n"
+        "    direction: higher\r\n    target: 5\r\n    measurements:\r\n      - date: 2026-11-01\r\n        value: 4\r\n",
+        "      - date: 2026-11-30\r\n        value: 50\r\n        source: {SRC}\r\n", id="crlf-line-ends-kept"),
+    pytest.param(
+        "no-final-newline",
+        EDGE_RECORD + "metrics:\n  - id: grounded\n    title: G\n    unit: '%'\n    direction: higher\n    target: 5",
+        "\n    measurements:\n      - date: 2026-11-30\n        value: 50\n        source: {SRC}\n", id="no-final-newline"),
+    pytest.param(
+        "block-scalar-last",
+        EDGE_RECORD + "metrics:\n  - id: grounded\n    title: G\n    unit: '%'\n    direction: higher\n    target: 5\n"
+        "    measurements:\n      - date: 2026-11-01\n        value: 4\n        x-note: |\n          first run\n"
+        "    # trailing comment stays below\ntags: [a]\n",
+        "      - date: 2026-11-30\n        value: 50\n        source: {SRC}\n", id="block-scalar-then-comment"),
+    pytest.param(
+        "quoted-key",
+        EDGE_RECORD + "metrics:\n- id: grounded\n  title: G\n  unit: '%'\n  direction: higher\n  target: 5\n"
+        "  \"measurements\": []   # none yet\n",
+        "{SRC_ENTRY}", id="quoted-key-empty-flow"),
+])
+def test_insertion_keeps_every_other_byte(tmp_path: Path, name: str, text: str, added: str):
+    repo = Repo.valid(tmp_path / "repo")
+    raw = ("\ufeff" + text if name == "crlf" else text).encode("utf-8")  # a BOM too, on one of them
+    repo.path(RECORD).write_bytes(raw)
+    result = ingest(repo, INSPECT, "--initiative", "support-assistant", "--metric", "grounded")
+    assert result.exit_code == 0, result.output
+    source = f"{{tool: inspect, file: inspect-log.json, sha256: {SHA[INSPECT]}, run: 2MUnbr4H7UpHkxDPKLxT9o}}"
+    expected_added = added.replace("{SRC_ENTRY}", f"{{date: 2026-11-30, value: 50, source: {source}}}").replace("{SRC}", source)
+    after = repo.path(RECORD).read_bytes()
+    assert after.startswith(b"\xef\xbb\xbf") == (name == "crlf")
+    assert inserted(raw.decode("utf-8"), after.decode("utf-8")) == expected_added
+    assert run("check", repo.root, "--as-of", "2026-11-30").exit_code == 0
+
+
+def test_result_file_outside_the_repository_is_recorded_by_name(repo: Repo, tmp_path: Path):
+    outside = tmp_path / "ci-artifacts" / "run-17" / "results.json"
+    outside.parent.mkdir(parents=True)
+    shutil.copy(PROMPTFOO, outside)
+    assert ingest(repo, outside, "--initiative", "support-assistant", "--metric", "groundedness").exit_code == 0
+    assert metric(repo, "groundedness")["measurements"][0]["source"]["file"] == "results.json"
+
+
+def test_a_hostile_run_id_is_not_recorded(repo: Repo, tmp_path: Path):
+    data = json.loads(PROMPTFOO.read_text(encoding="utf-8"))
+    data["evalId"] = "<script>alert(1)</script>\n::error::x"
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text(json.dumps(data), encoding="utf-8")
+    result = ingest(repo, hostile, "--initiative", "support-assistant", "--metric", "groundedness")
+    assert result.exit_code == 0, result.output
+    assert "run id has characters a record does not keep" in result.output
+    assert "<script>" not in result.output and "::error::" not in result.output
+    assert "run" not in metric(repo, "groundedness")["measurements"][0]["source"]

@@ -576,6 +576,8 @@ class Evaluator:
 
     def _check_sources(self, initiative: Initiative, document: Document, index: int, metric: Metric) -> None:
         """One result file counts once per metric: a repeated sha256 would weigh one run twice."""
+        if not metric.has_sources:
+            return
         seen: set[str] = set()
         for point, measurement in enumerate(metric.measurements):
             if measurement.source is None:

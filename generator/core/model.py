@@ -220,10 +220,16 @@ class Metric:
     @property
     def latest(self) -> Measurement | None:
         """The newest measurement; of two on one date, the one written later (an ingested re-run)."""
-        if not self.measurements:
+        points = self.measurements
+        if not points:
             return None
-        points = list(self.measurements)
-        return max(reversed(points), key=lambda m: m.date)
+        dates = points.dates if isinstance(points, Measurements) else [m.date for m in points]
+        return points[max(range(len(dates) - 1, -1, -1), key=dates.__getitem__)]
+
+    @property
+    def has_sources(self) -> bool:
+        points = self.measurements
+        return bool(points.sources) if isinstance(points, Measurements) else any(m.source for m in points)
 
     def meets(self, value: float) -> bool:
         return value <= self.target if self.direction == "lower" else value >= self.target

@@ -156,6 +156,8 @@ SOURCES_SHOWN = 10  # per metric, newest first: the page stays short after years
 
 def sourced_points(metric: Metric) -> list[Measurement]:
     """The metric's measurements that came from an evaluation run, newest first."""
+    if not metric.has_sources:
+        return []
     points = [p for p in metric.measurements if p.source is not None]
     return sorted(points, key=lambda p: p.date, reverse=True)[:SOURCES_SHOWN]
 
