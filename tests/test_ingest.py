@@ -547,3 +547,23 @@ def test_a_hostile_run_id_is_not_recorded(repo: Repo, tmp_path: Path):
     assert "run id has characters a record does not keep" in result.output
     assert "<script>" not in result.output and "::error::" not in result.output
     assert "run" not in metric(repo, "groundedness")["measurements"][0]["source"]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_is_refused_unread(repo: Repo, tmp_path: Path):
+    import os
+
+    fifo = tmp_path / "results.json"
+    os.mkfifo(fifo)  # reading it would block forever
+    before = repo.path(RECORD).read_bytes()
+    result = ingest(repo, fifo, "--initiative", "support-assistant", "--metric", "groundedness")
+    assert result.exit_code == 2
+    assert "results.json is not a regular file" in result.output
+    link = repo.path("decisions/support-assistant/initiative.yaml")
+    target = tmp_path / "elsewhere.yaml"
+    target.write_bytes(before)
+    link.unlink()
+    link.symlink_to(target)
+    linked = ingest(repo, PROMPTFOO, "--initiative", "support-assistant", "--metric", "groundedness")
+    assert linked.exit_code == 2 and "is a link" in linked.output
+    assert target.read_bytes() == before

@@ -32,7 +32,7 @@ import yaml
 
 from generator.authoring import evals
 from generator.authoring.scaffold import ID_RE, yaml_str
-from generator.core.loader import RecordError, decode_text, parse_document
+from generator.core.loader import RecordError, decode_text, parse_document, read_bytes
 
 _YAML_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # where libyaml starts a new line (as loader.py)
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*\Z")  # strings written without quotes
@@ -71,8 +71,10 @@ def ingest(
     fmt: str | None = None, select: str | None = None, date: str | None = None, today: str, dry_run: bool = False,
 ) -> Ingested:
     """Read RESULT_FILE, append its measurement to the metric, and return what was written."""
+    if not result_file.is_file():  # a FIFO or a device would block or never end
+        raise IngestError(f"{result_file.name} is not a regular file")
     record_path, record = _record_path(root, initiative)
-    raw = _read_record(record_path, record)
+    raw = _read_record(record_path, root, record)
     text = decode_text_or_refuse(raw, record)
     document = _valid_document(root, record, text, initiative)
     index = _metric_index(document.data, metric, record)
@@ -115,16 +117,19 @@ def _record_path(root: Path, initiative: str) -> tuple[Path, str]:
         raise IngestError(f"initiative {initiative!r} is not a valid id (kebab-case, e.g. support-assistant)")
     record = f"decisions/{initiative}/initiative.yaml"
     path = root / record
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise IngestError(f"no initiative {initiative!r}: {record} does not exist under {root}")
     if path.is_symlink():
         raise IngestError(f"{record} is a link; ingest writes only a regular file")
     return path, record
 
 
-def _read_record(path: Path, record: str) -> bytes:
+def _read_record(path: Path, root: Path, record: str) -> bytes:
+    """The record's bytes, as check reads them (a regular file, 1 MiB at most)."""
     try:
-        return path.read_bytes()
+        return read_bytes(path, root)
+    except RecordError as err:
+        raise IngestError(f"{record}: {err.message}") from None
     except OSError as exc:
         raise IngestError(f"cannot read {record}: {exc.strerror}") from None
 
