@@ -366,7 +366,7 @@ def test_gate_holds_after_ingesting_a_passing_run(ga_repo: Repo):
     failing = check(ga_repo)
     assert failing.exit_code == 1
     line = _metric_line(ga_repo, "groundedness")
-    assert ("LB230", line, "metric 'groundedness' gates ga: never measured; target 55 % (higher is better)") in problems(failing)
+    assert problems(failing) == [("LB230", line, "metric 'groundedness' gates ga: never measured; target 55 % (higher is better)")]
     assert ingest(ga_repo, PROMPTFOO, "--initiative", "support-assistant", "--metric", "groundedness").exit_code == 0
     passing = check(ga_repo)
     assert passing.exit_code == 0, passing.output
@@ -390,9 +390,10 @@ def test_gate_fails_when_the_latest_measurement_is_too_old(ga_repo: Repo):
     _gated(ga_repo, "ga", [{"date": "2026-11-01", "value": 99}])
     result = check(ga_repo)
     assert result.exit_code == 1
-    assert ("LB231", _metric_line(ga_repo, "groundedness"),
+    # the gate's error, and not also LB304's staleness warning for the same metric
+    assert problems(result) == [("LB231", _metric_line(ga_repo, "groundedness"),
             "metric 'groundedness' gates ga: latest 99 % on 2026-11-01 is 29 days old (metric_max_age_days 14); "
-            "target 55 % (higher is better)") in problems(result)
+            "target 55 % (higher is better)")]
     ga_repo.edit("decisions/policy.yaml", lambda d: d.update(metric_max_age_days=30))
     assert check(ga_repo).exit_code == 0
 

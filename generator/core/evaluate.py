@@ -515,6 +515,8 @@ class Evaluator:
         if initiative.stage not in METRIC_STAGES:
             return
         for index, metric in enumerate(initiative.metrics):
+            if self._gate_in_force(initiative, metric):
+                continue  # its gate reports a missing or stale measurement as an error (LB230, LB231)
             latest = metric.latest
             if latest is None or (self.as_of - _date(latest.date)).days > METRIC_STALE_DAYS:
                 when = f"last measured {latest.date}" if latest else "never measured"
@@ -526,12 +528,10 @@ class Evaluator:
                     warning=True,
                 )
 
-
     def _check_metric_gates(self, initiative: Initiative, document: Document) -> list[MetricGate]:
         """Metrics with `gate_from`: from that stage on the latest measurement must exist, be
         fresh and meet target (an error at the metric's line); one stage before, a warning."""
         stages = self.policy.stages
-        at = stages.index(initiative.stage) if initiative.stage in stages else None
         next_stage = self.policy.next_stage(initiative.stage)
         gates: list[MetricGate] = []
         for index, metric in enumerate(initiative.metrics):
@@ -544,7 +544,7 @@ class Evaluator:
                              f"metric {name!r}: gate_from {clean_text(metric.gate_from, 40)!r} is not one of the policy's stages: {', '.join(stages)}",
                              initiative.id)
                 continue
-            applies = at is not None and at >= stages.index(metric.gate_from) and initiative.stage != TERMINAL_STAGE
+            applies = self._gate_in_force(initiative, metric)
             code, reason = self._gate_finding(metric)
             latest = metric.latest
             gates.append(MetricGate(metric.id, metric.title, metric.gate_from, applies, code is None, reason,
@@ -559,6 +559,11 @@ class Evaluator:
                 self._report(where, "LB313", f"metric {name!r} gates {metric.gate_from}, the next stage: {reason}",
                              initiative.id, warning=True)
         return gates
+
+    def _gate_in_force(self, initiative: Initiative, metric: Metric) -> bool:
+        stages = self.policy.stages
+        return (metric.gate_from in stages and initiative.stage in stages and initiative.stage != TERMINAL_STAGE
+                and stages.index(initiative.stage) >= stages.index(metric.gate_from))
 
     def _gate_finding(self, metric: Metric) -> tuple[str | None, str]:
         """(code, reason) when the metric's gate does not hold; (None, "") when it does."""
