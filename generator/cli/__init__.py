@@ -25,6 +25,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "diff": "generator.cli.authoring:diff",
     "codeowners": "generator.cli.authoring:codeowners",
     "import": "generator.cli.authoring:import_",
+    "ingest": "generator.cli.ingest:ingest",
 }
 
 

@@ -65,6 +65,11 @@ CODES: dict[str, str] = {
     "LB211": "date is in the future",
     "LB220": "runbook topic required at the stage has no runbook listing it",
     "LB221": "runbook for a topic that must be exercised has no passed exercise within exercise_max_age_days",
+    "LB230": "metric gating this stage (gate_from) has no measurement",
+    "LB231": "metric gating this stage: latest measurement is older than metric_max_age_days",
+    "LB232": "metric gating this stage: latest measurement misses its target",
+    "LB233": "gate_from is not one of the policy's stages",
+    "LB234": "the same result file (sha256) is recorded twice for one metric",
     # LB3xx: warnings
     "LB301": "approval expires within 30 days",
     "LB302": "waiver expires within 30 days",
@@ -74,4 +79,5 @@ CODES: dict[str, str] = {
     "LB316": "a scaffold's TODO placeholder is still in a record (fails `check --strict`)",
     "LB308": "policy item is required from `retired`, the terminal stage, so never required",
     "LB310": "runbook exercise stops counting within 30 days",
+    "LB313": "metric gating the next stage does not hold yet",
 }

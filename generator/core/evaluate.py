@@ -22,6 +22,8 @@ from generator.core.model import (
     ItemSpec,
     ItemVerdict,
     Location,
+    Metric,
+    MetricGate,
     Policy,
     Problem,
     Readiness,
@@ -157,10 +159,11 @@ class Evaluator:
         self._check_runbook_files(records)
         self._check_metrics(initiative, document)
         self._check_placeholders(records)
+        gates = self._check_metric_gates(initiative, document)
         current = self.readiness(records, initiative.stage, report=True)
         next_stage = self.policy.next_stage(initiative.stage)
         upcoming = self.readiness(records, next_stage, report=False) if next_stage else None
-        return InitiativeState(initiative.id, initiative.stage, initiative.approach, current, upcoming)
+        return InitiativeState(initiative.id, initiative.stage, initiative.approach, current, upcoming, metric_gates=gates)
 
     def _check_placeholders(self, records: InitiativeRecords) -> None:
         """`TODO:` text that `launchboard new` wrote and nobody replaced: a warning, so
@@ -734,6 +737,8 @@ class Evaluator:
         if initiative.stage not in METRIC_STAGES:
             return
         for index, metric in enumerate(initiative.metrics):
+            if self._gate_in_force(initiative, metric):
+                continue  # its gate reports a missing or stale measurement as an error (LB230, LB231)
             latest = metric.latest
             if latest is None or (self.as_of - _date(latest.date)).days > METRIC_STALE_DAYS:
                 when = f"last measured {latest.date}" if latest else "never measured"
@@ -744,6 +749,71 @@ class Evaluator:
                     initiative.id,
                     warning=True,
                 )
+
+    def _check_metric_gates(self, initiative: Initiative, document: Document) -> list[MetricGate]:
+        """Metrics with `gate_from`: from that stage on the latest measurement must exist, be
+        fresh and meet target (an error at the metric's line); one stage before, a warning."""
+        stages = self.policy.stages
+        next_stage = self.policy.next_stage(initiative.stage)
+        gates: list[MetricGate] = []
+        for index, metric in enumerate(initiative.metrics):
+            self._check_sources(initiative, document, index, metric)
+            if metric.gate_from is None:
+                continue
+            name = clean_text(metric.id, 64)
+            if metric.gate_from not in stages:
+                self._report(document.locate(("metrics", index, "gate_from")), "LB233",
+                             f"metric {name!r}: gate_from {clean_text(metric.gate_from, 40)!r} is not one of the policy's stages: {', '.join(stages)}",
+                             initiative.id)
+                continue
+            applies = self._gate_in_force(initiative, metric)
+            code, reason = self._gate_finding(metric)
+            latest = metric.latest
+            gates.append(MetricGate(metric.id, metric.title, metric.gate_from, applies, code is None, reason,
+                                    latest.value if latest else None, latest.date if latest else None,
+                                    metric.target, metric.unit, metric.direction))
+            if code is None:
+                continue
+            where = document.locate(("metrics", index))
+            if applies:
+                self._report(where, code, f"metric {name!r} gates {metric.gate_from}: {reason}", initiative.id)
+            elif next_stage == metric.gate_from:
+                self._report(where, "LB313", f"metric {name!r} gates {metric.gate_from}, the next stage: {reason}",
+                             initiative.id, warning=True)
+        return gates
+
+    def _gate_in_force(self, initiative: Initiative, metric: Metric) -> bool:
+        stages = self.policy.stages
+        return (metric.gate_from in stages and initiative.stage in stages and initiative.stage != TERMINAL_STAGE
+                and stages.index(initiative.stage) >= stages.index(metric.gate_from))
+
+    def _gate_finding(self, metric: Metric) -> tuple[str | None, str]:
+        """(code, reason) when the metric's gate does not hold; (None, "") when it does."""
+        latest = metric.latest
+        target = f"target {_number(metric.target)} {clean_text(metric.unit, 32)} ({metric.direction} is better)"
+        if latest is None:
+            return "LB230", f"never measured; {target}"
+        value = f"latest {_number(latest.value)} {clean_text(metric.unit, 32)} on {clean_text(str(latest.date), 10)}"
+        age = (self.as_of - _date(latest.date)).days
+        if age > self.policy.metric_max_age_days:
+            return "LB231", f"{value} is {age} days old (metric_max_age_days {self.policy.metric_max_age_days}); {target}"
+        if not metric.meets(latest.value):
+            return "LB232", f"{value} misses {target}"
+        return None, ""
+
+    def _check_sources(self, initiative: Initiative, document: Document, index: int, metric: Metric) -> None:
+        """One result file counts once per metric: a repeated sha256 would weigh one run twice."""
+        if not metric.has_sources:
+            return
+        seen: set[str] = set()
+        for point, measurement in enumerate(metric.measurements):
+            if measurement.source is None:
+                continue
+            if measurement.source.sha256 in seen:
+                self._report(document.locate(("metrics", index, "measurements", point, "source", "sha256")), "LB234",
+                             f"metric {clean_text(metric.id, 64)!r}: result file {measurement.source.sha256[:12]}… is recorded twice",
+                             initiative.id)
+            seen.add(measurement.source.sha256)
 
 
 # --------------------------------------------------------------------------- portfolio
@@ -815,6 +885,9 @@ def _first_placeholder(runbook: Runbook) -> tuple | None:
 
 def _path_text(path: tuple) -> str:
     return "".join(f"[{part}]" if isinstance(part, int) else (f".{part}" if i else part) for i, part in enumerate(path))
+def _number(value: float) -> str:
+    """A value as the record would write it: 95, not 95.0."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
 
 
 

@@ -129,6 +129,7 @@ class Policy:
     runbook_topics: dict[str, RunbookTopic] = field(default_factory=dict)  # by id, in policy order
     exercise_max_age_days: int = 180
     runbook_owners: list[str] = field(default_factory=list)  # as written, else the on-call checklist's owners
+    metric_max_age_days: int = 14  # a gated metric's latest measurement older than this does not count
 
     def stage_index(self, stage: str) -> int:
         return self.stages.index(stage)
@@ -153,10 +154,21 @@ class StageEntry:
     note: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The evaluation run a measurement was read from (`launchboard ingest`)."""
+
+    tool: str  # promptfoo | lm-eval | inspect | json (or another tool's name, written by hand)
+    file: str  # path relative to the repository root, or the bare file name when outside it
+    sha256: str
+    run: str = ""  # the tool's run id, when the file has one
+
+
 @dataclass(slots=True)
 class Measurement:
     date: str
     value: float
+    source: Source | None = None
 
 
 class Measurements(Sequence[Measurement]):
@@ -165,41 +177,53 @@ class Measurements(Sequence[Measurement]):
     initiatives, 780,000 Measurement objects in lists held 49 MB more than the tuples do,
     which took `check` over 300 MB with its two workers."""
 
-    __slots__ = ("dates", "values")
+    __slots__ = ("dates", "values", "sources")
 
     def __init__(self, points: Iterable[Measurement] = ()) -> None:
         points = list(points)
         self.dates = tuple(p.date for p in points)
         self.values = tuple(p.value for p in points)
+        self.sources = _sources(p.source for p in points)
 
     @classmethod
-    def of(cls, dates: Iterable[str], values: Iterable[float]) -> "Measurements":
+    def of(cls, dates: Iterable[str], values: Iterable[float], sources: Iterable[Source | None] = ()) -> "Measurements":
         made = cls()
-        made.dates, made.values = tuple(dates), tuple(values)
-        if len(made.dates) != len(made.values):
-            raise ValueError("as many dates as values")
+        made.dates, made.values, made.sources = tuple(dates), tuple(values), _sources(sources)
+        if len(made.dates) != len(made.values) or (made.sources and len(made.sources) != len(made.dates)):
+            raise ValueError("as many dates as values (and sources, when any)")
         return made
 
     def __len__(self) -> int:
         return len(self.dates)
 
+    def _source(self, index: int) -> Source | None:
+        return self.sources[index] if self.sources else None
+
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
-            return Measurements.of(self.dates[index], self.values[index])
-        return Measurement(self.dates[index], self.values[index])
+            return Measurements.of(self.dates[index], self.values[index], self.sources[index])
+        return Measurement(self.dates[index], self.values[index], self._source(index))
 
     def __iter__(self) -> Iterator[Measurement]:
+        if self.sources:
+            return map(Measurement, self.dates, self.values, self.sources)
         return map(Measurement, self.dates, self.values)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Measurements):
-            return self.dates == other.dates and self.values == other.values
+            return self.dates == other.dates and self.values == other.values and self.sources == other.sources
         return isinstance(other, (list, tuple)) and list(self) == list(other)
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"Measurements({list(self)!r})"
+
+
+def _sources(sources: Iterable[Source | None]) -> tuple[Source | None, ...]:
+    """Sources as a tuple, or () when no measurement has one (most metrics: no per-point cost)."""
+    held = tuple(sources)
+    return held if any(s is not None for s in held) else ()
 
 
 @dataclass(slots=True)
@@ -211,19 +235,31 @@ class Metric:
     baseline: float | None
     target: float
     measurements: Sequence[Measurement] = field(default_factory=Measurements)
+    gate_from: str | None = None  # from this stage on, the latest measurement must meet target
 
     @property
     def latest(self) -> Measurement | None:
-        return max(self.measurements, key=lambda m: m.date) if self.measurements else None
+        """The newest measurement; of two on one date, the one written later (an ingested re-run)."""
+        points = self.measurements
+        if not points:
+            return None
+        dates = points.dates if isinstance(points, Measurements) else [m.date for m in points]
+        return points[max(range(len(dates) - 1, -1, -1), key=dates.__getitem__)]
+
+    @property
+    def has_sources(self) -> bool:
+        points = self.measurements
+        return bool(points.sources) if isinstance(points, Measurements) else any(m.source for m in points)
+
+    def meets(self, value: float) -> bool:
+        return value <= self.target if self.direction == "lower" else value >= self.target
 
     @property
     def on_target(self) -> bool | None:
         latest = self.latest
         if latest is None:
             return None
-        if self.direction == "lower":
-            return latest.value <= self.target
-        return latest.value >= self.target
+        return self.meets(latest.value)
 
 
 @dataclass(slots=True)
@@ -474,6 +510,37 @@ class Readiness:
 
 
 @dataclass(slots=True)
+class MetricGate:
+    """A metric with `gate_from`, judged for the initiative's stage (evaluate.py)."""
+
+    metric: str
+    title: str
+    gate_from: str
+    applies: bool  # the initiative has reached gate_from
+    holds: bool  # latest measurement exists, is fresh and meets target
+    reason: str  # why it does not hold ("" when it holds)
+    latest: float | None
+    latest_date: str | None
+    target: float
+    unit: str
+    direction: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "gate_from": self.gate_from,
+            "applies": self.applies,
+            "holds": self.holds,
+            "reason": self.reason,
+            "latest": self.latest,
+            "latest_date": self.latest_date,
+            "target": self.target,
+            "unit": self.unit,
+            "direction": self.direction,
+        }
+
+
+@dataclass(slots=True)
 class InitiativeState:
     """What evaluate.py computed for one initiative."""
 
@@ -484,6 +551,7 @@ class InitiativeState:
     next: Readiness | None
     errors: int = 0
     warnings: int = 0
+    metric_gates: list[MetricGate] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -494,6 +562,8 @@ class InitiativeState:
             "next": self.next.as_dict() if self.next else None,
             "errors": self.errors,
             "warnings": self.warnings,
+            # only where a metric gates, so records without gates report as they always did
+            **({"metric_gates": [g.as_dict() for g in self.metric_gates]} if self.metric_gates else {}),
         }
 
 

@@ -29,6 +29,7 @@ from generator.core.model import (
     Runbook,
     RunbookStep,
     RunbookTopic,
+    Source,
     StageEntry,
     Trigger,
     Waiver,
@@ -79,6 +80,7 @@ def build_policy(document: Document) -> Policy:
         runbook_topics=_runbook_topics(runbooks.get("topics", [])),
         exercise_max_age_days=int(runbooks.get("exercise_max_age_days", 180)),
         runbook_owners=list(runbooks["owners"]) if "owners" in runbooks else list(getattr(checklists.get(ON_CALL), "owners", [])),
+        metric_max_age_days=int(data.get("metric_max_age_days", 14)),
     )
 
 
@@ -121,14 +123,24 @@ def build_initiative(document: Document) -> Initiative:
                 baseline=m.get("baseline"),
                 target=m["target"],
                 measurements=Measurements.of(
-                    (x["date"] for x in m.get("measurements", [])), (x["value"] for x in m.get("measurements", []))
+                    (x["date"] for x in m.get("measurements", [])),
+                    (x["value"] for x in m.get("measurements", [])),
+                    (build_source(x.get("source")) for x in m.get("measurements", [])),
                 ),
+                gate_from=m.get("gate_from"),
             )
             for m in data.get("metrics", [])
         ],
         links=dict(data.get("links") or {}),
         tags=list(data.get("tags", [])),
     )
+
+
+def build_source(source: dict[str, Any] | None) -> Source | None:
+    """A measurement's `source` (schema-valid: tool, file and sha256 present)."""
+    if not source:
+        return None
+    return Source(source["tool"], source["file"], source["sha256"], _text(source.get("run")))
 
 
 def decision_file_parts(file_name: str) -> tuple[int | None, str]:

@@ -25,7 +25,7 @@ import click
 
 from generator.core.codes import CODES
 from generator.core.loader import clean_text
-from generator.core.model import Portfolio, Problem, Readiness
+from generator.core.model import MetricGate, Portfolio, Problem, Readiness
 
 _COMMAND_LIKE = re.compile(r"##\[|^(\s*)::", re.MULTILINE)
 
@@ -274,10 +274,30 @@ def _bar(readiness: Readiness | None, width: int = 10) -> str:
     return f"{'█' * filled}{'░' * (width - filled)} {readiness.complete}/{readiness.required}"
 
 
+def _gates_cell(gates: list[MetricGate], width_limit: int) -> str:
+    """`groundedness 96.1/95 % ✓`: each gated metric, latest against target, and whether it holds
+    (a gate not yet reached says from which stage it applies)."""
+    def one(gate: MetricGate) -> str:
+        latest = "–" if gate.latest is None else _number(gate.latest)
+        unit = f" {clean_text(gate.unit, 12)}" if gate.unit else ""
+        mark = "✓" if gate.holds else "✗"
+        later = "" if gate.applies else f" (from {gate.gate_from})"
+        return f"{clean_text(gate.metric, width_limit)} {latest}/{_number(gate.target)}{unit} {mark}{later}"
+    return ", ".join(one(g) for g in gates) or "—"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
 def render_status(portfolio: Portfolio, color: bool = False, width_limit: int = 40) -> str:
     """The launch board as a terminal table: stage, approach, readiness now and for the next stage."""
     style: Callable[..., str] = (lambda t, **s: click.style(t, **s)) if color else (lambda t, **s: t)
     header = ["INITIATIVE", "STAGE", "APPROACH", "RISK", "NOW", "NEXT", "BLOCKING"]
+    # a column for gated metrics only where some metric gates: other boards print as before
+    gated = any(portfolio.states[i.id].metric_gates for i in portfolio.initiatives)
+    if gated:
+        header.append("METRIC GATES")
     rows = []
     for initiative in portfolio.initiatives:
         state = portfolio.states[initiative.id]
@@ -292,6 +312,7 @@ def render_status(portfolio: Portfolio, color: bool = False, width_limit: int = 
             _bar(state.current),
             f"{upcoming.stage} {_bar(upcoming)}" if upcoming else "—",
             label or "—",
+            *([neutralise(_gates_cell(state.metric_gates, width_limit))] if gated else []),
         ])
     widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
     lines = ["  ".join(style(h.ljust(w), bold=True) for h, w in zip(header, widths))]

@@ -127,6 +127,16 @@ def _tree_stamp(folder: str | None) -> list:
     return out
 
 
+def _docs_prefix(docs_dir: str, root: Path) -> str | None:
+    """docs_dir relative to ROOT (POSIX; "" when it is ROOT), or None outside it: result files
+    under it are copied into the site, so a measurement's source can link to them."""
+    try:
+        relative = Path(docs_dir).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+    return "" if relative == "." else relative
+
+
 def _nothing() -> None:
     pass
 
@@ -210,6 +220,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             group_size=max(1, self.config.nav_group_size),
             site_name=config.site_name,
             memo=self.render_memo,
+            docs_prefix=_docs_prefix(config["docs_dir"], self.root),
         )
         for skipped in self.site.skipped:
             log.warning("launchboard: %r is not a safe page name; its pages are not published", _clean(skipped))

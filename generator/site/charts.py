@@ -113,12 +113,35 @@ def _plot(
     path = "M" + " L".join([f"{a},{b}" for a, b in zip(xf, yf)])  # "Mx,y Lx,y Lx,y"
     parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
     dot = f'" r="3.5" fill="{colour}"><title>'
-    parts.extend([f'<circle cx="{a}" cy="{b}{dot}{d}: {v}</title></circle>' for a, b, d, v in zip(xf, yf, dates, labels)])
+    parts.extend([f'<circle cx="{a}" cy="{b}{dot}{d}: {v}</title></circle>' for a, b, d, v, p in zip(xf, yf, dates, labels, points)
+                  if p.source is None])
+    if any(p.source is not None for p in points):
+        _mark_ingested(parts, points, xs, ys, dates, labels, colour, left + pw / 2, height - 12)
     ly = ys[-1]
     parts.append(f'<text x="{xs[-1] - 6:.1f}" y="{ly + (16 if ly < top + 14 else -8):.1f}" text-anchor="end" font-weight="600" fill="{colour}">{labels[-1]}</text>')
     parts.append(f'<text x="{xf[0]}" y="{height - 12}" text-anchor="start" fill="#5f6f78">{dates[0]}</text>')
     if n > 1:
         parts.append(f'<text x="{xf[-1]}" y="{height - 12}" text-anchor="end" fill="#5f6f78">{dates[-1]}</text>')
+
+
+def _mark_ingested(
+    parts: list[str], points: list[Measurement], xs: list[float], ys: list[float], dates: list[str], labels: list[str],
+    colour: str, x_middle: float, y_key: float,
+) -> None:
+    """Points read from an evaluation run's result file: a hollow square, not a dot (shape,
+    not colour alone), titled with the tool and run; and a key saying so."""
+    for x, y, date, label, point in zip(xs, ys, dates, labels, points):
+        source = point.source
+        if source is None:
+            continue
+        run = f" run {xml_text(source.run)}" if source.run else ""
+        parts.append(
+            f'<rect class="lb-ingested" x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="#fff" '
+            f'stroke="{colour}" stroke-width="2"><title>{date}: {label} (from {xml_text(source.tool)}{run})</title></rect>'
+        )
+    # the key: on the date labels' line, between the first and last date
+    parts.append(f'<rect x="{x_middle - 70:.1f}" y="{y_key - 8:.1f}" width="8" height="8" fill="#fff" stroke="#546e7a" stroke-width="2"/>')
+    parts.append(f'<text x="{x_middle - 58:.1f}" y="{y_key:.1f}" text-anchor="start" fill="#78909c">from an evaluation run</text>')
 
 
 def _text_width(s: str) -> int:

@@ -16,12 +16,14 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import html
 import json
 import os
 import posixpath
 import re
 import shutil
 import tempfile
+import urllib.parse
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -45,6 +47,7 @@ from generator.core.model import (
     InitiativeState,
     ItemSpec,
     ItemVerdict,
+    Measurement,
     Metric,
     Policy,
     Portfolio,
@@ -145,6 +148,28 @@ def metric_view(initiative: Initiative, metric: Metric) -> MetricView:
     if ms.is_segment(metric.id) and ms.is_segment(initiative.id):
         chart = f"initiatives/{initiative.id}/metrics/{metric.id}.svg"
     return MetricView(metric, latest, previous, metric.on_target, improving, chart)
+
+
+def source_file_link(page_path: str, file: str, docs_prefix: str | None) -> str:
+    """A measurement source's file: a relative link when the site publishes it (it lies in
+    MkDocs' docs_dir, which is copied into the site), else its path as code."""
+    prefix = f"{docs_prefix}/" if docs_prefix else ""
+    if docs_prefix is not None and file.startswith(prefix) and _REPO_FILE.fullmatch(file):
+        href = urllib.parse.quote(relative(page_path, file[len(prefix):]))
+        return f'<a class="lb-source" href="{html.escape(href, quote=True)}">{ms.html_text(file)}</a>'
+    return f"<code>{ms.html_text(file)}</code>"
+
+
+_REPO_FILE = re.compile(r"(?!/)(?!(?:[^/]*/)*\.\.(?:/|$))[A-Za-z0-9._~@%+=/ -]+\Z")  # as the schema's source.file
+SOURCES_SHOWN = 10  # per metric, newest first: the page stays short after years of nightly runs
+
+
+def sourced_points(metric: Metric) -> list[Measurement]:
+    """The metric's measurements that came from an evaluation run, newest first."""
+    if not metric.has_sources:
+        return []
+    points = [p for p in metric.measurements if p.source is not None]
+    return sorted(points, key=lambda p: p.date, reverse=True)[:SOURCES_SHOWN]
 
 
 def _weighted_scores(decision: Decision) -> dict[str, float]:
@@ -284,7 +309,11 @@ def initiative_json(portfolio: Portfolio, ini: Initiative, base_url: str = "") -
                 "baseline": m.baseline,
                 "target": m.target,
                 "on_target": m.on_target,
-                "measurements": [{"date": x.date, "value": x.value} for x in m.measurements],
+                "measurements": [
+                    {"date": x.date, "value": x.value, **({"source": dataclasses.asdict(x.source)} if x.source else {})}
+                    for x in m.measurements
+                ],
+                **({"gate_from": m.gate_from} if m.gate_from else {}),
             }
             for m in ini.metrics
         ],
@@ -573,11 +602,14 @@ def render_site(
     group_size: int = 50,
     site_name: str = "Launchboard",
     memo: RenderMemo | None = None,
+    docs_prefix: str | None = None,
 ) -> RenderedSite:
     """Every generated file of the site, from one run of the core.
 
     memo: a RenderMemo kept across calls by a long-lived caller (the MkDocs plugin under
     `mkdocs serve`): initiatives whose inputs are unchanged are not rendered again.
+    docs_prefix: MkDocs' docs_dir relative to ROOT (POSIX), when inside it: result files
+    under it are published, so measurement sources link to them.
     """
     templates_dir = Path(templates_dir) if templates_dir else PACKAGE_TEMPLATES
     env = memo.environment(templates_dir, portfolio.root) if memo is not None else _environment(templates_dir, portfolio.root)
@@ -620,6 +652,8 @@ def render_site(
         views=views,
         safe_ids=safe_ids,
         css_path=CSS_PATH,
+        source_link=lambda page_path, file: source_file_link(page_path, file, docs_prefix),
+        sourced=sourced_points,
     )
     files: dict[str, str | bytes] = {}
     pages: set[str] = set()
@@ -635,7 +669,7 @@ def render_site(
         return _initiative_files(env, common, portfolio, ini, states[ini.id], views[ini.id], decision_url)
 
     if memo is not None:
-        rendered = memo.files(safe, render_one, _memo_keys(env, templates_dir, portfolio, site_name, memo))
+        rendered = memo.files(safe, render_one, _memo_keys(env, templates_dir, portfolio, f"{site_name}\0{docs_prefix}", memo))
     else:
         rendered = _render_all(safe, render_one)
     for ini in safe:
@@ -876,7 +910,7 @@ _OWN_NAMES = frozenset({
     "ini", "state", "metrics", "tags", "problems", "today", "page_path", "d", "scores", "checklist_tables",
     "rb", "runbooks", "topic_rows", "item_anchor",
     "policy", "stages", "site_name", "initiative_page", "decision_url", "weighted", "css_path",
-    "relative", "range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "self", "varargs", "kwargs", "caller",
+    "relative", "source_link", "sourced", "range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "self", "varargs", "kwargs", "caller",
 })
 _OWN_TEMPLATES = ("initiative.md.j2", "decision.md.j2", "board_row.md.j2", "runbook.md.j2")
 _SITE_NAMES = frozenset({"portfolio", "states", "views", "safe_ids"})  # everyone's data

@@ -1,0 +1,56 @@
+"""`launchboard ingest`: one measurement from an evaluation tool's result file (authoring/ingest.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from generator.authoring import evals
+from generator.authoring import ingest as ingest_mod
+from generator.authoring import scaffold
+from generator.cli.authoring import AS_OF_OPTION, ROOT_OPTION, Refused, _echo
+
+
+@click.command()
+@click.argument("result_file", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--initiative", "initiative_id", required=True, metavar="ID", help="The initiative whose metric it measures.")
+@click.option("--metric", "metric_id", required=True, metavar="ID", help="The metric (its id in initiative.yaml).")
+@click.option("--format", "fmt", type=click.Choice(evals.FORMATS), help="The file's format (default: detected, and said).")
+@click.option("--select", metavar="WHAT",
+              help="Which score: promptfoo NAME (a named score; default the pass rate), lm-eval TASK/METRIC "
+                   "(e.g. hellaswag/acc,none), inspect SCORER/METRIC (default the headline), json a.b.0.c.")
+@click.option("--date", metavar="DATE", help="The measurement's date YYYY-MM-DD (default: the run's timestamp in the file).")
+@click.option("--dry-run", is_flag=True, help="Print the measurement; write nothing.")
+@AS_OF_OPTION
+@ROOT_OPTION
+def ingest(result_file, initiative_id, metric_id, fmt, select, date, dry_run, as_of, root) -> None:
+    """Append one measurement read from an evaluation run's result FILE to a metric.
+
+    Reads promptfoo's `--output` JSON, an lm-evaluation-harness results_*.json, an Inspect AI
+    JSON log, or any JSON (with --select a.b.c), and appends {date, value, source} to the
+    metric in decisions/ID/initiative.yaml, changing nothing else in the file. A 0-1 score
+    becomes a percentage when the metric's unit is `%`. Exit 2, with nothing written, for an
+    unknown initiative or metric, a file already recorded for the metric (same sha256), a file
+    that is not what --format says, a selection the file lacks, or a value that is not a number.
+    """
+    try:
+        done = ingest_mod.ingest(
+            result_file, root, initiative_id, metric_id,
+            fmt=fmt, select=select, date=date, today=scaffold.today(as_of), dry_run=dry_run,
+        )
+    except (ingest_mod.IngestError, evals.EvalError, scaffold.ScaffoldError) as exc:
+        raise Refused(f"{exc} (nothing was written)") from exc
+    if done.detected:
+        _echo(f"detected format: {done.fmt}")
+    _echo(f"read {done.reading.what}: {ingest_mod._number(done.reading.value)}")
+    for note in done.notes:
+        _echo(note)
+    source = done.entry["source"]
+    run = f", run {source['run']}" if "run" in source else ""
+    verb = "would append" if dry_run else "appended"
+    _echo(f"{verb} {metric_id} = {ingest_mod._number(done.value)} on {done.date} to {done.record}"
+          f" (source {source['tool']} {source['file']}{run}, sha256 {source['sha256'][:12]}…)")
+
+
+COMMANDS: list[click.Command] = [ingest]
