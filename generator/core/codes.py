@@ -54,10 +54,12 @@ CODES: dict[str, str] = {
     "LB209": "not-applicable where the item does not allow it, or without a reason",
     "LB210": "required item or checklist file is missing",
     "LB211": "date is in the future",
+    "LB212": "checklist file that CODEOWNERS cannot cover (not named <checklist-id>.yaml, or a link)",
     # LB3xx: warnings
     "LB301": "approval expires within 30 days",
     "LB302": "waiver expires within 30 days",
     "LB303": "decision is past its review_by date",
     "LB304": "metric not measured in the last 14 days (canary/ga)",
     "LB305": "CODEOWNERS is out of date with the policy",
+    "LB307": "CODEOWNERS gives no owner to part of the trusted layer (policy, schemas, templates, code, CI and build configuration)",
 }

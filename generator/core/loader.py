@@ -605,6 +605,17 @@ def _discover_initiative(folder: os.DirEntry, rel: str, layout: Layout, stray: A
             stray(path, "is not a record: an initiative folder holds initiative.yaml, adr/ and checklists/", initiative)
 
 
+# A checklist's approvals are real only if its owners must review every change to it: the
+# CODEOWNERS rules `launchboard codeowners` writes match `checklists/<id>.yaml` itself, so a
+# file under another name, or a link whose target lives elsewhere, is refused, not counted.
+_UNCOVERED_CHECKLIST = {
+    False: "checklist files are named <checklist-id>.yaml: the CODEOWNERS rules from `launchboard codeowners` "
+           "cover no other name, so no owner would review it; rename it to .yaml",
+    True: "is a link: CODEOWNERS covers the link, not the file it leads to, so its approvals could change "
+          "without an owner's review; commit the checklist itself",
+}
+
+
 def _discover_records(listing: list[os.DirEntry], folder_rel: str, folder_name: str, initiative: str, stray: Any) -> list[RecordFile]:
     kind = "decision" if folder_name == "adr" else "checklist"
     found: list[RecordFile] = []
@@ -621,6 +632,8 @@ def _discover_records(listing: list[os.DirEntry], folder_rel: str, folder_name: 
             stray(rel, "hidden record files are skipped by the site; remove the leading dot", initiative)
         elif not record.name.endswith((".yaml", ".yml")):
             stray(rel, "record file names end in lower-case .yaml; rename it", initiative)
+        elif kind == "checklist" and (record.name.endswith(".yml") or record.is_symlink()):
+            stray(rel, _UNCOVERED_CHECKLIST[record.is_symlink()], initiative, "LB212")
         else:
             found.append(RecordFile(record.path, _printable(rel), kind, initiative))
     return found
