@@ -17,6 +17,7 @@ CODES: dict[str, str] = {
     "LB007": "mapping key is not a string",
     "LB008": "file in decisions/ that is not a known record",
     "LB009": "no policy, or a policy that cannot be used (exit 2)",
+    "LB010": "line separator (U+0085, U+2028, U+2029) outside a quoted string: a line break to YAML only",
     # LB1xx: shape and cross-record consistency
     "LB100": "does not match the schema",
     "LB110": "initiative id does not equal its folder name",
@@ -55,11 +56,13 @@ CODES: dict[str, str] = {
     "LB210": "required item or checklist file is missing",
     "LB211": "date is in the future",
     "LB212": "checklist file that CODEOWNERS cannot cover (not named <checklist-id>.yaml, or a link)",
+    "LB213": "evidence names a repository path that does not exist",
     # LB3xx: warnings
     "LB301": "approval expires within 30 days",
     "LB302": "waiver expires within 30 days",
     "LB303": "decision is past its review_by date",
     "LB304": "metric not measured in the last 14 days (canary/ga)",
     "LB305": "CODEOWNERS is out of date with the policy",
+    "LB306": "done item not yet required lacks evidence, approver or date, or its evidence path or date is wrong",
     "LB307": "CODEOWNERS gives no owner to part of the trusted layer (policy, schemas, templates, code, CI and build configuration)",
 }
