@@ -262,3 +262,22 @@ def test_an_extension_key_where_the_schema_forbids_it_is_reported(repo: Repo) ->
     line = line_of(repo.path(POLICY), "x-region")
     assert f"{POLICY}:{line}:" in result.output and "error LB100 " in result.output
     assert "x-region" in result.output
+
+
+def test_the_site_shows_an_incomplete_done_claim_as_incomplete(tmp_path: Path) -> None:
+    """Before: the page showed a bare `status: done` on an item not yet required as done."""
+    import json
+
+    from tests.site_helpers import make_root, mkdocs_build
+
+    root = make_root(tmp_path / "repo")
+    evaluation = root / "decisions/product-copy-writer/checklists/evaluation.yaml"  # pilot; red-team is required from canary
+    evaluation.write_text(evaluation.read_text(encoding="utf-8") + "  red-team:\n    status: done\n", encoding="utf-8")
+    loose = mkdocs_build(root / "mkdocs.yml", tmp_path / "site")
+    assert loose.returncode == 0, loose.stderr
+    assert "LB306" in loose.stderr
+    html = (tmp_path / "site/initiatives/product-copy-writer/index.html").read_text(encoding="utf-8")
+    row = next(r for r in html.split("<tr>") if "Red-team exercise completed" in r)
+    assert "incomplete claim" in row and "lb-status--done" not in row, row
+    feed = json.loads((tmp_path / "site/api/initiatives/product-copy-writer.json").read_text(encoding="utf-8"))
+    assert "no evidence" in feed["checklists"]["evaluation"]["red-team"]["incomplete_claim"]
