@@ -8,7 +8,6 @@ Output: problems, each initiative's readiness, and the computed decision fields
 from __future__ import annotations
 
 import datetime as dt
-import os
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +62,7 @@ class Evaluator:
         self.policy = policy
         self.as_of = as_of
         self.root = root  # where evidence paths must exist; None: not checked (no repository)
+        self._resolved_root: Path | None = None
         self.problems: list[Problem] = []
 
     # ----------------------------------------------------------------- reporting
@@ -504,7 +504,9 @@ class Evaluator:
         relative = evidence.split("#", 1)[0]
         if not relative:
             return False
-        root = self.root.resolve()
+        if self._resolved_root is None:
+            self._resolved_root = self.root.resolve()
+        root = self._resolved_root
         try:
             target = (root / relative).resolve(strict=True)
         except (OSError, RuntimeError):  # missing, or a link loop
