@@ -91,6 +91,17 @@ def test_a_checklist_that_is_a_link_inside_the_repository_is_refused(repo: Repo)
     assert "link" in result.output
 
 
+def test_decisions_as_a_link_inside_the_repository_is_refused(repo: Repo) -> None:
+    """The generated rules match decisions/*/checklists/...; GitHub matches the committed path."""
+    _all_approved_at_ga(repo)
+    os.rename(repo.path("decisions"), repo.path("records"))
+    os.symlink("records", repo.path("decisions"))
+    assert not _covered_by_generated_rules(repo, "records/support-assistant/checklists/security-review.yaml")
+    result = check(repo)
+    assert result.exit_code == 2, result.output
+    assert "decisions:1:1: error LB212 " in result.output
+
+
 def test_every_checklist_the_check_counts_is_covered(repo: Repo) -> None:
     """Whatever name a checklist file has, it either fails the check or a generated rule covers it."""
     _all_approved_at_ga(repo)

@@ -474,6 +474,10 @@ GENERATED: dict[str, Generated] = {
                       os.symlink(root.parent / "outside-decisions", root / "decisions")),
         Outcome(2, (("LB001", 1, 1, "decisions"),), "outside the repository", exact=False),
     ),
+    "symlink-decisions-folder-inside-the-repository": Generated(
+        lambda root: (shutil.move(root / "decisions", root / "records"), os.symlink("records", root / "decisions")),
+        Outcome(2, (("LB212", 1, 1, "decisions"),), "is a link: the CODEOWNERS rules", exact=False),
+    ),
     # ---- records where no record is looked for: never silently ignored
     "record-in-a-subfolder-of-adr": Generated(
         lambda root: (_touch(root / "decisions/support-assistant/adr/archive/0002-old.yaml").write_text(_base_text(ADR).replace("number: 1", "number: 2"))),

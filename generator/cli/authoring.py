@@ -194,7 +194,9 @@ def codeowners(root, check_only) -> None:
     `/decisions/*/checklists/security-review.yaml @org/security`, so a change to a checklist
     needs a review from the team that approves it. Only the block between the
     `# BEGIN launchboard` and `# END launchboard` lines is Launchboard's; the rest of the file
-    is kept as it is.
+    is kept as it is. `--check` also fails while the file leaves part of the trusted layer
+    (policy, schemas, templates, code, mkdocs.yml, pyproject.toml, scripts, CI and pre-commit
+    configuration) without an owner.
     """
     policy = _portfolio_with_policy(root).policy
     try:

@@ -557,6 +557,10 @@ def discover(root: Path) -> Layout:
     if os.path.islink(decisions) and not Path(decisions).resolve().is_relative_to(root.resolve()):
         stray("decisions", "is a link to a folder outside the repository; the records must live in it", code="LB001")
         return layout
+    if os.path.islink(decisions):  # inside: still, the CODEOWNERS rules match decisions/, not where it leads
+        stray("decisions", "is a link: the CODEOWNERS rules for checklists match decisions/*/checklists/, not the "
+                           "folder it leads to, so approvals there would need no owner's review; commit the folder itself", code="LB212")
+        return layout
     listing = _listing(decisions)
     layout.naming.extend(_collisions(listing, "decisions", None))
     for entry in listing:
