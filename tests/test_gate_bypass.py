@@ -144,6 +144,19 @@ def test_codeowners_check_fails_when_the_trusted_layer_has_no_owner(repo: Repo) 
     assert undone.exit_code == 1 and "templates/site/docs/page.md" in undone.output
 
 
+def test_a_rule_after_the_block_cannot_take_a_checklist_from_its_owners(repo: Repo) -> None:
+    text = repo.path(OWNERS_FILE).read_text()
+    repo.write(OWNERS_FILE, text + "/decisions/ @someone-else\n")
+    line = len(text.splitlines()) + 1
+    result = run("codeowners", str(repo.root), "--check")
+    assert result.exit_code == 1, result.output
+    assert f"{OWNERS_FILE}:{line}: " in result.output and "security-review" in result.output
+    warned = check(repo, "--strict")
+    assert warned.exit_code == 1 and f"{OWNERS_FILE}:{line}:1: warning LB305 " in warned.output, warned.output
+    repo.write(OWNERS_FILE, "/decisions/ @someone-else\n" + text)  # above the block: the block still wins
+    assert run("codeowners", str(repo.root), "--check").exit_code == 0
+
+
 def test_check_warns_when_the_trusted_layer_has_no_owner(repo: Repo) -> None:
     repo.write("scripts/build.py", "print('runs in CI')\n")
     result = check(repo, "--strict")

@@ -174,21 +174,21 @@ def write(root: Path, policy: Policy) -> bool:
     return True
 
 
-def _rules(lines: list[str]) -> list[tuple[Any, bool]]:
-    """(matcher, has owners) per rule, in file order; GitHub uses the last rule that matches."""
+def _rules(lines: list[str], first_line: int = 1) -> list[tuple[Any, bool, int]]:
+    """(matcher, has owners, line number) per rule, in file order; GitHub uses the last rule that matches."""
     import pathspec  # gitignore-style matching, as GitHub documents for CODEOWNERS (a mkdocs dependency)
 
     rules = []
-    for line in lines:
+    for number, line in enumerate(lines, first_line):
         fields = line.split("#", 1)[0].split() if not line.lstrip().startswith("#") else []
         if not fields or fields[0].startswith("!"):  # GitHub does not support negation
             continue
-        rules.append((pathspec.GitIgnoreSpec.from_lines([fields[0]]), len(fields) > 1))
+        rules.append((pathspec.GitIgnoreSpec.from_lines([fields[0]]), len(fields) > 1, number))
     return rules
 
 
-def _owned(rules: list[tuple[Any, bool]], path: str) -> bool:
-    for spec, has_owners in reversed(rules):
+def _owned(rules: list[tuple[Any, bool, int]], path: str) -> bool:
+    for spec, has_owners, _ in reversed(rules):
         if spec.match_file(path):
             return has_owners
     return False
@@ -225,6 +225,33 @@ def unowned_trusted_paths(root: Path) -> list[str]:
     return unowned
 
 
+def overriding_rules(root: Path, policy: Policy) -> list[tuple[int, str]]:
+    """(line, checklist id) for each rule below the launchboard block that matches a checklist
+    file: the last matching rule wins, so it would take the checklist from its owners."""
+    path = root / CODEOWNERS_PATH
+    if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_BYTES:
+        return []
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    try:
+        span = _find_block(lines)
+    except CodeownersError:
+        return []
+    if span is None:
+        return []
+    after = _rules(lines[span[1] + 1 :], first_line=span[1] + 2)
+    found = []
+    for rule in expected_rules(policy):
+        checklist_id = rule.split()[0].rsplit("/", 1)[1].removesuffix(".yaml")
+        probe = f"decisions/launchboard-probe/checklists/{checklist_id}.yaml"
+        found += [(number, checklist_id) for spec, _, number in after if spec.match_file(probe)]
+    return sorted(set(found))
+
+
+def overriding_message(number: int, checklist_id: str) -> str:
+    return (f"CODEOWNERS line {number} comes after the launchboard block and matches {checklist_id} checklists, so it "
+            "replaces their owners (the last matching rule wins); move it above the block")
+
+
 def unowned_message(unowned: list[str]) -> str:
     return ("gives no owner to the trusted layer: " + ", ".join(clean_text(u, 200) for u in unowned)
             + "; add a rule with an owner for each, above the launchboard block")
@@ -252,6 +279,11 @@ def check_codeowners(root: Path, policy: Policy | None) -> list[Problem]:
     except OSError:
         pass
     trusted = [Problem(Location(CODEOWNERS_PATH, 1, 1), Severity.WARNING, "LB307", f"CODEOWNERS {unowned_message(unowned)}")] if unowned else []
+    try:
+        trusted += [Problem(Location(CODEOWNERS_PATH, number, 1), Severity.WARNING, "LB305", overriding_message(number, checklist_id))
+                    for number, checklist_id in overriding_rules(root, policy)]
+    except OSError:
+        pass
     if comparison.up_to_date:
         return trusted
     if comparison.current_block is None:

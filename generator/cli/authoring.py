@@ -203,7 +203,8 @@ def codeowners(root, check_only) -> None:
         if check_only:
             comparison = codeowners_mod.compare(root, policy)
             unowned = codeowners_mod.unowned_trusted_paths(root) if comparison.exists else []
-            if comparison.exists and comparison.up_to_date and not unowned:
+            overriding = codeowners_mod.overriding_rules(root, policy) if comparison.exists else []
+            if comparison.exists and comparison.up_to_date and not unowned and not overriding:
                 click.echo(f"{codeowners_mod.CODEOWNERS_PATH} is up to date")
                 return
             if not comparison.exists or not comparison.up_to_date:
@@ -211,6 +212,8 @@ def codeowners(root, check_only) -> None:
                 click.echo(f"{codeowners_mod.CODEOWNERS_PATH} {state}: run `launchboard codeowners` and commit it", err=True)
             if unowned:
                 click.echo(f"{codeowners_mod.CODEOWNERS_PATH} {codeowners_mod.unowned_message(unowned)}", err=True)
+            for number, checklist_id in overriding:
+                click.echo(f"{codeowners_mod.CODEOWNERS_PATH}:{number}: {codeowners_mod.overriding_message(number, checklist_id)}", err=True)
             sys.exit(1)
         changed = codeowners_mod.write(root, policy)
     except codeowners_mod.CodeownersError as exc:
