@@ -23,12 +23,22 @@ def run(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
+# What every repository's own lines give an owner: the trusted layer a kit repository holds
+# (LB307 and `--check` otherwise; see test_gate_bypass.py).
+TRUSTED_OWNERS = "/decisions/policy.yaml @org/council\n/.github/ @org/council\n"
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
     return Repo.valid(tmp_path)
 
 
+def own_trusted_layer(repo: Repo) -> None:
+    repo.write(FILE, TRUSTED_OWNERS)
+
+
 def test_writes_one_rule_per_checklist_with_owners(repo: Repo) -> None:
+    own_trusted_layer(repo)
     result = run("codeowners", str(repo.root))
     assert result.exit_code == 0, result.output
     lines = repo.path(FILE).read_text().splitlines()
@@ -98,6 +108,7 @@ def test_no_warning_without_a_codeowners_file(repo: Repo) -> None:
 
 
 def test_no_warning_when_up_to_date(repo: Repo) -> None:
+    own_trusted_layer(repo)
     run("codeowners", str(repo.root))
     assert codeowners.check_codeowners(repo.root, repo.check().policy) == []
 
@@ -130,6 +141,7 @@ def test_this_repository_codeowners_matches_its_policy() -> None:
 
 
 def test_check_command_warns_when_codeowners_is_stale(repo: Repo) -> None:
+    own_trusted_layer(repo)
     run("codeowners", str(repo.root))
     clean = run("check", str(repo.root), "--as-of", "2026-11-29", "--strict")
     assert clean.exit_code == 0, clean.output

@@ -80,6 +80,7 @@ def test_a_pull_request_in_several_commits(repo: Repo) -> None:
     commit(repo.root, "doc-search and a proposal")
     # commit 3: move to ga, complete one item, regress another, let a waiver lapse
     move_to(repo, "ga")
+    repo.write("docs/runbook.md", "# Runbook\n")  # evidence that is a repository path must exist (LB213)
     repo.edit(ONCALL, lambda d: d["items"].update(runbook=dict(DONE, approver="@erin", evidence="docs/runbook.md")))
     repo.edit(SEC, lambda d: d["items"]["threat-model"].update(status="in-progress"))
     repo.edit(SEC, lambda d: d["items"]["rag-access-control"]["waiver"].update(date="2026-09-01", expires="2026-11-20"))

@@ -37,6 +37,7 @@ INIT = "decisions/support-assistant/initiative.yaml"
 ADR = "decisions/support-assistant/adr/0001-rag-over-fine-tuning.yaml"
 SEC = "decisions/support-assistant/checklists/security-review.yaml"
 POLICY = "decisions/policy.yaml"
+ONCALL = "decisions/support-assistant/checklists/on-call.yaml"
 RUNBOOK = "decisions/support-assistant/runbooks/provider-outage.yaml"  # added: the base has no runbook
 TARGETS = {"initiative": INIT, "decision": ADR, "checklist": SEC, "policy": POLICY, "runbook": RUNBOOK}
 
@@ -235,6 +236,18 @@ CORPUS: dict[str, Outcome] = {
     "checklist/approval-date-9999.yaml": Outcome(1, (("LB100", 7, 11),), "a year from 1900 to 2999", SEC, exact=False),
     "decision/number-huge-decimal.yaml": _in(D, ("LB100", 1, 9), fragment="number"),
     "decision/number-huge-hex.yaml": _in(D, ("LB100", 1, 9), fragment="number"),
+    # ---- issue 11: a verdict no pull request can game (tests/test_gate_bypass.py has the rest)
+    "checklist/waiver-dated-in-the-future.yaml": _in(C, ("LB211", 13, 13), fragment="waiver is dated 2999-10-01"),
+    "checklist/evidence-path-missing.yaml": _in(C, ("LB213", 5, 15), fragment="is not a file or folder in the repository"),
+    "checklist/done-claim-incomplete-before-required.yaml": _in(C, ("LB306", 16, 13), exit=0,
+                                                                 fragment="claims done but no evidence, no approver, no date"),
+    "checklist/not-applicable-reason-zero-width.yaml": _in(C, ("LB209", 4, 13), fragment="needs a reason"),
+    "checklist/waiver-reason-invisible.yaml": _in(C, ("LB206", 10, 5), fragment="lacks reason"),
+    "checklist/line-separator-hides-a-key.yaml": _in(C, ("LB010", 15, 34), fragment="U+2028 (LINE SEPARATOR) outside a quoted string"),
+    "initiative/line-separator-in-a-comment.yaml": _in(I, ("LB010", 5, 32), fragment="U+2028"),
+    "initiative/line-separator-in-a-block-scalar.yaml": _in(I, ("LB010", 4, 17), fragment="U+0085 (NEXT LINE)"),
+    "policy/when-extension-key.yaml": _in(P, ("LB100", 41, 9), exit=2, fragment="when.x-region: unknown field"),
+    "checklist/accept-line-separator-in-quotes.yaml": ACCEPTED,
 }
 
 
@@ -359,13 +372,14 @@ GENERATED: dict[str, Generated] = {
         lambda root: _symlink(root, INIT, _outside(root, "initiative.yaml", _base_text())),
         _in(I, ("LB001", 1, 1), fragment="link to a file outside the repository"),
     ),
+    # (decision records: a checklist that is a link is refused before it is read, LB212 below)
     "symlink-record-to-etc-passwd": Generated(
-        lambda root: _symlink(root, SEC, "/etc/passwd"),
-        _in(C, ("LB001", 1, 1), fragment="link to a file outside the repository"),
+        lambda root: _symlink(root, ADR, "/etc/passwd"),
+        _in(D, ("LB001", 1, 1), fragment="link to a file outside the repository"),
     ),
     "symlink-record-to-dev-zero": Generated(
-        lambda root: _symlink(root, SEC, "/dev/zero"),
-        _in(C, ("LB001", 1, 1), fragment="link to a file outside the repository"),
+        lambda root: _symlink(root, ADR, "/dev/zero"),
+        _in(D, ("LB001", 1, 1), fragment="link to a file outside the repository"),
     ),
     "symlink-policy-out-of-the-repository": Generated(
         lambda root: _symlink(root, POLICY, _outside(root, "policy.yaml", _base_text(POLICY))),
@@ -380,14 +394,12 @@ GENERATED: dict[str, Generated] = {
         Outcome(1, (("LB008", 1, 1, "decisions/support-assistant/adr"), ("LB131", 7, 8)), "must be a folder of records"),
     ),
     "symlink-dangling": Generated(
-        lambda root: _symlink(root, "decisions/support-assistant/checklists/on-call.yaml", "missing.yaml"),
-        Outcome(1, (("LB001", 1, 1, "decisions/support-assistant/checklists/on-call.yaml"),),
-                "is a link that leads nowhere"),
+        lambda root: _symlink(root, ADR, "missing.yaml"),
+        _in(D, ("LB001", 1, 1), fragment="is a link that leads nowhere"),
     ),
     "symlink-to-a-folder-as-a-record": Generated(
-        lambda root: _symlink(root, "decisions/support-assistant/checklists/on-call.yaml", "../adr"),
-        Outcome(1, (("LB001", 1, 1, "decisions/support-assistant/checklists/on-call.yaml"),),
-                "cannot be read: Is a directory"),
+        lambda root: _symlink(root, ADR, "../checklists"),
+        _in(D, ("LB001", 1, 1), fragment="cannot be read: Is a directory"),
     ),
     # A FIFO named like a record used to block the reader forever; it is refused unread.
     "fifo-as-a-record": Generated(
@@ -400,10 +412,28 @@ GENERATED: dict[str, Generated] = {
     "accept-symlink-inside-the-repository": Generated(
         lambda root: (
             (root / "shared").mkdir(),
-            shutil.move(root / "decisions/support-assistant/checklists/on-call.yaml", root / "shared/on-call.yaml"),
-            _symlink(root, "decisions/support-assistant/checklists/on-call.yaml", "../../../shared/on-call.yaml"),
+            shutil.move(root / ADR, root / "shared/0001-rag-over-fine-tuning.yaml"),
+            _symlink(root, ADR, "../../../shared/0001-rag-over-fine-tuning.yaml"),
         ),
         ACCEPTED,
+    ),
+    # ---- checklists no CODEOWNERS rule covers: refused (LB212), so their items count as missing
+    "symlink-checklist-inside-the-repository": Generated(
+        lambda root: (
+            (root / "shared").mkdir(),
+            shutil.move(root / ONCALL, root / "shared/on-call.yaml"),
+            _symlink(root, ONCALL, "../../../shared/on-call.yaml"),
+        ),
+        Outcome(1, (("LB212", 1, 1, ONCALL), ("LB210", *STAGE_LINE[1:], INIT)), "is a link: CODEOWNERS covers the link"),
+    ),
+    "symlink-checklist-to-etc-passwd": Generated(
+        lambda root: _symlink(root, SEC, "/etc/passwd"),
+        Outcome(1, (("LB212", 1, 1, SEC), ("LB210", *STAGE_LINE[1:], INIT)), "is a link"),
+    ),
+    "checklist-named-yml": Generated(
+        lambda root: os.rename(root / SEC, root / SEC.replace(".yaml", ".yml")),
+        Outcome(1, (("LB212", 1, 1, SEC.replace(".yaml", ".yml")), ("LB210", *STAGE_LINE[1:], INIT)),
+                "checklist files are named <checklist-id>.yaml"),
     ),
     # ---- folder and file names: the folder is the id and the site path
     "folder-hidden": Generated(
@@ -461,6 +491,10 @@ GENERATED: dict[str, Generated] = {
                       os.symlink(root.parent / "outside-decisions", root / "decisions")),
         Outcome(2, (("LB001", 1, 1, "decisions"),), "outside the repository", exact=False),
     ),
+    "symlink-decisions-folder-inside-the-repository": Generated(
+        lambda root: (shutil.move(root / "decisions", root / "records"), os.symlink("records", root / "decisions")),
+        Outcome(2, (("LB212", 1, 1, "decisions"),), "is a link: the CODEOWNERS rules", exact=False),
+    ),
     # ---- records where no record is looked for: never silently ignored
     "record-in-a-subfolder-of-adr": Generated(
         lambda root: (_touch(root / "decisions/support-assistant/adr/archive/0002-old.yaml").write_text(_base_text(ADR).replace("number: 1", "number: 2"))),
@@ -486,9 +520,8 @@ GENERATED: dict[str, Generated] = {
     ),
     # ---- once known bugs, fixed in the core
     "symlink-loop": Generated(
-        lambda root: _symlink(root, "decisions/support-assistant/checklists/on-call.yaml", "on-call.yaml"),
-        Outcome(1, (("LB001", 1, 1, "decisions/support-assistant/checklists/on-call.yaml"),),
-                "is a link that leads nowhere"),
+        lambda root: _symlink(root, ADR, "0001-rag-over-fine-tuning.yaml"),
+        _in(D, ("LB001", 1, 1), fragment="is a link that leads nowhere"),
     ),
     "unique-items-over-many-mappings": Generated(
         # 6,000 distinct one-key mappings where a list of handles is expected: 70 KB

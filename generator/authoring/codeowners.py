@@ -19,7 +19,9 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from generator.core.loader import clean_text
 from generator.core.model import Location, Policy, Problem, Severity
 
 CODEOWNERS_PATH = ".github/CODEOWNERS"
@@ -30,6 +32,26 @@ _BEGIN_PREFIX = "# BEGIN launchboard"
 _ID_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 # GitHub handles and teams, or an e-mail address: anything else could break or add a rule.
 _OWNER_RE = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?|[^\s@#]+@[^\s@#]+\.[^\s@#]+")
+
+
+# The trusted layer (SECURITY.md): whoever changes one of these changes how every record is
+# judged, what CI runs or what the site publishes unsanitised. Each one the repository holds
+# must have an owner in CODEOWNERS, or a pull request could change it with no review.
+TRUSTED_PATHS = (
+    "decisions/policy.yaml",
+    "schemas/",
+    "templates/",
+    "generator/",
+    "mkdocs.yml",
+    "pyproject.toml",
+    "scripts/",
+    ".ci/",
+    ".github/",
+    ".pre-commit-config.yaml",
+    ".pre-commit-hooks.yaml",
+)
+_MAX_TRUSTED_FILES = 5000  # per trusted folder: a bound on the walk, far above any real tree
+_NEW_FILE_PROBES = ("launchboard-new-file", "new-folder/launchboard-new-file")  # files a pull request could add
 
 
 class CodeownersError(Exception):
@@ -160,6 +182,89 @@ def write(root: Path, policy: Policy) -> bool:
     return True
 
 
+def _rules(lines: list[str], first_line: int = 1) -> list[tuple[Any, bool, int]]:
+    """(matcher, has owners, line number) per rule, in file order; GitHub uses the last rule that matches."""
+    import pathspec  # gitignore-style matching, as GitHub documents for CODEOWNERS (a mkdocs dependency)
+
+    rules = []
+    for number, line in enumerate(lines, first_line):
+        fields = line.split("#", 1)[0].split() if not line.lstrip().startswith("#") else []
+        if not fields or fields[0].startswith("!"):  # GitHub does not support negation
+            continue
+        rules.append((pathspec.GitIgnoreSpec.from_lines([fields[0]]), len(fields) > 1, number))
+    return rules
+
+
+def _owned(rules: list[tuple[Any, bool, int]], path: str) -> bool:
+    for spec, has_owners, _ in reversed(rules):
+        if spec.match_file(path):
+            return has_owners
+    return False
+
+
+def _trusted_files(root: Path, trusted: str) -> list[str]:
+    """The files of one trusted path as CODEOWNERS sees them, plus files a pull request could add."""
+    if not trusted.endswith("/"):
+        return [trusted]
+    found = []
+    for folder, dirs, names in os.walk(root / trusted):
+        dirs.sort()
+        rel = Path(folder).relative_to(root).as_posix()
+        found += [f"{rel}/{name}" for name in sorted(names)]
+        if len(found) > _MAX_TRUSTED_FILES:
+            break
+    return found + [trusted + probe for probe in _NEW_FILE_PROBES]
+
+
+def unowned_trusted_paths(root: Path) -> list[str]:
+    """Trusted paths present in ROOT that CODEOWNERS leaves without an owner, each named by
+    its first unowned file ("templates/site/docs/page.md", "mkdocs.yml")."""
+    path = root / CODEOWNERS_PATH
+    if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_BYTES:
+        return []  # compare() reports these
+    rules = _rules(path.read_text(encoding="utf-8", errors="replace").splitlines())
+    unowned = []
+    for trusted in TRUSTED_PATHS:
+        if not os.path.lexists(root / trusted) or trusted.endswith("/") != (root / trusted).is_dir():
+            continue
+        first = next((f for f in _trusted_files(root, trusted) if not _owned(rules, f)), None)
+        if first is not None:
+            unowned.append(first if first == trusted else f"{trusted} ({first})")
+    return unowned
+
+
+def overriding_rules(root: Path, policy: Policy) -> list[tuple[int, str]]:
+    """(line, checklist id) for each rule below the launchboard block that matches a checklist
+    file: the last matching rule wins, so it would take the checklist from its owners."""
+    path = root / CODEOWNERS_PATH
+    if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_BYTES:
+        return []
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    try:
+        span = _find_block(lines)
+    except CodeownersError:
+        return []
+    if span is None:
+        return []
+    after = _rules(lines[span[1] + 1 :], first_line=span[1] + 2)
+    found = []
+    for rule in expected_rules(policy):
+        checklist_id = rule.split()[0].rsplit("/", 1)[1].removesuffix(".yaml")
+        probe = f"decisions/launchboard-probe/checklists/{checklist_id}.yaml"
+        found += [(number, checklist_id) for spec, _, number in after if spec.match_file(probe)]
+    return sorted(set(found))
+
+
+def overriding_message(number: int, checklist_id: str) -> str:
+    return (f"CODEOWNERS line {number} comes after the launchboard block and matches {checklist_id} checklists, so it "
+            "replaces their owners (the last matching rule wins); move it above the block")
+
+
+def unowned_message(unowned: list[str]) -> str:
+    return ("gives no owner to the trusted layer: " + ", ".join(clean_text(u, 200) for u in unowned)
+            + "; add a rule with an owner for each, above the launchboard block")
+
+
 def check_codeowners(root: Path, policy: Policy | None) -> list[Problem]:
     """LB305 when .github/CODEOWNERS exists but its generated block does not match the policy.
 
@@ -174,8 +279,21 @@ def check_codeowners(root: Path, policy: Policy | None) -> list[Problem]:
         return [Problem(Location(CODEOWNERS_PATH, 1, 1), Severity.WARNING, "LB305", str(exc))]
     except OSError:
         return []
-    if not comparison.exists or comparison.up_to_date:
+    if not comparison.exists:
         return []
+    unowned = []
+    try:
+        unowned = unowned_trusted_paths(root)
+    except OSError:
+        pass
+    trusted = [Problem(Location(CODEOWNERS_PATH, 1, 1), Severity.WARNING, "LB307", f"CODEOWNERS {unowned_message(unowned)}")] if unowned else []
+    try:
+        trusted += [Problem(Location(CODEOWNERS_PATH, number, 1), Severity.WARNING, "LB305", overriding_message(number, checklist_id))
+                    for number, checklist_id in overriding_rules(root, policy)]
+    except OSError:
+        pass
+    if comparison.up_to_date:
+        return trusted
     if comparison.current_block is None:
         message = "has no launchboard block: run `launchboard codeowners` to add the checklist owners"
     else:
@@ -187,4 +305,4 @@ def check_codeowners(root: Path, policy: Policy | None) -> list[Problem]:
             "LB305",
             f"CODEOWNERS {message}",
         )
-    ]
+    ] + trusted

@@ -753,7 +753,8 @@ def _place(dest: Path, entry: TreeEntry, make: Callable[[Path], object]) -> bool
 
 
 def export_records(root: Path, commit: str, dest: Path) -> None:
-    """Write decisions/ (and .github/CODEOWNERS) as they were at `commit` into `dest`."""
+    """Write decisions/ (and .github/CODEOWNERS) as they were at `commit` into `dest`, with
+    an empty stand-in for each other file of that revision."""
     prefix = _git(root, "rev-parse", "--show-prefix").stdout.strip()
     tree = f"{commit}:{prefix}decisions"
     if _git(root, "cat-file", "-t", tree).stdout.strip() == "tree":
@@ -767,6 +768,31 @@ def export_records(root: Path, commit: str, dest: Path) -> None:
     # Both sides are judged by the same schemas: the working tree's.
     if (root / "schemas").is_dir():
         shutil.copytree(root / "schemas", dest / "schemas")
+    _stand_in_for_other_files(root, f"{commit}:{prefix}", dest)
+
+
+_MAX_STAND_INS = 200_000
+
+
+def _stand_in_for_other_files(root: Path, tree: str, dest: Path) -> None:
+    """An empty file for every other file of the revision: evidence that is a repository path
+    must exist (LB213), and the base is judged by whether it existed then, without its bytes."""
+    listing = _git(root, "ls-tree", "-r", "-z", "--name-only", tree, binary=True)
+    if listing.returncode != 0:
+        return
+    names = listing.stdout.split(b"\0")[:_MAX_STAND_INS]
+    for raw in names:
+        name = raw.decode("utf-8", "surrogateescape")
+        parts = name.split("/")
+        if not name or parts[0] in ("decisions", "schemas") or name == ".github/CODEOWNERS" \
+                or any(part in ("", ".", "..") for part in parts):
+            continue
+        path = dest.joinpath(*parts)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(exist_ok=True)
+        except OSError:  # a name this file system cannot hold, or a file where a folder goes
+            continue
 
 
 def diff_against(

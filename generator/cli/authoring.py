@@ -220,22 +220,34 @@ def codeowners(root, check_only) -> None:
     needs a review from the team that approves it; `/decisions/*/runbooks/` gets the
     runbook owners (policy runbooks.owners, else the on-call checklist's). Only the block between the
     `# BEGIN launchboard` and `# END launchboard` lines is Launchboard's; the rest of the file
-    is kept as it is.
+    is kept as it is. `--check` also fails while the file leaves part of the trusted layer
+    (policy, schemas, templates, code, mkdocs.yml, pyproject.toml, scripts, CI and pre-commit
+    configuration) without an owner.
     """
     policy = _portfolio_with_policy(root).policy
     try:
         if check_only:
             comparison = codeowners_mod.compare(root, policy)
-            if comparison.exists and comparison.up_to_date:
+            unowned = codeowners_mod.unowned_trusted_paths(root) if comparison.exists else []
+            overriding = codeowners_mod.overriding_rules(root, policy) if comparison.exists else []
+            if comparison.exists and comparison.up_to_date and not unowned and not overriding:
                 click.echo(f"{codeowners_mod.CODEOWNERS_PATH} is up to date")
                 return
-            state = "is missing" if not comparison.exists else "is out of date with decisions/policy.yaml"
-            click.echo(f"{codeowners_mod.CODEOWNERS_PATH} {state}: run `launchboard codeowners` and commit it", err=True)
+            if not comparison.exists or not comparison.up_to_date:
+                state = "is missing" if not comparison.exists else "is out of date with decisions/policy.yaml"
+                click.echo(f"{codeowners_mod.CODEOWNERS_PATH} {state}: run `launchboard codeowners` and commit it", err=True)
+            if unowned:
+                click.echo(f"{codeowners_mod.CODEOWNERS_PATH} {codeowners_mod.unowned_message(unowned)}", err=True)
+            for number, checklist_id in overriding:
+                click.echo(f"{codeowners_mod.CODEOWNERS_PATH}:{number}: {codeowners_mod.overriding_message(number, checklist_id)}", err=True)
             sys.exit(1)
         changed = codeowners_mod.write(root, policy)
     except codeowners_mod.CodeownersError as exc:
         raise Refused(str(exc)) from exc
     click.echo(f"{'wrote' if changed else 'unchanged:'} {codeowners_mod.CODEOWNERS_PATH}")
+    unowned = codeowners_mod.unowned_trusted_paths(root)
+    if unowned:  # not Launchboard's lines to write: the owners of the trusted layer are the repository's choice
+        click.echo(f"warning: {codeowners_mod.CODEOWNERS_PATH} {codeowners_mod.unowned_message(unowned)}", err=True)
 
 
 # --------------------------------------------------------------------------- import

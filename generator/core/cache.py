@@ -41,7 +41,7 @@ import jinja2
 from generator import __version__
 
 FOLDER = ".launchboard-cache"
-FORMAT = 1  # bump when an entry's layout changes
+FORMAT = 2  # bump when an entry's layout changes, or what parsing and validating find (2: LB010, x- keys)
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
 _CODE = ("cache.py", "loader.py", "validate.py", "model.py", "pipeline.py")
 _LIBRARIES = ("yaml", "yaml._yaml", "jsonschema", "jsonschema_rs", "referencing", "rfc3986_validator")

@@ -17,6 +17,7 @@ CODES: dict[str, str] = {
     "LB007": "mapping key is not a string",
     "LB008": "file in decisions/ that is not a known record",
     "LB009": "no policy, or a policy that cannot be used (exit 2)",
+    "LB010": "line separator (U+0085, U+2028, U+2029) outside a quoted string: a line break to YAML only",
     # LB1xx: shape and cross-record consistency
     "LB100": "does not match the schema",
     "LB110": "initiative id does not equal its folder name",
@@ -70,6 +71,8 @@ CODES: dict[str, str] = {
     "LB232": "metric gating this stage: latest measurement misses its target",
     "LB233": "gate_from is not one of the policy's stages",
     "LB234": "the same result file (sha256) is recorded twice for one metric",
+    "LB212": "checklist file that CODEOWNERS cannot cover (not named <checklist-id>.yaml, or a link)",
+    "LB213": "evidence names a repository path that does not exist",
     # LB3xx: warnings
     "LB301": "approval expires within 30 days",
     "LB302": "waiver expires within 30 days",
@@ -80,4 +83,6 @@ CODES: dict[str, str] = {
     "LB308": "policy item is required from `retired`, the terminal stage, so never required",
     "LB310": "runbook exercise stops counting within 30 days",
     "LB313": "metric gating the next stage does not hold yet",
+    "LB306": "done item not yet required lacks evidence, approver or date, or its evidence path or date is wrong",
+    "LB307": "CODEOWNERS gives no owner to part of the trusted layer (policy, schemas, templates, code, CI and build configuration)",
 }

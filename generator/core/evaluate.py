@@ -8,7 +8,9 @@ Output: problems, each initiative's readiness, and the computed decision fields
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from generator.core.loader import Document, clean_text, normalise_id
@@ -84,9 +86,11 @@ def scaffold_placeholders(data: Any, path: tuple = ()) -> list[tuple]:
 class Evaluator:
     """Applies every rule to one portfolio; collects problems as values, never raises."""
 
-    def __init__(self, policy: Policy, as_of: dt.date) -> None:
+    def __init__(self, policy: Policy, as_of: dt.date, root: Path | None = None) -> None:
         self.policy = policy
         self.as_of = as_of
+        self.root = root  # where evidence paths must exist; None: not checked (no repository)
+        self._resolved_root: Path | None = None
         self.problems: list[Problem] = []
 
     # ----------------------------------------------------------------- reporting
@@ -163,7 +167,9 @@ class Evaluator:
         current = self.readiness(records, initiative.stage, report=True)
         next_stage = self.policy.next_stage(initiative.stage)
         upcoming = self.readiness(records, next_stage, report=False) if next_stage else None
-        return InitiativeState(initiative.id, initiative.stage, initiative.approach, current, upcoming, metric_gates=gates)
+        state = InitiativeState(initiative.id, initiative.stage, initiative.approach, current, upcoming, metric_gates=gates)
+        state.incomplete_claims = self._check_done_claims(records, {(v.checklist, v.item) for v in current.verdicts})
+        return state
 
     def _check_placeholders(self, records: InitiativeRecords) -> None:
         """`TODO:` text that `launchboard new` wrote and nobody replaced: a warning, so
@@ -519,6 +525,9 @@ class Evaluator:
             missing = [f for f in ("evidence", "approver", "date") if not getattr(item, f)]
             if missing:
                 out.append(("LB202", f"{name}: done but {' and '.join(missing)} missing; add {', '.join(missing)}", at("status"), False))
+            if item.evidence and not self._evidence_exists(item.evidence):
+                out.append(("LB213", f"{name}: evidence {clean_text(item.evidence, 120)} is not a file or folder in the repository; "
+                            "commit it or link to it with an https:// URL", at("evidence"), False))
             if item.approver:
                 out.extend(self._approver_findings(initiative, spec, name, item.approver, at("approver")))
             if item.date:
@@ -537,11 +546,14 @@ class Evaluator:
                     out.append(("LB301", f"{name}: approval lapses on {lapses}; plan its re-approval", at("date"), True))
         elif item.status == "waived":
             waiver = item.waiver
-            missing = [f for f in ("reason", "approver", "date", "expires") if waiver is None or not getattr(waiver, f)]
+            missing = [f for f in ("reason", "approver", "date", "expires") if waiver is None or not has_visible_text(getattr(waiver, f))]
             if missing:
                 out.append(("LB206", f"{name}: waived but the waiver lacks {', '.join(missing)}", at("waiver", key=True) if waiver else at("status"), False))
             if waiver and waiver.approver:
                 out.extend(self._approver_findings(initiative, spec, name, waiver.approver, at("waiver", "approver")))
+            if waiver and waiver.date and _date(waiver.date) > self.as_of:
+                # like an approval: a waiver dated ahead would pass waiver_max_days and never lapse
+                out.append(("LB211", f"{name}: waiver is dated {waiver.date}, after today ({self.as_of})", at("waiver", "date"), False))
             if waiver and waiver.expires:
                 expires = _date(waiver.expires)
                 if expires <= self.as_of:
@@ -559,9 +571,58 @@ class Evaluator:
         elif item.status == "not-applicable":
             if not item_spec.allow_na:
                 out.append(("LB209", f"{name}: the policy does not allow not-applicable for this item", at("status"), False))
-            elif not item.reason.strip():
+            elif not has_visible_text(item.reason):
                 out.append(("LB209", f"{name}: not-applicable needs a reason explaining why", at("status"), False))
         return out
+
+    def _evidence_exists(self, evidence: str) -> bool:
+        """A URL is taken as written; a repository path must lead to a file or folder inside ROOT."""
+        if "://" in evidence or self.root is None:
+            return True
+        relative = evidence.split("#", 1)[0]
+        if not relative:
+            return False
+        if self._resolved_root is None:
+            self._resolved_root = self.root.resolve()
+        root = self._resolved_root
+        try:
+            target = (root / relative).resolve(strict=True)
+        except (OSError, RuntimeError):  # missing, or a link loop
+            return False
+        return target.is_relative_to(root) and (target.is_file() or target.is_dir())
+
+    def _claim_gaps(self, item: ChecklistItem) -> list[str]:
+        """What keeps a `done` claim from being whole, wherever it appears."""
+        gaps = [f"no {f}" for f in ("evidence", "approver", "date") if not getattr(item, f)]
+        if item.evidence and not self._evidence_exists(item.evidence):
+            gaps.append(f"evidence {clean_text(item.evidence, 120)} is not in the repository")
+        if item.date and _date(item.date) > self.as_of:
+            gaps.append(f"dated {item.date}, after today")
+        return gaps
+
+    def _check_done_claims(self, records: InitiativeRecords, judged: set[tuple[str, str]]) -> dict[str, str]:
+        """LB306 for `done` items the stage does not require yet that lack what done requires.
+
+        The gate judges only required items; the site and the feeds show every item. A bare
+        `status: done` must not read as done anywhere. Returns "checklist/item" -> reason.
+        """
+        claims: dict[str, str] = {}
+        for checklist_id, checklist in records.initiative.checklists.items():
+            document = records.checklist_docs.get(checklist_id)
+            if document is None:
+                continue
+            for item in checklist.items.values():
+                if item.status != "done" or (checklist_id, item.id) in judged:
+                    continue
+                gaps = self._claim_gaps(item)
+                if not gaps:
+                    continue
+                reason = f"{item.id}: claims done but {', '.join(gaps)}"
+                claims[f"{checklist_id}/{item.id}"] = reason
+                self._report(document.locate(("items", item.id, "status")), "LB306",
+                             f"{reason}; a claim of done must be whole even before the stage requires it "
+                             "(complete it or set status to in-progress)", records.initiative.id, warning=True)
+        return claims
 
     def _approver_findings(
         self, initiative: Initiative, spec: ChecklistSpec, name: str, approver: str, where: Location
@@ -918,6 +979,17 @@ def _cycle_members(by_number: dict[int, Decision]) -> list[int]:
             seen.add(number)
             stack.extend(by_number[number].supersedes)
     return sorted(on_cycle)
+
+
+_BLANK_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")  # Hangul fillers, braille blank: letters that show nothing
+
+
+def has_visible_text(value: Any) -> bool:
+    """Whether VALUE holds a character a reader sees: not only spaces, zero-width or format characters."""
+    return isinstance(value, str) and any(
+        not ch.isspace() and ch not in _BLANK_LETTERS and unicodedata.category(ch) not in _BLANK_CATEGORIES for ch in value
+    )
 
 
 def _date(value: Any) -> dt.date:

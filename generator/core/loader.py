@@ -262,10 +262,57 @@ def parse_packed(text: str) -> tuple[Any, array, array]:
     try:
         root, value_marks, key_marks = _parse_packed(text)
     except RecordError as err:
+        _refuse_hidden_line_breaks(text)  # often the cause: a key it moved to a line of its own
         err.line, err.column = to_visible(err.line - 1, err.column - 1, one_based=True)
         raise
+    _refuse_hidden_line_breaks(text)
     repack = lambda mark: _pack(*to_visible(mark >> _MARK_SHIFT, mark & _COLUMN_MASK))  # noqa: E731
     return root, array("q", map(repack, value_marks)), array("q", map(repack, key_marks))
+
+
+_HIDDEN_BREAK = re.compile("[\x85\u2028\u2029]")
+_BREAK_NAMES = {"\x85": "U+0085 (NEXT LINE)", "\u2028": "U+2028 (LINE SEPARATOR)", "\u2029": "U+2029 (PARAGRAPH SEPARATOR)"}
+
+
+def _refuse_hidden_line_breaks(text: str) -> None:
+    """LB010 for U+0085, U+2028 or U+2029 outside a quoted scalar.
+
+    YAML breaks the line there and git, GitHub and editors do not: `note: x<U+2028>status: done`
+    is one line in a reviewed diff and two keys to the loader. Inside '...' or "..." the
+    character is only text (and stays in the value)."""
+    quoted: list[tuple[int, int]] = []
+    parsed = len(text)  # how far the events go: a syntax error ends them, and quotes after it are unknown
+    parser: Any = _Parser(text)
+    try:
+        while True:
+            event = parser.get_event()
+            if isinstance(event, yaml.ScalarEvent) and event.style in ("'", '"'):
+                quoted.append((event.start_mark.index, event.end_mark.index))
+            elif isinstance(event, yaml.StreamEndEvent):
+                break
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+        parsed = mark.index if mark is not None else 0
+    finally:
+        dispose = getattr(parser, "dispose", None)
+        if dispose:
+            dispose()
+    starts = [start for start, _ in quoted]
+    for match in _HIDDEN_BREAK.finditer(text):
+        index = match.start()
+        if index >= parsed:
+            break
+        inside = bisect.bisect_right(starts, index) - 1
+        if inside >= 0 and index < quoted[inside][1]:
+            continue
+        line = len(_VISIBLE_BREAK.findall(text, 0, index)) + 1
+        column = index - max(text.rfind("\n", 0, index), text.rfind("\r", 0, index))
+        raise RecordError(
+            "LB010",
+            f"holds {_BREAK_NAMES[match.group()]} outside a quoted string: YAML breaks the line there but git and "
+            "GitHub show one line, so a reviewed diff could hide a key; remove it, or quote the text that holds it",
+            line, column,
+        )
 
 
 _YAML_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
@@ -510,6 +557,10 @@ def discover(root: Path) -> Layout:
     if os.path.islink(decisions) and not Path(decisions).resolve().is_relative_to(root.resolve()):
         stray("decisions", "is a link to a folder outside the repository; the records must live in it", code="LB001")
         return layout
+    if os.path.islink(decisions):  # inside: still, the CODEOWNERS rules match decisions/, not where it leads
+        stray("decisions", "is a link: the CODEOWNERS rules for checklists match decisions/*/checklists/, not the "
+                           "folder it leads to, so approvals there would need no owner's review; commit the folder itself", code="LB212")
+        return layout
     listing = _listing(decisions)
     layout.naming.extend(_collisions(listing, "decisions", None))
     for entry in listing:
@@ -610,6 +661,17 @@ def _discover_initiative(folder: os.DirEntry, rel: str, layout: Layout, stray: A
             stray(path, "is not a record: an initiative folder holds initiative.yaml, adr/, checklists/ and runbooks/", initiative)
 
 
+# A checklist's approvals are real only if its owners must review every change to it: the
+# CODEOWNERS rules `launchboard codeowners` writes match `checklists/<id>.yaml` itself, so a
+# file under another name, or a link whose target lives elsewhere, is refused, not counted.
+_UNCOVERED_CHECKLIST = {
+    False: "checklist files are named <checklist-id>.yaml: the CODEOWNERS rules from `launchboard codeowners` "
+           "cover no other name, so no owner would review it; rename it to .yaml",
+    True: "is a link: CODEOWNERS covers the link, not the file it leads to, so its approvals could change "
+          "without an owner's review; commit the checklist itself",
+}
+
+
 def _discover_records(listing: list[os.DirEntry], folder_rel: str, folder_name: str, initiative: str, stray: Any) -> list[RecordFile]:
     kind = RECORD_FOLDERS[folder_name]
     found: list[RecordFile] = []
@@ -626,6 +688,8 @@ def _discover_records(listing: list[os.DirEntry], folder_rel: str, folder_name: 
             stray(rel, "hidden record files are skipped by the site; remove the leading dot", initiative)
         elif not record.name.endswith((".yaml", ".yml")):
             stray(rel, "record file names end in lower-case .yaml; rename it", initiative)
+        elif kind == "checklist" and (record.name.endswith(".yml") or record.is_symlink()):
+            stray(rel, _UNCOVERED_CHECKLIST[record.is_symlink()], initiative, "LB212")
         else:
             found.append(RecordFile(record.path, _printable(rel), kind, initiative))
     return found

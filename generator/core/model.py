@@ -552,6 +552,8 @@ class InitiativeState:
     errors: int = 0
     warnings: int = 0
     metric_gates: list[MetricGate] = field(default_factory=list)
+    # "checklist/item" -> why: `done` items the stage does not require yet that lack what done requires (LB306)
+    incomplete_claims: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -137,7 +137,7 @@ def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache
                                     "no policy: create decisions/policy.yaml with stages and checklists"))
     else:
         policy = build_policy(policy_doc)
-        evaluator = Evaluator(policy, today)
+        evaluator = Evaluator(policy, today, root)
         evaluator.check_policy(policy_doc)
         if any(p.is_error for p in evaluator.problems):  # warnings (LB308) leave it usable
             problems.extend(evaluator.problems)

@@ -94,11 +94,10 @@ class SchemaSet:
             return []
         errors = list(self._detailed_validator(kind).iter_errors(_bounded(document.data, fast)))
         if not errors:  # the fast validator is stricter on some formats; still say why
-            first = next(iter(fast.iter_errors(document.data)), None)
-            message = clean_text(getattr(first, "message", "does not match the schema"), 200)
-            path = tuple(getattr(first, "instance_path", ()) or ())
-            return [Problem(document.locate(path), Severity.ERROR, "LB100", f"{_field(path)}: {message}", initiative)]
+            return _fallback(fast, document, initiative)
         problems = _dedupe([problem for error in errors for problem in _explain(error, document, initiative)])
+        if not problems:  # invalid must never read as valid: say so where the first error is
+            problems = _fallback(fast, document, initiative)
         if len(problems) > MAX_PROBLEMS_PER_FILE:
             more = len(problems) - MAX_PROBLEMS_PER_FILE
             problems = problems[:MAX_PROBLEMS_PER_FILE] + [
@@ -106,6 +105,15 @@ class SchemaSet:
                         f"and {more} more schema problems in this file; fix the ones above first", initiative)
             ]
         return problems
+
+
+def _fallback(fast: Any, document: Document, initiative: str | None) -> list[Problem]:
+    """One located LB100 from the fast validator's first error, for a document the detailed
+    pass could not explain: a document the schema rejects always carries a problem."""
+    first = next(iter(fast.iter_errors(document.data)), None)
+    message = clean_text(getattr(first, "message", "does not match the schema"), 200)
+    path = tuple(getattr(first, "instance_path", ()) or ())
+    return [Problem(document.locate(path), Severity.ERROR, "LB100", f"{_field(path)}: {message}", initiative)]
 
 
 MAX_PROBLEMS_PER_FILE = 50
@@ -211,14 +219,19 @@ def _explain(error: ValidationError, document: Document, initiative: str | None)
         ]
     if validator in ("additionalProperties", "unevaluatedProperties") and error.validator_value is False and isinstance(error.instance, dict):
         allowed = sorted(schema.get("properties", {}))
-        extras = [key for key in error.instance if key not in allowed and not key.startswith("x-")]
+        patterns = list(schema.get("patternProperties", {}))
+        # An x- key is an extension only where the schema says so (patternProperties "^x-");
+        # elsewhere (a policy item's `when`, for one) it is as unknown as any other key.
+        extensions_allowed = any(p in ("^x-", "^x-.*", "^x-.*$") for p in patterns)
+        extras = [key for key in error.instance if key not in allowed and not (extensions_allowed and key.startswith("x-"))]
         hint = f"; allowed: {', '.join(allowed)}" if allowed and len(allowed) <= 15 else ""
+        advice = " (use an x- prefix for extensions)" if extensions_allowed else " (no extension keys here)"
         return [
             Problem(
                 document.locate(path + (key,), key=True),
                 Severity.ERROR,
                 "LB100",
-                f"{_field(path + (key,))}: unknown field (use an x- prefix for extensions){hint}",
+                f"{_field(path + (key,))}: unknown field{advice}{hint}",
                 initiative,
             )
             for key in extras

@@ -274,8 +274,10 @@ def _json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
 
 
-def _item_dict(item: ChecklistItem) -> dict[str, Any]:
+def _item_dict(item: ChecklistItem, incomplete_claim: str = "") -> dict[str, Any]:
     d: dict[str, Any] = {"status": item.status}
+    if incomplete_claim:  # `done` without what done requires (LB306): not to be read as done
+        d["incomplete_claim"] = incomplete_claim
     for key in ("evidence", "approver", "date", "reason", "note"):
         value = getattr(item, key)
         if value:
@@ -333,7 +335,7 @@ def initiative_json(portfolio: Portfolio, ini: Initiative, base_url: str = "") -
             for d in ini.decisions
         ],
         "checklists": {
-            cid: {iid: _item_dict(item) for iid, item in cl.items.items()}
+            cid: {iid: _item_dict(item, state.incomplete_claims.get(f"{cid}/{iid}", "") if state else "") for iid, item in cl.items.items()}
             for cid, cl in ini.checklists.items()
         },
         "problems": [p.as_dict() for p in portfolio.problems_for(ini.id)],
@@ -400,7 +402,7 @@ def _item_complete(states: dict, ini: Initiative, checklist: str, item: str) -> 
     """Complete per the core's verdict where it judged the item, else by recorded status.
     (The `item_complete` test, for custom templates; the catalogue uses _coverage.)"""
     verdict = verdicts_by_item(states.get(ini.id)).get((checklist, item))
-    return verdict.complete if verdict is not None else _recorded_complete(ini, checklist, item)
+    return verdict.complete if verdict is not None else _recorded_complete(ini, checklist, item, states.get(ini.id))
 
 
 def _coverage(
@@ -430,14 +432,16 @@ def _coverage_marks(items: list[tuple[str, ItemSpec]], ini: Initiative, state: I
     for index, (cid, item) in enumerate(items):
         if item.applies_to(ini):
             verdict = judged.get((cid, item.id))
-            done = verdict.complete if verdict is not None else _recorded_complete(ini, cid, item.id)
+            done = verdict.complete if verdict is not None else _recorded_complete(ini, cid, item.id, state)
             marks[index] = 2 if done else 1
     return bytes(marks)
 
 
-def _recorded_complete(ini: Initiative, checklist: str, item: str) -> bool:
+def _recorded_complete(ini: Initiative, checklist: str, item: str, state: InitiativeState | None = None) -> bool:
     cl = ini.checklists.get(checklist)
     rec = cl.items.get(item) if cl else None
+    if state is not None and f"{checklist}/{item}" in state.incomplete_claims:
+        return False  # a bare `done` the stage does not require yet (LB306)
     return rec is not None and rec.status in ("done", "waived", "not-applicable")
 
 
@@ -450,6 +454,8 @@ class ChecklistTable:
     record: Checklist | None  # the initiative's checklist file, if there is one
     rows: list[tuple[ItemSpec, ChecklistItem | None, ItemVerdict | None]]  # items that apply
     unknown: list[tuple[str, ChecklistItem]]  # items the file has and the policy does not
+    # item id -> why: `done` items the stage does not require yet that lack what done requires (LB306)
+    claims: dict[str, str] = field(default_factory=dict)
 
 
 def checklist_tables(policy: Policy | None, ini: Initiative, state: InitiativeState | None) -> list[ChecklistTable]:
@@ -469,6 +475,7 @@ def checklist_tables(policy: Policy | None, ini: Initiative, state: InitiativeSt
             record,
             [(it, items.get(it.id), verdicts.get((cid, it.id))) for it in spec.items if it.applies_to(ini)],
             [(iid, rec) for iid, rec in items.items() if iid not in known],
+            {key.split("/", 1)[1]: why for key, why in (state.incomplete_claims if state else {}).items() if key.startswith(cid + "/")},
         ))
     return tables
 
