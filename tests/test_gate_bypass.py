@@ -305,3 +305,21 @@ def test_the_site_shows_an_incomplete_done_claim_as_incomplete(tmp_path: Path) -
     assert "incomplete claim" in row and "lb-status--done" not in row, row
     feed = json.loads((tmp_path / "site/api/initiatives/product-copy-writer.json").read_text(encoding="utf-8"))
     assert "no evidence" in feed["checklists"]["evaluation"]["red-team"]["incomplete_claim"]
+
+
+def test_a_runbook_that_is_a_link_is_refused_and_does_not_cover_its_topic(tmp_path: Path) -> None:
+    """A runbook's exercises gate a stage as approvals do: a link would let them change in a
+    file the runbook owners' CODEOWNERS rule does not cover."""
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT / "decisions", root / "decisions")
+    rollback = "decisions/support-assistant/runbooks/rollback.yaml"
+    assert run("check", str(root), "--as-of", AS_OF).exit_code == 0
+    (root / "docs").mkdir()
+    os.replace(root / rollback, root / "docs" / "rollback.yaml")
+    os.symlink("../../../docs/rollback.yaml", root / rollback)
+    result = run("check", str(root), "--as-of", AS_OF)
+    assert result.exit_code == 1, result.output
+    assert f"{rollback}:1:1: error LB212 " in result.output and "runbook owners" in result.output
+    assert " LB220 " in result.output and "rollback" in result.output  # the topic is no longer covered

@@ -71,7 +71,7 @@ CODES: dict[str, str] = {
     "LB232": "metric gating this stage: latest measurement misses its target",
     "LB233": "gate_from is not one of the policy's stages",
     "LB234": "the same result file (sha256) is recorded twice for one metric",
-    "LB212": "checklist file that CODEOWNERS cannot cover (not named <checklist-id>.yaml, or a link)",
+    "LB212": "checklist or runbook file that CODEOWNERS cannot cover (a checklist not named <checklist-id>.yaml, or a link)",
     "LB213": "evidence names a repository path that does not exist",
     # LB3xx: warnings
     "LB301": "approval expires within 30 days",

@@ -672,6 +672,10 @@ _UNCOVERED_CHECKLIST = {
 }
 
 
+_UNCOVERED_RUNBOOK_LINK = ("is a link: CODEOWNERS covers the link, not the file it leads to, so its exercises "
+                           "could change without the runbook owners' review; commit the runbook itself")
+
+
 def _discover_records(listing: list[os.DirEntry], folder_rel: str, folder_name: str, initiative: str, stray: Any) -> list[RecordFile]:
     kind = RECORD_FOLDERS[folder_name]
     found: list[RecordFile] = []
@@ -690,6 +694,8 @@ def _discover_records(listing: list[os.DirEntry], folder_rel: str, folder_name: 
             stray(rel, "record file names end in lower-case .yaml; rename it", initiative)
         elif kind == "checklist" and (record.name.endswith(".yml") or record.is_symlink()):
             stray(rel, _UNCOVERED_CHECKLIST[record.is_symlink()], initiative, "LB212")
+        elif kind == "runbook" and record.is_symlink():  # its exercises gate a stage, like approvals
+            stray(rel, _UNCOVERED_RUNBOOK_LINK, initiative, "LB212")
         else:
             found.append(RecordFile(record.path, _printable(rel), kind, initiative))
     return found
