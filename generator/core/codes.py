@@ -42,6 +42,11 @@ CODES: dict[str, str] = {
     "LB154": "ids repeat within a record (decision options, initiative metrics)",
     "LB160": "checklist item is not defined by the policy",
     "LB161": "policy names an unknown stage, or repeats a checklist item or criterion id",
+    "LB180": "controls entry names an unknown framework",
+    "LB181": "controls entry names a control its framework does not define",
+    "LB182": "policy `frameworks` names a pack that does not exist",
+    "LB183": "controls entry names a framework the policy's `frameworks` does not list",
+    "LB184": "framework pack id does not equal its file name, repeats a shipped pack's id, or repeats a control id",
     # LB2xx: readiness gates
     "LB201": "required item is not complete",
     "LB202": "done item lacks evidence, approver or date",
@@ -60,4 +65,5 @@ CODES: dict[str, str] = {
     "LB303": "decision is past its review_by date",
     "LB304": "metric not measured in the last 14 days (canary/ga)",
     "LB305": "CODEOWNERS is out of date with the policy",
+    "LB315": "policy lists a framework that no checklist item maps to",
 }

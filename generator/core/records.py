@@ -50,6 +50,7 @@ def build_policy(document: Document) -> Policy:
                     when={key: list(values) for key, values in (item.get("when") or {}).items()},
                     allow_na=item.get("allow_na", True),
                     description=_text(item.get("description")),
+                    controls=list(item.get("controls", [])),
                 )
                 for item in spec.get("items", [])
             ],
@@ -67,6 +68,7 @@ def build_policy(document: Document) -> Policy:
         checklists=checklists,
         criteria=criteria,
         file=document.file,
+        frameworks=list(data.get("frameworks", [])),
     )
 
 
