@@ -21,7 +21,7 @@ from referencing import Registry, Resource
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
 DECISIONS = ROOT / "decisions"
-KINDS = ("policy", "initiative", "decision", "checklist")
+KINDS = ("policy", "initiative", "decision", "checklist", "framework")
 
 
 def load_schema(kind: str) -> dict:
@@ -230,7 +230,15 @@ CHECKLIST = {
     },
 }
 
-VALID = {"policy": POLICY, "initiative": INITIATIVE, "decision": DECISION, "checklist": CHECKLIST}
+FRAMEWORK = {
+    "framework": "internal-ai-standard",
+    "title": "Internal AI standard",
+    "version": "1.0",
+    "source": "https://wiki.example.com/ai-standard",
+    "licence": "Internal",
+    "controls": [{"id": "AIS-1", "title": "DPIA signed off"}, {"id": "GV-1.3-002", "title": "Thresholds"}],
+}
+VALID = {"policy": POLICY, "initiative": INITIATIVE, "decision": DECISION, "checklist": CHECKLIST, "framework": FRAMEWORK}
 
 
 def mutate(base, *steps):
@@ -317,6 +325,14 @@ INVALID = {
         mutate(CHECKLIST, (["items"], {f"item-{i}": {"status": "todo"} for i in range(201)})),
         mutate(CHECKLIST, (["checklist"], ...)),
     ],
+    "framework": [
+        mutate(FRAMEWORK, (["framework"], "Internal AI")),
+        mutate(FRAMEWORK, (["licence"], ...)),
+        mutate(FRAMEWORK, (["controls"], [])),
+        mutate(FRAMEWORK, (["controls", 0, "id"], "AIS 1")),
+        mutate(FRAMEWORK, (["controls", 0, "id"], "AIS-1\n")),
+        mutate(FRAMEWORK, (["controls", 0, "url"], "https://x")),
+    ],
 }
 
 
@@ -358,6 +374,8 @@ def route(path: Path) -> str | None:
         return "decision"
     if len(rel) == 3 and rel[1] == "checklists":
         return "checklist"
+    if len(rel) == 2 and rel[0] == "frameworks":
+        return "framework"
     return None
 
 

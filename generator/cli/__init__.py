@@ -25,6 +25,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "diff": "generator.cli.authoring:diff",
     "codeowners": "generator.cli.authoring:codeowners",
     "import": "generator.cli.authoring:import_",
+    "controls": "generator.cli.controls:controls",
+    "export": "generator.cli.export:export",
 }
 
 

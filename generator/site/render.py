@@ -34,7 +34,9 @@ import jinja2.nodes
 from generator.site import charts
 from generator.site import markdown_safety as ms
 from generator.core.cache import TemplateCache
+from generator.core.controls import FrameworkCoverage, framework_coverage, portfolio_frameworks
 from generator.core.evaluate import weighted_scores
+from generator.core.frameworks import split_ref
 from generator.core.model import (
     Checklist,
     ChecklistItem,
@@ -81,6 +83,37 @@ def decision_page(decision: Decision) -> str:
         f"initiatives/{ms.path_segment(decision.initiative)}/decisions/"
         f"{ms.path_segment(decision.key)}.md"
     )
+
+
+def framework_page(framework_id: str) -> str:
+    return f"frameworks/{ms.path_segment(framework_id)}/index.md"
+
+
+def control_anchor(control_id: str) -> str:
+    """The HTML id of a control's section on its framework page (ids like GV-1.3-002)."""
+    return "control-" + "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in control_id.lower())
+
+
+def _control_linker(portfolio: Portfolio, pages: set[str]) -> Callable[[str, str], dict[str, str] | None]:
+    """control_link(page_path, "framework:control") for the templates: the href of the
+    control on its framework page and its title, or None when there is no such page."""
+    def control_link(page_path: str, ref: str) -> dict[str, str] | None:
+        framework_id, control_id = split_ref(ref)
+        framework = portfolio.frameworks.get(framework_id)
+        control = framework.control(control_id) if framework else None
+        if control is None or framework_id not in pages:
+            return None
+        # A directory URL: the chips sit in raw HTML, where MkDocs does not rewrite .md links.
+        folder = framework_page(framework_id).rsplit("/", 1)[0]
+        return {"href": f"{relative(page_path, folder)}/#{control_anchor(control_id)}", "title": control.title}
+
+    return control_link
+
+
+def framework_coverages(portfolio: Portfolio) -> list[FrameworkCoverage]:
+    """The frameworks that get a page: those the policy lists, that exist, with safe ids."""
+    found = (framework_coverage(portfolio, f) for f in portfolio_frameworks(portfolio) if ms.is_segment(f))
+    return [c for c in found if c is not None]
 
 
 @functools.lru_cache(maxsize=8192)  # the same few links on every page; relpath is slow
@@ -565,6 +598,9 @@ def render_site(
 
     states: dict[str, InitiativeState | None] = {i.id: portfolio.states.get(i.id) for i in safe}
     env.tests["item_complete"] = lambda ini, c, i: _item_complete(states, ini, c, i)
+    coverages = framework_coverages(portfolio)
+    env.globals["control_link"] = _control_linker(portfolio, {c.framework.id for c in coverages})
+    env.globals["anchor"] = control_anchor
     # Built when read: under serve the render memo answers most initiatives without them.
     views = _Lazy({i.id: i for i in safe}, lambda i: [metric_view(i, m) for m in i.metrics])
     context = portfolio.digests.get("", "")  # the policy, schemas, date and root the records were judged under
@@ -629,6 +665,8 @@ def render_site(
         expiries=[e for e in expiries(portfolio, keep) if e.initiative.id in safe_ids],
         reviews=reviews_due(portfolio),
         unattached=unattached,
+        frameworks=coverages,
+        framework_page=framework_page,
     )
     files["api/initiatives.json"] = _json(
         {
@@ -660,6 +698,8 @@ def render_site(
     page("approaches.md", "approaches.md.j2", by_approach=by_approach, approaches=APPROACHES, decisions=all_decisions,
          weighed_in=weighed_in)
     page("checklists.md", "checklists.md.j2", initiatives=safe, coverage=_coverage(policy, safe, states, keep))
+    for coverage in coverages:
+        page(framework_page(coverage.framework.id), "framework.md.j2", coverage=coverage)
     page("reference.md", "reference.md.j2", schemas=_schemas(schemas_dir))
     page("contribute.md", "contribute.md.j2")
     page("tags.md", "tags.md.j2")
@@ -669,7 +709,11 @@ def render_site(
     files[CSS_PATH] = css.read_text(encoding="utf-8")
     if memo is not None:
         memo.forget_underived()
-    return RenderedSite(files=files, nav=_nav(portfolio, safe, group_size), pages=pages, skipped=skipped)
+    nav = _nav(portfolio, safe, group_size)
+    if coverages:  # after the checklist catalogue their items come from
+        at = next((n for n, entry in enumerate(nav) if "Checklists" in entry), len(nav) - 1) + 1
+        nav.insert(at, {"Frameworks": [framework_page(c.framework.id) for c in coverages]})
+    return RenderedSite(files=files, nav=nav, pages=pages, skipped=skipped)
 
 
 def _site_templates(env: jinja2.Environment) -> list[str]:
@@ -817,7 +861,7 @@ def _initiative_files(
 _OWN_NAMES = frozenset({
     "ini", "state", "metrics", "tags", "problems", "today", "page_path", "d", "scores", "checklist_tables",
     "policy", "stages", "site_name", "initiative_page", "decision_url", "weighted", "css_path",
-    "relative", "range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "self", "varargs", "kwargs", "caller",
+    "relative", "control_link", "anchor", "range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "self", "varargs", "kwargs", "caller",
 })
 _OWN_TEMPLATES = ("initiative.md.j2", "decision.md.j2", "board_row.md.j2")
 _SITE_NAMES = frozenset({"portfolio", "states", "views", "safe_ids"})  # everyone's data
