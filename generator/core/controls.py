@@ -9,7 +9,7 @@ its recorded status (done, waived or not-applicable), as on the checklist catalo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from generator.core.frameworks import split_ref
@@ -18,7 +18,7 @@ from generator.core.model import ChecklistItem, Control, Framework, Initiative, 
 COMPLETE_STATUSES = ("done", "waived", "not-applicable")
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemRef:
     """A policy item that maps to a control."""
 
@@ -30,7 +30,7 @@ class ItemRef:
         return f"{self.checklist}/{self.spec.id}"
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemState:
     """One such item for one initiative."""
 
@@ -40,7 +40,7 @@ class ItemState:
     record: ChecklistItem | None  # for evidence, approver, dates
 
 
-@dataclass
+@dataclass(slots=True)
 class InitiativeCoverage:
     """Whether one initiative's items for one control are complete."""
 
@@ -56,7 +56,7 @@ class InitiativeCoverage:
         return sum(1 for i in self.items if i.complete)
 
 
-@dataclass
+@dataclass(slots=True)
 class ControlCoverage:
     control: Control
     items: list[ItemRef]  # policy items mapping to it, in policy order
@@ -67,12 +67,11 @@ class ControlCoverage:
         return bool(self.items)
 
 
-@dataclass
+@dataclass(slots=True)
 class FrameworkCoverage:
     framework: Framework
     controls: list[ControlCoverage]
     listed: bool = True  # named in the policy's `frameworks`
-    problems: int = field(default=0)
 
     @property
     def covered(self) -> int:

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
-
 from generator.core.loader import Document, Path_, clean_text, normalise_id, parse_document
 from generator.core.model import Control, Framework, Location, Policy, Problem, Severity
 
@@ -172,7 +170,3 @@ def check_policy_controls(document: Document, policy: Policy, frameworks: dict[s
 def _error(location: Location, code: str, message: str) -> Problem:
     return Problem(location, Severity.ERROR, code, message)
 
-
-def framework_ids_in(refs: Any) -> list[str]:
-    """The framework ids a controls list names, in order, once each."""
-    return list(dict.fromkeys(split_ref(ref)[0] for ref in refs or ()))

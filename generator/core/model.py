@@ -144,9 +144,14 @@ class Framework:
     file: str  # where it was read: "decisions/frameworks/<id>.yaml", or "(shipped) <id>.yaml"
     shipped: bool = False
     description: str = ""
+    _by_id: dict[str, Control] | None = field(default=None, init=False, repr=False, compare=False)
 
     def control(self, control_id: str) -> Control | None:
-        return next((c for c in self.controls if c.id == control_id), None)
+        if self._by_id is None:  # a policy names controls thousands of times: one index
+            self._by_id = {}
+            for control in self.controls:
+                self._by_id.setdefault(control.id, control)
+        return self._by_id.get(control_id)
 
 
 # --------------------------------------------------------------------------- records

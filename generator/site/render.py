@@ -34,7 +34,7 @@ import jinja2.nodes
 from generator.site import charts
 from generator.site import markdown_safety as ms
 from generator.core.cache import TemplateCache
-from generator.core.controls import FrameworkCoverage, framework_coverage, portfolio_frameworks
+from generator.core.controls import FrameworkCoverage, ItemState, framework_coverage, portfolio_frameworks
 from generator.core.evaluate import weighted_scores
 from generator.core.frameworks import split_ref
 from generator.core.model import (
@@ -94,20 +94,65 @@ def control_anchor(control_id: str) -> str:
     return "control-" + "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in control_id.lower())
 
 
-def _control_linker(portfolio: Portfolio, pages: set[str]) -> Callable[[str, str], dict[str, str] | None]:
-    """control_link(page_path, "framework:control") for the templates: the href of the
-    control on its framework page and its title, or None when there is no such page."""
-    def control_link(page_path: str, ref: str) -> dict[str, str] | None:
+_CHIP_STATUSES = frozenset(ITEM_STATUSES)
+
+
+class _FrameworkHelpers:
+    """What the templates need to show controls, as HTML made once per render: the same
+    chips repeat on every initiative page and the same item cell under every control it
+    maps to (at 1,000 initiatives, tens of thousands of each)."""
+
+    def __init__(self, portfolio: Portfolio, pages: set[str]) -> None:
+        self.portfolio, self.pages = portfolio, pages
+        self._chips: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._cells: dict[int, tuple[Any, str]] = {}
+
+    def control_link(self, page_path: str, ref: str) -> dict[str, str] | None:
+        """The href of a "framework:control" ref's section on its framework page, and the
+        control's title; None when there is no such page or control."""
         framework_id, control_id = split_ref(ref)
-        framework = portfolio.frameworks.get(framework_id)
+        framework = self.portfolio.frameworks.get(framework_id)
         control = framework.control(control_id) if framework else None
-        if control is None or framework_id not in pages:
+        if control is None or framework_id not in self.pages:
             return None
         # A directory URL: the chips sit in raw HTML, where MkDocs does not rewrite .md links.
-        folder = framework_page(framework_id).rsplit("/", 1)[0]
-        return {"href": f"{relative(page_path, folder)}/#{control_anchor(control_id)}", "title": control.title}
+        up = relative(page_path, "__root__").removesuffix("__root__")
+        return {"href": f"{up}frameworks/{framework_id}/#{control_anchor(control_id)}", "title": control.title}
 
-    return control_link
+    def control_chips(self, page_path: str, refs: list[str]) -> str:
+        """An item's controls as chips linking to the control on its framework page."""
+        up = relative(page_path, "__root__")
+        key = (up, tuple(refs))
+        if key not in self._chips:
+            chips = []
+            for ref in refs:
+                target = self.control_link(page_path, ref)
+                if target is None:
+                    chips.append(f' <span class="lb-chip lb-control">{ms.html_text(ref)}</span>')
+                else:
+                    chips.append(f' <a class="lb-chip lb-control" href="{ms.html_text(target["href"])}" '
+                                 f'title="{ms.html_text(target["title"])}">{ms.html_text(ref)}</a>')
+            self._chips[key] = "".join(chips)
+        return self._chips[key]
+
+    def item_cell(self, state: ItemState) -> str:
+        """One initiative's item on a framework page: id, status, evidence, date or expiry."""
+        record = state.record
+        cached = self._cells.get(id(record)) if record is not None else None
+        if cached is not None and cached[0] is record:  # the records outlive the render
+            return cached[1]
+        status = state.status if state.status in _CHIP_STATUSES else "unknown"
+        html = (f'{ms.html_text(state.ref.checklist)}/{ms.html_text(state.ref.spec.id)} '
+                f'<span class="lb-chip lb-status lb-status--{status}">{ms.html_text(state.status)}</span>')
+        if record is not None:
+            if record.evidence:
+                html += " " + ms.evidence_link(record.evidence)
+            if record.waiver and record.waiver.expires:
+                html += f' <span class="lb-muted">waived until {ms.html_text(record.waiver.expires)}</span>'
+            elif record.date:
+                html += f' <span class="lb-muted">{ms.html_text(record.date)}</span>'
+            self._cells[id(record)] = (record, html)
+        return html
 
 
 def framework_coverages(portfolio: Portfolio) -> list[FrameworkCoverage]:
@@ -599,8 +644,9 @@ def render_site(
     states: dict[str, InitiativeState | None] = {i.id: portfolio.states.get(i.id) for i in safe}
     env.tests["item_complete"] = lambda ini, c, i: _item_complete(states, ini, c, i)
     coverages = framework_coverages(portfolio)
-    env.globals["control_link"] = _control_linker(portfolio, {c.framework.id for c in coverages})
-    env.globals["anchor"] = control_anchor
+    helpers = _FrameworkHelpers(portfolio, {c.framework.id for c in coverages})
+    env.globals.update(control_link=helpers.control_link, control_chips=helpers.control_chips,
+                       item_cell=helpers.item_cell, anchor=control_anchor)
     # Built when read: under serve the render memo answers most initiatives without them.
     views = _Lazy({i.id: i for i in safe}, lambda i: [metric_view(i, m) for m in i.metrics])
     context = portfolio.digests.get("", "")  # the policy, schemas, date and root the records were judged under
@@ -861,7 +907,7 @@ def _initiative_files(
 _OWN_NAMES = frozenset({
     "ini", "state", "metrics", "tags", "problems", "today", "page_path", "d", "scores", "checklist_tables",
     "policy", "stages", "site_name", "initiative_page", "decision_url", "weighted", "css_path",
-    "relative", "control_link", "anchor", "range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "self", "varargs", "kwargs", "caller",
+    "relative", "control_link", "control_chips", "anchor", "range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "self", "varargs", "kwargs", "caller",
 })
 _OWN_TEMPLATES = ("initiative.md.j2", "decision.md.j2", "board_row.md.j2")
 _SITE_NAMES = frozenset({"portfolio", "states", "views", "safe_ids"})  # everyone's data
