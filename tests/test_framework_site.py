@@ -59,12 +59,6 @@ def test_nist_page_has_every_action_id(site: Path) -> None:
     assert 'href="#control-mg-3-2-005"' in section(html, "gaps")
 
 
-def test_local_pack_gets_a_page(site: Path) -> None:
-    html = read(site, "frameworks/internal-ai-standard")
-    assert "decisions/frameworks/internal-ai-standard.yaml" in html
-    assert "4 of 4 controls" in html
-
-
 def test_initiative_page_chips_link_to_the_control(site: Path) -> None:
     html = read(site, "initiatives/support-assistant")
     chip = re.search(r'<a class="lb-chip lb-control" href="([^"]+)" title="Prompt Injection">owasp-llm-2025:LLM01</a>', html)
@@ -107,8 +101,10 @@ def test_hostile_pack_text_stays_inert(tmp_path: Path) -> None:
     out = tmp_path / "site"
     result = mkdocs_build(root / "mkdocs.yml", out)
     assert result.returncode == 0, result.stderr
-    html = read(out, "frameworks/evil")
+    html = read(out, "frameworks/evil")  # a repository's own pack gets its page once listed
+    assert "a pack of this repository" in html and "1 of 1 controls" in html
     assert ">E-1 · &lt;iframe src=//evil&gt;</h3>" in html
     assert 'href="javascript:' not in html and "<code>javascript:alert(1)</code>" in html  # shown, not linked
     assert "evil:E-1</a>" in read(out, "initiatives/support-assistant")
+    assert not (out / "frameworks/internal-ai-standard").exists()  # the sample's example pack is not listed: no page
     assert scan_site(out) == []  # no script, handler, frame or dangerous URL anywhere
