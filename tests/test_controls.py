@@ -234,3 +234,23 @@ def test_sample_repository_coverage() -> None:
     assert "0/4 controls covered by policy items  (not listed in the policy's `frameworks`)" in local.output
     check = run("check", str(root), "--as-of", AS_OF)
     assert not [line for line in check.output.splitlines() if " LB18" in line or " LB315" in line]
+
+
+def test_controls_output_neutralises_pack_text(repo: Repo) -> None:
+    hostile = dict(LOCAL_PACK, title="\x1b[31mred\x1b[0m\n::error::pwned", controls=[{"id": "AIS-1", "title": "##[group]x\u202eevil"}])
+    repo.write(PACK, hostile)
+    mapped(repo, ["internal-ai-standard"], ["internal-ai-standard:AIS-1"])
+    for fmt in ("text", "json"):
+        result = run("controls", "internal-ai-standard", str(repo.root), "--as-of", AS_OF, "--format", fmt)
+        assert result.exit_code == 0
+        assert "\x1b" not in result.output and "##[" not in result.output
+        if fmt == "text":  # JSON carries bidi characters as data (SECURITY.md, "JSON consumers")
+            assert "\u202e" not in result.output
+        # a workflow command only counts at a line's start (after spaces)
+        assert not [line for line in result.output.splitlines() if line.lstrip().startswith("::")]
+
+
+def test_controls_with_an_unusable_policy_exits_2(repo: Repo) -> None:
+    repo.edit(POLICY, lambda d: d.update(stages="not a list"))
+    result = run("controls", str(repo.root), "--as-of", AS_OF)
+    assert result.exit_code == 2
