@@ -217,6 +217,8 @@ def generate(out: Path, count: int, seed: int = 7, as_of: str = AS_OF) -> Path:
         shutil.rmtree(decisions)
     decisions.mkdir(parents=True)
     shutil.copyfile(POLICY, decisions / "policy.yaml")
+    if (POLICY.parent / "frameworks").is_dir():  # the team's own control framework packs it lists
+        shutil.copytree(POLICY.parent / "frameworks", decisions / "frameworks")
     policy = yaml.safe_load(POLICY.read_text(encoding="utf-8"))
     criteria_ids = [c["id"] for c in policy["criteria"]]
     for index in range(count):

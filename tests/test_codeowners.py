@@ -149,3 +149,25 @@ def test_check_command_warns_when_codeowners_is_stale(repo: Repo) -> None:
     stale = run("check", str(repo.root), "--as-of", "2026-11-29", "--strict")
     assert stale.exit_code == 1
     assert ".github/CODEOWNERS:4:1: warning LB305" in stale.output
+
+
+def test_framework_packs_are_owned_like_the_policy(repo: Repo) -> None:
+    """decisions/frameworks/ gets the owners the file gives decisions/policy.yaml: a team's
+    pack changes what the policy's `controls:` mean."""
+    repo.write(FILE, "* @org/default\n/decisions/policy.yaml @org/platform-council @lead  # the council\n")
+    run("codeowners", str(repo.root))
+    lines = repo.path(FILE).read_text().splitlines()
+    block = lines[lines.index(codeowners.BEGIN) + 1 : lines.index(codeowners.END)]
+    assert block[-1] == "/decisions/frameworks/ @org/platform-council @lead"
+    # the policy's owners change: the check sees the block as stale
+    repo.write(FILE, repo.path(FILE).read_text().replace("@org/platform-council @lead  #", "@org/council  #"))
+    stale = run("check", str(repo.root), "--as-of", "2026-11-29")
+    assert "warning LB305" in stale.output
+    run("codeowners", str(repo.root))
+    assert "/decisions/frameworks/ @org/council" in repo.path(FILE).read_text()
+
+
+def test_sample_codeowners_covers_the_framework_packs() -> None:
+    text = (REPO_ROOT / FILE).read_text()
+    assert "\n/decisions/frameworks/ @org/platform-council\n# END launchboard" in text
+    assert run("codeowners", str(REPO_ROOT), "--check").exit_code == 0

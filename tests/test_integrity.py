@@ -300,6 +300,10 @@ def test_no_command_modifies_an_existing_record(sample: Path, tmp_path: Path) ->
         (["codeowners", "."], (0,)),
         # the block is up to date, but the sample copy's CODEOWNERS owns none of its trusted layer
         (["codeowners", ".", "--check"], (1,)),
+        (["controls", ".", "--as-of", AS_OF], (0,)),
+        (["controls", "owasp-llm-2025", ".", "--as-of", AS_OF, "--format", "json"], (0,)),
+        (["export", "cyclonedx", ".", "--as-of", AS_OF, "--out", str(tmp_path / "bom.json")], (0,)),
+        (["export", "cyclonedx", ".", "--as-of", AS_OF, "--initiative", "no-such-initiative"], (2,)),
     ]
     for args, exits in runs:
         result = lb(*args, cwd=root, GITHUB_STEP_SUMMARY=str(summary))

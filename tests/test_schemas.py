@@ -21,7 +21,7 @@ from referencing import Registry, Resource
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
 DECISIONS = ROOT / "decisions"
-KINDS = ("policy", "initiative", "decision", "checklist", "runbook")
+KINDS = ("policy", "initiative", "decision", "checklist", "runbook", "framework")
 
 
 def load_schema(kind: str) -> dict:
@@ -261,7 +261,15 @@ RUNBOOK = {
                   {"date": "2026-11-02", "kind": "incident", "outcome": "issues-found", "evidence": "docs/incidents/4821.md"}],
 }
 
-VALID = {"policy": POLICY, "initiative": INITIATIVE, "decision": DECISION, "checklist": CHECKLIST, "runbook": RUNBOOK}
+FRAMEWORK = {
+    "framework": "internal-ai-standard",
+    "title": "Internal AI standard",
+    "version": "1.0",
+    "source": "https://wiki.example.com/ai-standard",
+    "licence": "Internal",
+    "controls": [{"id": "AIS-1", "title": "DPIA signed off"}, {"id": "GV-1.3-002", "title": "Thresholds"}],
+}
+VALID = {"policy": POLICY, "initiative": INITIATIVE, "decision": DECISION, "checklist": CHECKLIST, "runbook": RUNBOOK, "framework": FRAMEWORK}
 
 
 def mutate(base, *steps):
@@ -374,6 +382,14 @@ INVALID = {
         mutate(RUNBOOK, (["exercises", 1, "evidence"], "../../etc/passwd")),
         mutate(RUNBOOK, (["verify", 0, "colour"], "red")),
     ],
+    "framework": [
+        mutate(FRAMEWORK, (["framework"], "Internal AI")),
+        mutate(FRAMEWORK, (["licence"], ...)),
+        mutate(FRAMEWORK, (["controls"], [])),
+        mutate(FRAMEWORK, (["controls", 0, "id"], "AIS 1")),
+        mutate(FRAMEWORK, (["controls", 0, "id"], "AIS-1\n")),
+        mutate(FRAMEWORK, (["controls", 0, "url"], "https://x")),
+    ],
 }
 
 
@@ -417,6 +433,8 @@ def route(path: Path) -> str | None:
         return "checklist"
     if len(rel) == 3 and rel[1] == "runbooks":
         return "runbook"
+    if len(rel) == 2 and rel[0] == "frameworks":
+        return "framework"
     return None
 
 

@@ -73,9 +73,29 @@ class Comparison:
         return self.current_block == self.expected_block
 
 
-def expected_rules(policy: Policy) -> list[str]:
-    """One rule per checklist with owners, sorted by checklist id (stable output), then one
-    for every initiative's runbooks/ folder when runbooks have owners."""
+FRAMEWORKS_RULE = "/decisions/frameworks/"
+_POLICY_PATTERNS = ("/decisions/policy.yaml", "decisions/policy.yaml")
+
+
+def policy_owners(lines: list[str]) -> list[str]:
+    """The owners of decisions/policy.yaml in the file's own lines (outside the block; the
+    last such rule wins, as in CODEOWNERS): a team's control framework packs change what
+    the policy's `controls:` mean, so whoever reviews the policy reviews them too."""
+    owners: list[str] = []
+    span = _find_block(lines)
+    for index, line in enumerate(lines):
+        if span is not None and span[0] <= index <= span[1]:
+            continue
+        words = line.split("#", 1)[0].split()
+        if words and words[0] in _POLICY_PATTERNS:
+            owners = [o for o in dict.fromkeys(words[1:]) if _OWNER_RE.fullmatch(o)]
+    return owners
+
+
+def expected_rules(policy: Policy, frameworks_owners: list[str] | None = None) -> list[str]:
+    """One rule per checklist with owners, sorted by checklist id (stable output); one for
+    every initiative's runbooks/ folder when runbooks have owners; then one for
+    decisions/frameworks/ when the policy's owners are known (see policy_owners)."""
     rules = []
     for checklist_id in sorted(policy.checklists):
         spec = policy.checklists[checklist_id]
@@ -88,11 +108,13 @@ def expected_rules(policy: Policy) -> list[str]:
     runbook_owners = [o for o in dict.fromkeys(policy.runbook_owners) if _OWNER_RE.fullmatch(o)]
     if runbook_owners:
         rules.append(f"/decisions/*/runbooks/ {' '.join(runbook_owners)}")
+    if frameworks_owners:
+        rules.append(f"{FRAMEWORKS_RULE} {' '.join(frameworks_owners)}")
     return rules
 
 
-def expected_block(policy: Policy) -> list[str]:
-    return [BEGIN, *expected_rules(policy), END]
+def expected_block(policy: Policy, frameworks_owners: list[str] | None = None) -> list[str]:
+    return [BEGIN, *expected_rules(policy, frameworks_owners), END]
 
 
 def _find_block(lines: list[str]) -> tuple[int, int] | None:
@@ -110,14 +132,14 @@ def _find_block(lines: list[str]) -> tuple[int, int] | None:
 
 def compare(root: Path, policy: Policy) -> Comparison:
     path = root / CODEOWNERS_PATH
-    expected = expected_block(policy)
     if path.is_symlink():  # a pull request could point it anywhere on the runner
         raise CodeownersError(f"{CODEOWNERS_PATH} is a link; commit the file itself")
     if not path.is_file():
-        return Comparison(path, False, None, expected, 1)
+        return Comparison(path, False, None, expected_block(policy), 1)
     if path.stat().st_size > MAX_BYTES:
         raise CodeownersError(f"{CODEOWNERS_PATH} is larger than 3 MB, which GitHub ignores; shorten it")
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    expected = expected_block(policy, policy_owners(lines))
     span = _find_block(lines)
     if span is None:
         return Comparison(path, True, None, expected, 1)
@@ -129,19 +151,19 @@ def compare(root: Path, policy: Policy) -> Comparison:
 def render(root: Path, policy: Policy) -> str:
     """The whole file as it should be: the existing lines with the block replaced or appended."""
     path = root / CODEOWNERS_PATH
-    block = expected_block(policy)
     if not path.is_file():
         header = [
             "# Code owners: who must review a change (GitHub: Settings > Branches > require review from code owners).",
             "# Lines outside the launchboard block are yours to edit.",
             "",
         ]
-        return "\n".join(header + block) + "\n"
+        return "\n".join(header + expected_block(policy)) + "\n"
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise CodeownersError(f"{CODEOWNERS_PATH} is not UTF-8; fix it by hand") from exc
     lines = text.splitlines()
+    block = expected_block(policy, policy_owners(lines))
     span = _find_block(lines)
     if span is None:
         if lines and lines[-1].strip():

@@ -26,6 +26,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "codeowners": "generator.cli.authoring:codeowners",
     "import": "generator.cli.authoring:import_",
     "ingest": "generator.cli.ingest:ingest",
+    "controls": "generator.cli.controls:controls",
+    "export": "generator.cli.export:export",
 }
 
 

@@ -52,6 +52,11 @@ CODES: dict[str, str] = {
     "LB176": "runbook escalation is not in order of after_minutes",
     "LB177": "policy runbook topic names an unknown stage or repeats an id",
     "LB178": "runbook still holds a scaffold TODO placeholder",
+    "LB180": "controls entry names an unknown framework",
+    "LB181": "controls entry names a control its framework does not define",
+    "LB182": "policy `frameworks` names a pack that does not exist",
+    "LB183": "controls entry names a framework the policy's `frameworks` does not list",
+    "LB184": "framework pack id does not equal its file name, repeats a shipped pack's id, or repeats a control id",
     # LB2xx: readiness gates
     "LB201": "required item is not complete",
     "LB202": "done item lacks evidence, approver or date",
@@ -85,4 +90,5 @@ CODES: dict[str, str] = {
     "LB313": "metric gating the next stage does not hold yet",
     "LB306": "done item not yet required lacks evidence, approver or date, or its evidence path or date is wrong",
     "LB307": "CODEOWNERS gives no owner to part of the trusted layer (policy, schemas, templates, code, CI and build configuration)",
+    "LB315": "policy lists a framework that no checklist item maps to",
 }

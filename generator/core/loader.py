@@ -507,7 +507,8 @@ def parse_document(file: str, text: str) -> Document:
 # --------------------------------------------------------------------------- discovery
 
 
-RECORD_KINDS = ("policy", "initiative", "decision", "checklist", "runbook")
+RECORD_KINDS = ("policy", "initiative", "decision", "checklist", "runbook", "framework")
+FRAMEWORKS_FOLDER = "frameworks"  # decisions/frameworks/: a team's own control packs, not an initiative
 
 
 @dataclass(frozen=True)
@@ -572,9 +573,30 @@ def discover(root: Path) -> Layout:
                 layout.files.append(RecordFile(entry.path, "decisions/policy.yaml", "policy", None))
             elif _is_yaml(entry.name):
                 stray(rel, "is not a record: only policy.yaml sits at the top of decisions/; initiatives live in decisions/<id>/")
+        elif entry.is_dir() and entry.name == FRAMEWORKS_FOLDER:
+            _discover_frameworks(entry, rel, layout, stray)
         elif entry.is_dir():
             _discover_initiative(entry, rel, layout, stray)
     return layout
+
+
+def _discover_frameworks(folder: os.DirEntry, rel: str, layout: Layout, stray: Any) -> None:
+    """decisions/frameworks/<framework>.yaml: control packs, loaded beside the policy."""
+    listing = _listing(folder.path)
+    layout.naming.extend(_collisions(listing, rel, None))
+    for entry in listing:
+        path = rel + "/" + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            if _holds_yaml(entry.path):
+                stray(path, "is a folder inside frameworks/; framework packs sit directly in decisions/frameworks/")
+        elif not _is_yaml(entry.name):
+            continue
+        elif entry.name.startswith("."):
+            stray(path, "hidden record files are skipped by the site; remove the leading dot")
+        elif not entry.name.endswith((".yaml", ".yml")):
+            stray(path, "record file names end in lower-case .yaml; rename it")
+        else:
+            layout.files.append(RecordFile(entry.path, _printable(path), "framework", None))
 
 
 def _listing(folder: str) -> list[os.DirEntry]:

@@ -70,6 +70,7 @@ class ItemSpec:
     when: dict[str, list[str]] = field(default_factory=dict)  # e.g. {"approach": ["rag"]}
     allow_na: bool = True
     description: str = ""
+    controls: list[str] = field(default_factory=list)  # "framework:control-id" refs, see core/frameworks.py
 
     def applies_to(self, initiative: "Initiative") -> bool:
         """True when every `when` condition matches the initiative's field value."""
@@ -130,6 +131,7 @@ class Policy:
     exercise_max_age_days: int = 180
     runbook_owners: list[str] = field(default_factory=list)  # as written, else the on-call checklist's owners
     metric_max_age_days: int = 14  # a gated metric's latest measurement older than this does not count
+    frameworks: list[str] = field(default_factory=list)  # packs the policy maps its items to
 
     def stage_index(self, stage: str) -> int:
         return self.stages.index(stage)
@@ -142,6 +144,35 @@ class Policy:
         if i >= len(self.stages) or self.stages[i] == "retired":
             return None
         return self.stages[i]
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    id: str
+    title: str
+
+
+@dataclass(slots=True)
+class Framework:
+    """A control framework pack: shipped with Launchboard or in decisions/frameworks/."""
+
+    id: str
+    title: str
+    version: str
+    source: str
+    licence: str
+    controls: list[Control]
+    file: str  # where it was read: "decisions/frameworks/<id>.yaml", or "(shipped) <id>.yaml"
+    shipped: bool = False
+    description: str = ""
+    _by_id: dict[str, Control] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def control(self, control_id: str) -> Control | None:
+        if self._by_id is None:  # a policy names controls thousands of times: one index
+            self._by_id = {}
+            for control in self.controls:
+                self._by_id.setdefault(control.id, control)
+        return self._by_id.get(control_id)
 
 
 # --------------------------------------------------------------------------- records
@@ -580,6 +611,8 @@ class Portfolio:
     states: dict[str, InitiativeState]
     problems: list[Problem]
     unusable: bool = False  # no policy or an invalid one: exit 2
+    # Every control framework pack known (shipped and the repository's own), by id.
+    frameworks: dict[str, Framework] = field(default_factory=dict)
     # Folder name -> digest of its record files (names, kinds, bytes); "" -> the digest of
     # what every folder's verdict also depends on (policy, schemas, date). Keys the memos.
     digests: dict[str, str] = field(default_factory=dict)

@@ -28,6 +28,7 @@ from generator.core import processes
 from generator.core.cache import RecordCache, disabled_by_env
 from generator.authoring.codeowners import check_codeowners
 from generator.core.evaluate import Evaluator, InitiativeRecords, check_alert_names
+from generator.core.frameworks import check_policy_controls, load_frameworks, pack_stem
 from generator.core.loader import (
     Document,
     RecordError,
@@ -129,6 +130,10 @@ def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache
         memo.start(context)
     policy_doc = next((doc for record, doc in loaded if record.kind == "policy"), None)
     policy_failed = any(p.location.file == "decisions/policy.yaml" for p in problems)
+    # Control framework packs: shipped ones and the valid ones in decisions/frameworks/.
+    frameworks, found = load_frameworks([doc for record, doc in loaded if record.kind == "framework"])
+    problems.extend(found)
+    broken_packs = {pack_stem(p.location.file) for p in problems if p.is_error and p.location.file.startswith("decisions/frameworks/")}
     policy: Policy | None = None
     evaluator: Evaluator | None = None
     if policy_doc is None:
@@ -142,12 +147,14 @@ def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache
         if any(p.is_error for p in evaluator.problems):  # warnings (LB308) leave it usable
             problems.extend(evaluator.problems)
             policy = evaluator = None
+        else:  # a wrong control id is an error to fix, not a policy that cannot be used
+            problems.extend(check_policy_controls(policy_doc, policy, frameworks, broken_packs))
     if evaluator is None:  # unusable: still validate every record, so every problem is listed
         results = _check_folders(root, schemas, store, folders, counter, None, None)
         problems.extend(p for found, _, _ in results.values() for p in found)
         if store is not None:
             store.prune()
-        return _finish(root, today, None, [], {}, problems, unusable=True)
+        return _finish(root, today, None, [], {}, problems, unusable=True, frameworks=frameworks)
 
     assert policy is not None
     results = _check_folders(root, schemas, store, folders, counter, evaluator, memo)
@@ -168,7 +175,7 @@ def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache
     problems.extend(check_codeowners(root, policy))
     if store is not None and not (memo is not None and memo.hits):
         store.prune()  # not after a load the memo served: it did not touch the entries it still needs
-    return _finish(root, today, policy, initiatives, states, problems + evaluator.problems, digests=digests)
+    return _finish(root, today, policy, initiatives, states, problems + evaluator.problems, digests=digests, frameworks=frameworks)
 
 
 def _locate(root: Path, file: str, path: tuple) -> Location:
@@ -540,7 +547,7 @@ def _group_by_initiative(loaded: list[tuple[RecordFile, Document]]) -> dict[str,
     return grouped
 
 
-def _finish(root, today, policy, initiatives, states, problems, unusable=False, digests=None) -> Portfolio:
+def _finish(root, today, policy, initiatives, states, problems, unusable=False, digests=None, frameworks=None) -> Portfolio:
     problems = sorted(set(problems), key=Problem.sort_key)
     for state in states.values():  # a LoadMemo may hand back a state counted by an earlier load
         state.errors = state.warnings = 0
@@ -549,4 +556,5 @@ def _finish(root, today, policy, initiatives, states, problems, unusable=False, 
         if state is not None:
             state.errors += problem.is_error
             state.warnings += not problem.is_error
-    return Portfolio(str(root), today.isoformat(), policy, initiatives, states, problems, unusable, digests=digests or {})
+    return Portfolio(str(root), today.isoformat(), policy, initiatives, states, problems, unusable, digests=digests or {},
+                     frameworks=frameworks or {})

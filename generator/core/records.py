@@ -58,6 +58,7 @@ def build_policy(document: Document) -> Policy:
                     when={key: list(values) for key, values in (item.get("when") or {}).items()},
                     allow_na=item.get("allow_na", True),
                     description=_text(item.get("description")),
+                    controls=list(item.get("controls", [])),
                 )
                 for item in spec.get("items", [])
             ],
@@ -81,6 +82,7 @@ def build_policy(document: Document) -> Policy:
         exercise_max_age_days=int(runbooks.get("exercise_max_age_days", 180)),
         runbook_owners=list(runbooks["owners"]) if "owners" in runbooks else list(getattr(checklists.get(ON_CALL), "owners", [])),
         metric_max_age_days=int(data.get("metric_max_age_days", 14)),
+        frameworks=list(data.get("frameworks", [])),
     )
 
 

@@ -24,7 +24,17 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
-KINDS = ("policy", "initiative", "decision", "checklist", "runbook")
+KINDS = ("policy", "initiative", "decision", "checklist", "runbook", "framework")
+# Kinds added after the first release: a fork whose schemas/ predates one uses this
+# installation's copy of that schema rather than failing to start.
+ADDED_KINDS = ("framework",)
+
+
+def _kind_file(schema_dir: Path, kind: str) -> Path:
+    path = schema_dir / f"{kind}.schema.json"
+    if kind in ADDED_KINDS and not path.is_file():
+        return resource_dir("schemas") / f"{kind}.schema.json"
+    return path
 
 
 def schema_path(kind: str, root: Path | None = None) -> Path:
@@ -46,7 +56,7 @@ class SchemaSet:
         self.schema_dir = schema_dir
         try:
             self.schemas: dict[str, dict[str, Any]] = {
-                kind: json.loads((schema_dir / f"{kind}.schema.json").read_text(encoding="utf-8")) for kind in KINDS
+                kind: json.loads(_kind_file(schema_dir, kind).read_text(encoding="utf-8")) for kind in KINDS
             }
         except (OSError, ValueError) as err:
             raise SchemaError(f"cannot read the schemas in {schema_dir}: {err}") from None
@@ -159,7 +169,7 @@ def _schema_set(schema_dir: str, stamp: tuple[float, ...]) -> SchemaSet:
 def schema_set(root: Path | None = None) -> SchemaSet:
     """The compiled schemas for ROOT, rebuilt when a schema file changes (mkdocs serve)."""
     directory = resource_dir("schemas", root)
-    stamp = tuple((directory / f"{kind}.schema.json").stat().st_mtime for kind in KINDS)
+    stamp = tuple(_kind_file(directory, kind).stat().st_mtime for kind in KINDS)
     return _schema_set(str(directory), stamp)
 
 

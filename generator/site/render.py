@@ -37,7 +37,9 @@ import jinja2.nodes
 from generator.site import charts
 from generator.site import markdown_safety as ms
 from generator.core.cache import TemplateCache
+from generator.core.controls import FrameworkCoverage, ItemState, framework_coverage, portfolio_frameworks
 from generator.core.evaluate import weighted_scores
+from generator.core.frameworks import split_ref
 from generator.core.model import (
     Checklist,
     ChecklistItem,
@@ -90,6 +92,82 @@ def decision_page(decision: Decision) -> str:
         f"initiatives/{ms.path_segment(decision.initiative)}/decisions/"
         f"{ms.path_segment(decision.key)}.md"
     )
+
+
+def framework_page(framework_id: str) -> str:
+    return f"frameworks/{ms.path_segment(framework_id)}/index.md"
+
+
+def control_anchor(control_id: str) -> str:
+    """The HTML id of a control's section on its framework page (ids like GV-1.3-002)."""
+    return "control-" + "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in control_id.lower())
+
+
+_CHIP_STATUSES = frozenset(ITEM_STATUSES)
+
+
+class _FrameworkHelpers:
+    """What the templates need to show controls, as HTML made once per render: the same
+    chips repeat on every initiative page and the same item cell under every control it
+    maps to (at 1,000 initiatives, tens of thousands of each)."""
+
+    def __init__(self, portfolio: Portfolio, pages: set[str]) -> None:
+        self.portfolio, self.pages = portfolio, pages
+        self._chips: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._cells: dict[int, tuple[Any, str]] = {}
+
+    def control_link(self, page_path: str, ref: str) -> dict[str, str] | None:
+        """The href of a "framework:control" ref's section on its framework page, and the
+        control's title; None when there is no such page or control."""
+        framework_id, control_id = split_ref(ref)
+        framework = self.portfolio.frameworks.get(framework_id)
+        control = framework.control(control_id) if framework else None
+        if control is None or framework_id not in self.pages:
+            return None
+        # A directory URL: the chips sit in raw HTML, where MkDocs does not rewrite .md links.
+        up = relative(page_path, "__root__").removesuffix("__root__")
+        return {"href": f"{up}frameworks/{framework_id}/#{control_anchor(control_id)}", "title": control.title}
+
+    def control_chips(self, page_path: str, refs: list[str]) -> str:
+        """An item's controls as chips linking to the control on its framework page."""
+        up = relative(page_path, "__root__")
+        key = (up, tuple(refs))
+        if key not in self._chips:
+            chips = []
+            for ref in refs:
+                target = self.control_link(page_path, ref)
+                if target is None:
+                    chips.append(f' <span class="lb-chip lb-control">{ms.html_text(ref)}</span>')
+                else:
+                    chips.append(f' <a class="lb-chip lb-control" href="{ms.html_text(target["href"])}" '
+                                 f'title="{ms.html_text(target["title"])}">{ms.html_text(ref)}</a>')
+            self._chips[key] = "".join(chips)
+        return self._chips[key]
+
+    def item_cell(self, state: ItemState) -> str:
+        """One initiative's item on a framework page: id, status, evidence, date or expiry."""
+        record = state.record
+        cached = self._cells.get(id(record)) if record is not None else None
+        if cached is not None and cached[0] is record:  # the records outlive the render
+            return cached[1]
+        status = state.status if state.status in _CHIP_STATUSES else "unknown"
+        html = (f'{ms.html_text(state.ref.checklist)}/{ms.html_text(state.ref.spec.id)} '
+                f'<span class="lb-chip lb-status lb-status--{status}">{ms.html_text(state.status)}</span>')
+        if record is not None:
+            if record.evidence:
+                html += " " + ms.evidence_link(record.evidence)
+            if record.waiver and record.waiver.expires:
+                html += f' <span class="lb-muted">waived until {ms.html_text(record.waiver.expires)}</span>'
+            elif record.date:
+                html += f' <span class="lb-muted">{ms.html_text(record.date)}</span>'
+            self._cells[id(record)] = (record, html)
+        return html
+
+
+def framework_coverages(portfolio: Portfolio) -> list[FrameworkCoverage]:
+    """The frameworks that get a page: those the policy lists, that exist, with safe ids."""
+    found = (framework_coverage(portfolio, f) for f in portfolio_frameworks(portfolio) if ms.is_segment(f))
+    return [c for c in found if c is not None]
 
 
 @functools.lru_cache(maxsize=8192)  # the same few links on every page; relpath is slow
@@ -632,6 +710,10 @@ def render_site(
 
     states: dict[str, InitiativeState | None] = {i.id: portfolio.states.get(i.id) for i in safe}
     env.tests["item_complete"] = lambda ini, c, i: _item_complete(states, ini, c, i)
+    coverages = framework_coverages(portfolio)
+    helpers = _FrameworkHelpers(portfolio, {c.framework.id for c in coverages})
+    env.globals.update(control_link=helpers.control_link, control_chips=helpers.control_chips,
+                       item_cell=helpers.item_cell, anchor=control_anchor)
     # Built when read: under serve the render memo answers most initiatives without them.
     views = _Lazy({i.id: i for i in safe}, lambda i: [metric_view(i, m) for m in i.metrics])
     context = portfolio.digests.get("", "")  # the policy, schemas, date and root the records were judged under
@@ -698,6 +780,8 @@ def render_site(
         expiries=[e for e in expiries(portfolio, keep) if e.initiative.id in safe_ids],
         reviews=reviews_due(portfolio),
         unattached=unattached,
+        frameworks=coverages,
+        framework_page=framework_page,
     )
     files["api/initiatives.json"] = _json(
         {
@@ -732,13 +816,19 @@ def render_site(
     page("approaches.md", "approaches.md.j2", by_approach=by_approach, approaches=APPROACHES, decisions=all_decisions,
          weighed_in=weighed_in)
     page("checklists.md", "checklists.md.j2", initiatives=safe, coverage=_coverage(policy, safe, states, keep))
+    for coverage in coverages:
+        page(framework_page(coverage.framework.id), "framework.md.j2", coverage=coverage)
     page("reference.md", "reference.md.j2", schemas=_schemas(schemas_dir))
     page("contribute.md", "contribute.md.j2")
     page("tags.md", "tags.md.j2")
     files.update(_site_assets(templates_dir))
     if memo is not None:
         memo.forget_underived()
-    return RenderedSite(files=files, nav=_nav(portfolio, safe, group_size), pages=pages, skipped=skipped)
+    nav = _nav(portfolio, safe, group_size)
+    if coverages:  # after the checklist catalogue their items come from
+        at = next((n for n, entry in enumerate(nav) if "Checklists" in entry), len(nav) - 1) + 1
+        nav.insert(at, {"Frameworks": [framework_page(c.framework.id) for c in coverages]})
+    return RenderedSite(files=files, nav=nav, pages=pages, skipped=skipped)
 
 
 def _site_assets(templates_dir: Path) -> dict[str, str]:
@@ -917,7 +1007,7 @@ _OWN_NAMES = frozenset({
     "ini", "state", "metrics", "tags", "problems", "today", "page_path", "d", "scores", "checklist_tables",
     "rb", "runbooks", "topic_rows", "item_anchor",
     "policy", "stages", "site_name", "initiative_page", "decision_url", "weighted", "css_path",
-    "relative", "source_link", "sourced", "range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "self", "varargs", "kwargs", "caller",
+    "relative", "source_link", "sourced", "control_link", "control_chips", "anchor", "range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "self", "varargs", "kwargs", "caller",
 })
 _OWN_TEMPLATES = ("initiative.md.j2", "decision.md.j2", "board_row.md.j2", "runbook.md.j2")
 _SITE_NAMES = frozenset({"portfolio", "states", "views", "safe_ids"})  # everyone's data

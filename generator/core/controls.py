@@ -1,0 +1,171 @@
+"""Control coverage: for each framework the policy maps to, which items satisfy each control
+and, per initiative, whether those items are complete.
+
+One computation behind `launchboard controls` and the site's framework pages, so the
+terminal and the site cannot disagree. An item counts as complete per the core's verdict
+where evaluate.py judged it (the items of the initiative's current and next stage), else by
+its recorded status (done, waived or not-applicable), as on the checklist catalogue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from generator.core.frameworks import split_ref
+from generator.core.model import ChecklistItem, Control, Framework, Initiative, InitiativeState, ItemSpec, Portfolio
+
+COMPLETE_STATUSES = ("done", "waived", "not-applicable")
+
+
+@dataclass(slots=True)
+class ItemRef:
+    """A policy item that maps to a control."""
+
+    checklist: str
+    spec: ItemSpec
+
+    @property
+    def key(self) -> str:
+        return f"{self.checklist}/{self.spec.id}"
+
+
+@dataclass(slots=True)
+class ItemState:
+    """One such item for one initiative."""
+
+    ref: ItemRef
+    status: str  # as recorded; "todo" when the file omits it
+    complete: bool
+    record: ChecklistItem | None  # for evidence, approver, dates
+
+
+@dataclass(slots=True)
+class InitiativeCoverage:
+    """Whether one initiative's items for one control are complete."""
+
+    initiative: Initiative
+    items: list[ItemState]
+
+    @property
+    def complete(self) -> bool:
+        return all(i.complete for i in self.items)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for i in self.items if i.complete)
+
+
+@dataclass(slots=True)
+class ControlCoverage:
+    control: Control
+    items: list[ItemRef]  # policy items mapping to it, in policy order
+    initiatives: list[InitiativeCoverage]  # those with at least one of the items applying
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.items)
+
+
+@dataclass(slots=True)
+class FrameworkCoverage:
+    framework: Framework
+    controls: list[ControlCoverage]
+    listed: bool = True  # named in the policy's `frameworks`
+
+    @property
+    def covered(self) -> int:
+        return sum(1 for c in self.controls if c.covered)
+
+    @property
+    def total(self) -> int:
+        return len(self.controls)
+
+    @property
+    def gaps(self) -> list[Control]:
+        return [c.control for c in self.controls if not c.covered]
+
+
+def _verdicts(state: InitiativeState | None) -> dict[tuple[str, str], bool]:
+    judged: dict[tuple[str, str], bool] = {}
+    for readiness in (state.current, state.next) if state is not None else ():
+        for verdict in readiness.verdicts if readiness else ():
+            judged.setdefault((verdict.checklist, verdict.item), verdict.complete)
+    return judged
+
+
+def _item_state(ini: Initiative, ref: ItemRef, judged: dict[tuple[str, str], bool]) -> ItemState:
+    checklist = ini.checklists.get(ref.checklist)
+    record = checklist.items.get(ref.spec.id) if checklist else None
+    status = record.status if record else "todo"
+    verdict = judged.get((ref.checklist, ref.spec.id))
+    complete = verdict if verdict is not None else status in COMPLETE_STATUSES
+    return ItemState(ref, status, complete, record)
+
+
+def framework_coverage(portfolio: Portfolio, framework_id: str) -> FrameworkCoverage | None:
+    """Coverage of one framework by the policy's items and each initiative's records."""
+    framework = portfolio.frameworks.get(framework_id)
+    if framework is None:
+        return None
+    policy = portfolio.policy
+    by_control: dict[str, list[ItemRef]] = {c.id: [] for c in framework.controls}
+    if policy is not None:
+        for checklist_id, spec in policy.checklists.items():
+            for item in spec.items:
+                for ref in item.controls:
+                    fid, cid = split_ref(ref)
+                    if fid == framework_id and cid in by_control and all(r.spec is not item for r in by_control[cid]):
+                        by_control[cid].append(ItemRef(checklist_id, item))
+    judged = {ini.id: _verdicts(portfolio.states.get(ini.id)) for ini in portfolio.initiatives}
+    controls = []
+    for control in framework.controls:
+        refs = by_control[control.id]
+        rows = []
+        for ini in portfolio.initiatives:
+            applying = [ref for ref in refs if ref.spec.applies_to(ini)]
+            if applying:
+                rows.append(InitiativeCoverage(ini, [_item_state(ini, ref, judged[ini.id]) for ref in applying]))
+        controls.append(ControlCoverage(control, refs, rows))
+    listed = policy is not None and framework_id in policy.frameworks
+    return FrameworkCoverage(framework, controls, listed)
+
+
+def portfolio_frameworks(portfolio: Portfolio) -> list[str]:
+    """The frameworks to report on: those the policy lists that exist, in its order."""
+    if portfolio.policy is None:
+        return []
+    return [f for f in portfolio.policy.frameworks if f in portfolio.frameworks]
+
+
+def coverage_dict(coverage: FrameworkCoverage) -> dict[str, Any]:
+    """The JSON form (launchboard controls --format json)."""
+    fw = coverage.framework
+    return {
+        "framework": fw.id,
+        "title": fw.title,
+        "version": fw.version,
+        "source": fw.source,
+        "licence": fw.licence,
+        "shipped": fw.shipped,
+        "covered": coverage.covered,
+        "total": coverage.total,
+        "gaps": [c.id for c in coverage.gaps],
+        "controls": [
+            {
+                "id": c.control.id,
+                "title": c.control.title,
+                "items": [{"checklist": r.checklist, "item": r.spec.id, "title": r.spec.title} for r in c.items],
+                "initiatives": [
+                    {
+                        "id": row.initiative.id,
+                        "complete": row.complete,
+                        "items": [{"checklist": s.ref.checklist, "item": s.ref.spec.id, "status": s.status, "complete": s.complete}
+                                  for s in row.items],
+                    }
+                    for row in c.initiatives
+                ],
+            }
+            for c in coverage.controls
+        ],
+    }

@@ -1,0 +1,331 @@
+"""The portfolio as a CycloneDX 1.6 JSON BOM with attestations (`launchboard export cyclonedx`).
+
+What goes where (CycloneDX 1.6, "declarations" and "definitions"):
+
+- components: one per initiative. A fine-tuned model is a `machine-learning-model` with a
+  model card (use case from the summary, performance metrics from the latest measurements,
+  limitations from the accepted decision's negative consequences); every other approach is
+  an `application`. Stage, approach, risk and owners are properties.
+- definitions.standards: the repository's readiness policy as one standard whose
+  requirements are its checklist items, and each control framework the policy lists as
+  another, whose requirements are its controls.
+- declarations.assessors: the approvers found in the exported checklists.
+- declarations.claims / evidence: per initiative and required item, a claim ("status is
+  done") with its evidence (the link, approver, approval date and when it lapses).
+- declarations.attestations: per initiative and approver, a map from each required item
+  (requirement) to its claim, with conformance 1 when the core judges the item complete
+  and 0 otherwise; and per initiative, each covered framework control mapped to the claims
+  of the items that satisfy it.
+
+The output is a function of the records and --as-of only: the timestamp is the as-of date
+and the serial number is a UUID derived from the rest of the document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from generator import __version__
+from generator.core.controls import framework_coverage, portfolio_frameworks
+from generator.core.model import ChecklistItem, Initiative, ItemVerdict, Portfolio
+from generator.site.markdown_safety import safe_url
+
+SPEC_VERSION = "1.6"
+SCHEMA_URL = "http://cyclonedx.org/schema/bom-1.6.schema.json"
+# Derives the BOM's serial number from its content: same records and date, same serial.
+SERIAL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://launchboard.dev/cyclonedx")
+POLICY_STANDARD = "standard:launchboard-policy"
+
+
+def _timestamp(date: str) -> str:
+    return f"{date}T00:00:00Z"
+
+
+def _prop(name: str, value: Any) -> dict[str, str]:
+    return {"name": f"launchboard:{name}", "value": str(value)}
+
+
+def initiative_ref(initiative_id: str) -> str:
+    return f"initiative:{initiative_id}"
+
+
+def requirement_ref(checklist: str, item: str) -> str:
+    return f"requirement:policy:{checklist}/{item}"
+
+
+def control_ref(framework: str, control: str) -> str:
+    return f"requirement:{framework}:{control}"
+
+
+def assessor_ref(handle: str) -> str:
+    return f"assessor:{handle}"
+
+
+def _url(value: str) -> str | None:
+    """An evidence or link value fit for an iri-reference field: http(s) or a repository
+    path, through the site's link check (never javascript:, data: or the like)."""
+    return safe_url(value) if value else None
+
+
+# --------------------------------------------------------------------------- components
+
+
+def _component(ini: Initiative, portfolio: Portfolio) -> dict[str, Any]:
+    state = portfolio.states.get(ini.id)
+    component: dict[str, Any] = {
+        "type": "machine-learning-model" if ini.approach == "fine-tune" else "application",
+        "bom-ref": initiative_ref(ini.id),
+        "name": ini.id,
+        "description": f"{ini.title}. {ini.summary}".strip() if ini.summary else ini.title,
+    }
+    references = []
+    for name, url in ini.links.items():
+        checked = _url(url)
+        if checked and "://" in checked:
+            kind = {"repository": "vcs", "dashboard": "quality-metrics", "runbook": "documentation"}.get(name, "other")
+            references.append({"type": kind, "url": checked, "comment": name})
+    if references:
+        component["externalReferences"] = references
+    if ini.approach == "fine-tune":
+        component["modelCard"] = _model_card(ini)
+    properties = [_prop("stage", ini.stage), _prop("approach", ini.approach), _prop("risk", ini.risk)]
+    properties += [_prop("owner", owner) for owner in ini.owners]
+    if state is not None:
+        properties.append(_prop("readiness", f"{state.current.complete}/{state.current.required}"))
+    component["properties"] = properties
+    if ini.tags:
+        component["tags"] = list(ini.tags)
+    return component
+
+
+def _model_card(ini: Initiative) -> dict[str, Any]:
+    card: dict[str, Any] = {"bom-ref": f"model-card:{ini.id}"}
+    metrics = []
+    for metric in ini.metrics:
+        latest = metric.latest
+        if latest is not None:
+            unit = f" {metric.unit}" if metric.unit else ""
+            metrics.append({"type": metric.title, "value": f"{latest.value:g}{unit}", "slice": f"measured {latest.date}"})
+    if metrics:
+        card["quantitativeAnalysis"] = {"performanceMetrics": metrics}
+    considerations: dict[str, Any] = {}
+    if ini.summary:
+        considerations["useCases"] = [ini.summary]
+    accepted = [d for d in ini.decisions if d.status == "accepted"]
+    if accepted:
+        latest_decision = max(accepted, key=lambda d: (d.date, d.number))
+        if latest_decision.consequences_negative:
+            considerations["technicalLimitations"] = list(latest_decision.consequences_negative)
+    if considerations:
+        card["considerations"] = considerations
+    return card
+
+
+# --------------------------------------------------------------------------- standards
+
+
+def _standards(portfolio: Portfolio) -> list[dict[str, Any]]:
+    policy = portfolio.policy
+    assert policy is not None
+    requirements = []
+    for checklist_id, spec in policy.checklists.items():
+        for item in spec.items:
+            requirement: dict[str, Any] = {
+                "bom-ref": requirement_ref(checklist_id, item.id),
+                "identifier": f"{checklist_id}/{item.id}",
+                "title": item.title,
+            }
+            if item.description:
+                requirement["text"] = item.description
+            properties = [_prop("checklist", spec.title), _prop("required-from", item.required_from)]
+            properties += [_prop(f"when-{key}", ",".join(values)) for key, values in item.when.items()]
+            properties += [_prop("control", ref) for ref in item.controls]
+            requirement["properties"] = properties
+            requirements.append(requirement)
+    standards = [{
+        "bom-ref": POLICY_STANDARD,
+        "name": "Launchboard readiness policy",
+        "version": portfolio.as_of,
+        "description": f"The checklist items of {policy.file}: what each stage ({', '.join(policy.stages)}) requires before launch.",
+        "requirements": requirements,
+    }]
+    for framework_id in portfolio_frameworks(portfolio):
+        framework = portfolio.frameworks[framework_id]
+        standard: dict[str, Any] = {
+            "bom-ref": f"standard:{framework.id}",
+            "name": framework.title,
+            "version": framework.version,
+            "description": f"{framework.id} (licence: {framework.licence})",
+            "requirements": [
+                {"bom-ref": control_ref(framework.id, c.id), "identifier": c.id, "title": c.title} for c in framework.controls
+            ],
+        }
+        source = _url(framework.source)
+        if source and "://" in source:
+            standard["externalReferences"] = [{"type": "documentation", "url": source}]
+        standards.append(standard)
+    return standards
+
+
+# --------------------------------------------------------------------------- declarations
+
+
+def _expiry(item: ChecklistItem, max_age_days: int) -> str | None:
+    if item.status == "waived" and item.waiver and item.waiver.expires:
+        return item.waiver.expires
+    if item.status == "done" and item.date:
+        try:
+            return (dt.date.fromisoformat(item.date) + dt.timedelta(days=max_age_days)).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def _declarations(portfolio: Portfolio, initiatives: list[Initiative]) -> dict[str, Any]:
+    policy = portfolio.policy
+    assert policy is not None
+    assessors: dict[str, dict[str, Any]] = {}
+    claims: list[dict[str, Any]] = []
+    evidence: list[dict[str, Any]] = []
+    attestations: list[dict[str, Any]] = []
+    coverages = [c for c in (framework_coverage(portfolio, f) for f in portfolio_frameworks(portfolio)) if c is not None]
+    for ini in initiatives:
+        state = portfolio.states.get(ini.id)
+        verdicts: list[ItemVerdict] = state.current.verdicts if state is not None else []
+        by_assessor: dict[str | None, list[dict[str, Any]]] = {}
+        claim_of: dict[tuple[str, str], str] = {}
+        for verdict in verdicts:
+            checklist = ini.checklists.get(verdict.checklist)
+            item = checklist.items.get(verdict.item) if checklist else None
+            key = f"{ini.id}/{verdict.checklist}/{verdict.item}"
+            claim: dict[str, Any] = {
+                "bom-ref": f"claim:{key}",
+                "target": initiative_ref(ini.id),
+                "predicate": f"{verdict.checklist}/{verdict.item} ({verdict.title}) is {verdict.status}",
+            }
+            reasoning = verdict.reason or _reasoning(item)
+            if reasoning:
+                claim["reasoning"] = reasoning
+            approver = _approver(item)
+            if item is not None and item.status in ("done", "waived"):
+                claim["evidence"] = [f"evidence:{key}"]
+                evidence.append(_evidence(key, verdict, item, approver, policy.approval_max_age_days))
+            claims.append(claim)
+            claim_of[(verdict.checklist, verdict.item)] = claim["bom-ref"]
+            if approver:
+                assessors.setdefault(approver, {"bom-ref": assessor_ref(approver), "thirdParty": False, "organization": {"name": approver}})
+            by_assessor.setdefault(approver or None, []).append({
+                "requirement": requirement_ref(verdict.checklist, verdict.item),
+                "claims": [claim["bom-ref"]],
+                "conformance": {"score": 1 if verdict.complete else 0,
+                                "rationale": "complete" if verdict.complete else verdict.reason or f"status is {verdict.status}"},
+            })
+        for approver, entries in sorted(by_assessor.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):
+            attestation: dict[str, Any] = {
+                "summary": f"{ini.id}: items required at {ini.stage}" + (f", approved by {approver}" if approver else ", not yet approved"),
+                "map": entries,
+            }
+            if approver:
+                attestation["assessor"] = assessor_ref(approver)
+            attestations.append(attestation)
+        control_map = []
+        for coverage in coverages:
+            for control in coverage.controls:
+                mapped = [claim_of[(r.checklist, r.spec.id)] for r in control.items if (r.checklist, r.spec.id) in claim_of]
+                if mapped:
+                    control_map.append({"requirement": control_ref(coverage.framework.id, control.control.id), "claims": mapped})
+        if control_map:
+            attestations.append({"summary": f"{ini.id}: framework controls, through the checklist items that satisfy them",
+                                 "map": control_map})
+    declarations: dict[str, Any] = {}
+    if assessors:
+        declarations["assessors"] = [assessors[name] for name in sorted(assessors)]
+    if attestations:
+        declarations["attestations"] = attestations
+    if claims:
+        declarations["claims"] = claims
+    if evidence:
+        declarations["evidence"] = evidence
+    return declarations
+
+
+def _approver(item: ChecklistItem | None) -> str:
+    if item is None:
+        return ""
+    if item.status == "waived" and item.waiver:
+        return item.waiver.approver
+    return item.approver if item.status == "done" else ""
+
+
+def _reasoning(item: ChecklistItem | None) -> str:
+    if item is None:
+        return "no record of this item (counts as todo)"
+    if item.status == "waived" and item.waiver:
+        return f"waived: {item.waiver.reason}" if item.waiver.reason else "waived"
+    return item.reason or item.note
+
+
+def _evidence(key: str, verdict: ItemVerdict, item: ChecklistItem, approver: str, max_age_days: int) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "bom-ref": f"evidence:{key}",
+        "propertyName": f"{verdict.checklist}/{verdict.item}",
+        "description": f"{verdict.status}" + (f", approved by {approver}" if approver else ""),
+    }
+    link = _url(item.evidence)
+    if link:
+        record["data"] = [{"name": "evidence", "contents": {"url": link}}]
+    created = item.waiver.date if item.status == "waived" and item.waiver else item.date
+    if created:
+        record["created"] = _timestamp(created)
+    expires = _expiry(item, max_age_days)
+    if expires:
+        record["expires"] = _timestamp(expires)
+    if approver:
+        record["reviewer"] = {"name": approver}
+    return record
+
+
+# --------------------------------------------------------------------------- the BOM
+
+
+class UnknownInitiative(LookupError):
+    pass
+
+
+def build_bom(portfolio: Portfolio, initiative: str | None = None) -> dict[str, Any]:
+    """The BOM as JSON-ready data; the whole portfolio or one initiative."""
+    if portfolio.policy is None:
+        raise ValueError("the policy cannot be used; run launchboard check")
+    initiatives = portfolio.initiatives
+    if initiative is not None:
+        initiatives = [i for i in initiatives if i.id == initiative]
+        if not initiatives:
+            raise UnknownInitiative(initiative)
+    bom: dict[str, Any] = {
+        "$schema": SCHEMA_URL,
+        "bomFormat": "CycloneDX",
+        "specVersion": SPEC_VERSION,
+        "serialNumber": "",
+        "version": 1,
+        "metadata": {
+            "timestamp": _timestamp(portfolio.as_of),
+            "tools": {"components": [{"type": "application", "name": "launchboard", "version": __version__}]},
+            "properties": [_prop("as-of", portfolio.as_of)] + ([_prop("initiative", initiative)] if initiative else []),
+        },
+        "components": [_component(ini, portfolio) for ini in initiatives],
+        "definitions": {"standards": _standards(portfolio)},
+        "declarations": _declarations(portfolio, initiatives),
+    }
+    content = json.dumps({k: v for k, v in bom.items() if k != "serialNumber"}, sort_keys=True, ensure_ascii=False)
+    bom["serialNumber"] = f"urn:uuid:{uuid.uuid5(SERIAL_NAMESPACE, hashlib.sha256(content.encode('utf-8')).hexdigest())}"
+    return bom
+
+
+def bom_json(portfolio: Portfolio, initiative: str | None = None) -> str:
+    """The BOM as text: indented, `<`, `>` and `&` escaped so it is inert if served as HTML."""
+    text = json.dumps(build_bom(portfolio, initiative), indent=2, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
