@@ -125,7 +125,7 @@ def test_listed_pack_no_item_maps_to_is_a_warning(repo: Repo) -> None:
     mapped(repo, ["owasp-llm-2025", "nist-ai-600-1"], ["owasp-llm-2025:LLM01"])
     result = run("check", str(repo.root), "--as-of", AS_OF)
     line, column = line_col(repo.path(POLICY), "- nist-ai-600-1", whole=True)
-    assert f"{POLICY}:{line}:{column + 2}: warning LB315 frameworks: no checklist item maps to nist-ai-600-1" in result.output
+    assert f"{POLICY}:{line}:{column + 2}: warning LB315 frameworks: no checklist item or runbook topic maps to nist-ai-600-1" in result.output
     assert result.exit_code == 0
     assert run("check", str(repo.root), "--as-of", AS_OF, "--strict").exit_code == 1
 
@@ -254,3 +254,33 @@ def test_controls_with_an_unusable_policy_exits_2(repo: Repo) -> None:
     repo.edit(POLICY, lambda d: d.update(stages="not a list"))
     result = run("controls", str(repo.root), "--as-of", AS_OF)
     assert result.exit_code == 2
+
+
+# --------------------------------------------------------------------------- runbook topics
+
+
+def test_runbook_topics_map_to_controls_checked_and_counted(tmp_path: Path) -> None:
+    """A rehearsed rollback is evidence for deactivation controls: `controls:` on a runbook
+    topic is checked like an item's and counts in the coverage, complete per the gate."""
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "decisions", root / "decisions")
+    result = run("controls", "nist-ai-600-1", str(root), "--as-of", AS_OF, "--format", "json")
+    assert result.exit_code == 0, result.output
+    control = next(c for c in json.loads(result.output)["frameworks"][0]["controls"] if c["id"] == "MG-2.4-004")
+    assert {"checklist": "runbooks", "item": "rollback", "title": "Roll back to the last known-good model, prompt and index"} in control["items"]
+    rows = {row["id"]: row for row in control["initiatives"]}
+    topic = lambda row: next(i for i in row["items"] if i["checklist"] == "runbooks")  # noqa: E731
+    assert topic(rows["support-assistant"]) == {"checklist": "runbooks", "item": "rollback", "status": "covered", "complete": True}
+    assert topic(rows["fraud-note-classifier"])["status"] == "missing"  # no runbooks yet (shadow)
+    assert topic(rows["fraud-note-classifier"])["complete"] is False
+
+    policy = root / POLICY
+    text = policy.read_text()
+    at = text.rindex("controls: [owasp-llm-2025:LLM10]")  # the cost-spike topic's, the last in the file
+    policy.write_text(text[:at] + "controls: [owasp-llm-2025:LLM99]" + text[at + len("controls: [owasp-llm-2025:LLM10]"):])
+    check = run("check", str(root), "--as-of", AS_OF)
+    assert check.exit_code == 1
+    line, column = line_col(policy, "owasp-llm-2025:LLM99")
+    assert f"{POLICY}:{line}:{column}: error LB181 runbooks/cost-spike: owasp-llm-2025:LLM99" in check.output

@@ -29,7 +29,7 @@ def render_coverage(coverage: FrameworkCoverage) -> str:
     for control in coverage.controls:
         head = f"  {_text(control.control.id, 64)}  {_text(control.control.title, 120)}"
         if not control.covered:
-            lines.append(f"{head}\n      gap: no checklist item maps to it")
+            lines.append(f"{head}\n      gap: no checklist item or runbook topic maps to it")
             continue
         lines.append(head)
         lines.append("      items: " + ", ".join(_text(ref.key, 130) for ref in control.items))

@@ -90,5 +90,5 @@ CODES: dict[str, str] = {
     "LB313": "metric gating the next stage does not hold yet",
     "LB306": "done item not yet required lacks evidence, approver or date, or its evidence path or date is wrong",
     "LB307": "CODEOWNERS gives no owner to part of the trusted layer (policy, schemas, templates, code, CI and build configuration)",
-    "LB315": "policy lists a framework that no checklist item maps to",
+    "LB315": "policy lists a framework that no checklist item or runbook topic maps to",
 }

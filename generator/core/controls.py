@@ -20,7 +20,7 @@ COMPLETE_STATUSES = ("done", "waived", "not-applicable")
 
 @dataclass(slots=True)
 class ItemRef:
-    """A policy item that maps to a control."""
+    """A policy item (or runbook topic, checklist "runbooks") that maps to a control."""
 
     checklist: str
     spec: ItemSpec
@@ -94,13 +94,27 @@ def _verdicts(state: InitiativeState | None) -> dict[tuple[str, str], bool]:
     return judged
 
 
+RUNBOOK_TOPICS = "runbooks"  # the `checklist` of a runbook topic's ItemRef, as in its ItemVerdict
+
+
 def _item_state(ini: Initiative, ref: ItemRef, judged: dict[tuple[str, str], bool]) -> ItemState:
+    if ref.checklist == RUNBOOK_TOPICS:
+        return _topic_state(ini, ref, judged)
     checklist = ini.checklists.get(ref.checklist)
     record = checklist.items.get(ref.spec.id) if checklist else None
     status = record.status if record else "todo"
     verdict = judged.get((ref.checklist, ref.spec.id))
     complete = verdict if verdict is not None else status in COMPLETE_STATUSES
     return ItemState(ref, status, complete, record)
+
+
+def _topic_state(ini: Initiative, ref: ItemRef, judged: dict[tuple[str, str], bool]) -> ItemState:
+    """A runbook topic: "covered" when one of the initiative's runbooks lists it; complete per
+    the core's verdict where it judged the topic (which also asks for a recent passed exercise
+    when the topic must be exercised), else when covered."""
+    covered = any(ref.spec.id in runbook.topics for runbook in ini.runbooks.values())
+    verdict = judged.get((ref.checklist, ref.spec.id))
+    return ItemState(ref, "covered" if covered else "missing", verdict if verdict is not None else covered, None)
 
 
 def framework_coverage(portfolio: Portfolio, framework_id: str) -> FrameworkCoverage | None:
@@ -117,6 +131,11 @@ def framework_coverage(portfolio: Portfolio, framework_id: str) -> FrameworkCove
                     fid, cid = split_ref(ref)
                     if fid == framework_id and cid in by_control and all(r.spec is not item for r in by_control[cid]):
                         by_control[cid].append(ItemRef(checklist_id, item))
+        for topic in policy.runbook_topics.values():
+            for ref in topic.controls:
+                fid, cid = split_ref(ref)
+                if fid == framework_id and cid in by_control and all(r.spec is not topic for r in by_control[cid]):
+                    by_control[cid].append(ItemRef(RUNBOOK_TOPICS, topic))  # type: ignore[arg-type]
     judged = {ini.id: _verdicts(portfolio.states.get(ini.id)) for ini in portfolio.initiatives}
     controls = []
     for control in framework.controls:

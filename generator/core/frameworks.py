@@ -141,7 +141,7 @@ def _nearest(framework: Framework, control_id: str) -> str:
 
 
 def check_policy_controls(document: Document, policy: Policy, frameworks: dict[str, Framework], broken: set[str]) -> list[Problem]:
-    """The policy's `frameworks` list and every checklist item's `controls`.
+    """The policy's `frameworks` list and the `controls` of every checklist item and runbook topic.
 
     LB182: `frameworks` names a pack that does not exist; LB180/181/183: an item's entry
     (check_controls); LB315 (warning): a listed pack that no item maps to."""
@@ -159,10 +159,19 @@ def check_policy_controls(document: Document, policy: Policy, frameworks: dict[s
             mapped.update(split_ref(ref)[0] for ref in item.controls)
             problems += check_controls(document, ("checklists", checklist_id, "items", index, "controls"), item.controls,
                                        frameworks, policy.frameworks, broken, f"{checklist_id}/{item.id}")
+    # Runbook topics map to controls too (a rehearsed rollback is evidence for deactivation
+    # controls); located by their place in the document's list, which may repeat an id.
+    topics = ((document.data.get("runbooks") or {}).get("topics") or []) if isinstance(document.data, dict) else []
+    for index, topic in enumerate(topics):
+        refs = list(topic.get("controls") or [])
+        if refs:
+            mapped.update(split_ref(ref)[0] for ref in refs)
+            problems += check_controls(document, ("runbooks", "topics", index, "controls"), refs,
+                                       frameworks, policy.frameworks, broken, f"runbooks/{topic.get('id')}")
     for index, framework_id in enumerate(policy.frameworks):
         if framework_id in frameworks and framework_id not in mapped:
             problems.append(Problem(document.locate(("frameworks", index)), Severity.WARNING, "LB315",
-                                    f"frameworks: no checklist item maps to {framework_id}; add `controls: [{framework_id}:<id>]` "
+                                    f"frameworks: no checklist item or runbook topic maps to {framework_id}; add `controls: [{framework_id}:<id>]` "
                                     "to the items that satisfy its controls, or remove it from the list"))
     return problems
 

@@ -104,6 +104,7 @@ class RunbookTopic:
     when: dict[str, list[str]] = field(default_factory=dict)  # as ItemSpec.when
     exercised: bool = False  # the covering runbook needs a recent `passed` exercise
     description: str = ""
+    controls: list[str] = field(default_factory=list)  # framework:control-id, as on checklist items
 
     def applies_to(self, initiative: "Initiative") -> bool:
         """True when every `when` condition matches the initiative (the rule of ItemSpec)."""

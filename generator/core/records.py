@@ -100,6 +100,7 @@ def _runbook_topics(topics: list[dict[str, Any]]) -> dict[str, RunbookTopic]:
             when={key: list(values) for key, values in (topic.get("when") or {}).items()},
             exercised=bool(topic.get("exercised", False)),
             description=_text(topic.get("description")),
+            controls=list(topic.get("controls", [])),
         ))
     return found
 
