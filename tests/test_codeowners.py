@@ -44,7 +44,9 @@ def test_writes_one_rule_per_checklist_with_owners(repo: Repo) -> None:
     lines = repo.path(FILE).read_text().splitlines()
     begin, end = lines.index(codeowners.BEGIN), lines.index(codeowners.END)
     # on-call has no owners in the test policy: no rule, so the default owners apply
-    assert lines[begin + 1 : end] == ["/decisions/*/checklists/security-review.yaml @org/security @dana"]
+    assert lines[begin + 1 : end] == ["/decisions/*/checklists/security-review.yaml @org/security @dana",
+                                      # a team's own framework packs: the policy's owners (own_trusted_layer)
+                                      "/decisions/frameworks/ @org/council"]
     assert run("codeowners", str(repo.root), "--check").exit_code == 0
     assert run("codeowners", str(repo.root)).output.startswith("unchanged")
 

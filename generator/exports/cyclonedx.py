@@ -146,11 +146,27 @@ def _standards(portfolio: Portfolio) -> list[dict[str, Any]]:
             properties += [_prop("control", ref) for ref in item.controls]
             requirement["properties"] = properties
             requirements.append(requirement)
+    # Runbook topics are part of the gate (their verdicts are attested like items'), so each
+    # is a requirement too, identified as runbooks/<topic> as in the readiness verdicts.
+    for topic in policy.runbook_topics.values():
+        requirement = {
+            "bom-ref": requirement_ref("runbooks", topic.id),
+            "identifier": f"runbooks/{topic.id}",
+            "title": topic.title,
+        }
+        if topic.description:
+            requirement["text"] = topic.description
+        properties = [_prop("checklist", "Runbooks"), _prop("required-from", topic.required_from),
+                      _prop("exercised", "true" if topic.exercised else "false")]
+        properties += [_prop(f"when-{key}", ",".join(values)) for key, values in topic.when.items()]
+        properties += [_prop("control", ref) for ref in topic.controls]
+        requirement["properties"] = properties
+        requirements.append(requirement)
     standards = [{
         "bom-ref": POLICY_STANDARD,
         "name": "Launchboard readiness policy",
         "version": portfolio.as_of,
-        "description": f"The checklist items of {policy.file}: what each stage ({', '.join(policy.stages)}) requires before launch.",
+        "description": f"The checklist items and runbook topics of {policy.file}: what each stage ({', '.join(policy.stages)}) requires before launch.",
         "requirements": requirements,
     }]
     for framework_id in portfolio_frameworks(portfolio):
