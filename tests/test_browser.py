@@ -204,7 +204,8 @@ def test_text_contrast_meets_wcag_aa_in_light_and_dark(browser, served_site, sch
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.add_init_script(f"localStorage.setItem('/.__palette', JSON.stringify({{index: {0 if scheme == 'default' else 1}, color: {{scheme: '{scheme}'}}}}))")
     found = []
-    for url in ("", "initiatives/contract-summariser/", "initiatives/support-assistant/decisions/0001-rag-over-fine-tuning/", "decisions/"):
+    for url in ("", "initiatives/contract-summariser/", "initiatives/support-assistant/decisions/0001-rag-over-fine-tuning/", "decisions/",
+                "oncall/", "initiatives/support-assistant/runbooks/rollback/", "frameworks/owasp-llm-2025/"):
         page.goto(served_site + url)
         assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == scheme
         found += _contrast_violations(page)
