@@ -185,7 +185,7 @@ CORPUS: dict[str, Outcome] = {
     "checklist/approver-workflow-command.yaml": _in(C, ("LB100", 6, 15), fragment="items.threat-model.approver"),
     "checklist/approver-ansi-escape.yaml": _in(C, ("LB100", 6, 15), fragment="'\\x1b[32m@dana'"),
     "checklist/approver-html.yaml": _in(C, ("LB100", 6, 15), fragment="items.threat-model.approver"),
-    "checklist/item-id-html.yaml": _in(C, ("LB100", 3, 3), fragment="'<script>alert(1)</script>' is not in the expected form"),
+    "checklist/item-id-html.yaml": _in(C, ("LB100", 15, 3), fragment="'<script>alert(1)</script>' is not in the expected form"),
     "checklist/item-status-unknown.yaml": _in(C, ("LB100", 16, 13), fragment="got 'approved'"),
     # ---- decisions
     "decision/date-impossible.yaml": _in(D, ("LB100", 4, 7), fragment="'2026-02-30' is not a valid date"),

@@ -17,6 +17,7 @@ CODES: dict[str, str] = {
     "LB007": "mapping key is not a string",
     "LB008": "file in decisions/ that is not a known record",
     "LB009": "no policy, or a policy that cannot be used (exit 2)",
+    "LB011": "too many schema problems in one file: the first 100 are listed, the rest counted",
     # LB1xx: shape and cross-record consistency
     "LB100": "does not match the schema",
     "LB110": "initiative id does not equal its folder name",
