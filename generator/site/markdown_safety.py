@@ -201,7 +201,7 @@ _MD_TAGS = {
 # their own length, so ordinary text never comes near the budget.
 _LINK_WINDOW = 4096  # longer than any link a record can hold (URLs are at most 2,000 characters)
 _BUDGET_PER_CHAR = 8
-_BUDGET_BASE = 16_384
+_BUDGET_BASE = 1_024  # per field: a record has hundreds of short fields, so the budget is mostly per character
 
 
 class _ScanBudget:
