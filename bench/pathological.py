@@ -53,8 +53,8 @@ SHAPES: dict[str, str] = {
     "[x][ x N/4": "[x][" * (FIELD // 4),
     "[a](( x N/5": "[a](" + "(" * (FIELD - 4),
     '[a](" x N/5': '[a]("' * (FIELD // 5),
-    "- x N/2 (nested lists)": "- " * (FIELD // 2) + "x",
-    "> x N/2 (nested quotes)": "> " * (FIELD // 2) + "x",
+    "- x N/2 (nested lists)": "- " * (FIELD // 2 - 1) + "x",
+    "> x N/2 (nested quotes)": "> " * (FIELD // 2 - 1) + "x",
     "1. x N/3 (nested ordered lists)": "1. " * (FIELD // 3) + "x",
     "* x N": "*" * FIELD,
     "*a x N/2": "*a" * (FIELD // 2),
@@ -112,7 +112,7 @@ def bench_markdown(timeout: float, only: list[str]) -> None:
     print()
 
 
-def bench_pages(timeout: float) -> None:
+def bench_pages(timeout: float, only: list[str]) -> None:
     print("## One decision page, end to end (`launchboard render`, minus the same render of the plain base)\n")
     print("Single field: the decision's `context` (20,000 characters) in one shape. Maximal: every text")
     print("field of the decision at its schema maxLength, in one shape: context, rationale and 10 option")
@@ -122,10 +122,12 @@ def bench_pages(timeout: float) -> None:
     with tempfile.TemporaryDirectory(prefix="lb-patho-") as tmp:
         plain = render_seconds(Path(tmp) / "plain", {}, timeout)
         for name in (REALISTIC_NAME, "[[ x N/2", "![ x N/2", '[a](" x N/5', "*a x N/2", "- x N/2 (nested lists)"):
+            if only and name not in only:
+                continue
             text = REALISTIC if name == REALISTIC_NAME else SHAPES[name]
-            single = render_seconds(Path(tmp) / f"single-{len(name)}-{hash(name)}", {"context": text}, timeout)
+            single = render_seconds(Path(tmp) / f"single-{len(name)}-{hash(name)}", {"context": _cut(text, FIELD)}, timeout)
             maximal = render_seconds(Path(tmp) / f"max-{len(name)}-{hash(name)}", maximal_decision(text), timeout)
-            cells = [show(status, seconds - plain[1], timeout) for status, seconds in (single, maximal)]
+            cells = [show(status, max(0.0, seconds - plain[1]), timeout) for status, seconds in (single, maximal)]
             print(f"| `{name}` | {cells[0]} | {cells[1]} |", flush=True)
     print()
 
@@ -153,13 +155,26 @@ def maximal_decision(text: str) -> dict:
     }
 
 
-def render_seconds(root: Path, changes: dict, timeout: float) -> tuple[str, float]:
+def render_seconds(root: Path, changes: dict, timeout: float, repeat: int = 3) -> tuple[str, float]:
+    """The best of REPEAT renders (one when it takes over 10 s); "invalid" unless check passes first."""
     shutil.copytree(BASE, root)
     decision = yaml.safe_load((BASE / ADR).read_text())
     decision.update(changes)
     (root / ADR).write_text(yaml.dump(decision, Dumper=NoAliases, sort_keys=False, width=10**9))
-    status, elapsed, _ = child("", timeout, ["-m", "generator", "render", str(root), "--out", str(root / "site")])
-    return status, elapsed
+    checked = subprocess.run([sys.executable, "-m", "generator", "check", str(root), "--as-of", "2026-11-29"],
+                             cwd=REPO, capture_output=True)
+    if checked.returncode != 0:
+        return "invalid record", 0.0
+    best: tuple[str, float] | None = None
+    for _ in range(repeat):
+        status, elapsed, _ = child("", timeout, ["-m", "generator", "render", str(root), "--out", str(root / "site"),
+                                                "--as-of", "2026-11-29"])
+        if best is None or (status == "ok" and elapsed < best[1]):
+            best = (status, elapsed)
+        if status != "ok" or elapsed > 10:
+            break
+    assert best is not None
+    return best
 
 
 # --------------------------------------------------------------------------- supersession
@@ -262,7 +277,7 @@ def main() -> None:
     if "markdown" in parts:
         bench_markdown(args.timeout, [n for n in args.shapes.split(";") if n])
     if "pages" in parts:
-        bench_pages(args.timeout)
+        bench_pages(args.timeout, [n for n in args.shapes.split(";") if n])
     if "supersession" in parts:
         bench_supersession(args.timeout, [int(n) for n in args.sizes.split(",")])
     if "memory" in parts:

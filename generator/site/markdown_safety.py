@@ -315,10 +315,12 @@ def md_to_html(text: object) -> str:
 # Block nesting in bounded depth. Each list or quote marker at the start of a line opens one
 # more level, and Python-Markdown's block parser recurses (and copies the rest of the line)
 # once per level: 10,000 `- ` on one line take seconds and then exhaust the stack. The marker
-# after the _MAX_NESTING-th is escaped, so it and the rest of the line are text.
+# after the _MAX_NESTING-th is escaped, so it and the rest of the line are text. Indented
+# lines count too (they nest inside a list item); in an indented code block such a line
+# would show the backslash, a price only ten markers in a row pay.
 _MAX_NESTING = 10
 _MARKER = r"(?:>[ \t]*|[-*+][ \t]+|[0-9]{1,9}[.)][ \t]+)"
-_TOO_DEEP = re.compile(rf"^([ ]{{0,3}}{_MARKER}{{{_MAX_NESTING}}})(?:([-*+>])|([0-9]{{1,9}})([.)]))", re.MULTILINE)
+_TOO_DEEP = re.compile(rf"^([ \t]*{_MARKER}{{{_MAX_NESTING}}})(?:([-*+>])|([0-9]{{1,9}})([.)]))", re.MULTILINE)
 
 
 def _escape_deep_marker(m: re.Match[str]) -> str:
