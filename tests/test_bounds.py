@@ -94,6 +94,26 @@ def test_pathological_markdown_fields_render_in_bounded_time(tmp_path: Path) -> 
     assert "<ul>" in page and "<blockquote>" in page
 
 
+def test_build_publishes_integral_floats_and_pathological_markdown(tmp_path: Path) -> None:
+    """The real `launchboard build` (MkDocs, the plugin, nh3) on the sample repository, whose
+    first decision is written with floats for integers and holds the hostile Markdown shapes."""
+    from generator.core.loader import load_document
+    from tests.site_helpers import make_root, site_env
+
+    root = make_root(tmp_path / "repo")
+    rel = "decisions/code-review-bot/adr/0001-prompt-with-diff-context.yaml"
+    decision = load_document(root / rel, root).data
+    decision.update(number=1.0, context="[[" * 10_000)
+    decision["outcome"]["rationale"] = "- " * 9_999 + "x"
+    decision["options"][0]["summary"] = "![" * 2_500
+    _write(root, rel, decision)
+    result = launchboard("build", str(root), timeout=120, env=site_env())
+    no_traceback(result)
+    assert result.returncode == 0, result.stderr.decode()[-3000:]
+    page = (root / "site/initiatives/code-review-bot/decisions/0001-prompt-with-diff-context/index.html").read_text(encoding="utf-8")
+    assert "[[" * 10_000 in page and "![" * 2_500 in page
+
+
 def test_bracket_runs_are_text_and_nesting_stops_at_ten_levels() -> None:
     from generator.site.markdown_safety import md_to_html
 
