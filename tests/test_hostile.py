@@ -187,7 +187,7 @@ CORPUS: dict[str, Outcome] = {
     "checklist/approver-workflow-command.yaml": _in(C, ("LB100", 6, 15), fragment="items.threat-model.approver"),
     "checklist/approver-ansi-escape.yaml": _in(C, ("LB100", 6, 15), fragment="'\\x1b[32m@dana'"),
     "checklist/approver-html.yaml": _in(C, ("LB100", 6, 15), fragment="items.threat-model.approver"),
-    "checklist/item-id-html.yaml": _in(C, ("LB100", 3, 3), fragment="'<script>alert(1)</script>' is not in the expected form"),
+    "checklist/item-id-html.yaml": _in(C, ("LB100", 15, 3), fragment="'<script>alert(1)</script>' is not in the expected form"),
     "checklist/item-status-unknown.yaml": _in(C, ("LB100", 16, 13), fragment="got 'approved'"),
     # ---- runbooks: free text (commands, steps, notes) is accepted and escaped where shown;
     # every field that becomes a link, an id, a handle or a version is held to its form
@@ -210,6 +210,9 @@ CORPUS: dict[str, Outcome] = {
     "decision/number-float.yaml": _in(D, ("LB100", 1, 9), fragment="number: must be a whole number"),
     "decision/number-string.yaml": _in(D, ("LB100", 1, 9), fragment="number: must be a whole number, not a string"),
     "decision/supersedes-itself.yaml": Outcome(1, (("LB143", 43, 13),), "supersession cycle", ADR),
+    # 1.0 is an integer to JSON Schema; the decision's key (0001) in LB130's message used to crash check
+    "decision/number-integral-float-key-in-a-message.yaml": Outcome(1, (("LB130", 6, 11),),
+                                                                    "latest accepted decision (0001-rag-over-fine-tuning)"),
     # ---- the policy is trusted, but a broken one still ends cleanly, with exit 2
     "policy/syntax-error.yaml": _in(P, ("LB002", 9, 16), exit=2, fragment="YAML syntax error"),
     "policy/alias-bomb.yaml": _in(P, ("LB004", 1, 4), exit=2, fragment="anchors"),
@@ -228,6 +231,10 @@ CORPUS: dict[str, Outcome] = {
     "initiative/accept-workflow-commands-and-escapes-in-text.yaml": ACCEPTED,
     "decision/accept-html-in-text-fields.yaml": ACCEPTED,
     "checklist/accept-text-with-escapes.yaml": ACCEPTED,
+    # issue 11: accepted by check, so render must handle them too (test_accepted_corpus_renders)
+    "decision/accept-integral-floats.yaml": ACCEPTED,
+    "decision/accept-markdown-bracket-runs.yaml": ACCEPTED,
+    "decision/accept-markdown-nested-lists.yaml": ACCEPTED,
     # once known bugs, fixed: dates outside 1900-2999 fail the schema, long numerals stay
     # strings, and a symlink loop is a located LB001
     "initiative/date-year-zero.yaml": _in(I, ("LB100", 9, 29), fragment="is not a valid date"),
@@ -314,6 +321,22 @@ def _symlink(root: Path, rel: str, target: str | Path) -> None:
     elif path.exists() or path.is_symlink():
         path.unlink()
     os.symlink(target, path)
+
+
+def _malformed_measurements(size: int = MAX_RECORD_BYTES - 100) -> str:
+    """The base initiative (metrics last) plus metrics whose every measurement is wrong four ways
+    (date: not a string of ten characters in date form; value: a string)."""
+    text = _base_text().split("metrics:\n")[0] + "links:\n  repository: https://git.example.com/support-assistant\n"
+    text += "tags: [customer-facing]\nmetrics:\n"
+    rows = "".join(f"      {{date: x, value: 'v{n}'}},\n" for n in range(1000))
+    metric = 0
+    while metric < 50:
+        chunk = f"  - {{id: m{metric}, title: M, unit: ms, direction: lower, target: 1, measurements: [\n{rows}    ]}}\n"
+        if len(text) + len(chunk) > size:
+            break
+        text += chunk
+        metric += 1
+    return text
 
 
 @dataclass(frozen=True)
@@ -523,6 +546,12 @@ GENERATED: dict[str, Generated] = {
         lambda root: _symlink(root, ADR, "0001-rag-over-fine-tuning.yaml"),
         _in(D, ("LB001", 1, 1), fragment="is a link that leads nowhere"),
     ),
+    "malformed-measurements-of-a-megabyte": Generated(
+        # ~135,000 schema errors in one file: 460 MB when each was kept; now 100 listed, 5,000 more counted
+        lambda root: _replace(root, INIT, _malformed_measurements()),
+        Outcome(1, (("LB011", 42, 14),), "over 5,000 more schema errors in this file are not listed", exact=False),
+        timeout=60,
+    ),
     "unique-items-over-many-mappings": Generated(
         # 6,000 distinct one-key mappings where a list of handles is expected: 70 KB
         lambda root: _replace(root, INIT, _with_line(INIT, 4, "owners: [" + ", ".join(f"{{k{i}: 0}}" for i in range(6000)) + "]")),
@@ -607,6 +636,21 @@ def test_generated(case: str, tmp_path: Path) -> None:
         _verify(root, generated.outcome, generated.timeout)
     except subprocess.TimeoutExpired as timeout:
         raise AssertionError(f"launchboard check did not finish within {generated.timeout} s") from timeout
+
+
+@pytest.mark.parametrize("case", sorted(c for c, o in CORPUS.items() if o is ACCEPTED))
+def test_accepted_corpus_renders(case: str, tmp_path: Path) -> None:
+    """Whatever check accepts, render handles: in bounded time, without a traceback."""
+    kind = case.split("/", 1)[0]
+    root = make_repo(tmp_path)
+    shutil.copyfile(HOSTILE / case, root / TARGETS[kind])
+    try:
+        result = launchboard("render", str(root), "--out", str(tmp_path / "site"), "--as-of", AS_OF, timeout=60)
+    except subprocess.TimeoutExpired as timeout:
+        raise AssertionError("launchboard render did not finish within 60 s") from timeout
+    no_traceback(result)
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")[-3000:]
+    assert (tmp_path / "site" / "initiatives" / "support-assistant" / "index.md").is_file()
 
 
 def test_corpus_size() -> None:

@@ -12,7 +12,11 @@ Hypothesis generates three kinds of input and writes each into a small valid rep
   negative and enormous numbers, unknown statuses, cycles in `supersedes`), judged on a random
   "today".
 
-For each: `load_portfolio` returns (no exception, within the deadline), and every problem names
+A fourth kind is records the schemas accept, made awkward (integral floats, any script,
+Markdown syntax, maximum lengths, empty optional lists): these go through the real `check`
+and `render` commands, which must not crash (see the last section).
+
+For each of the first three: `load_portfolio` returns (no exception, within the deadline), and every problem names
 a file that exists, a line no further than one past the file's last line, and a column >= 1.
 Documents made only of strings also read back exactly as they were written.
 """
@@ -20,6 +24,7 @@ Documents made only of strings also read back exactly as they were written.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -29,7 +34,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from generator.core.loader import RecordError, parse_yaml
@@ -352,3 +357,162 @@ def test_unicode_line_separators_keep_locations(scratch: Scratch, separator: str
     risk_line = next(n for n, line in enumerate(text.split("\n"), 1) if line.startswith("risk:"))
     (problem,) = load_portfolio(scratch.root, "2026-11-29").problems
     assert (problem.code, problem.location.line) == ("LB100", risk_line)
+
+
+# --------------------------------------------------------------------------- schema-accepted records, rendered
+
+# Records the schemas accept, built to be awkward: integer fields written as floats (1.0),
+# text in every script and in Markdown's syntax, strings at their maximum length, optional
+# lists present but empty. Each is merged over the base repository and run through the real
+# `check` and `render --out DIR` (in process, via click): whatever check accepts, no command
+# may crash on (issue 11). Mostly valid is not enough here: every record is validated against
+# its schema first, so the property is about accepted input only.
+
+_MD_TOKENS = ["[", "]", "![", "](", "(", ")", "`", "*", "**", "_", "- ", "> ", "1. ", "# ", "|", "\\", "<", "&",
+              "<script>x</script>", "[a](javascript:alert(1))", "[a](https://example.com/x \"t\")", "[r][r]",
+              "\n", "\n\n", "    ", "\t", "é", "𝒳", "中文", "🙂", "\u202e", "\u0301", "\u2028", "::error::x", "{: onclick=x}"]
+
+
+def _max_length(size: int) -> st.SearchStrategy[str]:
+    """A string of exactly SIZE characters: one token repeated, or a run of one character."""
+    return st.sampled_from(["x", "[[", "![", "- ", "é", "𝒳 ", "*a", "[a](\"", "`a", "> "]).map(
+        lambda token: (token * (size // len(token) + 1))[:size].strip() or "x").map(lambda s: s.ljust(size, "x"))
+
+
+def free_text(max_size: int) -> st.SearchStrategy[str]:
+    readable = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=min(max_size, 200))
+    markdown_ish = st.lists(st.sampled_from(_MD_TOKENS), min_size=1, max_size=40).map("".join)
+    return st.one_of(readable, markdown_ish, _max_length(max_size)).filter(lambda s: 1 <= len(s) <= max_size)
+
+
+def whole(low: int, high: int) -> st.SearchStrategy[int | float]:
+    """An integer field's value: an int, or the same value written as a float (1.0)."""
+    return st.integers(low, high).flatmap(lambda n: st.sampled_from([n, float(n)]))
+
+
+accepted_ids = st.one_of(st.sampled_from(["rag", "prompt", "fine-tune", "a", "x-ray", "a" * 64]),
+                         st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True))
+accepted_handles = st.one_of(st.sampled_from(["@alice", "@dana", "@org/security", "@A-1/b.c_d", "@" + "a" * 99]),
+                             st.from_regex(r"@[A-Za-z0-9][A-Za-z0-9-]{0,10}(?:/[A-Za-z0-9][A-Za-z0-9._-]{0,10})?", fullmatch=True))
+accepted_dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2999, 12, 31)).map(_date_text)
+policy_criteria = st.sampled_from(["knowledge-freshness", "labelled-data", "latency"])
+
+
+def optional(**fields: st.SearchStrategy) -> st.SearchStrategy[dict[str, Any]]:
+    """A mapping holding any subset of FIELDS."""
+    return st.fixed_dictionaries({}, optional=fields)
+
+
+accepted_options = st.builds(
+    lambda fixed, extra: fixed | extra,
+    st.fixed_dictionaries({"id": accepted_ids, "approach": st.sampled_from(["prompt", "rag", "fine-tune", "hybrid", "no-llm", "buy"])}),
+    optional(summary=free_text(5000), pros=st.lists(free_text(1000), max_size=3), cons=st.lists(free_text(1000), max_size=3),
+             scores=st.dictionaries(st.one_of(policy_criteria, accepted_ids), whole(1, 5), max_size=4)),
+)
+
+
+@st.composite
+def accepted_decisions(draw) -> dict[str, Any]:
+    options = draw(st.lists(accepted_options, min_size=1, max_size=4))
+    override = draw(st.booleans())
+    outcome = {"chosen": draw(st.one_of(st.sampled_from([o["id"] for o in options]), accepted_ids)), "override": override}
+    if override or draw(st.booleans()):
+        outcome["rationale"] = draw(free_text(20_000))
+    decision = {
+        "number": draw(st.one_of(st.sampled_from([1, 1.0]), whole(1, 9999))),
+        "title": draw(free_text(200)),
+        "status": draw(st.sampled_from(["proposed", "accepted", "rejected", "superseded", "deprecated"])),
+        "date": draw(accepted_dates),
+        "deciders": draw(st.lists(accepted_handles, min_size=1, max_size=3, unique=True)),
+        "context": draw(free_text(20_000)),
+        "options": options,
+        "outcome": outcome,
+    }
+    decision |= draw(optional(
+        criteria=st.lists(st.fixed_dictionaries({"id": st.one_of(policy_criteria, accepted_ids), "weight": whole(1, 5)}), max_size=4),
+        consequences=optional(positive=st.lists(free_text(1000), max_size=3), negative=st.lists(free_text(1000), max_size=3)),
+        supersedes=st.lists(st.integers(1, 9999), max_size=4, unique=True).flatmap(
+            lambda ns: st.tuples(*[st.sampled_from([n, float(n)]) for n in ns]).map(list)),
+        review_by=accepted_dates,
+        tags=st.lists(accepted_ids, max_size=3, unique=True),
+    ))
+    return decision
+
+
+_evidence = st.one_of(st.sampled_from(["https://example.com/x", "docs/x.md#y", "a", "https://" + "e" * 1992]),
+                      st.from_regex(r"https://[a-z]{1,10}\.example/[A-Za-z0-9._~%-]{0,20}", fullmatch=True))
+
+
+@st.composite
+def accepted_items(draw) -> dict[str, Any]:
+    status = draw(st.sampled_from(["todo", "in-progress", "done", "waived", "not-applicable"]))
+    item: dict[str, Any] = {"status": status}
+    item |= draw(optional(evidence=_evidence, approver=accepted_handles, date=accepted_dates,
+                          reason=free_text(2000), note=free_text(5000)))
+    if status == "waived":
+        item["waiver"] = draw(optional(reason=free_text(2000), approver=accepted_handles, date=accepted_dates, expires=accepted_dates))
+    return item
+
+
+accepted_checklists = st.fixed_dictionaries({
+    "checklist": st.just("security-review"),
+    "items": st.dictionaries(st.one_of(st.sampled_from(["threat-model", "rag-access-control", "pen-test"]), accepted_ids),
+                             accepted_items(), max_size=4),
+})
+
+
+def _accepted(kind: str, data: dict[str, Any]) -> bool:
+    from generator.core.validate import schema_set
+
+    return schema_set()._fast[kind].is_valid(data)
+
+
+class _Site(Scratch):
+    def run(self, *args: str):
+        from click.testing import CliRunner
+
+        from generator.cli import main
+
+        return CliRunner().invoke(main, list(args), catch_exceptions=True)
+
+
+@pytest.fixture
+def site_scratch(monkeypatch):
+    monkeypatch.setenv("LAUNCHBOARD_NO_CACHE", "1")
+    repo = _Site()
+    yield repo
+    repo.close()
+
+
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:  # records may not hold anchors
+        return True
+
+
+RENDER_SETTINGS = settings(SETTINGS, max_examples=max(20, SETTINGS.max_examples // 5), deadline=dt.timedelta(seconds=30))
+
+
+@RENDER_SETTINGS
+@given(decision=accepted_decisions(), checklist=accepted_checklists, today=as_of_dates)
+@example(decision={"number": 1.0, "title": "T", "status": "accepted", "date": "2026-02-10", "deciders": ["@alice"],
+                   "context": "[[" * 10_000, "options": [{"id": "rag", "approach": "rag", "pros": [], "cons": []}],
+                   "outcome": {"chosen": "rag"}, "consequences": {"positive": [], "negative": []}, "supersedes": [1.0]},
+         checklist={"checklist": "security-review", "items": {}}, today=dt.date(2026, 11, 29))
+def test_schema_accepted_records_pass_check_and_render(site_scratch: _Site, decision, checklist, today: dt.date) -> None:
+    assume(_accepted("decision", decision) and _accepted("checklist", checklist))
+    site_scratch.reset()
+    (site_scratch.root / ADR).write_text(yaml.dump(decision, Dumper=_NoAliases, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    (site_scratch.root / SEC).write_text(yaml.dump(checklist, Dumper=_NoAliases, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    root, out = str(site_scratch.root), str(site_scratch.dir / "site")
+
+    checked = site_scratch.run("check", root, "--as-of", today.isoformat(), "--format", "json")
+    assert checked.exception is None or isinstance(checked.exception, SystemExit), checked.exc_info
+    assert checked.exit_code in (0, 1), checked.output[-2000:]
+    problems = json.loads(checked.stdout)["problems"]
+    assert not [p for p in problems if p["file"] in (ADR, SEC) and p["code"] in ("LB100", "LB001", "LB002", "LB004", "LB005")], problems
+
+    rendered = site_scratch.run("render", root, "--out", out, "--as-of", today.isoformat())
+    assert rendered.exception is None or isinstance(rendered.exception, SystemExit), rendered.exc_info
+    assert rendered.exit_code == 0, rendered.output[-2000:]
+    pages = list((site_scratch.dir / "site" / "initiatives" / "support-assistant" / "decisions").glob("*.md"))
+    assert len(pages) == 1  # the decision has its page, whatever its number was written as

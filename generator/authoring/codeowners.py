@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.core.loader import clean_text
+from generator.authoring.safe_paths import outside_repository
 from generator.core.model import Location, Policy, Problem, Severity
 
 CODEOWNERS_PATH = ".github/CODEOWNERS"
@@ -182,6 +183,9 @@ def write(root: Path, policy: Policy) -> bool:
     never sees half of it.
     """
     path = root / CODEOWNERS_PATH
+    reason = outside_repository(root, CODEOWNERS_PATH)
+    if reason:
+        raise CodeownersError(f"refusing to write {CODEOWNERS_PATH}: {reason} (nothing was written)")
     new_text = render(root, policy)
     if path.is_symlink():
         raise CodeownersError(f"{CODEOWNERS_PATH} is a symbolic link; refusing to write through it")

@@ -17,6 +17,7 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from generator.authoring.safe_paths import outside_repository
 from generator.core.model import Policy
 from generator.core.resources import resource_dir
 
@@ -354,6 +355,10 @@ def _links_on_the_way(root: Path, relative: str) -> str | None:
 
 def write(root: Path, planned: list[PlannedFile]) -> list[str]:
     """Create every planned file; refuse (ScaffoldError) before writing if any exists."""
+    for p in planned:
+        reason = outside_repository(root, p.path)
+        if reason:
+            raise ScaffoldError(f"refusing to write {p.path}: {reason} (nothing was written)")
     links = [link for link in (_links_on_the_way(root, p.path) for p in planned) if link]
     if links:
         raise ScaffoldError(

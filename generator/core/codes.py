@@ -18,6 +18,7 @@ CODES: dict[str, str] = {
     "LB008": "file in decisions/ that is not a known record",
     "LB009": "no policy, or a policy that cannot be used (exit 2)",
     "LB010": "line separator (U+0085, U+2028, U+2029) outside a quoted string: a line break to YAML only",
+    "LB011": "too many schema problems in one file: the first 100 are listed, the rest counted",
     # LB1xx: shape and cross-record consistency
     "LB100": "does not match the schema",
     "LB110": "initiative id does not equal its folder name",

@@ -42,6 +42,18 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _whole(value: Any) -> Any:
+    """An integer field's value as an int.
+
+    JSON Schema's "integer" accepts 1.0 (a number with a zero fraction), and YAML reads `1.0`
+    as a float; every consumer after the schema (file names, `04d` keys, dictionary lookups,
+    JSON feeds) expects an int, so integral floats become ints here, once.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def build_policy(document: Document) -> Policy:
     data = document.data
     checklists = {
@@ -161,7 +173,7 @@ def build_decision(document: Document, initiative: str) -> Decision:
     consequences = data.get("consequences") or {}
     return Decision(
         initiative=initiative,
-        number=data["number"],
+        number=_whole(data["number"]),
         slug=slug,
         file=document.file,
         title=data["title"],
@@ -169,7 +181,7 @@ def build_decision(document: Document, initiative: str) -> Decision:
         date=data["date"],
         deciders=list(data.get("deciders", [])),
         context=_text(data.get("context")),
-        criteria=[(c["id"], c.get("weight", 1)) for c in data.get("criteria", [])],
+        criteria=[(c["id"], _whole(c.get("weight", 1))) for c in data.get("criteria", [])],
         options=[
             Option(
                 id=o["id"],
@@ -177,14 +189,14 @@ def build_decision(document: Document, initiative: str) -> Decision:
                 summary=_text(o.get("summary")),
                 pros=[_text(p) for p in o.get("pros", [])],
                 cons=[_text(c) for c in o.get("cons", [])],
-                scores=dict(o.get("scores") or {}),
+                scores={criterion: _whole(score) for criterion, score in (o.get("scores") or {}).items()},
             )
             for o in data.get("options", [])
         ],
         outcome=Outcome(outcome.get("chosen", ""), _text(outcome.get("rationale")), bool(outcome.get("override", False))),
         consequences_positive=[_text(c) for c in consequences.get("positive", [])],
         consequences_negative=[_text(c) for c in consequences.get("negative", [])],
-        supersedes=list(data.get("supersedes", [])),
+        supersedes=[_whole(number) for number in data.get("supersedes", [])],
         review_by=data.get("review_by"),
         tags=list(data.get("tags", [])),
     )

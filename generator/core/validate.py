@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import jsonschema_rs
 
@@ -102,63 +104,98 @@ class SchemaSet:
         fast = self._fast[kind]
         if fast.is_valid(document.data):
             return []
-        errors = list(self._detailed_validator(kind).iter_errors(_bounded(document.data, fast)))
-        if not errors:  # the fast validator is stricter on some formats; still say why
-            return _fallback(fast, document, initiative)
-        problems = _dedupe([problem for error in errors for problem in _explain(error, document, initiative)])
+        errors = self._detailed_validator(kind).iter_errors(_bounded(document.data, self.schemas[kind]))
+        problems: list[Problem] = []
+        seen: set[tuple] = set()
+        for error in errors:
+            if len(problems) >= MAX_PROBLEMS_PER_FILE:
+                return problems + [_not_listed(error, errors, document, initiative)]
+            for problem in _explain(error, document, initiative):
+                if (problem.location, problem.message) not in seen:
+                    seen.add((problem.location, problem.message))
+                    problems.append(problem)
         if not problems:  # invalid must never read as valid: say so where the first error is
-            problems = _fallback(fast, document, initiative)
-        if len(problems) > MAX_PROBLEMS_PER_FILE:
-            more = len(problems) - MAX_PROBLEMS_PER_FILE
-            problems = problems[:MAX_PROBLEMS_PER_FILE] + [
-                Problem(problems[MAX_PROBLEMS_PER_FILE].location, Severity.ERROR, "LB100",
-                        f"and {more} more schema problems in this file; fix the ones above first", initiative)
-            ]
+            return _fallback(fast, document, initiative)
         return problems
 
 
 def _fallback(fast: Any, document: Document, initiative: str | None) -> list[Problem]:
     """One located LB100 from the fast validator's first error, for a document the detailed
-    pass could not explain: a document the schema rejects always carries a problem."""
+    pass could not explain (the fast validator is stricter on some formats): a document the
+    schema rejects always carries a problem."""
     first = next(iter(fast.iter_errors(document.data)), None)
     message = clean_text(getattr(first, "message", "does not match the schema"), 200)
     path = tuple(getattr(first, "instance_path", ()) or ())
     return [Problem(document.locate(path), Severity.ERROR, "LB100", f"{_field(path)}: {message}", initiative)]
 
 
-MAX_PROBLEMS_PER_FILE = 50
-_SIZE_LIMITS = ("MaxItems", "MaxProperties")
+def _not_listed(first: ValidationError, rest: Iterator[ValidationError], document: Document, initiative: str | None) -> Problem:
+    """One LB011 in place of the schema errors past the cap, at the first of them.
+
+    The rest are counted, never explained or kept, and only up to MAX_COUNTED: a 1 MiB file of
+    malformed values holds a hundred thousand errors, and each costs jsonschema tens of
+    microseconds to find (asking the fast validator instead builds all of them at once, in
+    hundreds of megabytes).
+    """
+    counted = 1 + sum(1 for _ in islice(rest, MAX_COUNTED))
+    more = f"over {MAX_COUNTED:,}" if counted > MAX_COUNTED else f"{counted:,}"
+    return Problem(document.locate(tuple(first.absolute_path)), Severity.ERROR, "LB011",
+                   f"{more} more schema errors in this file are not listed; fix the ones above first", initiative)
 
 
-def _bounded(data: Any, fast: Any) -> Any:
-    """DATA with every list or mapping that breaks its maxItems/maxProperties cut to limit + 1.
+MAX_PROBLEMS_PER_FILE = 100  # listed per file; the rest are counted in one LB011
+MAX_COUNTED = 5_000  # errors counted past the listed ones (about half a second), then "over 5,000"
+
+
+def _bounded(data: Any, schema: dict[str, Any]) -> Any:
+    """DATA with every list or mapping longer than its schema's maxItems/maxProperties cut to limit + 1.
 
     jsonschema's uniqueItems is quadratic on unhashable items and every error is a Python
     object: a hostile list of thousands of mappings would take minutes. The cut keeps the
-    size error itself ("at most N entries") while the rest of the walk stays small.
+    size error itself ("at most N entries") while the rest of the walk stays small. It follows
+    the schema alongside the data (properties, patternProperties, additionalProperties,
+    items), once, instead of asking the fast validator for every error first: that list is
+    built whole, and for a file of many bad values it is most of the memory a check takes.
+    Limits under anyOf/oneOf/allOf or behind a $ref are not cut here (today's schemas put none
+    there); the detailed pass still reports them.
     """
-    for error in fast.iter_errors(data):
-        if type(error.kind).__name__ in _SIZE_LIMITS:
-            data = _cut(data, list(error.instance_path), int(error.kind.limit) + 1)
+    if not isinstance(schema, dict):
+        return data
+    if isinstance(data, list):
+        limit = schema.get("maxItems")
+        if isinstance(limit, int) and len(data) > limit:
+            data = data[: limit + 1]
+        items = schema.get("items")
+        if isinstance(items, dict):
+            children = [_bounded(item, items) for item in data]
+            if any(new is not old for new, old in zip(children, data)):
+                data = children  # copied only where something below was cut
+        return data
+    if isinstance(data, dict):
+        limit = schema.get("maxProperties")
+        if isinstance(limit, int) and len(data) > limit:
+            data = dict(list(data.items())[: limit + 1])
+        values = {key: _bounded(value, _property_schema(schema, key)) for key, value in data.items()}
+        if any(values[key] is not value for key, value in data.items()):
+            data = values
+        return data
     return data
 
 
-def _cut(node: Any, path: list[Any], size: int) -> Any:
-    """A copy of NODE (copied only along PATH) whose container at PATH holds at most SIZE entries."""
-    if not path:
-        if isinstance(node, list):
-            return node[:size]
-        if isinstance(node, dict):
-            return dict(list(node.items())[:size])
-        return node
-    head, rest = path[0], path[1:]
-    try:
-        child = node[head]
-    except (KeyError, IndexError, TypeError):
-        return node  # an earlier cut already removed it
-    copy = list(node) if isinstance(node, list) else dict(node)
-    copy[head] = _cut(child, rest, size)
-    return copy
+def _property_schema(schema: dict[str, Any], key: Any) -> Any:
+    """The subschema that applies to KEY of a mapping, or None."""
+    properties = schema.get("properties")
+    if isinstance(properties, dict) and key in properties:
+        return properties[key]
+    patterns = schema.get("patternProperties")
+    if isinstance(patterns, dict) and isinstance(key, str):
+        for pattern, subschema in patterns.items():
+            try:
+                if re.search(pattern, key):
+                    return subschema
+            except re.error:
+                return None
+    return schema.get("additionalProperties")
 
 
 @lru_cache(maxsize=4)
@@ -247,7 +284,15 @@ def _explain(error: ValidationError, document: Document, initiative: str | None)
             for key in extras
         ]
     message = _message(validator, error.validator_value, error.instance, schema)
+    if _is_key_error(error):  # the instance is a key of the mapping at `path`: point at that key
+        return [Problem(document.locate(path + (error.instance,), key=True), Severity.ERROR, "LB100", f"{_field(path)}: {message}", initiative)]
     return [Problem(document.locate(path), Severity.ERROR, "LB100", f"{_field(path)}: {message}", initiative)]
+
+
+def _is_key_error(error: ValidationError) -> bool:
+    """True for an error raised by `propertyNames`: jsonschema reports it at the mapping, with the key as instance."""
+    schema_path = list(error.relative_schema_path)
+    return len(schema_path) >= 2 and schema_path[-2] == "propertyNames" and isinstance(error.instance, str)
 
 
 def _message(validator: str, expected: Any, value: Any, schema: dict[str, Any]) -> str:
@@ -289,14 +334,3 @@ _TYPE_NAMES = {
     "object": "a mapping",
     "null": "empty",
 }
-
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen: set[tuple] = set()
-    unique = []
-    for problem in problems:
-        key = (problem.location, problem.message)
-        if key not in seen:
-            seen.add(key)
-            unique.append(problem)
-    return unique

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import markdown
 import nh3
+from markdown import inlinepatterns
 from markdown.treeprocessors import Treeprocessor
 
 T = TypeVar("T")
@@ -232,11 +233,84 @@ _MD_TAGS = {
 }
 
 
+# Link parsing in bounded time. Python-Markdown reads a link's `[text]` and `(target)` by
+# scanning forward character by character from every `[`, `![` and `](`; a field of 20,000
+# `[` makes that quadratic (two minutes for one field). Each scan here sees at most
+# _LINK_WINDOW characters, and all scans of one conversion share a budget linear in the
+# field's length: once it is spent, the remaining brackets stay text. Real links cost about
+# their own length, so ordinary text never comes near the budget.
+_LINK_WINDOW = 4096  # longer than any link a record can hold (URLs are at most 2,000 characters)
+_BUDGET_PER_CHAR = 8
+_BUDGET_BASE = 1_024  # per field: a record has hundreds of short fields, so the budget is mostly per character
+
+
+class _ScanBudget:
+    """Characters the link parsers may still scan in the current conversion."""
+
+    left = 0
+
+
+_BUDGET = _ScanBudget()
+
+
+class _BoundedScan:
+    """Mixin for Python-Markdown's link processors: getText and getLink see a bounded window."""
+
+    def _window(self, data: str, index: int) -> str | None:
+        if _BUDGET.left <= 0:
+            return None
+        return data[index:index + min(_LINK_WINDOW, _BUDGET.left)]
+
+    def getText(self, data: str, index: int) -> tuple[str, int, bool]:
+        window = self._window(data, index)
+        if window is None:
+            return "", index, False
+        text, end, handled = super().getText(window, 0)  # type: ignore[misc]
+        _BUDGET.left -= end if handled else len(window)
+        return text, index + end, handled
+
+    def getLink(self, data: str, index: int) -> tuple[str, str | None, int, bool]:
+        window = self._window(data, index)
+        if window is None:
+            return "", None, index, False
+        href, title, end, handled = super().getLink(window, 0)  # type: ignore[misc]
+        # A link that closed where it ended scanned `end` characters. One whose unclosed title
+        # was given up (a quote, no title kept) scanned the whole window before backing up.
+        closed = handled and (title is not None or ("'" not in window[:end] and '"' not in window[:end]))
+        _BUDGET.left -= end if closed else len(window)
+        return href, title, index + end, handled
+
+
+class _Link(_BoundedScan, inlinepatterns.LinkInlineProcessor): pass  # noqa: E701
+class _Image(_BoundedScan, inlinepatterns.ImageInlineProcessor): pass  # noqa: E701
+class _Reference(_BoundedScan, inlinepatterns.ReferenceInlineProcessor): pass  # noqa: E701
+class _ImageReference(_BoundedScan, inlinepatterns.ImageReferenceInlineProcessor): pass  # noqa: E701
+class _ShortReference(_BoundedScan, inlinepatterns.ShortReferenceInlineProcessor): pass  # noqa: E701
+class _ShortImageReference(_BoundedScan, inlinepatterns.ShortImageReferenceInlineProcessor): pass  # noqa: E701
+
+
+_BOUNDED_LINK_PATTERNS = {  # name: (class, pattern); priorities stay those Python-Markdown gave them
+    "reference": (_Reference, inlinepatterns.REFERENCE_RE),
+    "link": (_Link, inlinepatterns.LINK_RE),
+    "image_link": (_Image, inlinepatterns.IMAGE_LINK_RE),
+    "image_reference": (_ImageReference, inlinepatterns.IMAGE_REFERENCE_RE),
+    "short_reference": (_ShortReference, inlinepatterns.REFERENCE_RE),
+    "short_image_ref": (_ShortImageReference, inlinepatterns.IMAGE_REFERENCE_RE),
+}
+
+
+def _bound_link_parsing(md: markdown.Markdown) -> None:
+    for name, (cls, pattern) in _BOUNDED_LINK_PATTERNS.items():
+        priority = next(item.priority for item in md.inlinePatterns._priority if item.name == name)
+        md.inlinePatterns.register(cls(pattern, md), name, priority)
+
+
 def _record_markdown() -> markdown.Markdown:
     md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
     # Raw HTML is not passed through: without these it stays text and is escaped.
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
+    _bound_link_parsing(md)
     # Reference-style definitions still work; autolinks are only <http(s)://…> anyway.
     md.treeprocessors.register(_RestrictLinks(md), "launchboard_restrict", 0)
     return md
@@ -268,8 +342,7 @@ def md_to_html(text: object) -> str:
     if type(text) is str and _PROSE.fullmatch(text):
         return _prose_html(text)  # plain prose: the full pipeline would give the same bytes
     src = _CONTROL.sub("", str(text))
-    _MD.reset()
-    rendered = _MD.convert(src)
+    rendered = _convert(src)
     return nh3.clean(
         rendered,
         tags=_MD_TAGS,
@@ -277,6 +350,43 @@ def md_to_html(text: object) -> str:
         url_schemes=set(SAFE_SCHEMES),
         strip_comments=True,
     )
+
+
+# Block nesting in bounded depth. Each list or quote marker at the start of a line opens one
+# more level, and Python-Markdown's block parser recurses (and copies the rest of the line)
+# once per level: 10,000 `- ` on one line take seconds and then exhaust the stack. The marker
+# after the _MAX_NESTING-th is escaped, so it and the rest of the line are text. Indented
+# lines count too (they nest inside a list item); in an indented code block such a line
+# would show the backslash, a price only ten markers in a row pay.
+_MAX_NESTING = 10
+_MARKER = r"(?:>[ \t]*|[-*+][ \t]+|[0-9]{1,9}[.)][ \t]+)"
+_TOO_DEEP = re.compile(rf"^([ \t]*{_MARKER}{{{_MAX_NESTING}}})(?:([-*+>])|([0-9]{{1,9}})([.)]))", re.MULTILINE)
+
+
+def _escape_deep_marker(m: re.Match[str]) -> str:
+    if m.group(2):
+        return f"{m.group(1)}\\{m.group(2)}"
+    return f"{m.group(1)}{m.group(3)}\\{m.group(4)}"
+
+
+def _cap_nesting(src: str) -> str:
+    return _TOO_DEEP.sub(_escape_deep_marker, src)
+
+
+def _convert(src: str) -> str:
+    """Python-Markdown's HTML for SRC, link parsing bounded; escaped text when it cannot nest that deep."""
+    global _MD
+    src = _cap_nesting(src)
+    _MD.reset()
+    _BUDGET.left = _BUDGET_PER_CHAR * len(src) + _BUDGET_BASE
+    try:
+        return _MD.convert(src)
+    except RecursionError:
+        # Python-Markdown's block parser recurses once per nested list or quote: a few
+        # hundred `- ` or `> ` on one line exhaust the stack. Such a field is shown as the
+        # text it is; the instance may hold half-parsed state, so it is replaced.
+        _MD = _record_markdown()
+        return "\n".join(f"<p>{html.escape(p.strip(), quote=True)}</p>" for p in _BLANK_LINES.split(src) if p.strip())
 
 
 def md_block(text: object, css_class: str = "lb-md") -> str:
