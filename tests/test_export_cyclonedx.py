@@ -188,3 +188,14 @@ def test_out_refuses_to_write_through_a_symlink(tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert "symbolic link" in result.stderr
     assert target.read_text() == "keep me" and link.is_symlink()
+
+
+def test_runbook_topics_are_requirements_attested_with_their_exercise(sample_bom) -> None:
+    _, bom = sample_bom
+    policy = next(s for s in bom["definitions"]["standards"] if s["bom-ref"] == "standard:launchboard-policy")
+    assert "runbooks/rollback" in [r["identifier"] for r in policy["requirements"]]
+    claim = next(c for c in bom["declarations"]["claims"] if c["bom-ref"] == "claim:support-assistant/runbooks/rollback")
+    assert claim["reasoning"].startswith("covered by runbook rollback")  # not "no record of this item"
+    evidence = next(e for e in bom["declarations"]["evidence"] if e["bom-ref"] == claim["evidence"][0])
+    assert evidence["created"] == "2026-09-22T00:00:00Z"  # the game day that passed, after the failed drill
+    assert evidence["data"][0]["contents"]["url"].endswith("2026-09-22-support-assistant")

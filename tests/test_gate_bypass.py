@@ -324,3 +324,122 @@ def test_a_runbook_that_is_a_link_is_refused_and_does_not_cover_its_topic(tmp_pa
     assert result.exit_code == 1, result.output
     assert f"{rollback}:1:1: error LB212 " in result.output and "runbook owners" in result.output
     assert " LB220 " in result.output and "rollback" in result.output  # the topic is no longer covered
+
+
+@pytest.mark.parametrize("rule, what", [("/decisions/*/runbooks/ @someone-else", "runbook"),
+                                        ("/decisions/frameworks/ @someone-else", "framework pack"),
+                                        ("/decisions/support-assistant/ @someone-else", "runbook")])
+def test_a_rule_after_the_block_cannot_take_runbooks_or_packs_from_their_owners(tmp_path: Path, rule: str, what: str) -> None:
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT / "decisions", root / "decisions")
+    (root / ".github").mkdir()
+    shutil.copy(REPO_ROOT / OWNERS_FILE, root / OWNERS_FILE)
+    assert run("codeowners", str(root), "--check").exit_code == 0
+    text = (root / OWNERS_FILE).read_text()
+    (root / OWNERS_FILE).write_text(text + rule + "\n")
+    line = len(text.splitlines()) + 1
+    result = run("codeowners", str(root), "--check")
+    assert result.exit_code == 1, result.output
+    assert f"{OWNERS_FILE}:{line}: CODEOWNERS line {line} comes after the launchboard block and matches {what} files" in result.output
+
+
+# --------------------------------------------------------------------------- the hostile review's findings
+
+
+def _sample(tmp_path: Path) -> Path:
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT / "decisions", root / "decisions")
+    return root
+
+
+def test_a_hollow_runbook_covers_no_topic(tmp_path: Path) -> None:
+    """One runbook of blanks listing every topic, with a passed drill, used to meet the gate."""
+    root = _sample(tmp_path)
+    folder = root / "decisions" / "support-assistant" / "runbooks"
+    for path in folder.glob("*.yaml"):
+        path.unlink()
+    (folder / "rollback.yaml").write_text(
+        "runbook: rollback\ntitle: \" \"\nseverity: sev4\n"
+        "topics: [rollback, provider-outage, cost-spike, harmful-output]\n"
+        "rollback:\n  steps:\n    - step: \"\\u3164\"\n"
+        "exercises:\n  - {date: 2026-11-20, kind: drill, outcome: passed, evidence: does/not/exist.md}\n", encoding="utf-8")
+    result = run("check", str(root), "--as-of", AS_OF)
+    assert result.exit_code == 1
+    rb = "decisions/support-assistant/runbooks/rollback.yaml"
+    assert f"{rb}:2:8: error LB179 title has no visible text" in result.output
+    assert f"{rb}:7:13: error LB179 rollback.steps[0] has no visible text" in result.output
+    assert f"{rb}:1:1: error LB179 no step to follow" in result.output and f"{rb}:1:1: error LB179 nobody to call" in result.output
+    assert f"{rb}:9:64: error LB213 exercises[0]: evidence does/not/exist.md" in result.output
+    assert " LB220 " in result.output  # and the topics it lists are not covered
+
+
+def test_a_yml_runbook_beside_the_yaml_is_refused(tmp_path: Path) -> None:
+    root = _sample(tmp_path)
+    folder = root / "decisions" / "support-assistant" / "runbooks"
+    (folder / "rollback.yml").write_text((folder / "rollback.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    result = run("check", str(root), "--as-of", AS_OF)
+    assert result.exit_code == 1
+    assert "decisions/support-assistant/runbooks/rollback.yml:1:1: error LB008 runbook files are named <runbook-id>.yaml" in result.output
+
+
+def test_a_measurement_from_the_future_cannot_hold_a_metric_gate(tmp_path: Path) -> None:
+    root = _sample(tmp_path)
+    record = root / "decisions" / "support-assistant" / "initiative.yaml"
+    text = record.read_text(encoding="utf-8")
+    at = text.index("measurements:", text.index("id: p95-latency"))
+    line_start = text.rindex("\n", 0, at) + 1
+    indent = at - line_start
+    text = text[:at] + "measurements:\n" + " " * (indent + 2) + "- {date: 2999-12-31, value: 1}" + text[at + len("measurements:"):]
+    record.write_text(text, encoding="utf-8")
+    result = run("check", str(root), "--as-of", AS_OF)
+    assert result.exit_code == 1, result.output
+    assert "error LB211 metric 'p95-latency': a measurement is dated 2999-12-31, after today" in result.output
+
+
+def test_ingest_refuses_a_run_dated_in_the_future(tmp_path: Path) -> None:
+    root = _sample(tmp_path)
+    result_file = root / "evals" / "future.json"
+    result_file.parent.mkdir()
+    result_file.write_text('{"score": 0.97}', encoding="utf-8")
+    record = root / "decisions" / "support-assistant" / "initiative.yaml"
+    before = record.read_bytes()
+    result = CliRunner().invoke(main, ["ingest", str(result_file), "--initiative", "support-assistant", "--metric",
+                                       "draft-acceptance", "--format", "json", "--select", "score",
+                                       "--date", "2999-12-31", "--root", str(root)])
+    assert result.exit_code == 2 and "after today" in result.output
+    assert record.read_bytes() == before
+
+
+def test_ingest_refuses_a_linked_initiative_folder(tmp_path: Path) -> None:
+    root = _sample(tmp_path)
+    outside = tmp_path / "outside"
+    os.replace(root / "decisions" / "support-assistant", outside)
+    os.symlink(outside, root / "decisions" / "support-assistant")
+    result_file = tmp_path / "r.json"
+    result_file.write_text('{"score": 0.97}', encoding="utf-8")
+    before = (outside / "initiative.yaml").read_bytes()
+    result = CliRunner().invoke(main, ["ingest", str(result_file), "--initiative", "support-assistant", "--metric",
+                                       "draft-acceptance", "--format", "json", "--select", "score",
+                                       "--date", "2026-11-20", "--root", str(root)])
+    assert result.exit_code == 2 and "refusing to write" in result.output
+    assert (outside / "initiative.yaml").read_bytes() == before
+
+
+def test_out_inside_the_repository_is_not_redirected_by_a_link(tmp_path: Path) -> None:
+    root = _sample(tmp_path)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    os.symlink(victim, root / "build")
+    export = run_unchecked("export", "cyclonedx", str(root), "--as-of", AS_OF, "--out", str(root / "build" / "bom.json"))
+    assert export.exit_code != 0 and "link on the way" in export.output
+    render = run_unchecked("render", str(root), "--out", str(root / "build" / "site"))
+    assert render.exit_code != 0 and "link on the way" in render.output
+    assert list(victim.iterdir()) == []
+
+
+def run_unchecked(*args: str):
+    return CliRunner().invoke(main, list(args))

@@ -103,3 +103,14 @@ def test_measurements_are_a_sequence_of_measurement() -> None:
     assert type(kept[0].value) is int  # values keep their type: 3 is not shown as 3.0
     with pytest.raises(ValueError):
         Measurements.of(["2026-01-05"], [])
+
+
+def test_a_chart_of_values_near_the_float_limit_draws_no_nan() -> None:
+    """±1.7e308 pass the schema (finite numbers); the chart's axis cannot hold their span."""
+    from generator.core.model import Measurements, Metric
+    from generator.site.charts import metric_chart
+
+    metric = Metric(id="x", title="Latency", unit="ms", direction="lower", baseline=None, target=1.0,
+                    measurements=Measurements.of(["2026-01-01", "2026-01-02"], [1.7e308, -1.7e308]))
+    svg = metric_chart(metric)
+    assert "nan" not in svg and "inf" not in svg and "values too large to chart" in svg

@@ -260,8 +260,9 @@ def unowned_trusted_paths(root: Path) -> list[str]:
 
 
 def overriding_rules(root: Path, policy: Policy) -> list[tuple[int, str]]:
-    """(line, checklist id) for each rule below the launchboard block that matches a checklist
-    file: the last matching rule wins, so it would take the checklist from its owners."""
+    """(line, what) for each rule below the launchboard block that matches a file a generated
+    rule covers (a checklist, a runbook, a framework pack): the last matching rule wins, so it
+    would take those files from their owners."""
     path = root / CODEOWNERS_PATH
     if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_BYTES:
         return []
@@ -273,16 +274,37 @@ def overriding_rules(root: Path, policy: Policy) -> list[tuple[int, str]]:
     if span is None:
         return []
     after = _rules(lines[span[1] + 1 :], first_line=span[1] + 2)
+    if not after:
+        return []
+    # Probe a made-up initiative and every real one: a rule may name one initiative's folder.
+    folders = ["launchboard-probe"] + _initiative_folders(root)
     found = []
-    for rule in expected_rules(policy):
-        checklist_id = rule.split()[0].rsplit("/", 1)[1].removesuffix(".yaml")
-        probe = f"decisions/launchboard-probe/checklists/{checklist_id}.yaml"
-        found += [(number, checklist_id) for spec, _, number in after if spec.match_file(probe)]
+    for rule in expected_rules(policy, ["@probe"]):
+        for probe, what in _probes(rule.split()[0], folders):
+            found += [(number, what) for spec, _, number in after if spec.match_file(probe)]
     return sorted(set(found))
 
 
-def overriding_message(number: int, checklist_id: str) -> str:
-    return (f"CODEOWNERS line {number} comes after the launchboard block and matches {checklist_id} checklists, so it "
+def _initiative_folders(root: Path) -> list[str]:
+    try:
+        return sorted(e.name for e in os.scandir(root / "decisions") if e.is_dir(follow_symlinks=False) and e.name != "frameworks")
+    except OSError:
+        return []
+
+
+def _probes(pattern: str, folders: list[str]) -> list[tuple[str, str]]:
+    """Paths the generated rule PATTERN covers, and what they hold: a checklist's file, a
+    runbook in an initiative's runbooks/, or a pack in decisions/frameworks/."""
+    if pattern == FRAMEWORKS_RULE:
+        return [("decisions/frameworks/launchboard-probe.yaml", "framework pack")]
+    if pattern.endswith("/runbooks/"):
+        return [(f"decisions/{folder}/runbooks/launchboard-probe.yaml", "runbook") for folder in folders]
+    checklist_id = pattern.rsplit("/", 1)[1].removesuffix(".yaml")
+    return [(f"decisions/{folder}/checklists/{checklist_id}.yaml", f"{checklist_id} checklist") for folder in folders]
+
+
+def overriding_message(number: int, what: str) -> str:
+    return (f"CODEOWNERS line {number} comes after the launchboard block and matches {what} files, so it "
             "replaces their owners (the last matching rule wins); move it above the block")
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from generator.authoring.safe_paths import outside_repository
 from generator.authoring import evals
 from generator.authoring.scaffold import ID_RE, yaml_str
 from generator.core.loader import RecordError, decode_text, parse_document, read_bytes
@@ -96,6 +97,9 @@ def ingest(
         notes.append(f"scaled {_number(value)} to {_number(scaled)} %: the tool scores 0-1 and the metric's unit is %")
         value = scaled
     when, why = _date_of(date, reading, today)
+    if when > today:  # a future date would stay "latest" and hold a metric gate for ever (LB211)
+        raise IngestError(f"the measurement's date {when} {why} is after today ({today}); "
+                          "give --date with the day the evaluation ran")
     notes.append(f"date {when} {why}")
     source: dict[str, Any] = {"tool": reading.tool, "file": _source_file(result_file, root), "sha256": digest}
     if reading.run:
@@ -121,6 +125,11 @@ def _record_path(root: Path, initiative: str) -> tuple[Path, str]:
         raise IngestError(f"no initiative {initiative!r}: {record} does not exist under {root}")
     if path.is_symlink():
         raise IngestError(f"{record} is a link; ingest writes only a regular file")
+    # check reads no initiative behind a linked folder, and a write there could leave the repository
+    for folder in ("decisions", f"decisions/{initiative}"):
+        if (root / folder).is_symlink():
+            reason = outside_repository(root, record) or f"{folder} is a link"
+            raise IngestError(f"refusing to write {record}: {reason}; ingest writes only inside the repository's own folders")
     return path, record
 
 

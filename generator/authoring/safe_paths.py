@@ -28,3 +28,17 @@ def outside_repository(root: Path, rel: str) -> str | None:
     if not (root / rel).parent.resolve().is_relative_to(base):
         return clean_text(f"{PurePosixPath(rel).parent} leads outside the repository", 300)
     return None
+
+
+def redirected_out_of(root: Path, out: Path) -> str | None:
+    """Why OUT, named inside ROOT, would land outside it through a link on the way (a folder a
+    pull request committed as a link), or None. An OUT named outside ROOT is the user's own
+    choice and is not judged here."""
+    named = Path(out).absolute()
+    base = Path(root).absolute()
+    if not named.is_relative_to(base):
+        return None
+    landed = named.parent.resolve() / named.name
+    if not landed.is_relative_to(base.resolve()):
+        return clean_text(f"{out} is inside the repository but a link on the way leads it to {landed}", 300)
+    return None

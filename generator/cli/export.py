@@ -71,6 +71,11 @@ def cyclonedx(root: Path, initiative: str | None, out: Path | None, as_of: str |
     if out is None:
         click.echo(text, nl=False)
         return
+    from generator.authoring.safe_paths import redirected_out_of
+
+    redirected = redirected_out_of(root, out)
+    if redirected:
+        raise click.ClickException(f"{redirected}; refusing to write through it")
     write_atomically(out, text)
     click.echo(f"Wrote {out}", err=True)
 

@@ -697,6 +697,8 @@ class Evaluator:
                     f"{_path_text(placeholder)} is still a TODO from `launchboard new runbook`; write what the on-call engineer must do",
                     initiative,
                 )
+            for path, message in hollow_parts(runbook):
+                self._report(document.locate(path), "LB179", message, initiative)
             for index, exercise in enumerate(runbook.exercises):
                 if _date(exercise.date) > self.as_of:
                     self._report(
@@ -705,11 +707,21 @@ class Evaluator:
                         f"exercises[{index}] is dated {exercise.date}, after today ({self.as_of}); record an exercise once it has run",
                         initiative,
                     )
+                if exercise.evidence and not self._evidence_exists(exercise.evidence):
+                    self._report(
+                        document.locate(("exercises", index, "evidence")),
+                        "LB213",
+                        f"exercises[{index}]: evidence {clean_text(exercise.evidence, 120)} is not a file or folder in the repository; "
+                        "link the drill's write-up or commit it",
+                        initiative,
+                    )
 
     def _judge_topic(self, records: InitiativeRecords, topic: RunbookTopic, report: bool) -> ItemVerdict:
         """One runbook topic the stage requires: covered by a runbook and, when it must be, exercised."""
         initiative = records.initiative
-        covering = [(runbook, document) for runbook, document in records.runbook_files if topic.id in runbook.topics]
+        # a hollow runbook (LB179: nothing visible to do, or nobody to call) covers nothing
+        covering = [(runbook, document) for runbook, document in records.runbook_files
+                    if topic.id in runbook.topics and not hollow_parts(runbook)]
         findings: list[tuple[str, str, Location, bool]] = []
         status = "covered"
         if not covering and records.broken_runbooks:
@@ -719,10 +731,13 @@ class Evaluator:
             return ItemVerdict(RUNBOOKS, topic.id, topic.title, topic.required_from, "missing", False, reason, Location(broken), kind="runbook")
         if not covering:
             status = "missing"
+            hollow = [r.stem for r, _ in records.runbook_files if topic.id in r.topics]
             findings.append((
                 "LB220",
-                f"runbook topic {topic.id}: required from {topic.required_from}; no runbook lists it. Create "
-                f"decisions/{initiative.id}/runbooks/{topic.id}.yaml (launchboard new runbook {initiative.id} {topic.id}) "
+                f"runbook topic {topic.id}: required from {topic.required_from}; no runbook "
+                + (f"with something to act on lists it ({', '.join(hollow)}: see LB179). Fill it in, or create "
+                   if hollow else "lists it. Create ")
+                + f"decisions/{initiative.id}/runbooks/{topic.id}.yaml (launchboard new runbook {initiative.id} {topic.id}) "
                 f"or add {topic.id} to the topics of an existing runbook",
                 records.document.locate(("stage",)),
                 False,
@@ -795,6 +810,13 @@ class Evaluator:
             if metric_ids.index(metric_id) != index:
                 self._report(document.locate(("metrics", index, "id")), "LB154",
                              f"metric id {clean_text(metric_id, 64)!r} repeats; ids must be unique", initiative.id)
+        for index, metric in enumerate(initiative.metrics):
+            # a measurement from the future would stay the latest and hold a gate for ever
+            for point, date in enumerate(metric.measurements.dates):
+                if _date(date) > self.as_of:
+                    self._report(document.locate(("metrics", index, "measurements", point, "date")), "LB211",
+                                 f"metric {clean_text(metric.id, 64)!r}: a measurement is dated {date}, after today "
+                                 f"({self.as_of}); record it once it has been measured", initiative.id)
         if initiative.stage not in METRIC_STAGES:
             return
         for index, metric in enumerate(initiative.metrics):
@@ -929,6 +951,24 @@ def _steps_with_paths(runbook: Runbook) -> list[tuple[tuple, RunbookStep]]:
     if runbook.rollback is not None:
         found += [(("rollback", "steps", index), step) for index, step in enumerate(runbook.rollback.steps)]
     found += [(("verify", index), step) for index, step in enumerate(runbook.verify)]
+    return found
+
+
+def hollow_parts(runbook: Runbook) -> list[tuple[tuple, str]]:
+    """Where a runbook gives someone paged nothing to read or do (LB179): a title or step with
+    no visible text, no step at all in diagnosis, mitigation or rollback, or nobody to call."""
+    found: list[tuple[tuple, str]] = []
+    if not has_visible_text(runbook.title):
+        found.append((("title",), "title has no visible text; say what situation this runbook is for"))
+    steps = _steps_with_paths(runbook)
+    for path, step in steps:
+        if not has_visible_text(step.step):
+            found.append((path + ("step",), f"{_path_text(path)} has no visible text; say what to do"))
+    acting = [path for path, step in steps if path[0] != "verify" and has_visible_text(step.step)]
+    if not acting:
+        found.append(((), "no step to follow: add diagnosis, mitigation or rollback steps for the on-call engineer"))
+    if not runbook.escalation:
+        found.append(((), "nobody to call: add an escalation contact (after_minutes: 0) for the on-call engineer"))
     return found
 
 

@@ -718,6 +718,9 @@ def _discover_records(listing: list[os.DirEntry], folder_rel: str, folder_name: 
             stray(rel, _UNCOVERED_CHECKLIST[record.is_symlink()], initiative, "LB212")
         elif kind == "runbook" and record.is_symlink():  # its exercises gate a stage, like approvals
             stray(rel, _UNCOVERED_RUNBOOK_LINK, initiative, "LB212")
+        elif kind == "runbook" and record.name.endswith(".yml"):  # one name a runbook: its page, alerts, diff
+            stray(rel, "runbook files are named <runbook-id>.yaml, one file a runbook (a .yml beside the .yaml would "
+                       "count for the gate but not for its page, its alerts or the diff); rename it", initiative)
         else:
             found.append(RecordFile(record.path, _printable(rel), kind, initiative))
     return found

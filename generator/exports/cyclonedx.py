@@ -223,13 +223,20 @@ def _declarations(portfolio: Portfolio, initiatives: list[Initiative]) -> dict[s
                 "target": initiative_ref(ini.id),
                 "predicate": f"{verdict.checklist}/{verdict.item} ({verdict.title}) is {verdict.status}",
             }
-            reasoning = verdict.reason or _reasoning(item)
+            if verdict.kind == "runbook":  # a runbook topic: its runbook and last passed exercise
+                reasoning, record = _runbook_claim(key, verdict, ini, policy.exercise_max_age_days, portfolio.as_of)
+                approver = ""
+                if record is not None:
+                    claim["evidence"] = [record["bom-ref"]]
+                    evidence.append(record)
+            else:
+                reasoning = verdict.reason or _reasoning(item)
+                approver = _approver(item)
+                if item is not None and item.status in ("done", "waived"):
+                    claim["evidence"] = [f"evidence:{key}"]
+                    evidence.append(_evidence(key, verdict, item, approver, policy.approval_max_age_days))
             if reasoning:
                 claim["reasoning"] = reasoning
-            approver = _approver(item)
-            if item is not None and item.status in ("done", "waived"):
-                claim["evidence"] = [f"evidence:{key}"]
-                evidence.append(_evidence(key, verdict, item, approver, policy.approval_max_age_days))
             claims.append(claim)
             claim_of[(verdict.checklist, verdict.item)] = claim["bom-ref"]
             if approver:
@@ -275,6 +282,32 @@ def _approver(item: ChecklistItem | None) -> str:
     if item.status == "waived" and item.waiver:
         return item.waiver.approver
     return item.approver if item.status == "done" else ""
+
+
+def _runbook_claim(key: str, verdict: ItemVerdict, ini: Initiative, max_age_days: int, as_of: str) -> tuple[str, dict[str, Any] | None]:
+    """Why a runbook topic is (not) met, and the evidence: the covering runbook's latest
+    passed exercise (its write-up, date and when it stops counting)."""
+    covering = [rb for rb in ini.runbooks.values() if verdict.item in rb.topics]
+    if not covering:
+        return verdict.reason or "no runbook lists this topic", None
+    runbook = covering[0]
+    exercise = runbook.last_passed(as_of)
+    reasoning = verdict.reason or f"covered by runbook {runbook.stem} ({runbook.file})"
+    record: dict[str, Any] = {
+        "bom-ref": f"evidence:{key}",
+        "propertyName": f"runbooks/{verdict.item}",
+        "description": f"runbook {runbook.stem}" + (f", {exercise.kind} passed on {exercise.date}" if exercise else ", never passed an exercise"),
+    }
+    if exercise is not None:
+        link = _url(exercise.evidence)
+        if link:
+            record["data"] = [{"name": "exercise", "contents": {"url": link}}]
+        record["created"] = _timestamp(exercise.date)
+        try:
+            record["expires"] = _timestamp((dt.date.fromisoformat(exercise.date) + dt.timedelta(days=max_age_days)).isoformat())
+        except ValueError:
+            pass
+    return reasoning, record
 
 
 def _reasoning(item: ChecklistItem | None) -> str:

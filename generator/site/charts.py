@@ -6,6 +6,8 @@ with `<img>`, so even a missed escape could not run script in the page.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -49,6 +51,8 @@ def metric_chart(metric: Metric, width: int = 560, height: int = 200) -> str:
         hi, lo = hi + 1, lo - 1
     pad = (hi - lo) * 0.12
     lo, hi = lo - pad, hi + pad
+    if not (math.isfinite(lo) and math.isfinite(hi) and math.isfinite(hi - lo)):
+        return _unplottable(metric, width, height)  # values near the float limit: no axis fits them
     left, right, top, bottom = 56, 16, 28, 34
     pw, ph = width - left - right, height - top - bottom
 
@@ -89,6 +93,17 @@ def metric_chart(metric: Metric, width: int = 560, height: int = 200) -> str:
         parts.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph / 2:.1f}" text-anchor="middle" fill="#5f6f78">no measurements yet</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def _unplottable(metric: Metric, width: int, height: int) -> str:
+    title = xml_text(metric.title)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{title}" font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" font-size="13">'
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>'
+        f'<text x="{width / 2:.1f}" y="{height / 2:.1f}" text-anchor="middle" fill="#5f6f78">{title}: values too large to chart</text>'
+        "</svg>\n"
+    )
 
 
 def _plot(

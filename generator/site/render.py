@@ -1211,6 +1211,11 @@ def output_refusal(out: Path, root: Path, *, replace_unmarked: bool = False) -> 
     The output folder is replaced whole, so a mistyped --out must never name the
     repository, the records or any folder that holds them, nor a folder of someone else's.
     """
+    from generator.authoring.safe_paths import redirected_out_of
+
+    redirected = redirected_out_of(root, out)
+    if redirected:
+        return f"{redirected}; refusing to write there"
     target, repo = Path(out).resolve(), Path(root).resolve()
     if target == repo or repo.is_relative_to(target):
         return f"{out} holds the repository; choose a folder of its own for the output"
