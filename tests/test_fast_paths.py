@@ -9,6 +9,8 @@ arbitrary text and over strategies aimed at the edges of each shortcut.
 
 from __future__ import annotations
 
+import math
+
 import datetime as dt
 import html
 import os
@@ -209,6 +211,8 @@ def old_metric_chart(metric: Metric, width: int = 560, height: int = 200) -> str
         hi, lo = hi + 1, lo - 1
     pad = (hi - lo) * 0.12
     lo, hi = lo - pad, hi + pad
+    if not (math.isfinite(lo) and math.isfinite(hi) and math.isfinite(hi - lo)):  # since restated: no NaN chart
+        return charts._unplottable(metric, width, height)
     left, right, top, bottom = 56, 16, 28, 34
     pw, ph = width - left - right, height - top - bottom
 
