@@ -443,3 +443,15 @@ def test_out_inside_the_repository_is_not_redirected_by_a_link(tmp_path: Path) -
 
 def run_unchecked(*args: str):
     return CliRunner().invoke(main, list(args))
+
+
+def test_a_failed_exercise_after_a_pass_is_a_warning(tmp_path: Path) -> None:
+    """The sample's provider-outage runbook passed a drill, then an incident found issues:
+    the pass still counts for the gate (the contract), but --strict fails until it is re-run."""
+    root = _sample(tmp_path)
+    rb = "decisions/support-assistant/runbooks/provider-outage.yaml"
+    line = next(n for n, text in enumerate((root / rb).read_text().splitlines(), 1) if "outcome: issues-found" in text)
+    result = run("check", str(root), "--as-of", AS_OF)
+    assert result.exit_code == 0
+    assert f"{rb}:{line}:14: warning LB311 the latest exercise (incident, 2026-10-14) issues-found" in result.output
+    assert run("check", str(root), "--as-of", AS_OF, "--strict").exit_code == 1

@@ -90,6 +90,7 @@ CODES: dict[str, str] = {
     "LB307": "CODEOWNERS gives no owner to part of the trusted layer (policy, schemas, templates, code, CI and build configuration)",
     "LB308": "policy item is required from `retired`, the terminal stage, so never required",
     "LB310": "runbook exercise stops counting within 30 days",
+    "LB311": "a runbook's latest exercise failed or found issues (an earlier pass may still count for the gate)",
     "LB313": "metric gating the next stage does not hold yet",
     "LB315": "policy lists a framework that no checklist item or runbook topic maps to",
     "LB316": "a scaffold's TODO placeholder is still in a record (fails `check --strict`)",

@@ -699,6 +699,13 @@ class Evaluator:
                 )
             for path, message in hollow_parts(runbook):
                 self._report(document.locate(path), "LB179", message, initiative)
+            ran = [(index, e) for index, e in enumerate(runbook.exercises) if _date(e.date) <= self.as_of]
+            if ran:
+                index, latest = max(ran, key=lambda pair: (pair[1].date, pair[0]))
+                if latest.outcome != "passed":  # an older pass still counts (the gate), but say so
+                    self._report(document.locate(("exercises", index, "outcome")), "LB311",
+                                 f"the latest exercise ({latest.kind}, {latest.date}) {latest.outcome}; run the runbook "
+                                 "again once it is fixed: an earlier pass no longer shows it works", initiative, warning=True)
             for index, exercise in enumerate(runbook.exercises):
                 if _date(exercise.date) > self.as_of:
                     self._report(
