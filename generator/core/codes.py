@@ -52,7 +52,7 @@ CODES: dict[str, str] = {
     "LB175": "destructive runbook step does not say who must approve it",
     "LB176": "runbook escalation is not in order of after_minutes",
     "LB177": "policy runbook topic names an unknown stage or repeats an id",
-    "LB178": "runbook still holds a scaffold TODO placeholder",
+    "LB178": "runbook still holds a scaffold TODO placeholder (a warning; such a runbook covers no topic)",
     "LB179": "runbook gives the on-call engineer nothing to act on: a title or step with no visible text, no diagnosis, mitigation or rollback step, or no escalation contact",
     "LB180": "controls entry names an unknown framework",
     "LB181": "controls entry names a control its framework does not define",

@@ -689,14 +689,8 @@ class Evaluator:
                         f"({before.after_minutes}); list contacts in the order they are called",
                         initiative,
                     )
-            placeholder = _first_placeholder(runbook)
-            if placeholder is not None:
-                self._report(
-                    document.locate(placeholder),
-                    "LB178",
-                    f"{_path_text(placeholder)} is still a TODO from `launchboard new runbook`; write what the on-call engineer must do",
-                    initiative,
-                )
+            for path, message in runbook_placeholders(document.data):
+                self._report(document.locate(path), "LB178", message, initiative, warning=True)
             for path, message in hollow_parts(runbook):
                 self._report(document.locate(path), "LB179", message, initiative)
             ran = [(index, e) for index, e in enumerate(runbook.exercises) if _date(e.date) <= self.as_of]
@@ -726,9 +720,10 @@ class Evaluator:
     def _judge_topic(self, records: InitiativeRecords, topic: RunbookTopic, report: bool) -> ItemVerdict:
         """One runbook topic the stage requires: covered by a runbook and, when it must be, exercised."""
         initiative = records.initiative
-        # a hollow runbook (LB179: nothing visible to do, or nobody to call) covers nothing
+        # a hollow runbook (LB179: nothing visible to do, or nobody to call) or one still holding
+        # the scaffold's TODOs (LB178) covers nothing: a scaffold must not pass the gate by existing
         covering = [(runbook, document) for runbook, document in records.runbook_files
-                    if topic.id in runbook.topics and not hollow_parts(runbook)]
+                    if topic.id in runbook.topics and not hollow_parts(runbook) and not runbook_placeholders(document.data)]
         findings: list[tuple[str, str, Location, bool]] = []
         status = "covered"
         if not covering and records.broken_runbooks:
@@ -742,7 +737,7 @@ class Evaluator:
             findings.append((
                 "LB220",
                 f"runbook topic {topic.id}: required from {topic.required_from}; no runbook "
-                + (f"with something to act on lists it ({', '.join(hollow)}: see LB179). Fill it in, or create "
+                + (f"with something to act on lists it ({', '.join(hollow)}: see LB178, LB179). Fill it in, or create "
                    if hollow else "lists it. Create ")
                 + f"decisions/{initiative.id}/runbooks/{topic.id}.yaml (launchboard new runbook {initiative.id} {topic.id}) "
                 f"or add {topic.id} to the topics of an existing runbook",
@@ -979,16 +974,23 @@ def hollow_parts(runbook: Runbook) -> list[tuple[tuple, str]]:
     return found
 
 
-def _first_placeholder(runbook: Runbook) -> tuple | None:
-    """Where the runbook still holds a `TODO` the scaffold wrote (title, impact, a step, an alert)."""
-    candidates: list[tuple[tuple, str]] = [(("title",), runbook.title)]
-    candidates += [(("triggers", index, "alert"), trigger.alert) for index, trigger in enumerate(runbook.triggers)]
-    candidates += [(("impact",), runbook.impact)]
-    candidates += [(path + ("step",), step.step) for path, step in _steps_with_paths(runbook)]
-    for path, text in candidates:
-        if text.startswith("TODO") or text.endswith("-TODO"):
-            return path
-    return None
+def runbook_placeholders(data: Any) -> list[tuple[tuple, str]]:
+    """Every place a runbook still holds what `launchboard new runbook` wrote to be replaced:
+    text starting with TODO, or the placeholder alert name ending in -TODO (LB178)."""
+    found: list[tuple[tuple, str]] = []
+    stack: list[tuple[tuple, Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(((*path, k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*path, i), v) for i, v in enumerate(value))
+        elif isinstance(value, str) and path:
+            if path[-1] == "alert" and value.endswith("-TODO"):
+                found.append((path, f"{_path_text(path)} is the scaffold's placeholder; write the alert's name in the monitoring system"))
+            elif value.lstrip().startswith("TODO"):
+                found.append((path, f"{_path_text(path)} still holds the scaffold's TODO text; write what the on-call engineer needs"))
+    return sorted(found, key=lambda item: tuple(map(str, item[0])))
 
 
 def _path_text(path: tuple) -> str:
