@@ -643,6 +643,7 @@ def test_accepted_corpus_renders(case: str, tmp_path: Path) -> None:
     """Whatever check accepts, render handles: in bounded time, without a traceback."""
     kind = case.split("/", 1)[0]
     root = make_repo(tmp_path)
+    (root / TARGETS[kind]).parent.mkdir(exist_ok=True)  # runbooks/: the base initiative has none
     shutil.copyfile(HOSTILE / case, root / TARGETS[kind])
     try:
         result = launchboard("render", str(root), "--out", str(tmp_path / "site"), "--as-of", AS_OF, timeout=60)
