@@ -513,6 +513,7 @@ def test_metric_changes_that_move_a_gate_are_reported(repo: Repo) -> None:
         accuracy["measurements"].append({"date": "2026-12-05", "value": 95})  # after today (2026-11-29)
         del by_id["csat"]["gate_from"]
         by_id["escalations"]["direction"] = "higher"
+        by_id["escalations"]["measurements"] = [{"date": AS_OF, "value": 7}]  # measured today: no change to report
         data["metrics"] = [m for m in data["metrics"] if m["id"] != "cost"]
         data["metrics"].append({"id": "tokens", "title": "Tokens", "unit": "k", "direction": "lower", "target": 3, "gate_from": "ga"})
     repo.edit(INIT, lower_the_bar)

@@ -704,21 +704,27 @@ def _measurement_changes(initiative: Initiative, was: Metric, metric: Metric) ->
     same date, else with the next new point, in order) or removed."""
     gone = _added_points(metric, was)
     came = _added_points(was, metric)
-    partners: dict[int, tuple[str, float]] = {}
-    for index, point in enumerate(gone):  # a new value on the same date first
-        partner = next((p for p in came if p[0] == point[0]), None)
-        if partner is not None:
-            partners[index] = partner
-            came.remove(partner)
+    # Linear in the points, however many a change rewrites: a new value on the same date
+    # first, then the new points left over, in order.
+    by_date: dict[str, list[int]] = {}
+    for index, point in reversed(list(enumerate(came))):
+        by_date.setdefault(point[0], []).append(index)
+    partners: dict[int, int] = {}
+    for index, point in enumerate(gone):
+        if by_date.get(point[0]):
+            partners[index] = by_date[point[0]].pop()
+    paired = set(partners.values())
+    left = (i for i in range(len(came)) if i not in paired)
     for index in range(len(gone)):
-        if index not in partners and came:
-            partners[index] = came.pop(0)
+        if index not in partners:
+            spare = next(left, None)
+            if spare is not None:
+                partners[index] = spare
     found = []
     for index, point in enumerate(gone):
-        partner = partners.get(index)
-        if partner is not None:
+        if index in partners:
             found.append(MetricChange(initiative.id, metric.id, metric.title, "measurement changed",
-                                      _point(*point), _point(*partner), None, initiative.file))
+                                      _point(*point), _point(*came[partners[index]]), None, initiative.file))
         else:
             found.append(MetricChange(initiative.id, metric.id, metric.title, "measurement removed",
                                       _point(*point), "", None, initiative.file))
