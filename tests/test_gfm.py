@@ -241,3 +241,43 @@ def test_every_section_of_the_diff_shows_record_text_as_written(tmp_path: Path) 
     assert any(c.endswith(shown(item_title)) and c.startswith("security-review/pen-test") for c in page.cells)
     assert "<b>high</b> @" + ZWSP + "alice" in page.visible  # the schema's message quotes the value
     assert not re.search(r"@[A-Za-z0-9]", page.visible)
+
+
+def test_metric_and_runbook_rows_of_the_diff_show_record_text_as_written(tmp_path: Path) -> None:
+    """Metric titles and units, rollback steps and escalation contacts, through the real diff."""
+    root = tmp_path / "governance"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    repo = Repo.valid(root)
+    step = {"step": "Undo " + TITLE, "command": "flagctl set x `y` | tee <z>", "effect": "write"}
+    repo.write("decisions/support-assistant/runbooks/rollback.yaml", {
+        "runbook": "rollback", "title": "Rollback", "severity": "sev2",
+        "triggers": [{"alert": "assistant-errors"}],
+        "rollback": {"steps": [step, {"step": "Keep this one", "effect": "read-only"}]},
+        "escalation": [{"after_minutes": 0, "contact": "@org/sre"}],
+    })
+
+    def metric(data: dict) -> None:
+        data["metrics"].append({"id": "accuracy", "title": TITLE, "unit": "<b>%</b> @bob", "direction": "higher",
+                                "target": 90, "gate_from": "ga"})
+    repo.edit("decisions/support-assistant/initiative.yaml", metric)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--no-gpg-sign", "-m", "records")
+
+    def hollow(runbook: dict) -> None:
+        runbook["rollback"]["steps"] = runbook["rollback"]["steps"][1:]
+        runbook["triggers"] = []
+        runbook["escalation"] = []
+    repo.edit("decisions/support-assistant/runbooks/rollback.yaml", hollow)
+    repo.edit("decisions/support-assistant/initiative.yaml", lambda d: d.update(metrics=d["metrics"][:1]))
+    result = CliRunner().invoke(main, ["diff", "HEAD", str(root), "--as-of", AS_OF], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = Page(render(result.output))
+    assert not {"a", "b", "i", "script", "em", "img", "z"} & set(page.tags)
+    assert "accuracy " + shown(TITLE) in page.cells
+    assert "🔻 removed" in page.cells
+    assert "target 90 " + shown("<b>%</b> @bob") + " (higher is better), gates ga" in page.cells
+    assert "🔻 rollback step removed: " + shown(f"{step['step']} ({step['command']})") in page.cells
+    assert "🔻 trigger removed: alert assistant-errors no longer leads to this runbook" in page.cells
+    assert "🔻 escalation emptied (was " + shown("@org/sre") + ")" in page.cells
+    assert not re.search(r"@[A-Za-z0-9]", page.visible)

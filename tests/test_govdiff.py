@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from generator.authoring import govdiff
@@ -415,3 +417,174 @@ def test_an_oversized_file_in_the_base_is_refused_alike_without_being_read(repo:
     assert (out / big).stat().st_size == (repo.root / big).stat().st_size  # the same LB001 message on both sides
     data = diff_json(repo.root, "HEAD")
     assert data["problems_introduced"] == [] and data["problems_fixed"] == []
+
+
+# --------------------------------------------------------------------------- runbooks and metrics
+
+SAMPLE = Path(__file__).resolve().parents[1] / "decisions"
+ROLLBACK = "decisions/support-assistant/runbooks/rollback.yaml"
+SAMPLE_INIT = "decisions/support-assistant/initiative.yaml"
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Repo:
+    """The repository's sample records, committed in a fresh git repository."""
+    root = tmp_path / "sample"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    shutil.copytree(SAMPLE, root / "decisions")
+    commit(root, "the sample records")
+    return Repo(root)
+
+
+def row_with(markdown: str, *needles: str) -> str:
+    """The one table row holding every needle."""
+    [row] = [line for line in markdown.splitlines() if line.startswith("| ") and all(n in line for n in needles)]
+    return row
+
+
+def test_a_relaxed_runbook_policy_is_listed_with_the_initiatives_it_affects(sample: Repo) -> None:
+    def relax(policy: dict) -> None:
+        policy["metric_max_age_days"] = 60  # was 14 (the default)
+        runbooks = policy["runbooks"]
+        runbooks["exercise_max_age_days"] = 365
+        runbooks["owners"] = ["@mallory"]  # was the on-call checklist's owners
+        topics = {topic["id"]: topic for topic in runbooks["topics"]}
+        topics["rollback"]["exercised"] = False
+        topics["provider-outage"]["required_from"] = "ga"  # was canary
+        topics["cost-spike"]["when"] = {"risk": ["high"]}
+        runbooks["topics"] = [t for t in runbooks["topics"] if t["id"] != "harmful-output"]
+        runbooks["topics"].append({"id": "data-leak", "title": "Data leak", "required_from": "ga", "exercised": True})
+    sample.edit(POLICY_FILE, relax)
+    data = diff_json(sample.root, "HEAD")
+    changes = {(c["checklist"], c["item"], c["change"]): (c["before"], c["after"], c["lowers"]) for c in data["policy_changes"]}
+    on_call_owners = ", ".join(sample.read(POLICY_FILE)["checklists"]["on-call"]["owners"])
+    assert changes == {
+        ("", "", "metric_max_age_days"): ("14", "60", True),
+        ("runbooks", "", "exercise_max_age_days"): ("180", "365", True),
+        ("runbooks", "", "owners added"): ("", "@mallory", True),
+        ("runbooks", "", "owners removed"): (on_call_owners, "", False),
+        ("runbooks", "rollback", "exercised"): ("true", "false", True),
+        ("runbooks", "provider-outage", "required_from"): ("canary", "ga", True),
+        ("runbooks", "cost-spike", "when"): ("always", "risk: high", None),
+        ("runbooks", "harmful-output", "removed"): ("ga", "", True),
+        ("runbooks", "data-leak", "added"): ("", "ga, exercised", False),
+    }
+    effects = {e["initiative"]: e for e in data["policy_effects"]}
+    # internal-search: canary, risk medium, approach rag
+    assert effects["internal-search"]["no_longer_required"] == ["runbooks/cost-spike", "runbooks/provider-outage"]
+    assert effects["support-assistant"]["no_longer_required"] == ["runbooks/harmful-output"]
+    assert effects["support-assistant"]["newly_required"] == ["runbooks/data-leak"]
+
+    markdown = markdown_of(sample.root, "HEAD")
+    assert "No governance changes" not in markdown
+    assert "🔻 " + C("exercised") in row_with(markdown, C("runbooks/rollback"), C("exercised"), C("true"), C("false"))
+    assert "🔻 " + C("required_from") in row_with(markdown, C("runbooks/provider-outage"), C("required_from"), C("canary"), C("ga"))
+    assert "🔻 " + C("exercise_max_age_days") in row_with(markdown, C("180"), C("365"))
+    assert "🔻 " + C("metric_max_age_days") in row_with(markdown, C("14"), C("60"))
+    assert "🔻 owners added" in row_with(markdown, C("runbooks"), C("@mallory"))
+    assert "🔻 removed" in row_with(markdown, C("runbooks/harmful-output"), C("ga"), "removed")
+    assert "🔺 added" in row_with(markdown, C("runbooks/data-leak"), C("ga, exercised"))
+    effect = row_with(markdown, C("internal-search"), "no longer required")
+    assert C("runbooks/provider-outage") in effect and C("runbooks/cost-spike") in effect
+
+
+def test_metric_changes_that_move_a_gate_are_reported(repo: Repo) -> None:
+    def metrics(data: dict) -> None:
+        data["metrics"][0]["gate_from"] = "canary"  # p95-latency: latest 1640 misses 1500, so the gate fails
+        data["metrics"] += [
+            {"id": "accuracy", "title": "Accuracy", "unit": "%", "direction": "higher", "target": 90, "gate_from": "ga",
+             "measurements": [{"date": "2026-11-23", "value": 85}]},
+            {"id": "cost", "title": "Cost", "unit": "USD", "direction": "lower", "target": 0.05, "gate_from": "ga"},
+            {"id": "csat", "title": "CSAT", "unit": "points", "direction": "higher", "target": 4, "gate_from": "canary",
+             "measurements": [{"date": "2026-11-23", "value": 4.5}]},
+            {"id": "escalations", "title": "Escalations", "unit": "%", "direction": "lower", "target": 5},
+        ]
+    repo.edit(INIT, metrics)
+    commit(repo.root, "gated metrics")
+
+    def lower_the_bar(data: dict) -> None:
+        by_id = {m["id"]: m for m in data["metrics"]}
+        latency = by_id["p95-latency"]
+        latency["measurements"] = [{"date": "2026-11-23", "value": 1490}]  # 11-16 removed, 1640 rewritten: now holds
+        accuracy = by_id["accuracy"]
+        accuracy["target"] = 80  # higher is better: easier
+        accuracy["gate_from"] = "canary"  # earlier: raises
+        accuracy["measurements"].append({"date": "2026-12-05", "value": 95})  # after today (2026-11-29)
+        del by_id["csat"]["gate_from"]
+        by_id["escalations"]["direction"] = "higher"
+        by_id["escalations"]["measurements"] = [{"date": AS_OF, "value": 7}]  # measured today: no change to report
+        data["metrics"] = [m for m in data["metrics"] if m["id"] != "cost"]
+        data["metrics"].append({"id": "tokens", "title": "Tokens", "unit": "k", "direction": "lower", "target": 3, "gate_from": "ga"})
+    repo.edit(INIT, lower_the_bar)
+
+    data = diff_json(repo.root, "HEAD")
+    found = {(m["metric"], m["change"]): (m["before"], m["after"], m["lowers"]) for m in data["metrics"]}
+    assert found == {
+        ("p95-latency", "measurement removed"): ("2026-11-16: 1710", "", True),
+        ("p95-latency", "measurement changed"): ("2026-11-23: 1640", "2026-11-23: 1490", True),
+        ("accuracy", "target"): ("90", "80", True),
+        ("accuracy", "gate_from"): ("ga", "canary", False),
+        ("accuracy", "measurement in the future"): ("", "2026-12-05: 95", True),
+        ("csat", "gate_from"): ("canary", "", True),
+        ("escalations", "direction"): ("lower", "higher", None),
+        ("cost", "removed"): ("target 0.05 USD (lower is better), gates ga", "", True),
+        ("tokens", "added"): ("", "target 3 k (lower is better), gates ga", False),
+    }
+    assert data["summary"]["metrics_changed"] == 9 and data["summary"]["metric_changes_lowering"] == 6
+
+    markdown = markdown_of(repo.root, "HEAD")
+    assert "No governance changes" not in markdown and "### Metrics" in markdown
+    assert "🔻 measurement changed" in row_with(markdown, C("p95-latency"), C("2026-11-23: 1640"), C("2026-11-23: 1490"))
+    assert "🔻 " + C("target") in row_with(markdown, C("accuracy"), C("90"), C("80"))
+    assert "🔺 " + C("gate_from") in row_with(markdown, C("accuracy"), C("ga"), C("canary"))
+    assert "🔻 measurement in the future" in row_with(markdown, C("accuracy"), C("2026-12-05: 95"))
+    assert "🔻 " + C("gate_from") in row_with(markdown, C("csat"), C("canary"))
+    assert "🔻 removed" in row_with(markdown, C("cost"))
+    assert "🔺 added" in row_with(markdown, C("tokens"))
+    direction = row_with(markdown, C("escalations"), C("direction"))
+    assert "🔻" not in direction and "🔺" not in direction
+
+
+def test_a_runbook_emptied_of_what_the_on_call_engineer_needs_is_reported(sample: Repo) -> None:
+    def hollow(runbook: dict) -> None:
+        failed, _game_day = runbook["exercises"]
+        failed["outcome"] = "passed"  # the failed drill of 2026-07-08 rewritten as passed
+        runbook["exercises"] = [failed]  # the game day of 2026-09-22 removed
+        steps = runbook["rollback"]["steps"]
+        del steps[3]  # the destructive cache purge
+        steps[0] = {"step": "Ask in the channel.", "effect": "read-only"}
+        runbook["triggers"] = runbook["triggers"][:1]
+        runbook["escalation"] = []
+    sample.edit(ROLLBACK, hollow)
+    base = yaml_of_head(sample, ROLLBACK)
+    purge = base["rollback"]["steps"][3]
+    first = base["rollback"]["steps"][0]
+    lost_alert = base["triggers"][1]["alert"]
+
+    data = diff_json(sample.root, "HEAD")
+    found = [(r["runbook"], r["change"], r["detail"], r["lowers"]) for r in data["runbooks"]]
+    assert found == [
+        ("rollback", "exercise-outcome", "2026-07-08 drill: failed → passed", True),
+        ("rollback", "exercise-removed", "2026-09-22 game-day passed", True),
+        ("rollback", "rollback-step-replaced", f"{first['step']} ({first['command']}) → Ask in the channel.", None),
+        ("rollback", "rollback-step-removed", f"{purge['step']} ({purge['command']})", True),
+        ("rollback", "trigger-removed", lost_alert, True),
+        ("rollback", "escalation-emptied", "@org/support-platform-oncall, @alice, @org/sre", True),
+    ]
+    summary = data["summary"]
+    assert (summary["exercises_removed"], summary["exercise_outcomes_changed"], summary["rollback_steps_changed"],
+            summary["triggers_removed"], summary["escalations_emptied"], summary["exercises_recorded"]) == (1, 1, 2, 1, 1, 0)
+
+    markdown = markdown_of(sample.root, "HEAD")
+    assert "No governance changes" not in markdown
+    assert "🔻 exercise outcome changed: " + govdiff.md("2026-07-08 drill: failed → passed") in row_with(markdown, C("rollback"), "outcome")
+    assert "🔻 exercise removed: " + govdiff.md("2026-09-22 game-day passed") in row_with(markdown, C("rollback"), "exercise removed")
+    assert "🔻 rollback step removed: " + govdiff.md(f"{purge['step']} ({purge['command']})") in markdown
+    assert "✏️ rollback step replaced: " in row_with(markdown, "Ask in the channel")
+    assert f"🔻 trigger removed: alert {C(lost_alert)}" in markdown
+    assert "🔻 escalation emptied (was " + govdiff.md("@org/support-platform-oncall, @alice, @org/sre") + ")" in markdown
+
+
+def yaml_of_head(repo: Repo, relative: str) -> dict:
+    return yaml.safe_load(git(repo.root, "show", f"HEAD:{relative}"))

@@ -8,7 +8,9 @@ retired; stage moves and whether the new stage's gate holds; policy changes that
 and the initiatives they reach; risk, approach or tags changing which items are required;
 decisions added, removed or changing status or outcome; checklist items completed, waived,
 marked not applicable, expired, regressed or re-approved; runbooks added or removed, runbook
-topics covered or lost and exercises recorded; problems introduced and fixed.
+topics covered or lost, exercises recorded, removed or changing outcome, rollback steps,
+triggers and escalation lost; metrics added or removed, their gate_from, target, direction
+or measurements changed; problems introduced and fixed.
 `compare` works on two Portfolios alone, so it is tested without git.
 """
 
@@ -28,16 +30,22 @@ from generator.exports.gfm import gfm_text
 from generator.core.model import (
     ChecklistItem,
     ChecklistSpec,
+    Exercise,
     Initiative,
     InitiativeState,
     ItemSpec,
     ItemVerdict,
+    Metric,
     Policy,
     Portfolio,
     Problem,
+    Runbook,
+    RunbookStep,
+    RunbookTopic,
 )
 
 CLOSED = ("done", "waived", "not-applicable")
+RUNBOOKS = "runbooks"  # the `checklist` of a runbook topic, as in evaluate.py's verdicts
 MAX_LISTED = 50  # per section in Markdown; the JSON has everything
 
 
@@ -124,7 +132,9 @@ class PolicyChange:
 
     checklist: str  # "" for a policy-wide setting
     item: str  # "" for the checklist itself
-    change: str  # a setting's name | stages | checklist added/removed | owners added/removed | added | removed | required_from | when | allow_na
+    # a setting's name | stages | checklist added/removed | owners added/removed | added | removed | required_from | when
+    # | allow_na | exercised; checklist "runbooks" for runbook topics, runbooks.owners and runbooks.exercise_max_age_days
+    change: str
     before: str
     after: str
     lowers: bool | None = None  # True when it lowers the bar, False when it raises it, None when that depends
@@ -135,8 +145,27 @@ class RunbookChange:
     initiative: str
     runbook: str  # file stem
     title: str
-    change: str  # added | removed | topic-covered | topic-lost | exercise
-    detail: str = ""  # the topic, or the exercise as "date kind outcome"
+    # added | removed | topic-covered | topic-lost | exercise | exercise-removed | exercise-outcome
+    # | rollback-step-removed | rollback-step-replaced | trigger-removed | escalation-emptied
+    change: str
+    detail: str = ""  # the topic, the exercise as "date kind outcome", the step, the alert, old → new…
+    file: str = ""
+    lowers: bool | None = None  # True when it lowers the bar, False when it raises it, None when that depends
+
+
+@dataclass
+class MetricChange:
+    """One change to an initiative's metric that can move its gate (`gate_from`)."""
+
+    initiative: str
+    metric: str
+    title: str
+    # added | removed | gate_from | target | direction | measurement removed | measurement changed
+    # | measurement in the future
+    change: str
+    before: str = ""  # "date: value" for a measurement
+    after: str = ""
+    lowers: bool | None = None  # True when it lowers the bar, False when it raises it, None when that depends
     file: str = ""
 
 
@@ -154,6 +183,7 @@ class GovernanceDiff:
     policy_changes: list[PolicyChange] = field(default_factory=list)
     policy_effects: list[ScopeChange] = field(default_factory=list)  # initiatives the policy change reaches
     runbooks: list[RunbookChange] = field(default_factory=list)
+    metrics: list[MetricChange] = field(default_factory=list)
     problems_introduced: list[Problem] = field(default_factory=list)
     problems_fixed: list[Problem] = field(default_factory=list)
     base_unusable: bool = False
@@ -164,7 +194,7 @@ class GovernanceDiff:
         return not (
             self.added or self.removed or self.retired or self.stage_moves or self.decisions
             or self.items or self.scope_changes or self.policy_changes or self.policy_effects
-            or self.runbooks or self.problems_introduced or self.problems_fixed
+            or self.runbooks or self.metrics or self.problems_introduced or self.problems_fixed
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -303,16 +333,18 @@ def _closed_fields_changed(before: ChecklistItem | None, after: ChecklistItem | 
 
 
 def required_items(policy: Policy, initiative: Initiative, stage: str | None) -> set[str]:
-    """"checklist/item" of every item `policy` requires of `initiative` at `stage`: the same
-    rule as Evaluator.readiness (required_from at or before the stage, `when` matching;
-    nothing at an unknown stage or at the terminal `retired`)."""
+    """"checklist/item" of every item `policy` requires of `initiative` at `stage`, and
+    "runbooks/topic" of every runbook topic: the same rule as Evaluator.readiness
+    (required_from at or before the stage, `when` matching; nothing at an unknown stage or at
+    the terminal `retired`)."""
     if stage is None or stage not in policy.stages or stage == "retired":
         return set()
     level = policy.stage_index(stage)
+    required = [(spec.id, item) for spec in policy.checklists.values() for item in spec.items]
+    required += [(RUNBOOKS, topic) for topic in policy.runbook_topics.values()]
     return {
-        f"{spec.id}/{item.id}"
-        for spec in policy.checklists.values()
-        for item in spec.items
+        f"{owner}/{item.id}"
+        for owner, item in required
         if item.required_from in policy.stages and policy.stage_index(item.required_from) <= level
         and item.applies_to(initiative)
     }
@@ -385,14 +417,15 @@ def _when_text(when: dict[str, list[str]]) -> str:
     return "; ".join(f"{key}: {', '.join(map(str, values))}" for key, values in when.items()) or "always"
 
 
-def _item_text(item: ItemSpec) -> str:
+def _item_text(item: ItemSpec | RunbookTopic) -> str:
     return item.required_from + (f", when {_when_text(item.when)}" if item.when else "")
 
 
 def policy_changes(before: Policy, after: Policy) -> list[PolicyChange]:
-    """What moved a gate from one policy to the other: settings, stages, checklists, owners, items."""
+    """What moved a gate from one policy to the other: settings, stages, checklists, owners,
+    items, runbook topics and the runbook settings."""
     found: list[PolicyChange] = []
-    for setting in ("approval_max_age_days", "waiver_max_days"):
+    for setting in ("approval_max_age_days", "waiver_max_days", "metric_max_age_days"):
         old_days, new_days = getattr(before, setting), getattr(after, setting)
         if old_days != new_days:
             found.append(PolicyChange("", "", setting, str(old_days), str(new_days), lowers=new_days > old_days))
@@ -407,14 +440,50 @@ def policy_changes(before: Policy, after: Policy) -> list[PolicyChange]:
             found.append(PolicyChange(checklist_id, "", change, "" if old is None else items, items if old is None else "",
                                       lowers=new is None))
             continue
-        gone = [o for o in old.owners if o not in new.owners]
-        added = [o for o in new.owners if o not in old.owners]
-        if added:
-            found.append(PolicyChange(checklist_id, "", "owners added", "", ", ".join(added), lowers=True))
-        if gone:
-            found.append(PolicyChange(checklist_id, "", "owners removed", ", ".join(gone), "", lowers=False))
+        found += _owner_changes(checklist_id, old.owners, new.owners)
         found.extend(_item_changes(old, new, after.stages))
+    found.extend(_runbook_policy_changes(before, after))
     return found
+
+
+def _owner_changes(checklist: str, before: list[str], after: list[str]) -> list[PolicyChange]:
+    """More people who may approve lowers the bar; fewer raises it."""
+    added = [o for o in after if o not in before]
+    gone = [o for o in before if o not in after]
+    found = [PolicyChange(checklist, "", "owners added", "", ", ".join(added), lowers=True)] if added else []
+    return found + ([PolicyChange(checklist, "", "owners removed", ", ".join(gone), "", lowers=False)] if gone else [])
+
+
+def _runbook_policy_changes(before: Policy, after: Policy) -> list[PolicyChange]:
+    """The `runbooks:` part of the policy: exercise_max_age_days, owners (as in force: the
+    on-call checklist's when not written) and each topic, under the checklist name "runbooks"."""
+    found = []
+    old_days, new_days = before.exercise_max_age_days, after.exercise_max_age_days
+    if old_days != new_days:
+        found.append(PolicyChange(RUNBOOKS, "", "exercise_max_age_days", str(old_days), str(new_days), lowers=new_days > old_days))
+    found += _owner_changes(RUNBOOKS, before.runbook_owners, after.runbook_owners)
+    old, new = before.runbook_topics, after.runbook_topics
+    for topic_id, topic in old.items():
+        if topic_id not in new:
+            found.append(PolicyChange(RUNBOOKS, topic_id, "removed", _topic_text(topic), "", lowers=True))
+    for topic_id, topic in new.items():
+        was = old.get(topic_id)
+        if was is None:
+            found.append(PolicyChange(RUNBOOKS, topic_id, "added", "", _topic_text(topic), lowers=False))
+            continue
+        if was.required_from != topic.required_from:
+            found.append(PolicyChange(RUNBOOKS, topic_id, "required_from", was.required_from, topic.required_from,
+                                      lowers=_later(was.required_from, topic.required_from, after.stages)))
+        if was.when != topic.when:  # narrower or wider depends on the initiatives: see the effects
+            found.append(PolicyChange(RUNBOOKS, topic_id, "when", _when_text(was.when), _when_text(topic.when)))
+        if was.exercised != topic.exercised:
+            found.append(PolicyChange(RUNBOOKS, topic_id, "exercised", str(was.exercised).lower(), str(topic.exercised).lower(),
+                                      lowers=not topic.exercised))
+    return found
+
+
+def _topic_text(topic: RunbookTopic) -> str:
+    return _item_text(topic) + (", exercised" if topic.exercised else "")
 
 
 def _later(before: str, after: str, stages: list[str]) -> bool | None:
@@ -528,6 +597,11 @@ def compare(before: Portfolio, after: Portfolio, base: str = "") -> GovernanceDi
                 diff.items.append(ItemChange(initiative_id, key[0], key[1], title, "regressed", status, "removed", None, "", file))
 
         diff.runbooks += _runbook_changes(initiative, previous)
+        if previous is not None:
+            diff.metrics += _metric_changes(
+                initiative, previous, after.policy.stages if after.policy else [], after.as_of,
+                _gates_held(before.states.get(initiative_id)), _gates_held(after.states.get(initiative_id)),
+            )
 
     diff.scope_changes = _scope_changes(old, new, after.policy)
     if before.policy is not None and after.policy is not None:
@@ -538,12 +612,133 @@ def compare(before: Portfolio, after: Portfolio, base: str = "") -> GovernanceDi
     return diff
 
 
+# --------------------------------------------------------------------------- metrics
+
+
+def _gates_held(state: InitiativeState | None) -> dict[str, bool]:
+    """Metric id -> whether its gate holds, for every metric with a `gate_from` of a known stage."""
+    return {gate.metric: gate.holds for gate in state.metric_gates} if state else {}
+
+
+def _number(value: float | None) -> str:
+    """A value as the record would write it: 95, not 95.0."""
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
+
+
+def _point(date: str, value: float) -> str:
+    return f"{date}: {_number(value)}"
+
+
+def _easier(direction: str, before: float, after: float) -> bool:
+    """Whether the target `after` is easier to meet than `before` for a metric of `direction`."""
+    return after > before if direction == "lower" else after < before
+
+
+def _metric_changes(
+    initiative: Initiative, previous: Initiative, stages: list[str], today: str,
+    held_before: dict[str, bool], held_after: dict[str, bool],
+) -> list[MetricChange]:
+    """Metrics of one initiative added, removed, or changing gate_from, target, direction or
+    their measurements (a removed or rewritten point, a point dated after today)."""
+    old = {m.id: m for m in previous.metrics}
+    new = {m.id: m for m in initiative.metrics}
+    found: list[MetricChange] = []
+
+    def change(metric: Metric, kind: str, before: str = "", after: str = "", lowers: bool | None = None) -> None:
+        found.append(MetricChange(initiative.id, metric.id, metric.title, kind, before, after, lowers, initiative.file))
+
+    for metric_id, metric in old.items():
+        if metric_id not in new:
+            change(metric, "removed", _metric_text(metric), "", True if metric.gate_from else None)
+    for metric_id, metric in new.items():
+        was = old.get(metric_id)
+        if was is None:
+            change(metric, "added", "", _metric_text(metric), False if metric.gate_from else None)
+            continue
+        if was.gate_from != metric.gate_from:
+            if was.gate_from is None or metric.gate_from is None:
+                lowers: bool | None = metric.gate_from is None
+            else:
+                lowers = _later(was.gate_from, metric.gate_from, stages)
+            change(metric, "gate_from", was.gate_from or "", metric.gate_from or "", lowers)
+        if was.direction != metric.direction:
+            change(metric, "direction", was.direction, metric.direction)
+        if was.target != metric.target:
+            same_sense = was.direction == metric.direction
+            change(metric, "target", _number(was.target), _number(metric.target),
+                   _easier(metric.direction, was.target, metric.target) if same_sense else None)
+        # A rewritten history lowers the bar when it makes a gate hold that did not.
+        now_holds = not held_before.get(metric_id, True) and held_after.get(metric_id, False)
+        found += [replace(c, lowers=True if now_holds else None) for c in _measurement_changes(initiative, was, metric)]
+        for point in _added_points(was, metric):
+            if point[0] > today:  # ISO dates: a later string is a later day
+                change(metric, "measurement in the future", "", _point(*point), True)
+    return found
+
+
+def _metric_text(metric: Metric) -> str:
+    gate = f", gates {metric.gate_from}" if metric.gate_from else ""
+    return f"target {_number(metric.target)} {metric.unit} ({metric.direction} is better){gate}"
+
+
+def _points(metric: Metric) -> list[tuple[str, float]]:
+    return [(str(m.date), m.value) for m in metric.measurements]
+
+
+def _added_points(was: Metric, metric: Metric) -> list[tuple[str, float]]:
+    """Points of `metric` that `was` did not have (as a multiset)."""
+    remaining = Counter(_points(was))
+    added = []
+    for point in _points(metric):
+        if remaining[point]:
+            remaining[point] -= 1
+        else:
+            added.append(point)
+    return added
+
+
+def _measurement_changes(initiative: Initiative, was: Metric, metric: Metric) -> list[MetricChange]:
+    """Points of `was` that `metric` no longer has: rewritten (paired with a new point of the
+    same date, else with the next new point, in order) or removed."""
+    gone = _added_points(metric, was)
+    came = _added_points(was, metric)
+    # Linear in the points, however many a change rewrites: a new value on the same date
+    # first, then the new points left over, in order.
+    by_date: dict[str, list[int]] = {}
+    for index, point in reversed(list(enumerate(came))):
+        by_date.setdefault(point[0], []).append(index)
+    partners: dict[int, int] = {}
+    for index, point in enumerate(gone):
+        if by_date.get(point[0]):
+            partners[index] = by_date[point[0]].pop()
+    paired = set(partners.values())
+    left = (i for i in range(len(came)) if i not in paired)
+    for index in range(len(gone)):
+        if index not in partners:
+            spare = next(left, None)
+            if spare is not None:
+                partners[index] = spare
+    found = []
+    for index, point in enumerate(gone):
+        if index in partners:
+            found.append(MetricChange(initiative.id, metric.id, metric.title, "measurement changed",
+                                      _point(*point), _point(*came[partners[index]]), None, initiative.file))
+        else:
+            found.append(MetricChange(initiative.id, metric.id, metric.title, "measurement removed",
+                                      _point(*point), "", None, initiative.file))
+    return found
+
+
 def _runbook_changes(initiative: Initiative, previous: Initiative | None) -> list[RunbookChange]:
     """Runbooks added or removed, topics the initiative's runbooks now cover or no longer
-    cover, and exercises recorded (in a new runbook too), for one initiative."""
+    cover, exercises recorded (in a new runbook too), removed or with a changed outcome, and
+    what the on-call engineer loses from a runbook: rollback steps, triggers, escalation."""
     new, old = initiative.runbooks, previous.runbooks if previous else {}
     found = [RunbookChange(initiative.id, stem, r.title, "added", "", r.file) for stem, r in sorted(new.items()) if stem not in old]
-    found += [RunbookChange(initiative.id, stem, r.title, "removed", "", r.file) for stem, r in sorted(old.items()) if stem not in new]
+    found += [RunbookChange(initiative.id, stem, r.title, "removed", "", r.file, lowers=True)
+              for stem, r in sorted(old.items()) if stem not in new]
 
     def covering(runbooks: dict) -> dict[str, Any]:
         topics: dict[str, Any] = {}
@@ -554,15 +749,77 @@ def _runbook_changes(initiative: Initiative, previous: Initiative | None) -> lis
 
     now, before = covering(new), covering(old)
     found += [RunbookChange(initiative.id, r.stem, r.title, "topic-covered", t, r.file) for t, r in sorted(now.items()) if t not in before]
-    found += [RunbookChange(initiative.id, r.stem, r.title, "topic-lost", t, r.file) for t, r in sorted(before.items()) if t not in now]
+    found += [RunbookChange(initiative.id, r.stem, r.title, "topic-lost", t, r.file, lowers=True)
+              for t, r in sorted(before.items()) if t not in now]
     for stem, runbook in sorted(new.items()):
-        seen = Counter((e.date, e.kind, e.outcome) for e in (old[stem].exercises if stem in old else []))
-        for exercise in runbook.exercises:
-            key = (exercise.date, exercise.kind, exercise.outcome)
-            if seen[key]:
-                seen[key] -= 1
-                continue
-            found.append(RunbookChange(initiative.id, stem, runbook.title, "exercise", " ".join(key), runbook.file))
+        was = old.get(stem)
+        found += _exercise_changes(initiative.id, runbook, was.exercises if was else [])
+        if was is not None:
+            found += _content_changes(initiative.id, was, runbook)
+    return found
+
+
+_OUTCOME_RANK = {"failed": 0, "issues-found": 1, "passed": 2}  # only `passed` counts for a gate
+
+
+def _exercise_changes(initiative_id: str, runbook: Runbook, previous: list[Exercise]) -> list[RunbookChange]:
+    """Exercises recorded, removed, or the same (date, kind) with another outcome."""
+    def key(exercise: Exercise) -> tuple[str, str, str]:
+        return (str(exercise.date), exercise.kind, exercise.outcome)
+
+    def change(kind: str, detail: str, lowers: bool | None = None) -> RunbookChange:
+        return RunbookChange(initiative_id, runbook.stem, runbook.title, kind, detail, runbook.file, lowers)
+
+    gone = Counter(key(e) for e in previous)
+    came = []
+    for exercise in runbook.exercises:
+        if gone[key(exercise)]:
+            gone[key(exercise)] -= 1
+        else:
+            came.append(key(exercise))
+    gone_list = []  # what is left of `previous`, in the record's order
+    for exercise in previous:
+        if gone[key(exercise)]:
+            gone[key(exercise)] -= 1
+            gone_list.append(key(exercise))
+    found = []
+    for date, kind, outcome in gone_list:
+        partner = next((c for c in came if c[:2] == (date, kind)), None)
+        if partner is None:
+            found.append(change("exercise-removed", f"{date} {kind} {outcome}", True))
+            continue
+        came.remove(partner)
+        before, after = _OUTCOME_RANK.get(outcome), _OUTCOME_RANK.get(partner[2])
+        lowers = None if before is None or after is None or "passed" not in (outcome, partner[2]) else after > before
+        found.append(change("exercise-outcome", f"{date} {kind}: {outcome} → {partner[2]}", lowers))
+    found += [change("exercise", " ".join(c)) for c in came]
+    return found
+
+
+def _step_text(step: RunbookStep) -> str:
+    return step.step + (f" ({step.command})" if step.command else "")
+
+
+def _content_changes(initiative_id: str, was: Runbook, runbook: Runbook) -> list[RunbookChange]:
+    """What a runbook that stays loses: rollback steps removed or replaced, triggers (an alert
+    no longer leads to it), its whole escalation."""
+    def change(kind: str, detail: str, lowers: bool | None) -> RunbookChange:
+        return RunbookChange(initiative_id, runbook.stem, runbook.title, kind, detail, runbook.file, lowers)
+
+    found = []
+    old_steps = [_step_text(s) for s in (was.rollback.steps if was.rollback else [])]
+    new_steps = [_step_text(s) for s in (runbook.rollback.steps if runbook.rollback else [])]
+    gone = [s for s in old_steps if s not in new_steps]
+    came = [s for s in new_steps if s not in old_steps]
+    for index, step in enumerate(gone):
+        if index < len(came):  # paired in order: the step written in its place
+            found.append(change("rollback-step-replaced", f"{step} → {came[index]}", None))
+        else:
+            found.append(change("rollback-step-removed", step, True))
+    alerts = {t.alert for t in runbook.triggers}
+    found += [change("trigger-removed", t.alert, True) for t in was.triggers if t.alert not in alerts]
+    if was.escalation and not runbook.escalation:
+        found.append(change("escalation-emptied", ", ".join(e.contact for e in was.escalation), True))
     return found
 
 
@@ -849,6 +1106,8 @@ def summary_counts(diff: GovernanceDiff) -> dict[str, int]:
         "policy_changes": len(diff.policy_changes),
         "initiatives_affected_by_policy": len(diff.policy_effects),
         **_runbook_counts(diff),
+        "metrics_changed": len(diff.metrics),
+        "metric_changes_lowering": sum(1 for m in diff.metrics if m.lowers),
         "problems_introduced": len(diff.problems_introduced),
         "problems_fixed": len(diff.problems_fixed),
     }
@@ -862,6 +1121,11 @@ def _runbook_counts(diff: GovernanceDiff) -> dict[str, int]:
         "runbook_topics_covered": changes["topic-covered"],
         "runbook_topics_lost": changes["topic-lost"],
         "exercises_recorded": changes["exercise"],
+        "exercises_removed": changes["exercise-removed"],
+        "exercise_outcomes_changed": changes["exercise-outcome"],
+        "rollback_steps_changed": changes["rollback-step-removed"] + changes["rollback-step-replaced"],
+        "triggers_removed": changes["trigger-removed"],
+        "escalations_emptied": changes["escalation-emptied"],
     }
 
 
@@ -984,12 +1248,13 @@ def _policy_subject(change: PolicyChange) -> str:
     return code(f"{change.checklist}/{change.item}" if change.item else change.checklist)
 
 
-_POLICY_KEYS = ("approval_max_age_days", "waiver_max_days", "stages", "required_from", "when", "allow_na")
+_POLICY_KEYS = ("approval_max_age_days", "waiver_max_days", "metric_max_age_days", "exercise_max_age_days", "stages",
+                "required_from", "when", "allow_na", "exercised")
 
 
 def _policy_change(change: PolicyChange) -> str:
     label = code(change.change) if change.change in _POLICY_KEYS else md(change.change)
-    return {True: "🔻 ", False: "🔺 "}.get(change.lowers, "") + label
+    return _mark(change.lowers) + label
 
 
 def _policy_section(diff: GovernanceDiff) -> list[str]:
@@ -1010,25 +1275,52 @@ def _policy_section(diff: GovernanceDiff) -> list[str]:
     return lines
 
 
+def _mark(lowers: bool | None) -> str:
+    """🔻 when a change lowers the bar, 🔺 when it raises it, nothing when that depends."""
+    return {True: "🔻 ", False: "🔺 "}.get(lowers, "")  # type: ignore[arg-type]
+
+
 def _runbooks_section(diff: GovernanceDiff) -> list[str]:
     labels = {
         "added": "added",
-        "removed": "🔻 removed",
+        "removed": "removed",
         "topic-covered": "✅ now covers topic {}",
-        "topic-lost": "🔻 topic {} no longer covered",
+        "topic-lost": "topic {} no longer covered",
         "exercise": "exercise recorded: {}",
+        "exercise-removed": "exercise removed: {}",
+        "exercise-outcome": "exercise outcome changed: {}",
+        "rollback-step-removed": "rollback step removed: {}",
+        "rollback-step-replaced": "✏️ rollback step replaced: {}",
+        "trigger-removed": "trigger removed: alert {} no longer leads to this runbook",
+        "escalation-emptied": "escalation emptied (was {})",
     }
     rows = []
     for r in diff.runbooks:
         label = labels.get(r.change)
         if label is None:
             what = md(r.change)
-        elif r.change in ("topic-covered", "topic-lost"):
+        elif r.change in ("topic-covered", "topic-lost", "trigger-removed"):
             what = label.format(code(r.detail))
         else:
             what = label.format(md(r.detail))
-        rows.append([code(r.initiative), code(r.runbook) + " " + md(r.title), what])
+        rows.append([code(r.initiative), code(r.runbook) + " " + md(r.title), _mark(r.lowers) + what])
     return _section("Runbooks", ["Initiative", "Runbook", "Change"], rows)
+
+
+_METRIC_FIELDS = ("gate_from", "target", "direction")  # record fields, shown as code
+
+
+def _metrics_section(diff: GovernanceDiff) -> list[str]:
+    return _section(
+        "Metrics",
+        ["Initiative", "Metric", "Change", "Before", "After"],
+        [
+            [code(m.initiative), code(m.metric) + " " + md(m.title),
+             _mark(m.lowers) + (code(m.change) if m.change in _METRIC_FIELDS else md(m.change)),
+             code(m.before) if m.before else "", code(m.after) if m.after else ""]
+            for m in diff.metrics
+        ],
+    )
 
 
 def _problems(diff: GovernanceDiff) -> list[str]:
@@ -1048,7 +1340,7 @@ def _problems(diff: GovernanceDiff) -> list[str]:
 # nothing to say). A new kind of change adds its function here.
 SECTIONS: list[Callable[[GovernanceDiff], list[str]]] = [
     _stage_moves, _initiatives, _policy_section, _scope_section, _decisions, _items_section, _runbooks_section,
-    _problems,
+    _metrics_section, _problems,
 ]
 
 # The bold line at the top: (summary_counts key, singular, plural).
@@ -1071,6 +1363,13 @@ HEADLINE = [
     ("runbooks_removed", "runbook removed", "runbooks removed"),
     ("runbook_topics_lost", "runbook topic lost", "runbook topics lost"),
     ("exercises_recorded", "exercise recorded", "exercises recorded"),
+    ("exercises_removed", "exercise removed", "exercises removed"),
+    ("exercise_outcomes_changed", "exercise outcome changed", "exercise outcomes changed"),
+    ("rollback_steps_changed", "rollback step changed", "rollback steps changed"),
+    ("triggers_removed", "runbook trigger removed", "runbook triggers removed"),
+    ("escalations_emptied", "escalation emptied", "escalations emptied"),
+    ("metrics_changed", "metric change", "metric changes"),
+    ("metric_changes_lowering", "metric change lowering the bar", "metric changes lowering the bar"),
     ("problems_introduced", "problem introduced", "problems introduced"),
     ("problems_fixed", "problem fixed", "problems fixed"),
 ]
@@ -1081,7 +1380,7 @@ def to_markdown(diff: GovernanceDiff) -> str:
     if diff.head_unusable:
         lines += ["> ❌ The policy in this change is missing or unusable: run `launchboard check`.", ""]
     if diff.empty:
-        return "\n".join(lines + ["No governance changes: no initiative, decision, checklist item, runbook, policy or problem changed.", ""])
+        return "\n".join(lines + ["No governance changes: no initiative, decision, checklist item, runbook, metric, policy or problem changed.", ""])
     counts = summary_counts(diff)
     shown = [f"{counts[key]} {one if counts[key] == 1 else many}" for key, one, many in HEADLINE if counts[key]]
     lines += ["**" + " · ".join(shown) + "**", ""]

@@ -188,7 +188,9 @@ def diff(base, root, fmt, as_of) -> None:
     Stage moves and whether the new stage's gate holds, initiatives added or retired,
     policy changes that move a gate (and the initiatives they reach), risk, approach or tags
     changing which items are required, decisions added or changing status, checklist items
-    completed, waived, expired, regressed or re-approved, and problems introduced or fixed.
+    completed, waived, expired, regressed or re-approved, runbooks and their exercises,
+    rollback steps, triggers and escalation, metrics and their gates, targets and
+    measurements, and problems introduced or fixed.
     Markdown suits a pull request's summary:
 
         launchboard diff origin/main >> "$GITHUB_STEP_SUMMARY"
