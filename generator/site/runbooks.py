@@ -61,6 +61,7 @@ class RunbookView:
     lapsed: bool  # no passed exercise within the policy's exercise_max_age_days
     first_contact: Escalation | None
     exercises: list[tuple[Exercise, int | None]] = field(default_factory=list)  # newest first, with age
+    needs_exercise: bool = False  # it covers a topic the policy wants exercised
 
     @property
     def steps_total(self) -> int:
@@ -88,6 +89,8 @@ def runbook_view(runbook: Runbook, policy: Policy | None, as_of: str) -> Runbook
         lapsed=age is None or age > max_age,
         first_contact=contacts[0] if contacts else None,
         exercises=[(e, (today - d).days if d else None) for e, d in sorted(dated, key=lambda p: p[0].date, reverse=True)],
+        needs_exercise=bool(policy) and any(
+            t.exercised for t in policy.runbook_topics.values() if t.id in runbook.topics),  # type: ignore[union-attr]
     )
 
 
