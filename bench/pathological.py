@@ -212,14 +212,22 @@ def cells_repo(root: Path, shape: str | None) -> None:
 
 
 def build_seconds(root: Path, timeout: float, tool: str) -> tuple[str, float]:
+    """The better of two `mkdocs build`s or `launchboard render`s of ROOT (one past 60 s)."""
     env = {"NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1795953600", "LAUNCHBOARD_JOBS": "1"}
     if tool == "mkdocs":
         argv = ["-m", "mkdocs", "build", "-q", "-f", str(root / "mkdocs.yml"), "-d", str(root / "site")]
     else:
         argv = ["-m", "generator", "render", str(root), "--out", str(root / "out"), "--as-of", "2026-11-29"]
     os.environ.update(env)
-    status, elapsed, _ = child("", timeout, argv)
-    return status, elapsed
+    best: tuple[str, float] | None = None
+    for _ in range(2):  # the better of two: a shared machine's load comes and goes
+        status, elapsed, _ = child("", timeout, argv)
+        if best is None or (status == "ok" and elapsed < best[1]):
+            best = (status, elapsed)
+        if status != "ok" or elapsed > 60:
+            break
+    assert best is not None
+    return best
 
 
 def bench_cells(timeout: float, only: list[str]) -> None:

@@ -414,9 +414,14 @@ def md_cell(text: object) -> str:
     in time quadratic in a run of `[`. Written by `_CellWriter`, no character of its text or
     attributes is Markdown syntax any more: the second pass only stashes tags and entities.
     """
-    return inert_cell_html(md_to_html(text))
+    body = md_to_html(text)
+    if _PLAIN_PARAGRAPHS.fullmatch(body):  # the common case: prose, no markup or entity to parse
+        return _HTML_WS.sub(" ", md_inert(_PARAGRAPH_TAGS.sub(" ", body))).strip()
+    return inert_cell_html(body)
 
 
+_PLAIN_PARAGRAPHS = re.compile(r"(?:<p>[^<>&]*</p>\n?)*")
+_PARAGRAPH_TAGS = re.compile(r"</?p>")
 # Characters some Markdown inline syntax starts or ends with (Python-Markdown's core and the
 # extensions MkDocs sites commonly enable: tables, attr_list, emoji, magiclink, tilde, caret,
 # mark, critic, smarty), written as numeric character references in HTML that Markdown reads
