@@ -4,7 +4,10 @@ Three layers, each sufficient for what it guards:
 
 1. `md_inline` escapes plain record text (titles, owners, notes) for the page's Markdown:
    HTML-escaped, Markdown punctuation backslash-escaped, `|` turned into an entity so a table
-   row cannot be split, and newlines collapsed so text cannot start a new block.
+   row cannot be split, and newlines collapsed so text cannot start a new block. Text for
+   HTML a template writes into Markdown (`html_text`, `md_cell`) has every Markdown-syntax
+   character written as a numeric character reference (`md_inert`): MkDocs reads that HTML
+   as Markdown again, and a code span's `![i](https://…)` would come back as a live image.
 2. `md_block` renders a record's (md) field as Markdown with raw HTML escaped (not passed
    through), headings demoted, images dropped and links kept only for http, https, mailto and
    relative targets; the HTML it returns is embedded in the page as a raw block.
