@@ -2,8 +2,9 @@
 
     python bench/pathological.py                 # everything (a few minutes once fixed)
     python bench/pathological.py --only markdown,supersession,memory --timeout 120
+    python bench/pathological.py --only cells --timeout 300
 
-Four measurements, each of the real code in a child process (so a crash, a hang or a memory
+Five measurements, each of the real code in a child process (so a crash, a hang or a memory
 blow-up is reported, not suffered):
 
 - markdown: each shape below, as long as a (Markdown) field may be (20,000 characters, the
@@ -12,6 +13,10 @@ blow-up is reported, not suffered):
 - pages: end to end, `launchboard render --out DIR` of the test base repository whose
   decision holds a shape in its `context`, or in every Markdown field at its maxLength, minus
   the same render of the plain base (seconds per record);
+- cells: end to end, a real `mkdocs build` (and `launchboard render`) of the sample repository
+  whose runbook cost-spike has 10 exercises, each `note` (a (Markdown) field shown in a table
+  cell) 5,000 characters of one shape, minus the same builds without the exercises: the
+  cell's HTML is read a second time by MkDocs's own Markdown, which is not bounded;
 - supersession: `launchboard check` of one initiative with N decisions, each superseding the
   one before it (a chain of N) or the 50 before it (the schema's maximum), against the same N
   decisions without `supersedes`: cycle detection walked from every decision, quadratic;
@@ -177,6 +182,73 @@ def render_seconds(root: Path, changes: dict, timeout: float, repeat: int = 3) -
     return best
 
 
+# --------------------------------------------------------------------------- table cells
+
+RUNBOOK = "decisions/support-assistant/runbooks/cost-spike.yaml"
+NOTE = 5_000  # maxLength of an exercise's note
+CELL_SHAPES: dict[str, str] = {
+    "realistic Markdown": REALISTIC,
+    "[ x N": "[" * (NOTE - 10),
+    "![ x N/2": "![" * (NOTE // 2 - 5),
+    "[a]( x N/4": "[a](" * (NOTE // 4 - 3),
+    "*a x N/2": "*a" * (NOTE // 2 - 5),
+    "backtick x N": "`" * (NOTE - 10),
+}
+
+
+def cells_repo(root: Path, shape: str | None) -> None:
+    """The sample repository; with SHAPE, runbook cost-spike gets 10 exercises noting it."""
+    root.mkdir(parents=True)
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    for folder in ("schemas", "templates", "decisions"):
+        shutil.copytree(REPO / folder, root / folder)
+    (root / "templates" / "site" / "docs").mkdir(parents=True, exist_ok=True)
+    if shape is None:
+        return
+    runbook = yaml.safe_load((root / RUNBOOK).read_text())
+    runbook["exercises"] = [{"date": f"2026-07-{i + 1:02d}", "kind": "drill", "outcome": "passed",
+                             "note": _cut(shape, NOTE - 2) + str(i)} for i in range(10)]
+    (root / RUNBOOK).write_text(yaml.dump(runbook, Dumper=NoAliases, sort_keys=False, width=10**9))
+
+
+def build_seconds(root: Path, timeout: float, tool: str) -> tuple[str, float]:
+    """The better of two `mkdocs build`s or `launchboard render`s of ROOT (one past 60 s)."""
+    env = {"NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1795953600", "LAUNCHBOARD_JOBS": "1"}
+    if tool == "mkdocs":
+        argv = ["-m", "mkdocs", "build", "-q", "-f", str(root / "mkdocs.yml"), "-d", str(root / "site")]
+    else:
+        argv = ["-m", "generator", "render", str(root), "--out", str(root / "out"), "--as-of", "2026-11-29"]
+    os.environ.update(env)
+    best: tuple[str, float] | None = None
+    for _ in range(2):  # the better of two: a shared machine's load comes and goes
+        status, elapsed, _ = child("", timeout, argv)
+        if best is None or (status == "ok" and elapsed < best[1]):
+            best = (status, elapsed)
+        if status != "ok" or elapsed > 60:
+            break
+    assert best is not None
+    return best
+
+
+def bench_cells(timeout: float, only: list[str]) -> None:
+    print("## Table cells: 10 exercise notes of 5,000 characters in one runbook (seconds beyond the sample's own build)\n")
+    print("| shape | `mkdocs build` | `launchboard render` |\n| --- | ---: | ---: |")
+    with tempfile.TemporaryDirectory(prefix="lb-patho-") as tmp:
+        cells_repo(Path(tmp) / "plain", None)
+        plain = {tool: build_seconds(Path(tmp) / "plain", timeout, tool)[1] for tool in ("mkdocs", "render")}
+        for n, (name, text) in enumerate(CELL_SHAPES.items()):
+            if only and name not in only:
+                continue
+            root = Path(tmp) / f"shape-{n}"
+            cells_repo(root, text)
+            row = []
+            for tool in ("mkdocs", "render"):
+                status, seconds = build_seconds(root, timeout, tool)
+                row.append(show(status, max(0.0, seconds - plain[tool]) if status == "ok" else seconds, timeout))
+            print(f"| `{name}` | {row[0]} | {row[1]} |", flush=True)
+    print(f"\nThe sample's own build: mkdocs {plain['mkdocs']:.2f} s, render {plain['render']:.2f} s.\n")
+
+
 # --------------------------------------------------------------------------- supersession
 
 
@@ -271,7 +343,7 @@ def bench_memory(timeout: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="markdown,pages,supersession,memory")
+    parser.add_argument("--only", default="markdown,pages,cells,supersession,memory")
     parser.add_argument("--shapes", default="", help="markdown: only these shapes (names as printed, separated by ;)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per child process")
     parser.add_argument("--sizes", default="4000,8000", help="decision counts for the supersession chain")
@@ -282,6 +354,8 @@ def main() -> None:
         bench_markdown(args.timeout, [n for n in args.shapes.split(";") if n])
     if "pages" in parts:
         bench_pages(args.timeout, [n for n in args.shapes.split(";") if n])
+    if "cells" in parts:
+        bench_cells(args.timeout, [n for n in args.shapes.split(";") if n])
     if "supersession" in parts:
         bench_supersession(args.timeout, [int(n) for n in args.sizes.split(",")])
     if "memory" in parts:

@@ -4,7 +4,10 @@ Three layers, each sufficient for what it guards:
 
 1. `md_inline` escapes plain record text (titles, owners, notes) for the page's Markdown:
    HTML-escaped, Markdown punctuation backslash-escaped, `|` turned into an entity so a table
-   row cannot be split, and newlines collapsed so text cannot start a new block.
+   row cannot be split, and newlines collapsed so text cannot start a new block. Text for
+   HTML a template writes into Markdown (`html_text`, `md_cell`) has every Markdown-syntax
+   character written as a numeric character reference (`md_inert`): MkDocs reads that HTML
+   as Markdown again, and a code span's `![i](https://…)` would come back as a live image.
 2. `md_block` renders a record's (md) field as Markdown with raw HTML escaped (not passed
    through), headings demoted, images dropped and links kept only for http, https, mailto and
    relative targets; the HTML it returns is embedded in the page as a raw block.
@@ -22,6 +25,7 @@ import html
 import re
 import unicodedata
 import xml.etree.ElementTree as etree
+from html.parser import HTMLParser
 from functools import lru_cache, wraps
 from typing import Callable, TypeVar
 from urllib.parse import urlsplit
@@ -75,8 +79,13 @@ def md_inline(text: object) -> str:
 
 
 def html_text(text: object) -> str:
-    """Record text for raw HTML written by templates (element content or attribute value)."""
-    return html.escape(plain(text), quote=True)
+    """Record text for raw HTML written by templates (element content or attribute value).
+
+    HTML-escaped, and inert to Markdown: a template may put it where MkDocs's Markdown reads
+    the HTML again (a `<code>` in a table cell or a paragraph), so every character that is
+    Markdown syntax is written as a character reference (see md_inert).
+    """
+    return md_inert(plain(text))
 
 
 def code_block_text(text: object) -> str:
@@ -183,7 +192,8 @@ def html_link(url: object, text: object | None = None) -> str:
     u = external_url(url)
     if u is None:
         return f"<code>{label}</code>" if text is None else label
-    return f'<a href="{html.escape(u, quote=True)}" rel="noopener noreferrer">{label}</a>'
+    # The URL is inert to Markdown too: `[a](…)` inside an attribute is still read as a link.
+    return f'<a href="{md_inert(u)}" rel="noopener noreferrer">{label}</a>'
 
 
 @_memoised_for_str
@@ -195,7 +205,7 @@ def evidence_link(value: object) -> str:
     parts = urlsplit(u)
     tail = [p for p in parts.path.split("/") if p]
     label = f"{parts.hostname or parts.scheme}{'/…/' + tail[-1] if tail else ''}"
-    href = html.escape(u, quote=True)
+    href = md_inert(u)
     return (
         f'<a class="lb-evidence" href="{href}" title="{href}" '
         f'rel="noopener noreferrer">{html_text(label)}</a>'
@@ -400,11 +410,74 @@ def md_block(text: object, css_class: str = "lb-md") -> str:
 
 
 def md_cell(text: object) -> str:
-    """A short (md) field rendered for one table cell: inline HTML on one line, `|` inert."""
+    """A short (md) field rendered for one table cell: inline HTML on one line, inert to Markdown.
+
+    The cell sits in a Markdown table, so MkDocs's own Markdown reads this HTML a second time
+    and would turn text the record wrote as code (`![i](https://…)`) into a live image or link,
+    in time quadratic in a run of `[`. Written by `_CellWriter`, no character of its text or
+    attributes is Markdown syntax any more: the second pass only stashes tags and entities.
+    """
     body = md_to_html(text)
-    body = re.sub(r"</?p>", " ", body)
-    body = re.sub(r"<(/?)h[1-6]>", r"<\1strong>", body)
-    return re.sub(r"\s+", " ", body).strip().replace("|", "&#124;")
+    if _PLAIN_PARAGRAPHS.fullmatch(body):  # the common case: prose, no markup or entity to parse
+        return _HTML_WS.sub(" ", md_inert(_PARAGRAPH_TAGS.sub(" ", body))).strip()
+    return inert_cell_html(body)
+
+
+_PLAIN_PARAGRAPHS = re.compile(r"(?:<p>[^<>&]*</p>\n?)*")
+_PARAGRAPH_TAGS = re.compile(r"</?p>")
+# Characters some Markdown inline syntax starts or ends with (Python-Markdown's core and the
+# extensions MkDocs sites commonly enable: tables, attr_list, emoji, magiclink, tilde, caret,
+# mark, critic, smarty), written as numeric character references in HTML that Markdown reads
+# again. A reference renders as the character in HTML and is only ever stashed by Markdown.
+_MD_SYNTAX = "\\`*_{}[]()!|~^=:@<>&\"'"
+_INERT_TABLE = str.maketrans({ch: f"&#{ord(ch)};" for ch in _MD_SYNTAX})
+_HTML_WS = re.compile(r"[ \t\n\r\f]+")
+_CELL_BLOCKS = {"p"}  # dropped: a cell holds one line of inline content
+_CELL_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}  # shown as <strong>
+
+
+def md_inert(text: str) -> str:
+    """TEXT as HTML character data (or a quoted attribute value) no Markdown pass reads as syntax."""
+    return text.translate(_INERT_TABLE)
+
+
+class _CellWriter(HTMLParser):
+    """Re-serialises sanitised record HTML (md_to_html's) with every text and attribute
+    character that is Markdown syntax written as a reference, on one line."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+
+    def _tag(self, tag: str, attrs: list[tuple[str, str | None]], close: str = "") -> None:
+        if tag in _CELL_BLOCKS:
+            self.out.append(" ")
+            return
+        tag = "strong" if tag in _CELL_HEADINGS else tag
+        attributes = "".join(f' {name}="{md_inert(value or "")}"' for name, value in attrs if name.isalpha())
+        self.out.append(f"<{close}{tag}{attributes}>")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._tag(tag, attrs)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._tag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._tag(tag, [], "/")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(md_inert(data))
+
+
+def inert_cell_html(body: str) -> str:
+    """Sanitised HTML (tags from _MD_TAGS only) as one line that a Markdown pass leaves alone."""
+    if not body:
+        return ""
+    writer = _CellWriter()
+    writer.feed(body)
+    writer.close()
+    return _HTML_WS.sub(" ", "".join(writer.out)).strip()
 
 
 # --------------------------------------------------------------------------- whole pages
