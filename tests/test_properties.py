@@ -489,6 +489,12 @@ class _NoAliases(yaml.SafeDumper):
         return True
 
 
+# PyYAML (YAML 1.1) writes a string such as "08" plain, as it is no 1.1 number; Launchboard
+# reads YAML 1.2's core schema, where `08` is the integer 8. Quote every string, so the record
+# on disk says what the generated data says.
+_NoAliases.add_representer(str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"'))
+
+
 RENDER_SETTINGS = settings(SETTINGS, max_examples=max(20, SETTINGS.max_examples // 5), deadline=dt.timedelta(seconds=30))
 
 
