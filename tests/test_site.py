@@ -308,3 +308,12 @@ def test_initiative_page_lists_its_runbooks_and_topics(sample_site):
 def test_search_finds_runbook_text(search_index):
     docs = [d for d in search_index["docs"] if "runbooks/rollback/" in d["location"] and "support-assistant" in d["location"]]
     assert any("cachectl purge" in d["text"] for d in docs)
+
+
+def test_expiring_soon_lists_a_runbook_exercise_about_to_stop_counting(sample_site):
+    """The code-review bot's rollback drill (2026-06-11) stops counting on 2026-12-08 (LB310):
+    the board says so next to approvals and waivers."""
+    board = (sample_site / "index.html").read_text(encoding="utf-8")
+    section = board.split('id="expiring-soon"', 1)[1].split('id="decisions-due-for-review"', 1)[0]
+    row = next(r for r in section.split("<tr>") if "2026-12-08" in r)
+    assert "Code-review bot" in row and "runbooks / rollback" in row and "exercise" in row

@@ -276,19 +276,29 @@ def _compute(name: str, ini: Initiative, compute: Callable[[], Any]) -> Any:
 
 
 def expiries(portfolio: Portfolio, keep: Keep = _compute) -> list[Expiry]:
-    """Approvals and waivers that lapse within SOON_DAYS of the portfolio's date."""
+    """Approvals, waivers and runbook exercises that lapse within SOON_DAYS of the portfolio's date."""
     today = _date(portfolio.as_of) or dt.date.today()
-    max_age = portfolio.policy.approval_max_age_days if portfolio.policy else 180
+    policy = portfolio.policy
+    max_age = policy.approval_max_age_days if policy else 180
+    # exercises lapse only where a topic needs them (`exercised: true`), as the gate judges
+    drills = (policy.exercise_max_age_days, frozenset(t.id for t in policy.runbook_topics.values() if t.exercised)) if policy else (180, frozenset())
     found = [
         e for ini in portfolio.initiatives
-        for e in keep("expiries", ini, functools.partial(initiative_expiries, ini, today, max_age))
+        for e in keep("expiries", ini, functools.partial(initiative_expiries, ini, today, max_age, drills))
     ]
     return sorted(found, key=lambda e: (e.expires, e.initiative.id, e.checklist, e.item))
 
 
-def initiative_expiries(ini: Initiative, today: dt.date, max_age: int) -> list[Expiry]:
+def initiative_expiries(ini: Initiative, today: dt.date, max_age: int,
+                        drills: tuple[int, frozenset[str]] = (180, frozenset())) -> list[Expiry]:
     """One initiative's part of expiries(), unsorted."""
     found: list[Expiry] = []
+    exercise_max_age, exercised_topics = drills
+    for rb in ini.runbooks.values():
+        passed = rb.last_passed(today.isoformat()) if exercised_topics.intersection(rb.topics) else None
+        end = _date(passed.date) + dt.timedelta(days=exercise_max_age) if passed and _date(passed.date) else None
+        if end is not None and 0 <= (end - today).days <= SOON_DAYS:
+            found.append(Expiry(ini, "runbooks", rb.stem, "exercise", end.isoformat(), (end - today).days))
     for cl in ini.checklists.values():
         for item in cl.items.values():
             end: dt.date | None = None
