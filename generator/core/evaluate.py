@@ -91,6 +91,7 @@ class Evaluator:
         self.as_of = as_of
         self.root = root  # where evidence paths must exist; None: not checked (no repository)
         self._resolved_root: Path | None = None
+        self._coverable: dict[str, bool] = {}  # runbook file -> may it cover a topic (_can_cover)
         self.problems: list[Problem] = []
 
     # ----------------------------------------------------------------- reporting
@@ -497,20 +498,7 @@ class Evaluator:
             status = item.status
             location = document.locate(("items", item.id, "status"))
             findings.extend(self._item_findings(initiative, spec, item_spec, item, document))
-        errors = [f for f in findings if not f[3]]
-        if report:
-            for code, message, where, is_warning in findings:
-                self._report(where, code, message, initiative.id, warning=is_warning)
-        return ItemVerdict(
-            checklist=spec.id,
-            item=item_spec.id,
-            title=item_spec.title,
-            required_from=item_spec.required_from,
-            status=status,
-            complete=not errors,
-            reason=errors[0][1] if errors else "",
-            location=errors[0][2] if errors else location,
-        )
+        return self._verdict(findings, report, initiative.id, spec.id, item_spec, status, location)
 
     def _item_findings(
         self, initiative: Initiative, spec: ChecklistSpec, item_spec: ItemSpec, item: ChecklistItem, document: Document
@@ -717,13 +705,21 @@ class Evaluator:
                         initiative,
                     )
 
+    def _can_cover(self, runbook: Runbook, document: Document) -> bool:
+        """Not hollow (LB179) and holding no scaffold TODO (LB178). Asked for every topic at the
+        current and the next stage, so answered once per runbook file."""
+        answer = self._coverable.get(runbook.file)
+        if answer is None:
+            answer = self._coverable[runbook.file] = not hollow_parts(runbook) and not runbook_placeholders(document.data)
+        return answer
+
     def _judge_topic(self, records: InitiativeRecords, topic: RunbookTopic, report: bool) -> ItemVerdict:
         """One runbook topic the stage requires: covered by a runbook and, when it must be, exercised."""
         initiative = records.initiative
         # a hollow runbook (LB179: nothing visible to do, or nobody to call) or one still holding
         # the scaffold's TODOs (LB178) covers nothing: a scaffold must not pass the gate by existing
         covering = [(runbook, document) for runbook, document in records.runbook_files
-                    if topic.id in runbook.topics and not hollow_parts(runbook) and not runbook_placeholders(document.data)]
+                    if topic.id in runbook.topics and self._can_cover(runbook, document)]
         findings: list[tuple[str, str, Location, bool]] = []
         status = "covered"
         if not covering and records.broken_runbooks:
@@ -753,20 +749,27 @@ class Evaluator:
                 findings.extend(self._exercise_findings(topic, covering))
                 if any(not warning for *_, warning in findings):
                     status = "not-exercised"
+        return self._verdict(findings, report, initiative.id, RUNBOOKS, topic, status, location, kind="runbook")
+
+    def _verdict(self, findings: list[tuple[str, str, Location, bool]], report: bool, initiative: str, checklist: str,
+                 spec: ItemSpec | RunbookTopic, status: str, location: Location, kind: str = "checklist") -> ItemVerdict:
+        """A required item's (or runbook topic's) verdict from its findings: complete when none
+        is an error; reason and location are the first error's. Reported only when asked, so
+        the next stage's readiness is judged without printing its findings."""
         errors = [f for f in findings if not f[3]]
         if report:
             for code, message, where, is_warning in findings:
-                self._report(where, code, message, initiative.id, warning=is_warning)
+                self._report(where, code, message, initiative, warning=is_warning)
         return ItemVerdict(
-            checklist=RUNBOOKS,
-            item=topic.id,
-            title=topic.title,
-            required_from=topic.required_from,
+            checklist=checklist,
+            item=spec.id,
+            title=spec.title,
+            required_from=spec.required_from,
             status=status,
             complete=not errors,
             reason=errors[0][1] if errors else "",
             location=errors[0][2] if errors else location,
-            kind="runbook",
+            kind=kind,
         )
 
     def _exercise_findings(self, topic: RunbookTopic, covering: list[tuple[Runbook, Document]]) -> list[tuple[str, str, Location, bool]]:
