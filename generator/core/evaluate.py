@@ -177,6 +177,8 @@ class Evaluator:
         `check --strict` keeps a scaffold from being published as if it were filled in."""
         documents = [records.document, *records.decision_docs.values(), *(doc for _, doc in records.checklist_files)]
         for document in documents:
+            if not document.may_hold_todo:
+                continue
             for path in scaffold_placeholders(document.data):
                 self._report(document.locate(path), "LB316",
                              f"{'.'.join(map(str, path))} still holds the scaffold's TODO text; write the real content",
@@ -677,7 +679,7 @@ class Evaluator:
                         f"({before.after_minutes}); list contacts in the order they are called",
                         initiative,
                     )
-            for path, message in runbook_placeholders(document.data):
+            for path, message in (runbook_placeholders(document.data) if document.may_hold_todo else ()):
                 self._report(document.locate(path), "LB178", message, initiative, warning=True)
             for path, message in hollow_parts(runbook):
                 self._report(document.locate(path), "LB179", message, initiative)
@@ -710,7 +712,8 @@ class Evaluator:
         current and the next stage, so answered once per runbook file."""
         answer = self._coverable.get(runbook.file)
         if answer is None:
-            answer = self._coverable[runbook.file] = not hollow_parts(runbook) and not runbook_placeholders(document.data)
+            answer = self._coverable[runbook.file] = not hollow_parts(runbook) and not (
+                document.may_hold_todo and runbook_placeholders(document.data))
         return answer
 
     def _judge_topic(self, records: InitiativeRecords, topic: RunbookTopic, report: bool) -> ItemVerdict:

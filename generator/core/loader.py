@@ -90,6 +90,9 @@ class Document:
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict, repr=False)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict, repr=False)
     marks: tuple[array, array] | None = field(default=None, repr=False, compare=False)
+    # False when the file's bytes hold no "TODO": no scaffold placeholder to look for (LB178,
+    # LB316), so evaluate skips walking the data. True (look) when nobody checked.
+    may_hold_todo: bool = field(default=True, repr=False, compare=False)
 
     def locate(self, path: Path_ = (), *, key: bool = False) -> Location:
         """The location of the value at `path` (its key with key=True), or its nearest parent."""

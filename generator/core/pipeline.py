@@ -344,7 +344,12 @@ def _load_folder(
         read, problems = _read_folder(records, root)
     indexes, problems, entry = _scan_folder(records, read, problems or [], schemas, store, packed=False)
     assert isinstance(entry, list)
-    return (*_documents(records, indexes, problems, entry), _folder_digest(records, read) if digest else "")
+    loaded, problems = _documents(records, indexes, problems, entry)
+    # A byte scan now spares evaluate a walk of every record for scaffold TODOs (0.5 s at 1,000 initiatives).
+    without_todo = {record.file for _, record, raw in read if b"TODO" not in raw}
+    for record, document in loaded:
+        document.may_hold_todo = record.file not in without_todo
+    return loaded, problems, _folder_digest(records, read) if digest else ""
 
 
 def _judge_folder(
