@@ -455,3 +455,26 @@ def test_a_failed_exercise_after_a_pass_is_a_warning(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert f"{rb}:{line}:14: warning LB311 the latest exercise (incident, 2026-10-14) issues-found" in result.output
     assert run("check", str(root), "--as-of", AS_OF, "--strict").exit_code == 1
+
+
+@pytest.mark.parametrize("linked", ["pack", "folder"])
+def test_a_framework_pack_or_folder_that_is_a_link_is_refused(tmp_path: Path, linked: str) -> None:
+    """A pack says what the policy's `controls:` mean; CODEOWNERS covers a link, not its target."""
+    root = _sample(tmp_path)
+    elsewhere = root / "docs" / "packs"
+    elsewhere.mkdir(parents=True)
+    frameworks = root / "decisions" / "frameworks"
+    if linked == "pack":
+        os.replace(frameworks / "internal-ai-standard.yaml", elsewhere / "internal-ai-standard.yaml")
+        os.symlink("../../docs/packs/internal-ai-standard.yaml", frameworks / "internal-ai-standard.yaml")
+        where = "decisions/frameworks/internal-ai-standard.yaml"
+    else:
+        for pack in frameworks.iterdir():
+            os.replace(pack, elsewhere / pack.name)
+        frameworks.rmdir()
+        os.symlink("../docs/packs", frameworks)
+        where = "decisions/frameworks"
+    result = run("check", str(root), "--as-of", AS_OF)
+    assert result.exit_code == 1, result.output
+    # a pack that is a link: LB212; a linked folder is not followed at all (LB001, as before)
+    assert f"{where}:1:1: error {'LB212' if linked == 'pack' else 'LB001'} is a link" in result.output

@@ -71,7 +71,7 @@ CODES: dict[str, str] = {
     "LB209": "not-applicable where the item does not allow it, or without a reason",
     "LB210": "required item or checklist file is missing",
     "LB211": "date is in the future",
-    "LB212": "checklist or runbook file that CODEOWNERS cannot cover (a checklist not named <checklist-id>.yaml, or a link)",
+    "LB212": "checklist, runbook or framework pack file that CODEOWNERS cannot cover (a checklist not named <checklist-id>.yaml, or a link)",
     "LB213": "evidence names a repository path that does not exist",
     "LB220": "runbook topic required at the stage has no runbook listing it",
     "LB221": "runbook for a topic that must be exercised has no passed exercise within exercise_max_age_days",

@@ -598,6 +598,9 @@ def _discover_frameworks(folder: os.DirEntry, rel: str, layout: Layout, stray: A
             stray(path, "hidden record files are skipped by the site; remove the leading dot")
         elif not entry.name.endswith((".yaml", ".yml")):
             stray(path, "record file names end in lower-case .yaml; rename it")
+        elif entry.is_symlink():
+            stray(path, "is a link: CODEOWNERS covers the link, not the file it leads to, so the pack (what the "
+                        "policy's controls mean) could change without review; commit the pack itself", code="LB212")
         else:
             layout.files.append(RecordFile(entry.path, _printable(path), "framework", None))
 
