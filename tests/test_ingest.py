@@ -430,7 +430,7 @@ def test_gate_is_a_warning_one_stage_before_and_nothing_earlier(repo: Repo, tmp_
 
 def test_gate_from_must_be_a_stage_and_a_file_counts_once(tmp_path: Path):
     repo = Repo.valid(tmp_path)
-    source = {"tool": "promptfoo", "file": "evals/a.json", "sha256": "a" * 64}
+    source = {"tool": "promptfoo", "file": "a.json", "sha256": "a" * 64}  # a bare name: a file from outside
     _gated(repo, "canary", [{"date": "2026-11-28", "value": 60, "source": source},
                             {"date": "2026-11-29", "value": 61, "source": source}], gate_from="general-availability")
     found = problems(check(repo))

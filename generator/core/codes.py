@@ -80,6 +80,7 @@ CODES: dict[str, str] = {
     "LB232": "metric gating this stage: latest measurement misses its target",
     "LB233": "gate_from is not one of the policy's stages",
     "LB234": "the same result file (sha256) is recorded twice for one metric",
+    "LB235": "a measurement's source file in the repository is missing, a link, or not the file its sha256 names",
     # LB3xx: warnings
     "LB301": "approval expires within 30 days",
     "LB302": "waiver expires within 30 days",
