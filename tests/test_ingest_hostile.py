@@ -11,7 +11,9 @@ import hashlib
 import io
 import json
 import os
+import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -304,27 +306,71 @@ def test_an_inspect_eval_archive_stored_uncompressed_with_a_rewritten_header(rep
     assert metric(repo, "groundedness")["measurements"][-1]["value"] == 75
 
 
-def _zstd_member(path: Path) -> Path:
-    """A .eval whose header.json says it is Zstandard-compressed (method 93), as Inspect writes them."""
-    eval_archive(path, method=zipfile.ZIP_STORED)
+def _patched(path: Path, fields: dict[tuple[int, int], int], payload: bytes | None = None) -> Path:
+    """A .eval whose header.json entry has fields changed: {(local offset, central offset): value}
+    for 2-byte fields (method 8/10, flags 6/8) and 4-byte ones (CRC 14/16, size 22/24). With
+    PAYLOAD, header.json's stored bytes are PAYLOAD (e.g. already compressed)."""
+    log = _fixture(INSPECT)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("_journal/start.json", json.dumps({"version": log["version"], "eval": log["eval"]}))
+        log.pop("samples")
+        archive.writestr("header.json", payload if payload is not None else json.dumps(log).encode())
     raw = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo("header.json")
-    raw[info.header_offset + 8:info.header_offset + 10] = (93).to_bytes(2, "little")  # the local header's method
-    at = raw.index(b"PK\x01\x02")
-    while raw[at + 46:at + 46 + int.from_bytes(raw[at + 28:at + 30], "little")] != b"header.json":
-        at = raw.index(b"PK\x01\x02", at + 4)
-    raw[at + 10:at + 12] = (93).to_bytes(2, "little")  # the central directory's method
+        local_at = archive.getinfo("header.json").header_offset
+    central_at = raw.rindex(b"PK\x01\x02")  # header.json's entry: the last one
+    for (local, central), value in fields.items():
+        width = 2 if local in (6, 8) else 4
+        raw[local_at + local:local_at + local + width] = value.to_bytes(width, "little")
+        raw[central_at + central:central_at + central + width] = value.to_bytes(width, "little")
     path.write_bytes(bytes(raw))
     return path
+
+
+def zstd_eval(path: Path, log: dict | None = None) -> Path:
+    """An Inspect `.eval` whose header.json is Zstandard-compressed (zip method 93), as Inspect
+    writes them since 2026; Python's zipfile before 3.14 cannot write one, so it is patched in."""
+    import zstandard
+
+    log = log if log is not None else {k: v for k, v in _fixture(INSPECT).items() if k != "samples"}
+    text = json.dumps(log, indent=2).encode()
+    return _patched(path, {(8, 10): 93, (14, 16): zlib.crc32(text), (22, 24): len(text)},
+                    zstandard.ZstdCompressor().compress(text))
+
+
+def test_a_zstandard_eval_archive_is_read(repo: Repo, tmp_path: Path):
+    path = zstd_eval(tmp_path / "log.eval")
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo("header.json").compress_type == 93
+        if not hasattr(zipfile, "ZIP_ZSTANDARD"):
+            with pytest.raises(NotImplementedError):
+                archive.read("header.json")  # what ingest would hit without its own reader
+    result = ingest(repo, path, *INITIATIVE, "--metric", "groundedness")
+    assert result.exit_code == 0, result.output
+    assert metric(repo, "groundedness")["measurements"][-1]["value"] == 50
+
+
+def test_a_zstandard_eval_archive_without_the_package_says_what_to_do(repo: Repo, tmp_path: Path, monkeypatch):
+    path = zstd_eval(tmp_path / "log.eval")
+    monkeypatch.setitem(sys.modules, "zstandard", None)  # import fails, as where it is not installed
+    monkeypatch.delattr(zipfile, "ZIP_ZSTANDARD", raising=False)
+    refused(ingest(repo, path, *INITIATIVE, "--metric", "groundedness"),
+            "log.eval: header.json is compressed with Zstandard, which needs the zstandard package "
+            "(pip install 'launchboard[zstd]'); or convert the log with `inspect log convert LOG --to json")
 
 
 @pytest.mark.parametrize("make, message", [
     pytest.param(lambda t: eval_archive(t / "running.eval", header=False),
                  "running.eval has no header.json: Inspect writes it when the eval finishes", id="unfinished"),
-    pytest.param(lambda t: _zstd_member(t / "zstd.eval"),
-                 "zstd.eval: header.json is compressed with Zstandard, which ingest does not read. Convert the log with "
-                 "`inspect log convert LOG --to json --output-dir DIR`", id="zstandard"),
+    pytest.param(lambda t: _patched(t / "encrypted.eval", {(6, 8): 0x1}),
+                 "encrypted.eval: header.json is encrypted; an Inspect log is not", id="encrypted"),
+    pytest.param(lambda t: _patched(t / "zstd.eval", {(8, 10): 93}),  # says Zstandard, holds plain JSON
+                 "zstd.eval is not a readable .eval archive", id="not-zstandard"),
+    pytest.param(lambda t: _patched(t / "bzip2.eval", {(8, 10): 12}),
+                 "bzip2.eval: header.json is compressed with method 12, which ingest does not read; convert the log",
+                 id="other-method"),
+    pytest.param(lambda t: _patched(t / "crc.eval", {(8, 10): 93, (14, 16): 0}, zstd_eval(t / "x.eval").read_bytes()),
+                 "crc.eval is not a readable .eval archive", id="zstandard-bad"),
     pytest.param(lambda t: _write(t / "truncated.eval", eval_archive(t / "x.eval").read_bytes()[:-30]),
                  "truncated.eval is not a readable .eval archive", id="truncated"),
     pytest.param(lambda t: _zip(t / "other.eval", {"data.json": "{}"}),
@@ -524,25 +570,26 @@ def test_fuzz_mutated_real_files_never_crash(repo: Repo, tmp_path: Path, fmt: st
 
 
 def test_fuzz_mutated_eval_archives_never_crash(repo: Repo, tmp_path: Path):
-    good = eval_archive(tmp_path / "good.eval").read_bytes()
+    archives = [eval_archive(tmp_path / "good.eval").read_bytes(), zstd_eval(tmp_path / "zstd.eval").read_bytes()]
     header = _fixture(INSPECT)
     header.pop("samples")
     paths = _paths(header)
 
     @FUZZ
-    @given(flips=st.lists(st.tuples(st.integers(0, len(good) - 1), st.integers(1, 255)), max_size=4),
-           cut=st.one_of(st.none(), st.integers(0, len(good))), where=_where(paths, header), value=st.one_of(ODD, ODD, VALUES),
+    @given(which=st.sampled_from(archives), flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(1, 255)),
+                                                            max_size=4),
+           cut=st.one_of(st.none(), st.floats(0, 1)), where=_where(paths, header), value=st.one_of(ODD, ODD, VALUES),
            args=_args("inspect"), mutate_header=st.booleans())
-    def check(flips, cut, where, value, args, mutate_header):
+    def check(which, flips, cut, where, value, args, mutate_header):
         path = tmp_path / "fuzz.eval"
         if mutate_header:
             mutated = json.dumps(_mutate(header, where, value, False)).replace(f'"{HUGE}"', "1e400")
             _zip(path, {"_journal/start.json": "{}", "header.json": mutated})
         else:
-            data = bytearray(good)
+            data = bytearray(which)
             for at, bits in flips:
-                data[at] ^= bits
-            path.write_bytes(bytes(data[:cut] if cut is not None else data))
+                data[int(at * len(data))] ^= bits
+            path.write_bytes(bytes(data[:int(cut * len(data))] if cut is not None else data))
         _run_fuzzed(repo, path, None, args)
 
     check()

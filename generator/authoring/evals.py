@@ -14,7 +14,8 @@ Formats (the files the tools themselves write):
   microsecond) with a digest of its `config`; `higher_is_better` says the score's direction.
 - inspect: an Inspect AI eval log, `.eval` (its default: a zip archive whose `header.json`
   is the log without its samples) or `.json` (`--log-format json`), log `version` 2, status
-  `success`. `--select SCORER/METRIC`, e.g. `includes/accuracy`; by default the log's
+  `success`; members compressed with Zstandard (Inspect's since 2026) need the `zstandard`
+  package. `--select SCORER/METRIC`, e.g. `includes/accuracy`; by default the log's
   `results.headline`, else the only scorer's `accuracy`. Run id `eval.run_id`; timestamp
   `eval.created`.
 - json: any JSON file; `--select` is a dotted path to a number (`a.b.0.c`, list indexes as
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import math
 import re
@@ -52,7 +54,7 @@ SCALES = ("fraction", "percent")
 _LM_EVAL_FILE_TIME = re.compile(r"results_(\d{4}-\d{2}-\d{2})T")
 _INDEX = re.compile(r"[0-9]{1,9}")  # a list index in a dotted path: ASCII digits ("²".isdigit() too)
 _ZIP_MAGIC = b"PK\x03\x04"
-_ZSTD = 93  # the zip compression method Inspect writes .eval members with since 2026
+_ZSTD = 93  # the zip compression method (Zstandard) Inspect writes .eval members with since 2026
 INSPECT_HEADER = "header.json"
 INSPECT_JOURNAL_START = "_journal/start.json"
 
@@ -193,17 +195,55 @@ def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> bytes
         raise EvalError(f"{name}: {info.filename} is encrypted; an Inspect log is not")
     if info.file_size > MAX_RESULT_BYTES:
         raise EvalError(f"{name}: {info.filename} is {info.file_size:,} bytes; over {MAX_RESULT_BYTES:,} is not read")
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        method = "Zstandard" if info.compress_type == _ZSTD else f"method {info.compress_type}"
-        raise EvalError(
-            f"{name}: {info.filename} is compressed with {method}, which ingest does not read. Convert the log "
-            "with `inspect log convert LOG --to json --output-dir DIR` and ingest the .json, or run the eval "
-            "with `--log-format json`")
+    if info.compress_type == _ZSTD and getattr(zipfile, "ZIP_ZSTANDARD", None) != _ZSTD:  # zipfile has it from 3.14
+        return _zstd_member(archive, info, name)
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, _ZSTD):
+        raise EvalError(f"{name}: {info.filename} is compressed with method {info.compress_type}, which ingest does not "
+                        f"read; {CONVERT}")
     with archive.open(info) as member:
         raw = member.read(MAX_RESULT_BYTES + 1)
     if len(raw) > MAX_RESULT_BYTES:
         raise EvalError(f"{name}: {info.filename} is over {MAX_RESULT_BYTES:,} bytes; it is not read")
     return raw
+
+
+CONVERT = ("convert the log with `inspect log convert LOG --to json --output-dir DIR` and ingest the .json, "
+           "or run the eval with `--log-format json`")
+
+
+def _zstd_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> bytes:
+    """A Zstandard member (zip method 93, Inspect's since 2026): zipfile before Python 3.14
+    cannot open one, so its bytes are found from the local header and decompressed with the
+    `zstandard` package, at most MAX_RESULT_BYTES, then checked against size and CRC."""
+    try:
+        import zstandard
+    except ImportError:
+        raise EvalError(f"{name}: {info.filename} is compressed with Zstandard, which needs the zstandard package "
+                        f"(pip install 'launchboard[zstd]'); or {CONVERT}") from None
+    if info.compress_size > MAX_RESULT_BYTES:
+        raise EvalError(f"{name}: {info.filename} is {info.compress_size:,} bytes compressed; over {MAX_RESULT_BYTES:,} is not read")
+    fh = archive.fp
+    if fh is None:  # pragma: no cover - the archive is open
+        raise EvalError(f"cannot read {name}")
+    fh.seek(info.header_offset)
+    local = fh.read(30)
+    if len(local) != 30 or local[:4] != _ZIP_MAGIC:
+        raise EvalError(f"{name} is not a readable .eval archive (bad local header for {info.filename})")
+    skip = int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
+    fh.seek(info.header_offset + 30 + skip)
+    compressed = fh.read(info.compress_size)
+    try:
+        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(compressed), read_across_frames=True)
+        raw = bytearray()
+        while len(raw) <= MAX_RESULT_BYTES and (chunk := reader.read(1 << 20)):
+            raw += chunk
+    except zstandard.ZstdError as exc:
+        raise EvalError(f"{name} is not a readable .eval archive ({_short(str(exc))})") from None
+    if len(raw) > MAX_RESULT_BYTES:
+        raise EvalError(f"{name}: {info.filename} is over {MAX_RESULT_BYTES:,} bytes; it is not read")
+    if len(raw) != info.file_size or zlib.crc32(raw) != info.CRC:
+        raise EvalError(f"{name} is not a readable .eval archive ({info.filename}: size or CRC does not match)")
+    return bytes(raw)
 
 
 def _short(text: str, limit: int = 120) -> str:
