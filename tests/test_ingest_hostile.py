@@ -599,7 +599,12 @@ def test_fuzz_mutated_eval_archives_never_crash(repo: Repo, tmp_path: Path):
 
 
 def _sourced(tmp_path: Path) -> tuple[Repo, Path]:
-    repo = Repo.valid(tmp_path / "repo")
+    return _sourced_at(tmp_path / "repo")
+
+
+def _sourced_at(root: Path) -> tuple[Repo, Path]:
+    """A valid repository whose p95-latency has a measurement ingested from evals/nightly.json."""
+    repo = Repo.valid(root)
     (repo.root / "evals").mkdir()
     result_file = repo.root / "evals" / "nightly.json"
     result_file.write_bytes(PROMPTFOO.read_bytes())
@@ -670,3 +675,22 @@ def test_a_bare_name_is_a_file_from_outside_unless_the_root_has_it(tmp_path: Pat
     assert _lb235(repo) == []  # recorded by name: nothing in the repository to check
     (repo.root / "results.json").write_text("{}")
     assert [m for _, m in _lb235(repo)][0].startswith("metric 'p95-latency': source file results.json has sha256 44136fa355b3…")
+
+
+def test_diff_of_a_tree_with_source_files_shows_only_real_changes(tmp_path: Path):
+    """diff judges its base from git's objects with empty stand-ins for non-record files: the
+    source files LB235 hashes get their committed bytes, so identical trees differ in nothing."""
+    from tests.test_govdiff import commit, git
+
+    root = tmp_path / "governance"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    repo, result_file = _sourced_at(root)
+    base = commit(root, "a measurement and its result file")
+    same = run("diff", base, repo.root, "--format", "json", "--as-of", "2026-11-30")
+    assert same.exit_code == 0, same.output
+    assert json.loads(same.output)["problems_fixed"] == [] and json.loads(same.output)["problems_introduced"] == []
+    result_file.write_text("{}", encoding="utf-8")  # the working tree's file is no longer the measured one
+    changed = json.loads(run("diff", base, repo.root, "--format", "json", "--as-of", "2026-11-30").output)
+    assert [p["code"] for p in changed["problems_introduced"]] == ["LB235"]
+    assert changed["problems_fixed"] == []

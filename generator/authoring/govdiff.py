@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from generator.authoring.source_blobs import write_source_blobs
 from generator.core.loader import MAX_FILE_BYTES
 from generator.exports.gfm import gfm_text
 from generator.core.model import (
@@ -1026,6 +1027,7 @@ def export_records(root: Path, commit: str, dest: Path) -> None:
     if (root / "schemas").is_dir():
         shutil.copytree(root / "schemas", dest / "schemas")
     _stand_in_for_other_files(root, f"{commit}:{prefix}", dest)
+    write_source_blobs(root, f"{commit}:{prefix}", dest)  # LB235 hashes source files: a stand-in would differ
 
 
 _MAX_STAND_INS = 200_000
