@@ -36,6 +36,7 @@ from generator.authoring.readings import (
     in_metric_unit,
     older_than_latest,
     refuse_other_direction,
+    refuse_recorded_file,
     refuse_recorded_run,
     rounded,
 )
@@ -62,7 +63,7 @@ class Ingested:
     fmt: str
     detected: bool  # the format was detected, not given
     reading: evals.Reading
-    value: float  # as written: scaled to % when that applied
+    value: float  # as written: rounded to the tool's precision, in the metric's unit
     date: str
     entry: dict[str, Any]
     notes: list[str] = field(default_factory=list)
@@ -89,26 +90,17 @@ def ingest(
 
     digest = _sha256(result_file)
     measurements = spec.get("measurements") or []
-    for point in measurements:
-        if (point.get("source") or {}).get("sha256") == digest:
-            raise IngestError(f"{result_file.name} (sha256 {digest[:12]}…) is already recorded for metric {metric!r}"
-                              f" (measurement of {point.get('date')}); a run is recorded once")
+    refuse_recorded_file(digest, measurements, metric, result_file.name)
     data = evals.load(result_file)
     detected = fmt is None
     fmt = evals.detect(data) if fmt is None else fmt
     reading = evals.read(data, fmt, select, result_file.name)
     run = reading.run if _RUN.fullmatch(reading.run) else ""
     refuse_recorded_run(reading.tool, run, measurements, metric, result_file.name)
-    refuse_other_direction(reading, spec, result_file.name)
-    notes: list[str] = []
-    value = rounded(_finite(reading.value, reading.what, result_file.name), reading, notes)
-    value = in_metric_unit(value, reading, spec, scale, result_file.name, notes)
     when, why = _date_of(date, reading, today)
-    if when > today:  # a future date would stay "latest" and hold a metric gate for ever (LB211)
-        raise IngestError(f"the measurement's date {when} {why} is after today ({today}); "
-                          "give --date with the day the evaluation ran")
+    notes: list[str] = []
+    value = _value_for(reading, spec, scale, result_file.name, notes)
     notes.append(f"date {when} {why}")
-    warnings = older_than_latest(when, measurements, metric)
     source: dict[str, Any] = {"tool": reading.tool, "file": _source_file(result_file, root), "sha256": digest}
     if run:
         source["run"] = run
@@ -120,7 +112,14 @@ def ingest(
     _confirm(root, record, document.data, index, entry, new_text, initiative)
     if not dry_run:
         _replace(record_path, raw, _encoded(raw, new_text))
-    return Ingested(record, fmt, detected, reading, value, when, entry, notes, warnings)
+    return Ingested(record, fmt, detected, reading, value, when, entry, notes, older_than_latest(when, measurements, metric))
+
+
+def _value_for(reading: evals.Reading, spec: dict, scale: str | None, file_name: str, notes: list[str]) -> float:
+    """The reading as the metric records it: in its direction, rounded, in its unit (readings.py)."""
+    refuse_other_direction(reading, spec, file_name)
+    value = rounded(_finite(reading.value, reading.what, file_name), reading, notes)
+    return in_metric_unit(value, reading, spec, scale, file_name, notes)
 
 
 def _record_path(root: Path, initiative: str) -> tuple[Path, str]:
@@ -202,14 +201,22 @@ def _date_of(date: str | None, reading: evals.Reading, today: str) -> tuple[str,
     if date is not None:
         if not _is_date(date):
             raise IngestError(f"--date {date!r} is not a date YYYY-MM-DD")
-        return date, "(from --date)"
+        return _not_after(date, "(from --date)", today)
     if reading.date_error:
         raise IngestError(f"{reading.date_error}; give --date with the day the evaluation ran")
     if reading.date:
         if not _is_date(reading.date):
             raise IngestError(f"the run's date {reading.date} is not a year from 1900 to 2999; give --date with the day it ran")
-        return reading.date, "(from the run's timestamp in the file)"
+        return _not_after(reading.date, "(from the run's timestamp in the file)", today)
     return today, "(today: the file has no run timestamp; give --date to say when it ran)"
+
+
+def _not_after(when: str, why: str, today: str) -> tuple[str, str]:
+    """A future date would stay "latest" and hold a metric gate for ever (LB211): refused."""
+    if when > today:
+        raise IngestError(f"the measurement's date {when} {why} is after today ({today}); "
+                          "give --date with the day the evaluation ran")
+    return when, why
 
 
 def _is_date(text: str) -> bool:

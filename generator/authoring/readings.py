@@ -106,6 +106,14 @@ def refuse_other_direction(reading: evals.Reading, spec: dict, file_name: str) -
             f"direction {spec.get('direction')!r}; the score does not measure that metric")
 
 
+def refuse_recorded_file(digest: str, measurements: list[dict[str, Any]], metric: str, file_name: str) -> None:
+    """A result file (its sha256) is recorded once per metric, under any name."""
+    for point in measurements:
+        if (point.get("source") or {}).get("sha256") == digest:
+            raise IngestError(f"{file_name} (sha256 {digest[:12]}…) is already recorded for metric {metric!r}"
+                              f" (measurement of {point.get('date')}); a run is recorded once")
+
+
 def refuse_recorded_run(tool: str, run: str, measurements: list[dict[str, Any]], metric: str, file_name: str) -> None:
     """A run is recorded once per metric, recognised by its tool's run id, not by its file's bytes."""
     if not run:
