@@ -694,3 +694,22 @@ def test_diff_of_a_tree_with_source_files_shows_only_real_changes(tmp_path: Path
     changed = json.loads(run("diff", base, repo.root, "--format", "json", "--as-of", "2026-11-30").output)
     assert [p["code"] for p in changed["problems_introduced"]] == ["LB235"]
     assert changed["problems_fixed"] == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_source_file_that_is_a_fifo_is_reported_unread(tmp_path: Path):
+    repo, result_file = _sourced(tmp_path)
+    result_file.unlink()
+    os.mkfifo(result_file)  # reading it would block check for ever
+    assert [m for _, m in _lb235(repo)] == ["metric 'p95-latency': source file evals/nightly.json is not a regular file"]
+
+
+@pytest.mark.parametrize("path", ["../outside.json", "/etc/passwd", "evals/../../outside.json"])
+def test_a_source_path_that_leaves_the_repository_is_refused_not_followed(tmp_path: Path, path: str):
+    repo, _ = _sourced(tmp_path)
+    (tmp_path / "outside.json").write_bytes(PROMPTFOO.read_bytes())  # the right bytes, outside
+    repo.path(RECORD).write_text(record_text(repo).replace("file: evals/nightly.json", f"file: '{path}'"), encoding="utf-8")
+    result = run("check", repo.root, "--as-of", "2026-11-30", "--format", "json")
+    assert result.exit_code == 1, result.output
+    found = [(p["code"], p["line"]) for p in json.loads(result.output)["problems"]]
+    assert found == [("LB100", _line(repo, f"file: '{path}'"))]  # the schema's pattern: never a path to follow
