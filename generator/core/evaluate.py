@@ -663,13 +663,13 @@ class Evaluator:
                 entry = judged.get((checklist_id, item.id))
                 if item.status != "done" or (entry is not None and (entry.required or entry.complete)):
                     continue
-                if entry is not None:
+                gaps = self._claim_gaps(item)
+                if gaps:  # every gap at once: the ledger's reason names only the first finding
+                    reason = f"{item.id}: claims done but {', '.join(gaps)}"
+                elif entry is not None:  # whole, but stale or approved by someone who may not
                     reason = entry.reason
                 else:
-                    gaps = self._claim_gaps(item)
-                    if not gaps:
-                        continue
-                    reason = f"{item.id}: claims done but {', '.join(gaps)}"
+                    continue
                 claims[f"{checklist_id}/{item.id}"] = reason
                 if records.initiative.stage == TERMINAL_STAGE:
                     continue  # nothing will be required again: the page says it, the log need not
