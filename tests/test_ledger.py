@@ -225,3 +225,55 @@ def test_pack_mapping_and_framework_list_changes_are_governance_changes(repo: Re
 
 def test_identical_trees_give_an_empty_diff(repo: Repo) -> None:
     assert diff(repo)["requirements"] == [] and "No governance changes" in diff(repo, "markdown")
+
+
+# --------------------------------------------------------------------------- who owns a metric gate
+
+
+PIN = {"initiative": "support-assistant", "metric": "p95-latency", "gate_from": "canary", "target": 1600, "direction": "lower"}
+
+
+def test_a_gate_pinned_in_the_policy_holds_whatever_the_initiative_file_says(repo: Repo) -> None:
+    """The policy belongs to its owners (CODEOWNERS); initiative.yaml to the team. A gate the
+    organisation relies on is pinned in the policy, and the team's file cannot weaken it."""
+    repo.edit(POLICY, lambda d: d.update(metric_gates=[dict(PIN)]))
+    code, report = check_json(repo)  # no gate_from in the record: the pin gates it (1640 misses 1600)
+    assert code == 1 and [p["code"] for p in report["problems"] if p["severity"] == "error"] == ["LB232"]
+    entry = ledger(repo)["metrics/p95-latency"]
+    assert (entry["required_from"], entry["counts"], entry["status"]) == ("canary", False, "below target")
+
+    repo.edit(INIT, lambda d: d["metrics"][0].update(gate_from="ga", target=2000))  # later and easier
+    code, report = check_json(repo)
+    errors = [(p["code"], p["file"]) for p in report["problems"] if p["severity"] == "error"]
+    assert ("LB236", INIT) in errors and ("LB232", INIT) in errors
+    assert "gate_from canary, target 1600" in next(p["message"] for p in report["problems"] if p["code"] == "LB236")
+
+    repo.edit(INIT, lambda d: d.update(metrics=[]))  # dropping the metric does not drop the gate
+    code, report = check_json(repo)
+    assert {"LB236", "LB230"} <= {p["code"] for p in report["problems"] if p["severity"] == "error"}
+
+
+def test_a_stricter_record_is_judged_by_its_own_gate(repo: Repo) -> None:
+    repo.edit(POLICY, lambda d: d.update(metric_gates=[dict(PIN, gate_from="ga", target=1700)]))
+    repo.edit(INIT, lambda d: d["metrics"][0].update(gate_from="canary", target=1650))
+    code, report = check_json(repo)
+    assert code == 0, report["problems"]
+    assert ledger(repo)["metrics/p95-latency"]["required_from"] == "canary"
+
+
+def test_a_pin_for_an_unknown_initiative_or_stage_is_an_error(repo: Repo) -> None:
+    repo.edit(POLICY, lambda d: d.update(metric_gates=[dict(PIN, initiative="support-asistant")]))
+    code, report = check_json(repo)
+    assert code == 1 and ("LB236", POLICY) in {(p["code"], p["file"]) for p in report["problems"]}
+    repo.edit(POLICY, lambda d: d.update(metric_gates=[dict(PIN, gate_from="live")]))
+    code, report = check_json(repo)  # a policy that names no stage is unusable, like a bad required_from
+    assert code == 2 and ("LB233", POLICY) in {(p["code"], p["file"]) for p in report["problems"]}
+
+
+def test_loosening_a_pinned_gate_in_the_policy_is_a_policy_change_in_diff(repo: Repo) -> None:
+    repo.edit(POLICY, lambda d: d.update(metric_gates=[dict(PIN, target=1700)]))
+    commit(repo.root, "pin p95")  # 1640 meets 1700
+    repo.edit(POLICY, lambda d: d.update(metric_gates=[dict(PIN, gate_from="ga", target=1700)]))
+    rows = [r for r in diff(repo)["requirements"] if r["item"] == "p95-latency"]
+    assert [(r["change"], r["before"], r["after"], r["lowers"], r["cause"]) for r in rows] == [
+        ("required_from", "canary", "ga", True, "policy change")]

@@ -108,7 +108,7 @@ def _cause(initiative: Initiative, previous: Initiative, before: Portfolio, afte
     assert entry is not None
     if was is not None and now is not None and was.controls != now.controls:
         return MAPPING
-    if _spec_changed(before, after, entry):
+    if _spec_changed(before, after, entry, initiative.id):
         return POLICY
     if entry.kind == KIND_METRIC:
         return _metric_cause(initiative, previous, entry.item)
@@ -126,7 +126,7 @@ def _record(initiative: Initiative, checklist: str, item: str):
     return found.items.get(item) if found else None
 
 
-def _spec_changed(before: Portfolio, after: Portfolio, entry: Requirement) -> bool:
+def _spec_changed(before: Portfolio, after: Portfolio, entry: Requirement, initiative: str) -> bool:
     def spec(portfolio: Portfolio):
         policy = portfolio.policy
         if policy is None:
@@ -135,7 +135,9 @@ def _spec_changed(before: Portfolio, after: Portfolio, entry: Requirement) -> bo
             topic = policy.runbook_topics.get(entry.item)
             return (topic, policy.exercise_max_age_days) if topic else None
         if entry.kind == KIND_METRIC:
-            return policy.metric_max_age_days
+            pins = [(p.gate_from, p.target, p.direction) for p in policy.metric_gates
+                    if p.initiative == initiative and p.metric == entry.item]
+            return policy.metric_max_age_days, pins
         checklist = policy.checklists.get(entry.checklist)
         item = checklist.item(entry.item) if checklist else None
         return (item, checklist.owners if checklist else None, policy.approval_max_age_days, policy.waiver_max_days)

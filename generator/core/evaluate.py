@@ -30,6 +30,7 @@ from generator.core.model import (
     Location,
     Metric,
     MetricGate,
+    PinnedGate,
     Policy,
     Problem,
     Readiness,
@@ -39,6 +40,8 @@ from generator.core.model import (
     RunbookTopic,
     Severity,
 )
+import dataclasses
+
 from generator.core.records import decision_file_parts
 
 EXPIRY_WARNING_DAYS = 30
@@ -97,6 +100,9 @@ class Evaluator:
         self.root = root  # where evidence paths must exist; None: not checked (no repository)
         self._resolved_root: Path | None = None
         self._coverable: dict[str, bool] = {}  # runbook file -> may it cover a topic (_can_cover)
+        self._pins: dict[str, list[PinnedGate]] = {}  # initiative -> the metric gates the policy pins for it
+        for pin in policy.metric_gates:
+            self._pins.setdefault(pin.initiative, []).append(pin)
         self.problems: list[Problem] = []
 
     # ----------------------------------------------------------------- reporting
@@ -139,6 +145,11 @@ class Evaluator:
                     )
 
         self._check_policy_topics(document)
+        for pin in self.policy.metric_gates:
+            if pin.gate_from not in stages or pin.gate_from == TERMINAL_STAGE:
+                self._report(document.locate(("metric_gates", pin.index, "gate_from")), "LB233",
+                             f"metric_gates[{pin.index}]: gate_from {clean_text(pin.gate_from, 40)!r} is not a stage a gate can "
+                             f"hold from ({', '.join(s for s in self.policy.stages if s != TERMINAL_STAGE)})", None)
 
     def _check_policy_topics(self, document: Document) -> None:
         """`runbooks.topics`: ids unique, required_from one of the stages (LB177)."""
@@ -939,8 +950,22 @@ class Evaluator:
         stages = self.policy.stages
         next_stage = self.policy.next_stage(initiative.stage)
         gates: list[MetricGate] = []
-        for index, metric in enumerate(initiative.metrics):
-            self._check_sources(initiative, document, index, metric)
+        pins = {pin.metric: pin for pin in self._pins.get(initiative.id, ())}
+        missing = [pin for pin in pins.values() if not any(metric.id == pin.metric for metric in initiative.metrics)]
+        for pin in missing if report else ():
+            self._report(document.locate(("metrics",), key=True), "LB236",
+                         f"the policy pins a gate on metric {clean_text(pin.metric, 64)!r} (metric_gates[{pin.index}]), "
+                         "which this initiative does not have; restore the metric or ask the policy's owners to change the pin",
+                         initiative.id)
+        # the gate stays when its metric is dropped from the record: never measured, it fails
+        initiative_metrics = [*initiative.metrics, *(Metric(pin.metric, pin.metric, "", pin.direction, None, pin.target,
+                                                            gate_from=pin.gate_from) for pin in missing)]
+        for index, metric in enumerate(initiative_metrics):
+            if index < len(initiative.metrics):
+                self._check_sources(initiative, document, index, metric)
+            pin = pins.get(metric.id)
+            if pin is not None:
+                metric = self._pinned(initiative, document, index, metric, pin, report)
             if metric.gate_from is None:
                 continue
             name = clean_text(metric.id, 64)
@@ -952,7 +977,7 @@ class Evaluator:
             applies = self._gate_in_force(initiative, metric)
             code, reason = self._gate_finding(metric)
             latest = metric.latest
-            where = document.locate(("metrics", index))
+            where = document.locate(("metrics", index)) if index < len(initiative.metrics) else document.locate(("metrics",), key=True)
             gates.append(MetricGate(metric.id, metric.title, metric.gate_from, applies, code is None, reason,
                                     latest.value if latest else None, latest.date if latest else None,
                                     metric.target, metric.unit, metric.direction, code=code or "", location=where,
@@ -966,6 +991,31 @@ class Evaluator:
                 self._report(where, "LB313", f"metric {name!r} gates {metric.gate_from}, the next stage: {reason}",
                              initiative.id, warning=True)
         return gates
+
+    def _pinned(self, initiative: Initiative, document: Document, index: int, metric: Metric, pin: PinnedGate,
+                report: bool) -> Metric:
+        """The metric judged by the stricter of its own gate and the policy's pin; LB236 where
+        the record would make the pinned gate weaker (a later stage, an easier target, the
+        other direction)."""
+        stages = self.policy.stages
+        weaker: list[str] = []
+        gate_from = pin.gate_from
+        if metric.gate_from in stages and pin.gate_from in stages and stages.index(metric.gate_from) < stages.index(pin.gate_from):
+            gate_from = metric.gate_from  # stricter: from an earlier stage
+        elif metric.gate_from is not None and metric.gate_from != pin.gate_from:
+            weaker.append(f"gate_from {pin.gate_from}")
+        if metric.direction != pin.direction:
+            weaker.append(f"direction {pin.direction}")
+            target = pin.target
+        else:
+            target = (min if pin.direction == "lower" else max)(metric.target, pin.target)
+            if target != metric.target:
+                weaker.append(f"target {_number(pin.target)}")
+        if weaker and report and index < len(initiative.metrics):
+            self._report(document.locate(("metrics", index)), "LB236",
+                         f"metric {clean_text(metric.id, 64)!r}: the policy pins this gate (metric_gates[{pin.index}]: "
+                         f"{', '.join(weaker)}); this file may make it stricter, not weaker", initiative.id)
+        return dataclasses.replace(metric, gate_from=gate_from, target=target, direction=pin.direction)
 
     def _gate_in_force(self, initiative: Initiative, metric: Metric) -> bool:
         stages = self.policy.stages
@@ -1002,6 +1052,17 @@ class Evaluator:
 
 
 # --------------------------------------------------------------------------- portfolio
+
+
+def check_pinned_initiatives(policy: Policy, initiatives: list[Initiative],
+                              locate: Callable[[str, tuple], Location]) -> list[Problem]:
+    """LB236: a pinned metric gate names an initiative the portfolio does not have (a typo, or
+    a folder renamed to leave its gate behind)."""
+    known = {initiative.id for initiative in initiatives}
+    return [Problem(locate(policy.file, ("metric_gates", pin.index, "initiative")), Severity.ERROR, "LB236",
+                    f"metric_gates[{pin.index}] pins a gate for initiative {clean_text(pin.initiative, 64)!r}, which does not "
+                    "exist; fix the id or remove the pin", None)
+            for pin in policy.metric_gates if pin.initiative not in known]
 
 
 def check_alert_names(initiatives: list[Initiative], locate: Callable[[str, tuple], Location]) -> list[Problem]:

@@ -111,6 +111,18 @@ class RunbookTopic:
         return ItemSpec.applies_to(self, initiative)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True, slots=True)
+class PinnedGate:
+    """A metric gate the policy pins for one initiative (policy.yaml `metric_gates`)."""
+
+    initiative: str
+    metric: str
+    gate_from: str
+    target: float
+    direction: str  # lower | higher is better
+    index: int = 0  # its position in the policy's list, for locations
+
+
 @dataclass(slots=True)
 class Criterion:
     id: str
@@ -132,6 +144,7 @@ class Policy:
     exercise_max_age_days: int = 180
     runbook_owners: list[str] = field(default_factory=list)  # as written, else the on-call checklist's owners
     metric_max_age_days: int = 14  # a gated metric's latest measurement older than this does not count
+    metric_gates: list["PinnedGate"] = field(default_factory=list)  # gates the policy pins (a team may not weaken them)
     frameworks: list[str] = field(default_factory=list)  # packs the policy maps its items to
 
     def stage_index(self, stage: str) -> int:
