@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import click
 
-WIDTH = 100
+WIDTH = 80  # click's own default width, so the page is what a terminal shows
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,8 @@ class CommandHelp:
 
 
 def _help(command: click.Command, name: str, parent: click.Context | None) -> tuple[click.Context, str]:
-    settings = {"terminal_width": WIDTH, "max_content_width": WIDTH, **command.context_settings}
+    # click formats a terminal of WIDTH columns at WIDTH - 2; a given terminal_width is used as is
+    settings = {"terminal_width": WIDTH - 2, "max_content_width": WIDTH, **command.context_settings}
     ctx = click.Context(command, info_name=name.rsplit(" ", 1)[-1], parent=parent, **settings)
     return ctx, command.get_help(ctx)
 
