@@ -195,7 +195,7 @@ def test_controls_command_counts_coverage(repo: Repo) -> None:
         policy["checklists"]["on-call"]["items"][1]["controls"] = ["owasp-llm-2025:LLM10"]
 
     repo.edit(POLICY, change)
-    result = run("controls", str(repo.root), "--as-of", AS_OF)
+    result = run("controls", str(repo.root), "--as-of", AS_OF, "--detail")
     assert result.exit_code == 0, result.output
     out = result.output
     assert "owasp-llm-2025  OWASP Top 10 for LLM Applications 2025 (2025)" in out

@@ -22,14 +22,8 @@ from generator.core.loader import clean_text
 from generator.core.model import Portfolio
 from generator.exports.report import neutralise
 
-ROOT_OPTION = click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The folder that holds decisions/.",
-)
-AS_OF_OPTION = click.option("--as-of", metavar="DATE", help="Use DATE (YYYY-MM-DD) as today.")
+from generator.cli.options import as_of_option as AS_OF_OPTION
+from generator.cli.options import pick_root, root_last
 
 
 class Refused(click.ClickException):
@@ -84,6 +78,7 @@ def new() -> None:
 
 @new.command("initiative")
 @click.argument("initiative_id", metavar="ID")
+@root_last
 @click.option("--title", help="Human title (default: from the id).")
 @click.option("--owner", "owners", multiple=True, metavar="@HANDLE", help="An owner; repeat for several.")
 @click.option("--risk", type=click.Choice(scaffold.RISKS), default="medium", show_default=True)
@@ -92,9 +87,9 @@ def new() -> None:
 @click.option("--checklists/--no-checklists", default=True, show_default=True,
               help="Also create every checklist of the policy, all items todo.")
 @AS_OF_OPTION
-@ROOT_OPTION
-def new_initiative(initiative_id, title, owners, risk, approach, checklists, as_of, root) -> None:
-    """Create decisions/ID/ with initiative.yaml at the first stage (and its checklists)."""
+def new_initiative(initiative_id, root, root_option, title, owners, risk, approach, checklists, as_of) -> None:
+    """Create ROOT/decisions/ID/ with initiative.yaml at the first stage (and its checklists)."""
+    root = pick_root(root, root_option)
     portfolio = _portfolio_with_policy(root)
     try:
         planned = scaffold.plan_initiative(
@@ -114,12 +109,16 @@ def new_initiative(initiative_id, title, owners, risk, approach, checklists, as_
 @new.command("decision")
 @click.argument("initiative_id", metavar="INITIATIVE")
 @click.argument("title")
+@root_last
 @click.option("--decider", "deciders", multiple=True, metavar="@HANDLE",
               help="A decider; repeat for several (default: the initiative's owners).")
 @AS_OF_OPTION
-@ROOT_OPTION
-def new_decision(initiative_id, title, deciders, as_of, root) -> None:
-    """Create the next decision record, adr/NNNN-slug.yaml, weighing the policy's criteria."""
+def new_decision(initiative_id, title, root, root_option, deciders, as_of) -> None:
+    """Create the next decision record, adr/NNNN-slug.yaml, weighing the policy's criteria.
+
+    Nothing is chosen: `outcome.chosen` is left for the author to set with the status.
+    """
+    root = pick_root(root, root_option)
     portfolio = _portfolio_with_policy(root)
     try:
         if not deciders:
@@ -135,9 +134,10 @@ def new_decision(initiative_id, title, deciders, as_of, root) -> None:
 @new.command("checklist")
 @click.argument("initiative_id", metavar="INITIATIVE")
 @click.argument("checklist")
-@ROOT_OPTION
-def new_checklist(initiative_id, checklist, root) -> None:
+@root_last
+def new_checklist(initiative_id, checklist, root, root_option) -> None:
     """Create checklists/CHECKLIST.yaml with every item the policy defines, all todo."""
+    root = pick_root(root, root_option)
     portfolio = _portfolio_with_policy(root)
     try:
         if not (root / "decisions" / scaffold.check_id(initiative_id, "initiative") / "initiative.yaml").is_file():
@@ -155,13 +155,14 @@ def new_checklist(initiative_id, checklist, root) -> None:
 @new.command("runbook")
 @click.argument("initiative_id", metavar="INITIATIVE")
 @click.argument("runbook", metavar="ID")
+@root_last
 @click.option("--title", default=None, help="One line saying when to use it (default: the policy topic's title).")
 @click.option("--contact", "contacts", multiple=True, metavar="@HANDLE",
               help="An escalation contact, in order; repeat for several (default: the initiative's owners).")
 @AS_OF_OPTION
-@ROOT_OPTION
-def new_runbook(initiative_id, runbook, title, contacts, as_of, root) -> None:
+def new_runbook(initiative_id, runbook, root, root_option, title, contacts, as_of) -> None:
     """Create runbooks/ID.yaml with every section and the policy's runbook topics."""
+    root = pick_root(root, root_option)
     portfolio = _portfolio_with_policy(root)
     try:
         if not contacts:
@@ -263,13 +264,13 @@ def import_() -> None:
 @import_.command("adr")
 @click.argument("source", metavar="DIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("initiative_id", metavar="INITIATIVE")
+@root_last
 @click.option("--decider", "deciders", multiple=True, metavar="@HANDLE",
               help="Decider for records that name no @handle (default: the initiative's owners).")
 @click.option("--renumber", is_flag=True, help="Number after the initiative's existing decisions instead of refusing.")
 @click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
 @AS_OF_OPTION
-@ROOT_OPTION
-def import_adr(source, initiative_id, deciders, renumber, dry_run, as_of, root) -> None:
+def import_adr(source, initiative_id, root, root_option, deciders, renumber, dry_run, as_of) -> None:
     """Convert Markdown decision records in DIR (MADR or adr-tools) into INITIATIVE's decisions.
 
     Reads every Markdown file in DIR (README and templates skipped), never changes them, and writes
@@ -277,6 +278,7 @@ def import_adr(source, initiative_id, deciders, renumber, dry_run, as_of, root) 
     (and kept under `x-imported` in the record where it has no field). Existing files are
     never overwritten: if any target exists, nothing is written.
     """
+    root = pick_root(root, root_option)
     try:
         for decider in deciders:
             scaffold.check_handle(decider)

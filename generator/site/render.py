@@ -554,6 +554,23 @@ def runbook_topic_rows(policy: Policy | None, ini: Initiative, state: Initiative
     return [(topic, judged.get(("runbooks", topic.id))) for topic in policy.runbook_topics.values() if topic.applies_to(ini)]
 
 
+def _codes() -> list[tuple[str, str, str]]:
+    """Every check code with its meaning and severity, from core/codes.py (the page cannot drift)."""
+    from generator.core.codes import CODES
+
+    def severity(code: str) -> str:
+        return "warning" if code.startswith("LB3") else "error"
+
+    return [(code, meaning, severity(code)) for code, meaning in CODES.items()]
+
+
+def _command_helps() -> list[Any]:
+    """Each command's `--help`, for the command-line page (site/cli_reference.py)."""
+    from generator.site.cli_reference import command_helps
+
+    return command_helps()
+
+
 def _nav(portfolio: Portfolio, safe: list[Initiative], group_size: int) -> list[Any]:
     nav: list[Any] = [
         {"Launch board": "index.md"},
@@ -562,6 +579,9 @@ def _nav(portfolio: Portfolio, safe: list[Initiative], group_size: int) -> list[
         {"Approach guide": "approaches.md"},
         {"Checklists": "checklists.md"},
         {"Field reference": "reference.md"},
+        {"Record formats": "formats.md"},
+        {"Check codes": "codes.md"},
+        {"Command line": "cli.md"},
         {"How to contribute": "contribute.md"},
         {"Tags": "tags.md"},
     ]
@@ -769,6 +789,7 @@ def render_site(
         unattached=unattached,
         frameworks=coverages,
         framework_page=framework_page,
+        clock_today=dt.date.today().isoformat(),  # the board says so when "today" was fixed
     )
     files["api/initiatives.json"] = _json(
         {
@@ -806,6 +827,9 @@ def render_site(
     for coverage in coverages:
         page(framework_page(coverage.framework.id), "framework.md.j2", coverage=coverage)
     page("reference.md", "reference.md.j2", schemas=_schemas(schemas_dir))
+    page("codes.md", "codes.md.j2", codes=_codes())
+    page("cli.md", "cli.md.j2", commands=_command_helps())
+    page("formats.md", "formats.md.j2")
     page("contribute.md", "contribute.md.j2")
     page("tags.md", "tags.md.j2")
     files.update(_site_assets(templates_dir))
