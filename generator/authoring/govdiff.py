@@ -16,6 +16,8 @@ or measurements changed; problems introduced and fixed.
 
 from __future__ import annotations
 
+import contextvars
+
 import os
 import shutil
 import subprocess
@@ -25,7 +27,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from generator.core.loader import MAX_FILE_BYTES
+from generator.core.loader import MAX_FILE_BYTES, clean_text
 from generator.authoring.ledgerdiff import ControlChange, RequirementChange, compare_ledgers, control_changes
 from generator.exports.gfm import gfm_text
 from generator.core.model import (
@@ -174,6 +176,7 @@ class MetricChange:
 class GovernanceDiff:
     base: str
     as_of: str
+    head: str = ""  # the revision compared with BASE; "" for the working tree
     added: list[InitiativeChange] = field(default_factory=list)
     removed: list[InitiativeChange] = field(default_factory=list)
     retired: list[InitiativeChange] = field(default_factory=list)
@@ -1078,30 +1081,51 @@ def diff_against(
     base: str,
     as_of: str | None = None,
     load: Callable[[Path, str | None], Portfolio] | None = None,
+    head: str | None = None,
 ) -> GovernanceDiff:
-    """The governance diff between the records at revision `base` and the working tree."""
+    """The governance diff between the records at revision BASE and those at HEAD (a
+    revision, read from git's objects like BASE) or, without HEAD, the working tree. Both
+    are judged as of the same day."""
     if load is None:
         from generator.core.pipeline import load_portfolio as load
     root = Path(root)
     commit = resolve_revision(root, base)
-    after = load(root, as_of)
+    head_commit = resolve_revision(root, head) if head else None
     with tempfile.TemporaryDirectory(prefix="launchboard-diff-") as tmp:
-        export_records(root, commit, Path(tmp))
-        before = load(Path(tmp), after.as_of)
-    return compare(before, after, base)
+        if head_commit is None:
+            after = load(root, as_of)
+        else:
+            (Path(tmp) / "head").mkdir()
+            export_records(root, head_commit, Path(tmp) / "head")
+            after = load(Path(tmp) / "head", as_of)
+        (Path(tmp) / "base").mkdir()
+        export_records(root, commit, Path(tmp) / "base")
+        before = load(Path(tmp) / "base", after.as_of)
+    diff = compare(before, after, base)
+    diff.head = head or ""
+    return diff
 
 
 # --------------------------------------------------------------------------- output
 
+# Set while to_text renders: the same sections, as plain text for a terminal.
+_PLAIN: contextvars.ContextVar[bool] = contextvars.ContextVar("launchboard_diff_plain", default=False)
+
+
 def md(text: object) -> str:
     """Record text as inert GitHub Markdown (exports/gfm.py): shown as written, never markup,
-    a link, a mention or math, safe in a table cell."""
+    a link, a mention or math, safe in a table cell. As plain text for a terminal: control
+    characters shown escaped, on one line."""
+    if _PLAIN.get():
+        return clean_text(" ".join(str(text).split()), 400)
     return gfm_text(text)
 
 
 def code(text: object) -> str:
     """An identifier or path shown as code: a <code> element around escaped text, which
     works the same in a table cell and out of one (a backtick code span would not)."""
+    if _PLAIN.get():
+        return md(text)
     return f"<code>{gfm_text(text)}</code>"
 
 
@@ -1182,6 +1206,8 @@ _ITEM_LABEL = {
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    if _PLAIN.get():
+        return _plain_table(header, rows)
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows[:MAX_LISTED]]
     if len(rows) > MAX_LISTED:
@@ -1189,7 +1215,19 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines + [""]
 
 
+def _plain_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Columns aligned with spaces; empty columns (the 🔻 mark of unmarked rows) kept narrow."""
+    shown = [header] + rows[:MAX_LISTED]
+    widths = [max(len(row[i]) for row in shown) for i in range(len(header))]
+    lines = ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in shown]
+    if len(rows) > MAX_LISTED:
+        lines.append(f"  … and {len(rows) - MAX_LISTED} more (see launchboard diff --format json)")
+    return lines + [""]
+
+
 def _section(heading: str, header: list[str], rows: list[list[str]]) -> list[str]:
+    if _PLAIN.get():
+        return [heading, *_table(header, rows)] if rows else []
     return [f"### {heading}", "", *_table(header, rows)] if rows else []
 
 
@@ -1422,8 +1460,29 @@ HEADLINE = [
 ]
 
 
+def to_text(diff: GovernanceDiff) -> str:
+    """The same summary for a terminal: plain text, aligned columns, nothing escaped for
+    Markdown (record text is still shown inert: control characters escaped)."""
+    token = _PLAIN.set(True)
+    try:
+        lines = to_markdown(diff).splitlines()
+    finally:
+        _PLAIN.reset(token)
+    out = []
+    for line in lines:
+        if line.startswith("## Launchboard: "):
+            line = line[3:]
+        elif line.startswith("**") and line.endswith("**"):
+            line = line[2:-2]
+        elif line.startswith("> "):
+            line = line[2:]
+        out.append(line.replace("`", ""))
+    return "\n".join(out)
+
+
 def to_markdown(diff: GovernanceDiff) -> str:
-    lines = [f"## Launchboard: governance changes against {code(diff.base or 'BASE')}", ""]
+    against = code(diff.base or "BASE") + (f" to {code(diff.head)}" if diff.head else "")
+    lines = [f"## Launchboard: governance changes against {against}", ""]
     if diff.head_unusable:
         lines += ["> ❌ The policy in this change is missing or unusable: run `launchboard check`.", ""]
     if diff.empty:

@@ -180,33 +180,63 @@ def new_runbook(initiative_id, runbook, root, root_option, title, contacts, as_o
 
 @click.command("diff")
 @click.argument("base")
-@click.argument("root", required=False, default=Path("."), type=click.Path(file_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.argument("revisions", nargs=-1, metavar="[HEAD] [ROOT]")
+@click.option("--root", "root_option", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The repository (default: the current folder).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default=None,
+              help="Output format (default: text on a terminal, Markdown otherwise).")
 @AS_OF_OPTION
-def diff(base, root, fmt, as_of) -> None:
-    """What ROOT's working tree changes against git revision BASE, in governance terms.
+def diff(base, revisions, root_option, fmt, as_of) -> None:
+    """What changes from git revision BASE to HEAD, in governance terms (HEAD: a revision;
+    without it, the working tree). Both are judged as of the same day.
 
-    Stage moves and whether the new stage's gate holds, initiatives added or retired,
-    policy changes that move a gate (and the initiatives they reach), risk, approach or tags
-    changing which items are required, decisions added or changing status, checklist items
-    completed, waived, expired, regressed or re-approved, runbooks and their exercises,
-    rollback steps, triggers and escalation, metrics and their gates, targets and
-    measurements, and problems introduced or fixed.
+    The two ledgers compared: every requirement whose verdict or basis changed, with its
+    cause, and what lowers the bar marked 🔻. Also stage moves and whether the new stage's
+    gate holds, initiatives added or retired, policy changes that move a gate (and the
+    initiatives they reach), frameworks, packs and control mappings, risk, approach or tags
+    changing which items are required, decisions, checklist items, runbooks and their
+    exercises, metrics and their gates, and problems introduced or fixed.
     Markdown suits a pull request's summary:
 
         launchboard diff origin/main >> "$GITHUB_STEP_SUMMARY"
+        launchboard diff HEAD~40 HEAD~1 --format text
     """
     from generator.core.pipeline import UsageError
 
+    head, root = _diff_operands(revisions, root_option)
     try:
-        result = govdiff.diff_against(root, base, as_of)
+        result = govdiff.diff_against(root, base, as_of, head=head)
     except (govdiff.DiffError, UsageError) as exc:
         raise Refused(str(exc)) from exc
+    fmt = fmt or ("text" if sys.stdout.isatty() else "markdown")
     if fmt == "json":
         # "##[" can only occur inside JSON strings: escaping its bracket keeps the data identical.
         click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False).replace("##[", "##\\u005b"))
+    elif fmt == "text":
+        _echo(govdiff.to_text(result))
     else:
         _echo(govdiff.to_markdown(result))
+
+
+def _diff_operands(revisions: tuple[str, ...], root_option: Path | None) -> tuple[str | None, Path]:
+    """HEAD and ROOT from `diff BASE [HEAD] [ROOT]`. With one operand, a folder holding
+    decisions/ is ROOT (as before HEAD existed) and anything else is HEAD."""
+    if len(revisions) > 2:
+        raise click.UsageError("diff takes BASE, and at most HEAD and ROOT")
+    head: str | None = None
+    root = root_option
+    if len(revisions) == 2:
+        head, given = revisions
+        if root is not None and Path(given) != root:
+            raise click.UsageError("ROOT given twice (as an argument and as --root)")
+        root = Path(given)
+    elif len(revisions) == 1:
+        (only,) = revisions
+        if (Path(only) / "decisions").is_dir() and root is None:
+            root = Path(only)
+        else:
+            head = only
+    return head, root if root is not None else Path(".")
 
 
 # --------------------------------------------------------------------------- codeowners

@@ -81,7 +81,7 @@ CODES: dict[str, str] = {
     "LB232": "metric gating this stage: latest measurement misses its target",
     "LB233": "gate_from is not one of the policy's stages",
     "LB234": "the same result file (sha256) is recorded twice for one metric",
-    "LB236": "a metric gate the policy pins (metric_gates) is weakened, dropped or names an unknown initiative",
+    "LB236": "a metric gate the policy pins (metric_gates) is weakened or its metric dropped",
     # LB3xx: warnings
     "LB301": "approval expires within 30 days",
     "LB302": "waiver expires within 30 days",
@@ -96,4 +96,5 @@ CODES: dict[str, str] = {
     "LB313": "metric gating the next stage does not hold yet",
     "LB315": "policy lists a framework that no checklist item or runbook topic maps to",
     "LB316": "a scaffold's TODO placeholder is still in a record (fails `check --strict`)",
+    "LB317": "a metric gate the policy pins (metric_gates) names an initiative the portfolio does not have",
 }

@@ -1056,10 +1056,11 @@ class Evaluator:
 
 def check_pinned_initiatives(policy: Policy, initiatives: list[Initiative],
                               locate: Callable[[str, tuple], Location]) -> list[Problem]:
-    """LB236: a pinned metric gate names an initiative the portfolio does not have (a typo, or
-    a folder renamed to leave its gate behind)."""
+    """LB317: a pinned metric gate names an initiative the portfolio does not have (a typo, an
+    initiative removed, or a folder renamed to leave its gate behind: `diff` shows the move).
+    A warning, so a fork that deletes the sample's initiatives keeps a usable policy."""
     known = {initiative.id for initiative in initiatives}
-    return [Problem(locate(policy.file, ("metric_gates", pin.index, "initiative")), Severity.ERROR, "LB236",
+    return [Problem(locate(policy.file, ("metric_gates", pin.index, "initiative")), Severity.WARNING, "LB317",
                     f"metric_gates[{pin.index}] pins a gate for initiative {clean_text(pin.initiative, 64)!r}, which does not "
                     "exist; fix the id or remove the pin", None)
             for pin in policy.metric_gates if pin.initiative not in known]
