@@ -23,6 +23,7 @@ from generator.core.model import (
     Measurements,
     Metric,
     Option,
+    PinnedGate,
     Outcome,
     Policy,
     Rollback,
@@ -94,6 +95,8 @@ def build_policy(document: Document) -> Policy:
         exercise_max_age_days=int(runbooks.get("exercise_max_age_days", 180)),
         runbook_owners=list(runbooks["owners"]) if "owners" in runbooks else list(getattr(checklists.get(ON_CALL), "owners", [])),
         metric_max_age_days=int(data.get("metric_max_age_days", 14)),
+        metric_gates=[PinnedGate(g["initiative"], g["metric"], g["gate_from"], float(g["target"]), g["direction"], index)
+                      for index, g in enumerate(data.get("metric_gates") or [])],
         frameworks=list(data.get("frameworks", [])),
     )
 
