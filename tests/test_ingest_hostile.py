@@ -713,3 +713,10 @@ def test_a_source_path_that_leaves_the_repository_is_refused_not_followed(tmp_pa
     assert result.exit_code == 1, result.output
     found = [(p["code"], p["line"]) for p in json.loads(result.output)["problems"]]
     assert found == [("LB100", _line(repo, f"file: '{path}'"))]  # the schema's pattern: never a path to follow
+
+
+@pytest.mark.parametrize("select", ["runs.²", "runs.1" + "0" * 5000, "runs.-1", "runs. 0"])
+def test_a_list_index_is_ascii_digits(repo: Repo, tmp_path: Path, select: str):
+    # "²".isdigit() is true and int("²") raises: once a traceback, found by the fuzz
+    path = _json(tmp_path, {"runs": [1420]})
+    refused(ingest(repo, path, *INITIATIVE, "--metric", "p95-latency", "--select", select), "result.json has no")

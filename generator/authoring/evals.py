@@ -460,7 +460,8 @@ def read_json(data: Any, select: str | None, file_name: str) -> Reading:
             node = node[int(part)]
         else:
             where = ".".join(select.split(".")[:depth]) or "the top level"
-            raise EvalError(f"{file_name} has no {select!r}: nothing at {part!r} under {where}")
+            raise EvalError(f"{file_name} has no {_short(repr(select), 120)}: nothing at {_short(repr(part), 60)} "
+                            f"under {_short(where, 120)}")
     return Reading("json", _score(node, select, file_name), select, None, "", None, None, "")
 
 
