@@ -465,6 +465,10 @@ def test_site_shows_provenance_gates_and_marks_ingested_points(tmp_path: Path):
     metric_title = "    title: Answers supported by a cited help-centre article\n"
     assert metric_title in text and text.count("    target: 95\n") == 1
     (root / RECORD).write_text(text.replace(metric_title, "    title: Grounded answers\n").replace("    target: 95\n", "    target: 45\n"))
+    policy = (root / "decisions" / "policy.yaml").read_text(encoding="utf-8")  # the policy pins the gate too (LB236)
+    pin = "metric: groundedness, gate_from: ga, target: 95,"
+    assert pin in policy
+    (root / "decisions" / "policy.yaml").write_text(policy.replace(pin, pin.replace("95", "45")), encoding="utf-8")
     first = run("ingest", published / "promptfoo-results.json", "--initiative", "support-assistant",
                 "--metric", "groundedness", "--date", "2026-11-21", "--root", root)
     second = run("ingest", root / "evals" / "inspect-log.json", "--initiative", "support-assistant",
