@@ -362,3 +362,23 @@ def test_diff_shows_an_announced_requirement_and_a_deferred_one(repo: Repo) -> N
     data = diff(repo)
     assert ("threat-model", "effective", True) in {(c["item"], c["change"], c["lowers"]) for c in data["policy_changes"]}
     assert ("threat-model", "effective", True) in {(r["item"], r["change"], r["lowers"]) for r in data["requirements"]}
+
+
+def test_the_board_and_a_campaign_page_show_who_an_announced_requirement_will_block(repo: Repo, tmp_path: Path) -> None:
+    def campaign(d: dict) -> None:
+        d["checklists"]["security-review"]["items"].append({k: v for k, v in RED_TEAM.items() if k != "effective"})
+        d["campaigns"] = [{"id": "q1-red-team", "title": "Red team <script>alert(1)</script> by March", "owner": "@org/security",
+                           "brief": "Book early <img src=x onerror=alert(1)>.", "target": "2027-03-01",
+                           "requirements": ["security-review/red-team", "runbooks/rollback"]}]
+    repo.edit(POLICY, campaign)
+    out = tmp_path / "site"
+    result = run("render", str(repo.root), "--out", str(out), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    board = (out / "index.md").read_text()
+    upcoming = board.split("## Upcoming requirements", 1)[1].split("\n## ", 1)[0]
+    assert "2027\\-03\\-01 | 92 days |" in upcoming and "security\\-review/red\\-team" in upcoming
+    assert "[Customer support assistant](initiatives/support-assistant/index.md)" in upcoming
+    page = (out / "campaigns" / "q1-red-team.md").read_text()
+    assert "**0 of 1** initiatives in scope already meet them" in page
+    assert "✗ todo" in page and "✓ exercised" in page
+    assert "<script>" not in page and "<img" not in page
