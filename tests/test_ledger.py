@@ -306,3 +306,79 @@ def git_out(root: Path, *args: str) -> str:
     from tests.test_govdiff import GIT_ENV
     return subprocess.run(["git", "-C", str(root), *args], env=dict(os.environ, **GIT_ENV), capture_output=True,
                           text=True, check=True).stdout.strip()
+
+
+# --------------------------------------------------------------------------- announced gates and campaigns
+
+
+RED_TEAM = {"id": "red-team", "title": "External red-team exercise", "required_from": "pilot", "effective": "2027-03-01"}
+
+
+def test_an_announced_item_warns_before_its_date_and_blocks_from_it(repo: Repo) -> None:
+    repo.edit(POLICY, lambda d: d["checklists"]["security-review"]["items"].append(dict(RED_TEAM)))
+    result = run("check", str(repo.root), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert ("warning LB318 security-review/red-team: required from pilot as of 2027-03-01, in 92 days: "
+            "1 initiative would be blocked (support-assistant)") in result.output
+    assert "decisions/policy.yaml:" in result.output.split("LB318")[0].splitlines()[-1]
+    status = json.loads(run("status", str(repo.root), "--as-of", AS_OF, "--format", "json").stdout)
+    assert status["initiatives"][0]["readiness"]["ready"] is True  # announced: not counted yet
+    # the day it takes effect it is an error like any other
+    result = run("check", str(repo.root), "--as-of", "2027-03-01")
+    assert result.exit_code == 1 and "LB210" in result.output and "LB318" not in result.output
+
+
+def test_a_campaign_defers_its_requirements_until_its_target_for_its_scope(repo: Repo) -> None:
+    def campaign(d: dict) -> None:
+        d["checklists"]["security-review"]["items"].append({k: v for k, v in RED_TEAM.items() if k != "effective"})
+        d["campaigns"] = [{"id": "q1-red-team", "title": "Every high-risk initiative red-teamed by March", "owner": "@org/security",
+                           "brief": "Book the red team early.", "target": "2027-03-01", "scope": {"risk": ["high"]},
+                           "requirements": ["security-review/red-team"]}]
+    repo.edit(POLICY, campaign)
+    result = run("check", str(repo.root), "--as-of", AS_OF)
+    assert result.exit_code == 0 and "LB318 security-review/red-team" in result.output
+    entry = ledger(repo)["security-review/red-team"]
+    assert entry["counts"] is False  # judged as ever; it only does not block yet
+    assert run("check", str(repo.root), "--as-of", "2027-03-02").exit_code == 1
+    # out of scope, the requirement is in force now
+    repo.edit(INIT, lambda d: d.update(risk="medium"))
+    assert run("check", str(repo.root), "--as-of", AS_OF).exit_code == 1
+
+
+def test_a_campaign_naming_an_unknown_requirement_is_refused(repo: Repo) -> None:
+    repo.edit(POLICY, lambda d: d.update(campaigns=[{"id": "c", "title": "C", "owner": "@org/security", "target": "2027-03-01",
+                                                      "requirements": ["security-review/red-tem"]}]))
+    code, report = check_json(repo)
+    assert code == 2 and [p["code"] for p in report["problems"]] == ["LB162"]
+
+
+def test_diff_shows_an_announced_requirement_and_a_deferred_one(repo: Repo) -> None:
+    repo.edit(POLICY, lambda d: d["checklists"]["security-review"]["items"].append(dict(RED_TEAM)))
+    changes = {(c["item"], c["change"], c["lowers"]) for c in diff(repo)["policy_changes"]}
+    assert ("red-team", "announced", False) in changes
+    commit(repo.root, "announce red-team")
+    # announcing an item already in force defers it: 🔻 in the policy and in the ledger
+    repo.edit(POLICY, lambda d: d["checklists"]["security-review"]["items"][0].update(effective="2027-06-01"))
+    data = diff(repo)
+    assert ("threat-model", "effective", True) in {(c["item"], c["change"], c["lowers"]) for c in data["policy_changes"]}
+    assert ("threat-model", "effective", True) in {(r["item"], r["change"], r["lowers"]) for r in data["requirements"]}
+
+
+def test_the_board_and_a_campaign_page_show_who_an_announced_requirement_will_block(repo: Repo, tmp_path: Path) -> None:
+    def campaign(d: dict) -> None:
+        d["checklists"]["security-review"]["items"].append({k: v for k, v in RED_TEAM.items() if k != "effective"})
+        d["campaigns"] = [{"id": "q1-red-team", "title": "Red team <script>alert(1)</script> by March", "owner": "@org/security",
+                           "brief": "Book early <img src=x onerror=alert(1)>.", "target": "2027-03-01",
+                           "requirements": ["security-review/red-team", "runbooks/rollback"]}]
+    repo.edit(POLICY, campaign)
+    out = tmp_path / "site"
+    result = run("render", str(repo.root), "--out", str(out), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    board = (out / "index.md").read_text()
+    upcoming = board.split("## Upcoming requirements", 1)[1].split("\n## ", 1)[0]
+    assert "2027\\-03\\-01 | 92 days |" in upcoming and "security\\-review/red\\-team" in upcoming
+    assert "[Customer support assistant](initiatives/support-assistant/index.md)" in upcoming
+    page = (out / "campaigns" / "q1-red-team.md").read_text()
+    assert "**0 of 1** initiatives in scope already meet them" in page
+    assert "✗ todo" in page and "✓ exercised" in page
+    assert "<script>" not in page and "<img" not in page

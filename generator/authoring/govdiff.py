@@ -420,7 +420,8 @@ def _when_text(when: dict[str, list[str]]) -> str:
 
 
 def _item_text(item: ItemSpec | RunbookTopic) -> str:
-    return item.required_from + (f", when {_when_text(item.when)}" if item.when else "")
+    return (item.required_from + (f", when {_when_text(item.when)}" if item.when else "")
+            + (f", effective {item.effective}" if item.effective else ""))
 
 
 def policy_changes(before: Policy, after: Policy) -> list[PolicyChange]:
@@ -445,6 +446,7 @@ def policy_changes(before: Policy, after: Policy) -> list[PolicyChange]:
         found += _owner_changes(checklist_id, old.owners, new.owners)
         found.extend(_item_changes(old, new, after.stages))
     found.extend(_runbook_policy_changes(before, after))
+    found.extend(_campaign_changes(before, after))
     return found
 
 
@@ -471,8 +473,10 @@ def _runbook_policy_changes(before: Policy, after: Policy) -> list[PolicyChange]
     for topic_id, topic in new.items():
         was = old.get(topic_id)
         if was is None:
-            found.append(PolicyChange(RUNBOOKS, topic_id, "added", "", _topic_text(topic), lowers=False))
+            kind = "announced" if topic.effective else "added"
+            found.append(PolicyChange(RUNBOOKS, topic_id, kind, "", _topic_text(topic), lowers=False))
             continue
+        found += _effective_change(RUNBOOKS, topic_id, was.effective, topic.effective)
         if was.required_from != topic.required_from:
             found.append(PolicyChange(RUNBOOKS, topic_id, "required_from", was.required_from, topic.required_from,
                                       lowers=_later(was.required_from, topic.required_from, after.stages)))
@@ -481,6 +485,47 @@ def _runbook_policy_changes(before: Policy, after: Policy) -> list[PolicyChange]
         if was.exercised != topic.exercised:
             found.append(PolicyChange(RUNBOOKS, topic_id, "exercised", str(was.exercised).lower(), str(topic.exercised).lower(),
                                       lowers=not topic.exercised))
+    return found
+
+
+def _effective_change(checklist: str, item: str, before: str, after: str) -> list[PolicyChange]:
+    """`effective` set, moved or removed: announcing an existing requirement defers it (🔻),
+    moving the date earlier or dropping it brings it into force sooner (🔺)."""
+    if before == after:
+        return []
+    if not before:
+        lowers: bool | None = True
+    elif not after:
+        lowers = False
+    else:
+        lowers = after > before  # ISO dates: a later string is a later day
+    return [PolicyChange(checklist, item, "effective", before or "in force", after or "in force", lowers=lowers)]
+
+
+def _campaign_changes(before: Policy, after: Policy) -> list[PolicyChange]:
+    """Campaigns added or removed, their target moved, requirements or scope changed (checklist
+    "campaigns", item the campaign id). A later target or a dropped requirement lowers the bar."""
+    found: list[PolicyChange] = []
+    old = {c.id: c for c in before.campaigns}
+    new = {c.id: c for c in after.campaigns}
+    for campaign_id, campaign in old.items():
+        if campaign_id not in new:
+            found.append(PolicyChange("campaigns", campaign_id, "removed", f"{campaign.title} by {campaign.target}", "", lowers=True))
+    for campaign_id, campaign in new.items():
+        was = old.get(campaign_id)
+        if was is None:
+            found.append(PolicyChange("campaigns", campaign_id, "announced", "",
+                                      f"{', '.join(campaign.requirements)} by {campaign.target}", lowers=False))
+            continue
+        if was.target != campaign.target:
+            found.append(PolicyChange("campaigns", campaign_id, "target", was.target, campaign.target, lowers=campaign.target > was.target))
+        dropped = [r for r in was.requirements if r not in campaign.requirements]
+        added = [r for r in campaign.requirements if r not in was.requirements]
+        if dropped or added:
+            found.append(PolicyChange("campaigns", campaign_id, "requirements", ", ".join(was.requirements),
+                                      ", ".join(campaign.requirements), lowers=True if dropped else False))
+        if was.scope != campaign.scope:
+            found.append(PolicyChange("campaigns", campaign_id, "scope", _when_text(was.scope), _when_text(campaign.scope)))
     return found
 
 
@@ -505,11 +550,14 @@ def _item_changes(old: ChecklistSpec, new: ChecklistSpec, stages: list[str]) -> 
     for item_id, item in new_items.items():
         was = old_items.get(item_id)
         if was is None:
-            found.append(PolicyChange(new.id, item_id, "added", "", _item_text(item), lowers=False))
+            # an item with a future `effective` is announced: it blocks nobody until that date
+            kind = "announced" if item.effective else "added"
+            found.append(PolicyChange(new.id, item_id, kind, "", _item_text(item), lowers=False))
             continue
         if was.required_from != item.required_from:
             found.append(PolicyChange(new.id, item_id, "required_from", was.required_from, item.required_from,
                                       lowers=_later(was.required_from, item.required_from, stages)))
+        found += _effective_change(new.id, item_id, was.effective, item.effective)
         if was.when != item.when:  # narrower or wider depends on the initiatives: see the effects
             found.append(PolicyChange(new.id, item_id, "when", _when_text(was.when), _when_text(item.when)))
         if was.allow_na != item.allow_na:

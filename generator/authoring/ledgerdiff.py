@@ -86,6 +86,10 @@ def _entry_changes(initiative: Initiative, previous: Initiative, before: Portfol
         later = (was.required_from in stages and now.required_from in stages
                  and stages.index(now.required_from) > stages.index(was.required_from))
         found.append(make("required_from", was.required_from, now.required_from, later, POLICY))
+    if was.effective != now.effective:
+        # announced (a date set, or moved later) defers it: lowers; in force sooner raises
+        later = (not was.effective and bool(now.effective)) or (bool(was.effective and now.effective) and now.effective > was.effective)
+        found.append(make("effective", was.effective or "in force", now.effective or "in force", True if later else False, POLICY))
     if was.counts != now.counts or was.complete != now.complete:
         gained = (now.counts and not was.counts) or (now.complete and not was.complete)
         # A requirement met by editing history or the rules, not by new work, lowers the bar.

@@ -44,6 +44,7 @@ CODES: dict[str, str] = {
     "LB154": "ids repeat within a record (decision options, initiative metrics)",
     "LB160": "checklist item is not defined by the policy",
     "LB161": "policy names an unknown stage, or repeats a checklist item or criterion id",
+    "LB162": "a campaign repeats an id or names a requirement the policy does not have",
     "LB170": "runbook field does not equal its file name",
     "LB171": "runbook topic is not defined by the policy",
     "LB172": "alert is named by two runbooks (one alert, one runbook, across the portfolio)",
@@ -98,4 +99,5 @@ CODES: dict[str, str] = {
     "LB315": "policy lists a framework that no checklist item or runbook topic maps to",
     "LB316": "a scaffold's TODO placeholder is still in a record (fails `check --strict`)",
     "LB317": "a metric gate the policy pins (metric_gates) names an initiative the portfolio does not have",
+    "LB318": "a requirement announced for a date (`effective` or a campaign's target) would block initiatives on that day",
 }

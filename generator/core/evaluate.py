@@ -146,11 +146,28 @@ class Evaluator:
                     )
 
         self._check_policy_topics(document)
+        self._check_campaigns(document)
         for pin in self.policy.metric_gates:
             if pin.gate_from not in stages or pin.gate_from == TERMINAL_STAGE:
                 self._report(document.locate(("metric_gates", pin.index, "gate_from")), "LB233",
                              f"metric_gates[{pin.index}]: gate_from {clean_text(pin.gate_from, 40)!r} is not a stage a gate can "
                              f"hold from ({', '.join(s for s in self.policy.stages if s != TERMINAL_STAGE)})", None)
+
+    def _check_campaigns(self, document: Document) -> None:
+        """Campaign ids unique; each requirement a `checklist/item` or `runbooks/topic` of this
+        policy (LB162), so a campaign cannot announce something that does not exist."""
+        known = {f"{cid}/{item.id}" for cid, spec in self.policy.checklists.items() for item in spec.items}
+        known |= {f"{RUNBOOKS}/{topic}" for topic in self.policy.runbook_topics}
+        ids = [campaign.id for campaign in self.policy.campaigns]
+        for campaign in self.policy.campaigns:
+            if ids.index(campaign.id) != campaign.index:
+                self._report(document.locate(("campaigns", campaign.index, "id")), "LB162",
+                             f"campaign {campaign.id!r} is defined twice; ids must be unique", None)
+            for index, ref in enumerate(campaign.requirements):
+                if ref not in known:
+                    self._report(document.locate(("campaigns", campaign.index, "requirements", index)), "LB162",
+                                 f"campaign {campaign.id}: {clean_text(ref, 130)!r} is not a checklist item or runbook topic "
+                                 "of this policy (write checklist/item or runbooks/topic)", None)
 
     def _check_policy_topics(self, document: Document) -> None:
         """`runbooks.topics`: ids unique, required_from one of the stages (LB177)."""
@@ -474,17 +491,17 @@ class Evaluator:
             for item_spec in spec.items:
                 if not self._due_at_some_stage(item_spec.required_from) or not item_spec.applies_to(initiative):
                     continue
+                effective = self._effective(initiative, f"{checklist_id}/{item_spec.id}", item_spec.effective)
                 required = self._reaches(stage, item_spec.required_from)
-                entry = self._judge(records, spec, item_spec, checklist, document, report=required)
-                entry.required = required
-                entries.append(entry)
+                entry = self._judge(records, spec, item_spec, checklist, document, report=required and self._in_force(effective))
+                entries.append(self._dated(entry, required, effective))
         for topic in self.policy.runbook_topics.values():
             if not self._due_at_some_stage(topic.required_from) or not topic.applies_to(initiative):
                 continue
+            effective = self._effective(initiative, f"{RUNBOOKS}/{topic.id}", topic.effective)
             required = self._reaches(stage, topic.required_from)
-            entry = self._judge_topic(records, topic, report=required)
-            entry.required = required
-            entries.append(entry)
+            entry = self._judge_topic(records, topic, report=required and self._in_force(effective))
+            entries.append(self._dated(entry, required, effective))
         for gate in gates:  # reported by _check_metric_gates (LB230-LB232, LB313)
             entries.append(Requirement(
                 METRICS, gate.metric, gate.title, gate.gate_from, _gate_status(gate), gate.holds, gate.reason,
@@ -493,12 +510,33 @@ class Evaluator:
                 lapses=gate.lapses))
         return entries
 
+    def _effective(self, initiative: Initiative, key: str, own: str) -> str:
+        """The date a requirement takes effect for this initiative: its own `effective`, or the
+        target of a campaign in whose scope the initiative falls, whichever comes first; ""
+        when neither dates it (in force now)."""
+        dates = [own] if own else []
+        dates += [c.target for c in self.policy.campaigns if key in c.requirements and c.reaches(initiative)]
+        return min(dates) if dates else ""
+
+    def _in_force(self, effective: str) -> bool:
+        return not effective or _date(effective) <= self.as_of
+
+    def _dated(self, entry: Requirement, reached: bool, effective: str) -> Requirement:
+        """An entry's place in the gate: required when its stage is reached and it is in force;
+        announced when the stage is reached but its date has not come (it does not block)."""
+        entry.effective = effective
+        entry.required = reached and self._in_force(effective)
+        entry.announced = reached and not self._in_force(effective)
+        return entry
+
     def _due_at_some_stage(self, required_from: str) -> bool:
         return required_from in self.policy.stages and required_from != TERMINAL_STAGE
 
     def readiness_from(self, ledger: list[Requirement], stage: str) -> Readiness:
-        """The entries of the ledger that STAGE requires: the readiness for that stage."""
-        return Readiness(stage, [entry for entry in ledger if self._reaches(stage, entry.required_from)])
+        """The entries of the ledger that STAGE requires and that are in force today: the
+        readiness for that stage (an announced requirement does not count yet)."""
+        return Readiness(stage, [entry for entry in ledger
+                                 if self._reaches(stage, entry.required_from) and self._in_force(entry.effective)])
 
     def _judge(
         self,
@@ -1056,6 +1094,54 @@ class Evaluator:
 
 
 # --------------------------------------------------------------------------- portfolio
+
+
+def announced_requirements(policy: Policy, states: dict[str, InitiativeState], as_of: dt.date,
+                           locate: Callable[[str, tuple], Location]) -> list[Problem]:
+    """LB318: a requirement announced for a date (its `effective`, or a campaign's target),
+    with the initiatives it will block on that day if nothing changes. One warning per
+    requirement and date, at the line that sets the date."""
+    blocked: dict[tuple[str, str], list[str]] = {}
+    for initiative_id, state in sorted(states.items()):
+        for entry in state.requirements:
+            if entry.announced and not entry.counts:
+                blocked.setdefault((entry.key, entry.effective), []).append(initiative_id)
+    problems = []
+    for (key, effective), who in sorted(blocked.items()):
+        days = (_date(effective) - as_of).days
+        named = ", ".join(who[:3]) + (f" and {len(who) - 3} more" if len(who) > 3 else "")
+        checklist, item = key.split("/", 1)
+        required_from = _required_from(policy, checklist, item)
+        problems.append(Problem(_date_location(policy, checklist, item, effective, locate), Severity.WARNING, "LB318",
+                                f"{key}: required from {required_from} as of {effective}, in {days} day{'' if days == 1 else 's'}: "
+                                f"{len(who)} initiative{'' if len(who) == 1 else 's'} would be blocked ({named})", None))
+    return problems
+
+
+def _required_from(policy: Policy, checklist: str, item: str) -> str:
+    if checklist == RUNBOOKS:
+        topic = policy.runbook_topics.get(item)
+        return topic.required_from if topic else "?"
+    spec = policy.checklists.get(checklist)
+    found = spec.item(item) if spec else None
+    return found.required_from if found else "?"
+
+
+def _date_location(policy: Policy, checklist: str, item: str, effective: str,
+                   locate: Callable[[str, tuple], Location]) -> Location:
+    """Where EFFECTIVE is written: the item's or topic's `effective`, else a campaign's target."""
+    if checklist == RUNBOOKS:
+        topics = list(policy.runbook_topics.values())
+        index = next((i for i, t in enumerate(topics) if t.id == item), None)
+        if index is not None and topics[index].effective == effective:
+            return locate(policy.file, ("runbooks", "topics", index, "effective"))
+    else:
+        spec = policy.checklists.get(checklist)
+        index = next((i for i, it in enumerate(spec.items) if it.id == item), None) if spec else None
+        if spec is not None and index is not None and spec.items[index].effective == effective:
+            return locate(policy.file, ("checklists", checklist, "items", index, "effective"))
+    campaign = next((c for c in policy.campaigns if c.target == effective and f"{checklist}/{item}" in c.requirements), None)
+    return locate(policy.file, ("campaigns", campaign.index, "target") if campaign else ())
 
 
 def check_pinned_initiatives(policy: Policy, initiatives: list[Initiative],

@@ -71,6 +71,7 @@ class ItemSpec:
     allow_na: bool = True
     description: str = ""
     controls: list[str] = field(default_factory=list)  # "framework:control-id" refs, see core/frameworks.py
+    effective: str = ""  # ISO date: announced until then (does not block), in force from it
 
     def applies_to(self, initiative: "Initiative") -> bool:
         """True when every `when` condition matches the initiative's field value."""
@@ -105,6 +106,7 @@ class RunbookTopic:
     exercised: bool = False  # the covering runbook needs a recent `passed` exercise
     description: str = ""
     controls: list[str] = field(default_factory=list)  # framework:control-id, as on checklist items
+    effective: str = ""  # ISO date: announced until then (does not block), in force from it
 
     def applies_to(self, initiative: "Initiative") -> bool:
         """True when every `when` condition matches the initiative (the rule of ItemSpec)."""
@@ -121,6 +123,28 @@ class PinnedGate:
     target: float
     direction: str  # lower | higher is better
     index: int = 0  # its position in the policy's list, for locations
+
+
+@dataclass(slots=True)
+class Campaign:
+    """A dated raise of the bar (policy.yaml `campaigns`): for the initiatives in `scope`, its
+    requirements take effect on `target`, as if `effective` were written on them."""
+
+    id: str
+    title: str
+    owner: str
+    target: str
+    requirements: list[str]  # "checklist/item" or "runbooks/topic"
+    brief: str = ""
+    scope: dict[str, list[str]] = field(default_factory=dict)  # a `when` filter
+    index: int = 0  # position in the policy's list, for locations
+
+    def reaches(self, initiative: "Initiative") -> bool:
+        return ItemSpec.applies_to(self, initiative)  # type: ignore[arg-type]
+
+    @property
+    def when(self) -> dict[str, list[str]]:  # ItemSpec.applies_to reads `when`
+        return self.scope
 
 
 @dataclass(slots=True)
@@ -145,6 +169,7 @@ class Policy:
     runbook_owners: list[str] = field(default_factory=list)  # as written, else the on-call checklist's owners
     metric_max_age_days: int = 14  # a gated metric's latest measurement older than this does not count
     metric_gates: list["PinnedGate"] = field(default_factory=list)  # gates the policy pins (a team may not weaken them)
+    campaigns: list["Campaign"] = field(default_factory=list)
     frameworks: list[str] = field(default_factory=list)  # packs the policy maps its items to
 
     def stage_index(self, stage: str) -> int:
@@ -517,6 +542,8 @@ class Requirement:
     required: bool = True  # required at the initiative's current stage: blocks its gate
     basis: str = ""  # what the verdict rests on (approval, exercise, measurement), for diff
     lapses: str = ""  # ISO date on which the verdict stops holding, when one is known
+    effective: str = ""  # ISO date from which it is in force (its own `effective` or a campaign's target)
+    announced: bool = False  # the stage reaches it but its effective date has not come: it does not block yet
 
     def __post_init__(self) -> None:
         if self.counts is None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from generator.core.loader import Document
 from generator.core.model import (
+    Campaign,
     Checklist,
     ChecklistItem,
     ChecklistSpec,
@@ -72,6 +73,7 @@ def build_policy(document: Document) -> Policy:
                     allow_na=item.get("allow_na", True),
                     description=_text(item.get("description")),
                     controls=list(item.get("controls", [])),
+                    effective=str(item.get("effective") or ""),
                 )
                 for item in spec.get("items", [])
             ],
@@ -98,6 +100,9 @@ def build_policy(document: Document) -> Policy:
         metric_gates=[PinnedGate(g["initiative"], g["metric"], g["gate_from"], float(g["target"]), g["direction"], index)
                       for index, g in enumerate(data.get("metric_gates") or [])],
         frameworks=list(data.get("frameworks", [])),
+        campaigns=[Campaign(c["id"], c["title"], c["owner"], str(c["target"]), list(c["requirements"]), _text(c.get("brief")),
+                            {key: list(values) for key, values in (c.get("scope") or {}).items()}, index)
+                   for index, c in enumerate(data.get("campaigns") or [])],
     )
 
 
@@ -116,6 +121,7 @@ def _runbook_topics(topics: list[dict[str, Any]]) -> dict[str, RunbookTopic]:
             exercised=bool(topic.get("exercised", False)),
             description=_text(topic.get("description")),
             controls=list(topic.get("controls", [])),
+            effective=str(topic.get("effective") or ""),
         ))
     return found
 

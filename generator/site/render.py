@@ -100,6 +100,35 @@ def framework_page(framework_id: str) -> str:
     return f"frameworks/{ms.path_segment(framework_id)}/index.md"
 
 
+def campaign_page(campaign_id: str) -> str:
+    return f"campaigns/{ms.path_segment(campaign_id)}.md"
+
+
+@dataclass
+class CampaignRow:
+    """One initiative in a campaign's scope and the ledger's entry for each requirement."""
+
+    initiative: Initiative
+    entries: list[Any]  # Requirement or None (it does not apply to this initiative)
+
+    @property
+    def done(self) -> bool:
+        return all(e is None or e.counts for e in self.entries)
+
+
+def campaign_rows(portfolio: Portfolio, campaign: Any, safe: list[Initiative]) -> list[CampaignRow]:
+    """The initiatives a campaign reaches, each with the ledger's entries for its requirements."""
+    rows = []
+    for ini in safe:
+        state = portfolio.states.get(ini.id)
+        if ini.stage == "retired" or state is None or not campaign.reaches(ini):
+            continue
+        entries = [state.requirement(*ref.split("/", 1)) for ref in campaign.requirements]
+        if any(e is not None for e in entries):
+            rows.append(CampaignRow(ini, entries))
+    return rows
+
+
 def control_anchor(control_id: str) -> str:
     """The HTML id of a control's section on its framework page (ids like GV-1.3-002)."""
     return "control-" + "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in control_id.lower())
@@ -301,6 +330,34 @@ def initiative_expiries(ini: Initiative, state: InitiativeState | None, today: d
         kind = {KIND_RUNBOOK: "exercise", KIND_METRIC: "measurement"}.get(entry.kind) or _LAPSE_KIND.get(entry.status, entry.status)
         found.append(Expiry(ini, entry.checklist, entry.item, kind, end.isoformat(), (end - today).days))
     return found
+
+
+@dataclass
+class Upcoming:
+    """A requirement announced for a date, and the initiatives it will block then."""
+
+    key: str
+    title: str
+    required_from: str
+    effective: str
+    days: int
+    blocked: list[Initiative]
+
+
+def upcoming_requirements(portfolio: Portfolio, safe_ids: set[str]) -> list[Upcoming]:
+    """The ledger's announced entries that do not count yet, grouped by requirement and date."""
+    today = _date(portfolio.as_of) or dt.date.today()
+    found: dict[tuple[str, str], Upcoming] = {}
+    for ini in portfolio.initiatives:
+        state = portfolio.states.get(ini.id)
+        for entry in state.requirements if state is not None and ini.id in safe_ids else ():
+            if entry.announced and not entry.counts:
+                effective = _date(entry.effective)
+                group = found.setdefault((entry.key, entry.effective), Upcoming(
+                    entry.key, entry.title, entry.required_from, entry.effective,
+                    (effective - today).days if effective else 0, []))
+                group.blocked.append(ini)
+    return sorted(found.values(), key=lambda u: (u.effective, u.key))
 
 
 def reviews_due(portfolio: Portfolio) -> list[tuple[Decision, int]]:
@@ -785,6 +842,7 @@ def render_site(
         ready_next=ready_next,
         blocked_now=blocked_now,
         expiries=[e for e in expiries(portfolio, keep) if e.initiative.id in safe_ids],
+        upcoming=upcoming_requirements(portfolio, safe_ids),
         reviews=reviews_due(portfolio),
         unattached=unattached,
         frameworks=coverages,
@@ -826,6 +884,9 @@ def render_site(
     page("checklists.md", "checklists.md.j2", initiatives=safe, coverage=_coverage(policy, safe, states, keep))
     for coverage in coverages:
         page(framework_page(coverage.framework.id), "framework.md.j2", coverage=coverage)
+    campaigns = [c for c in (policy.campaigns if policy else []) if ms.path_segment(c.id) == c.id]
+    for campaign in campaigns:
+        page(campaign_page(campaign.id), "campaign.md.j2", campaign=campaign, rows=campaign_rows(portfolio, campaign, safe))
     page("reference.md", "reference.md.j2", schemas=_schemas(schemas_dir))
     page("codes.md", "codes.md.j2", codes=_codes())
     page("cli.md", "cli.md.j2", commands=_command_helps())
@@ -839,6 +900,8 @@ def render_site(
     if coverages:  # after the checklist catalogue their items come from
         at = next((n for n, entry in enumerate(nav) if "Checklists" in entry), len(nav) - 1) + 1
         nav.insert(at, {"Frameworks": [framework_page(c.framework.id) for c in coverages]})
+    if campaigns:
+        nav.insert(1, {"Campaigns": [campaign_page(c.id) for c in campaigns]})
     return RenderedSite(files=files, nav=nav, pages=pages, skipped=skipped)
 
 
