@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from generator.authoring.safe_paths import outside_repository
+from generator.core.safe_paths import outside_repository
 from generator.authoring import evals
 from generator.authoring.readings import (
     IngestError,

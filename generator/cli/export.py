@@ -71,7 +71,7 @@ def cyclonedx(root: Path, initiative: str | None, out: Path | None, as_of: str |
     if out is None:
         click.echo(text, nl=False)
         return
-    from generator.authoring.safe_paths import redirected_out_of
+    from generator.core.safe_paths import redirected_out_of
 
     redirected = redirected_out_of(root, out)
     if redirected:

@@ -1285,7 +1285,7 @@ def output_refusal(out: Path, root: Path, *, replace_unmarked: bool = False) -> 
     The output folder is replaced whole, so a mistyped --out must never name the
     repository, the records or any folder that holds them, nor a folder of someone else's.
     """
-    from generator.authoring.safe_paths import redirected_out_of
+    from generator.core.safe_paths import redirected_out_of
 
     redirected = redirected_out_of(root, out)
     if redirected:
