@@ -77,22 +77,23 @@ class Comparison:
 
 
 FRAMEWORKS_RULE = "/decisions/frameworks/"
-_POLICY_PATTERNS = ("/decisions/policy.yaml", "decisions/policy.yaml")
+POLICY_FILE = "decisions/policy.yaml"
+FRAMEWORKS_DIR = "decisions/frameworks/"
+# Files a pull request could add to decisions/frameworks/: the loader reads .yaml and .yml packs.
+_NEW_PACK_PROBES = ("launchboard-new-pack.yaml", "launchboard-new-pack.yml")
+_MAX_PACK_FILES = 5000  # a bound on the walk, far above any real set of packs
 
 
 def policy_owners(lines: list[str]) -> list[str]:
-    """The owners of decisions/policy.yaml in the file's own lines (outside the block; the
-    last such rule wins, as in CODEOWNERS): a team's control framework packs change what
-    the policy's `controls:` mean, so whoever reviews the policy reviews them too."""
-    owners: list[str] = []
+    """The owners CODEOWNERS gives decisions/policy.yaml, by GitHub's rule (the last rule that
+    matches wins, whatever its pattern: `/decisions/policy.yaml`, `/decisions/*.yaml`, `*`),
+    over the file's own lines (the block never matches the policy). A team's control
+    framework packs change what the policy's `controls:` mean, so whoever reviews the policy
+    reviews them too. [] when no rule gives the policy an owner."""
     span = find_block(lines)
-    for index, line in enumerate(lines):
-        if span is not None and span[0] <= index <= span[1]:
-            continue
-        words = line.split("#", 1)[0].split()
-        if words and words[0] in _POLICY_PATTERNS:
-            owners = [o for o in dict.fromkeys(words[1:]) if _OWNER_RE.fullmatch(o)]
-    return owners
+    own = [line if span is None or not span[0] <= index <= span[1] else "" for index, line in enumerate(lines)]
+    owners = _owners_of(_rules(own), POLICY_FILE)
+    return [o for o in dict.fromkeys(owners) if _OWNER_RE.fullmatch(o)]
 
 
 def expected_rules(policy: Policy, frameworks_owners: list[str] | None = None) -> list[str]:
@@ -151,8 +152,8 @@ def compare(root: Path, policy: Policy) -> Comparison:
     return Comparison(path, True, current, expected, begin + 1)
 
 
-def _rules(lines: list[str], first_line: int = 1) -> list[tuple[Any, bool, int]]:
-    """(matcher, has owners, line number) per rule, in file order; GitHub uses the last rule that matches."""
+def _rules(lines: list[str], first_line: int = 1) -> list[tuple[Any, tuple[str, ...], int]]:
+    """(matcher, owners, line number) per rule, in file order; GitHub uses the last rule that matches."""
     import pathspec  # gitignore-style matching, as GitHub documents for CODEOWNERS (a mkdocs dependency)
 
     rules = []
@@ -160,15 +161,20 @@ def _rules(lines: list[str], first_line: int = 1) -> list[tuple[Any, bool, int]]
         fields = line.split("#", 1)[0].split() if not line.lstrip().startswith("#") else []
         if not fields or fields[0].startswith("!"):  # GitHub does not support negation
             continue
-        rules.append((pathspec.GitIgnoreSpec.from_lines([fields[0]]), len(fields) > 1, number))
+        rules.append((pathspec.GitIgnoreSpec.from_lines([fields[0]]), tuple(fields[1:]), number))
     return rules
 
 
-def _owned(rules: list[tuple[Any, bool, int]], path: str) -> bool:
-    for spec, has_owners, _ in reversed(rules):
+def _owners_of(rules: list[tuple[Any, tuple[str, ...], int]], path: str) -> tuple[str, ...]:
+    """The owners of PATH: those of the last rule that matches it, () when none does."""
+    for spec, owners, _ in reversed(rules):
         if spec.match_file(path):
-            return has_owners
-    return False
+            return owners
+    return ()
+
+
+def _owned(rules: list[tuple[Any, tuple[str, ...], int]], path: str) -> bool:
+    return bool(_owners_of(rules, path))
 
 
 def _trusted_files(root: Path, trusted: str) -> list[str]:
@@ -200,6 +206,59 @@ def unowned_trusted_paths(root: Path) -> list[str]:
         if first is not None:
             unowned.append(first if first == trusted else f"{trusted} ({first})")
     return unowned
+
+
+def _pack_files(root: Path) -> list[str]:
+    """Every file in decisions/frameworks/ as CODEOWNERS sees it, plus packs a pull request could add."""
+    found = []
+    for folder, dirs, names in os.walk(root / FRAMEWORKS_DIR):
+        dirs.sort()
+        rel = Path(folder).relative_to(root).as_posix()
+        found += [f"{rel}/{name}" for name in sorted(names)]
+        if len(found) > _MAX_PACK_FILES:
+            break
+    return found + [FRAMEWORKS_DIR + probe for probe in _NEW_PACK_PROBES]
+
+
+def packs_not_owned_like_the_policy(root: Path) -> tuple[list[str], list[tuple[str, tuple[str, ...]]]]:
+    """(the policy's owners, [(pack file, its owners)] for each file in decisions/frameworks/,
+    or one a pull request could add there, whose owners by GitHub's last-match rule are not
+    all among the policy's owners). A pack changes what the policy's `controls:` mean, so a
+    pack owned by anyone else, or by no one, is a way round the policy's review. Nothing to
+    report when the file is missing (`compare` says so)."""
+    path = root / CODEOWNERS_PATH
+    if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_BYTES:
+        return [], []
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    try:
+        council = policy_owners(lines)
+    except CodeownersError:
+        return [], []  # broken markers: compare() reports them
+    rules = _rules(lines)
+    wrong = []
+    for pack in _pack_files(root):
+        owners = _owners_of(rules, pack)
+        if not council or not owners or not set(owners) <= set(council):
+            wrong.append((pack, owners))
+    return council, wrong
+
+
+def packs_message(council: list[str], wrong: list[tuple[str, tuple[str, ...]]]) -> str:
+    def who(owners: tuple[str, ...]) -> str:
+        return clean_text(" ".join(owners), 200) if owners else "no owner"
+
+    probes = [owners for pack, owners in wrong if pack.rsplit("/", 1)[1] in _NEW_PACK_PROBES]
+    files = [(pack, owners) for pack, owners in wrong if pack.rsplit("/", 1)[1] not in _NEW_PACK_PROBES]
+    named = [f"{clean_text(pack, 200)} ({who(owners)})" for pack, owners in files[:10]]
+    named += [f"a pack added to {FRAMEWORKS_DIR} ({who(probes[0])})"] if probes else []
+    shown = ", ".join(named)
+    more = f" and {len(files) - 10} more" if len(files) > 10 else ""
+    if not council:
+        return (f"gives {POLICY_FILE} no owner, so the framework packs have none to share: {shown}{more}; "
+                "add a rule for the policy above the launchboard block, then run `launchboard codeowners`")
+    return (f"leaves framework packs to others than the policy's owners ({clean_text(' '.join(council), 200)}): "
+            f"{shown}{more}; run `launchboard codeowners`, and move any rule that matches {FRAMEWORKS_DIR} "
+            "above the launchboard block")
 
 
 def overriding_rules(root: Path, policy: Policy) -> list[tuple[int, str]]:
@@ -278,6 +337,12 @@ def check_codeowners(root: Path, policy: Policy | None) -> list[Problem]:
     except OSError:
         pass
     trusted = [Problem(Location(CODEOWNERS_PATH, 1, 1), Severity.WARNING, "LB307", f"CODEOWNERS {unowned_message(unowned)}")] if unowned else []
+    try:
+        council, packs = packs_not_owned_like_the_policy(root)
+    except OSError:
+        council, packs = [], []
+    if packs:
+        trusted.append(Problem(Location(CODEOWNERS_PATH, 1, 1), Severity.WARNING, "LB307", f"CODEOWNERS {packs_message(council, packs)}"))
     try:
         trusted += [Problem(Location(CODEOWNERS_PATH, number, 1), Severity.WARNING, "LB305", overriding_message(number, checklist_id))
                     for number, checklist_id in overriding_rules(root, policy)]

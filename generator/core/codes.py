@@ -91,7 +91,7 @@ CODES: dict[str, str] = {
     "LB304": "metric not measured in the last 14 days (canary/ga)",
     "LB305": "CODEOWNERS is out of date with the policy",
     "LB306": "done item not yet required lacks evidence, approver or date, or its evidence path or date is wrong",
-    "LB307": "CODEOWNERS gives no owner to part of the trusted layer (policy, schemas, templates, code, CI and build configuration)",
+    "LB307": "CODEOWNERS gives no owner to part of the trusted layer (policy, schemas, templates, code, CI and build configuration), or a framework pack to others than the policy's owners",
     "LB308": "policy item is required from `retired`, the terminal stage, so never required",
     "LB310": "runbook exercise stops counting within 30 days",
     "LB311": "a runbook's latest exercise failed or found issues (an earlier pass may still count for the gate)",
