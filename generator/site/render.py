@@ -59,6 +59,7 @@ from generator.core.model import (
 )
 
 from generator.core.processes import forked_pool, second_process_pays
+from generator.core.safe_paths import OUTPUT_MARKER
 from generator.site.runbooks import alerts_feed, on_call_rows, runbook_views
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "site"
@@ -1273,32 +1274,6 @@ def write_site(site: RenderedSite, out_dir: Path) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-OUTPUT_MARKER = ".launchboard-output"  # marks a folder Launchboard wrote, and may replace
-PROTECTED = ("decisions", "schemas", "templates", "generator", "tests", ".git")
-
-
-def output_refusal(out: Path, root: Path, *, replace_unmarked: bool = False) -> str | None:
-    """Why OUT must not be replaced by a generated site, or None when it may be.
-
-    The output folder is replaced whole, so a mistyped --out must never name the
-    repository, the records or any folder that holds them, nor a folder of someone else's.
-    """
-    from generator.core.safe_paths import redirected_out_of
-
-    redirected = redirected_out_of(root, out)
-    if redirected:
-        return f"{redirected}; refusing to write there"
-    target, repo = Path(out).resolve(), Path(root).resolve()
-    if target == repo or repo.is_relative_to(target):
-        return f"{out} holds the repository; choose a folder of its own for the output"
-    for name in PROTECTED:
-        if target.is_relative_to(repo / name):
-            return f"{out} is inside {name}/; choose a folder of its own for the output"
-    if not replace_unmarked and target.is_dir() and any(target.iterdir()) and not (target / OUTPUT_MARKER).exists():
-        return f"{out} is not empty and was not written by launchboard; remove it or choose another folder"
-    return None
 
 
 def mark_output(folder: Path) -> None:
