@@ -237,3 +237,19 @@ def test_an_output_in_an_ordinary_folder_of_the_repository_is_written(root: Path
     result = run(command("export", ".", "reports/2026/bom.json"))
     assert result.exit_code == 0, result.output
     assert (root / "reports" / "2026" / "bom.json").read_text().startswith("{")
+
+
+# --------------------------------------------------------------------------- plain `mkdocs build`
+
+
+@pytest.mark.parametrize("site_dir", ["decisions", "schemas/site", ".git"])
+def test_mkdocs_itself_is_stopped_before_it_empties_a_protected_site_dir(root: Path, site_dir: str) -> None:
+    """`mkdocs build -d decisions` would empty the records (MkDocs cleans site_dir after
+    on_config); the plugin refuses first."""
+    from tests.site_helpers import mkdocs_build
+
+    before = tree(root)
+    result = mkdocs_build(root / "mkdocs.yml", root / site_dir)
+    assert result.returncode != 0
+    assert "launchboard: site_dir" in result.stderr and "write outputs elsewhere" in result.stderr
+    assert tree(root) == before
