@@ -11,6 +11,11 @@ checklist (`/decisions/*/checklists/security-review.yaml @org/security`) makes G
 branch protection's "require review from code owners") ask that team to review every pull
 request that touches such a file, so a recorded approval is also a real one.
 
+A team's control framework packs (decisions/frameworks/) change what the policy's
+`controls:` mean, so the block gives them the policy's owners, found as GitHub finds them
+(the last rule that matches decisions/policy.yaml, whatever its pattern), and a pack owned
+by anyone else, or by no one, is LB307.
+
 Launchboard owns only the lines between its two marker comments; everything outside the
 block is the repository's own and is kept as it is. The block goes at the end of a file that
 has none, because in CODEOWNERS the last matching rule wins.
