@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from generator.cli import main
 from generator.cli.options import AS_OF_HELP
-from generator.site.cli_reference import WIDTH, command_helps
+from generator.cli.reference import WIDTH, command_helps
 from tests.first_hour import SAMPLE_DATE, clone
 
 LAUNCHBOARD = str(Path(sys.executable).parent / "launchboard")

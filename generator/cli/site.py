@@ -173,7 +173,9 @@ def render(root: Path, out: Path, as_of: str | None, templates: Path | None) -> 
         sys.exit(2)
     if templates is None and (root / "templates" / "site").is_dir():
         templates = root / "templates" / "site"
-    site = render_site(portfolio, templates_dir=templates, schemas_dir=root / "schemas")
+    from generator.cli.reference import command_helps
+
+    site = render_site(portfolio, templates_dir=templates, schemas_dir=root / "schemas", commands=command_helps())
     try:
         write_site(site, out)
     except UnsafePath as err:

@@ -45,6 +45,7 @@ from mkdocs.structure.pages import Page
 from generator.site import markdown_safety as ms
 from generator.plugin.config import LaunchboardConfig
 from generator.core.pipeline import LoadMemo, UsageError, load_portfolio
+from generator.cli.reference import command_helps
 from generator.core.safe_paths import RefusedOutput, output_path
 from generator.site.render import CSS_PATH, JS_PATH, WORKER_SHIM_PATH, RenderedSite, RenderMemo, precompile_templates, render_site
 from generator.site.sanitiser import PageSanitiser
@@ -228,6 +229,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             site_name=config.site_name,
             memo=self.render_memo,
             docs_prefix=_docs_prefix(config["docs_dir"], self.root),
+            commands=command_helps(),  # the Command line page: each command's own --help
         )
         for skipped in self.site.skipped:
             log.warning("launchboard: %r is not a safe page name; its pages are not published", _clean(skipped))

@@ -28,7 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import jinja2
 import jinja2.meta
@@ -622,13 +622,6 @@ def _codes() -> list[tuple[str, str, str]]:
     return [(code, meaning, severity(code)) for code, meaning in CODES.items()]
 
 
-def _command_helps() -> list[Any]:
-    """Each command's `--help`, for the command-line page (site/cli_reference.py)."""
-    from generator.site.cli_reference import command_helps
-
-    return command_helps()
-
-
 def _nav(portfolio: Portfolio, safe: list[Initiative], group_size: int) -> list[Any]:
     nav: list[Any] = [
         {"Launch board": "index.md"},
@@ -753,6 +746,7 @@ def render_site(
     site_name: str = "Launchboard",
     memo: RenderMemo | None = None,
     docs_prefix: str | None = None,
+    commands: Sequence[Any] = (),
 ) -> RenderedSite:
     """Every generated file of the site, from one run of the core.
 
@@ -760,6 +754,8 @@ def render_site(
     `mkdocs serve`): initiatives whose inputs are unchanged are not rendered again.
     docs_prefix: MkDocs' docs_dir relative to ROOT (POSIX), when inside it: result files
     under it are published, so measurement sources link to them.
+    commands: each command's `--help` for the Command line page (cli/reference.py), given by
+    the caller: the site is a layer below the command line and does not import it.
     """
     templates_dir = Path(templates_dir) if templates_dir else PACKAGE_TEMPLATES
     env = memo.environment(templates_dir, portfolio.root) if memo is not None else _environment(templates_dir, portfolio.root)
@@ -890,7 +886,7 @@ def render_site(
         page(campaign_page(campaign.id), "campaign.md.j2", campaign=campaign, rows=campaign_rows(portfolio, campaign, safe))
     page("reference.md", "reference.md.j2", schemas=_schemas(schemas_dir))
     page("codes.md", "codes.md.j2", codes=_codes())
-    page("cli.md", "cli.md.j2", commands=_command_helps())
+    page("cli.md", "cli.md.j2", commands=list(commands))
     page("formats.md", "formats.md.j2")
     page("contribute.md", "contribute.md.j2")
     page("tags.md", "tags.md.j2")
