@@ -110,11 +110,13 @@ def _places(repo: Path) -> list[tuple[Path, str, str]]:
     return places
 
 
-def _same(a: Path, b: Path) -> bool:
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file a path names (device, inode), following links; None when there is none."""
     try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _conflict(candidate: Path, repo: Path) -> str | None:
@@ -122,11 +124,14 @@ def _conflict(candidate: Path, repo: Path) -> str | None:
     if candidate == repo or repo.is_relative_to(candidate):
         return "holds the repository"
     places = _places(repo)
-    existing = [a for a in (candidate, *candidate.parents) if os.path.lexists(a)]
+    # Existing places are compared by identity too: another spelling of the same folder.
+    own = _identity(candidate)
+    above = {i for i in map(_identity, candidate.parents) if i is not None}
     for place, shown, what in places:
-        if candidate == place or (existing[:1] == [candidate] and _same(candidate, place)):
+        ident = _identity(place)
+        if candidate == place or (own is not None and own == ident):
             return f"is {what} ({shown}{'/' if place.is_dir() else ''})"
-        if candidate.is_relative_to(place) or any(_same(a, place) for a in existing):
+        if candidate.is_relative_to(place) or (ident is not None and ident in above):
             return f"is inside {shown}/, {what}"
     for place, shown, what in places:
         if place.is_relative_to(candidate):
