@@ -8,7 +8,7 @@ link leading out of ROOT (committed by a pull request, or left by a checkout), b
 anything is written.
 
 **A path the user names** (`export cyclonedx --out FILE`, `render --out DIR`,
-`build --site-dir DIR` or mkdocs.yml's `site_dir`): `output_path` returns the path to write,
+`build --site-dir DIR`, mkdocs.yml's `site_dir`, also under a plain `mkdocs build`): `output_path` returns the path to write,
 or raises RefusedOutput (exit 2) naming the path and why. The rule, in order:
 
 1. Normalise lexically. The path is made absolute and `.` and `name/..` are removed as text,
@@ -24,9 +24,9 @@ or raises RefusedOutput (exit 2) naming the path and why. The rule, in order:
    records, with the policy), the trusted layer (core/codeowners.TRUSTED_PATHS: schemas/,
    templates/, mkdocs.yml, .github/ and CODEOWNERS, generator/, pyproject.toml, scripts/,
    .ci/, pre-commit configuration), tests/, and the repository's git folder (ROOT's or an
-   enclosing folder's .git, and the folder a .git file points to). Existing places are also
-   compared by identity (os.path.samefile), so another spelling of the same folder (a case
-   change on a case-insensitive disk) is refused too.
+   enclosing folder's .git, and the folder a .git file points to, with its common folder).
+   Existing places are also compared by identity (device and inode), so another spelling of
+   the same folder (a case change on a case-insensitive disk) is refused too.
 5. A folder output is replaced whole, so an existing non-empty folder Launchboard did not
    write (no OUTPUT_MARKER) is refused too, unless mkdocs.yml (trusted) named it.
 """
