@@ -253,3 +253,12 @@ def test_mkdocs_itself_is_stopped_before_it_empties_a_protected_site_dir(root: P
     assert result.returncode != 0
     assert "launchboard: site_dir" in result.stderr and "write outputs elsewhere" in result.stderr
     assert tree(root) == before
+
+
+def test_build_takes_a_relative_root_and_site_dir(root: Path, monkeypatch) -> None:
+    """ROOT and --site-dir as typed from the folder above: MkDocs runs inside ROOT, so it is
+    handed mkdocs.yml by its absolute path (it was given `repo/mkdocs.yml`, relative to ROOT)."""
+    monkeypatch.chdir(root.parent)
+    result = run(command("build", root.name, "site"))
+    assert result.exit_code == 0, result.output
+    assert (root.parent / "site" / "index.html").is_file()
