@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.core import kinds
 from generator.core.loader import clean_text
 from generator.core.model import Location, Policy, Problem, Severity
 
@@ -81,7 +82,10 @@ class Comparison:
         return self.current_block == self.expected_block
 
 
-FRAMEWORKS_RULE = "/decisions/frameworks/"
+# The patterns come from the kind registry (core/kinds.py), where each kind is declared once.
+CHECKLIST_RULE = kinds.BY_NAME["checklist"].codeowners  # "<checklist>" stands for the checklist id
+RUNBOOKS_RULE = kinds.BY_NAME["runbook"].codeowners
+FRAMEWORKS_RULE = kinds.BY_NAME["framework"].codeowners
 POLICY_FILE = "decisions/policy.yaml"
 FRAMEWORKS_DIR = "decisions/frameworks/"
 # Files a pull request could add to decisions/frameworks/: the loader reads .yaml and .yml packs.
@@ -111,12 +115,12 @@ def expected_rules(policy: Policy, frameworks_owners: list[str] | None = None) -
         owners = [o for o in dict.fromkeys(spec.owners) if _OWNER_RE.fullmatch(o)]
         if not owners or not _ID_RE.fullmatch(checklist_id):
             continue
-        rules.append(f"/decisions/*/checklists/{checklist_id}.yaml {' '.join(owners)}")
+        rules.append(f"{CHECKLIST_RULE.replace('<checklist>', checklist_id)} {' '.join(owners)}")
     # The folder, not *.yaml: every file `check` reads there (.yaml and .yml) is covered.
     # Owners: policy `runbooks.owners`, else the on-call checklist's (records.build_policy).
     runbook_owners = [o for o in dict.fromkeys(policy.runbook_owners) if _OWNER_RE.fullmatch(o)]
     if runbook_owners:
-        rules.append(f"/decisions/*/runbooks/ {' '.join(runbook_owners)}")
+        rules.append(f"{RUNBOOKS_RULE} {' '.join(runbook_owners)}")
     if frameworks_owners:
         rules.append(f"{FRAMEWORKS_RULE} {' '.join(frameworks_owners)}")
     return rules
