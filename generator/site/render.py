@@ -196,6 +196,9 @@ def _fmt_num(v: float | None) -> str:
         return "–"
     if float(v).is_integer():
         return f"{v:,.0f}"
+    if abs(v) < 1:  # a cost of 0.046 against 0.05 must not read "0.05": three significant digits
+        short = f"{v:.3g}"
+        return short if "e" not in short else f"{v:.12f}".rstrip("0")
     return f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
