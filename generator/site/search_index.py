@@ -155,9 +155,10 @@ def initiative_entries(ini: Initiative, state: InitiativeState | None, policy: P
         for m in ini.metrics:
             points = sorted(m.measurements, key=lambda p: p.date)
             latest = points[-1].value if points else None
-            better = "at most" if m.direction == "lower" else "at least"
-            parts.append(f"{m.title} {_fmt(latest)}{' ' + m.unit if m.unit else ''} (target {better} {_fmt(m.target)})")
-        yield Entry(page, "metrics", f"Metrics · {ini.title}", snippet("; ".join(parts) + "."), {"see": [m.id for m in ini.metrics]})
+            was = f" (was {_fmt(points[-2].value)})" if len(points) > 1 else ""
+            better = "≤" if m.direction == "lower" else "≥"
+            parts.append(f"{m.title} {_fmt(latest)}{' ' + m.unit if m.unit else ''}{was}, target {better} {_fmt(m.target)}.")
+        yield Entry(page, "metrics", f"Metrics · {ini.title}", snippet(*parts), {"see": [m.id for m in ini.metrics]})
     if policy is None:
         return
     verdicts = {(v.checklist, v.item): v for r in ([state.current] + ([state.next] if state.next else [])) if state for v in r.verdicts}
