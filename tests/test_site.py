@@ -208,8 +208,9 @@ def test_board_names_metrics_and_their_good_direction(sample_site):
     board = (sample_site / "index.html").read_text(encoding="utf-8")
     row = next(r for r in board.split("<tr>") if 'href="initiatives/support-assistant/"' in r)
     assert '<span class="lb-trend__name">p95 draft latency</span>' in row
-    assert "(target ≤ 1,500)" in row  # lower is better
-    assert "(target ≥ 60)" in row  # higher is better
+    assert "(target ≤ 1,500, lower is better)" in row  # in words, not only the sign
+    assert "(target ≥ 60, higher is better)" in row
+    assert "↑ 0.046 USD" in row and "target ≤ 0.05" in row  # not rounded to its target's "0.05"
 
 
 def test_decision_log_marks_overdue_reviews(sample_site):
