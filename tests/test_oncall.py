@@ -87,3 +87,22 @@ def test_hostile_record_text_never_reaches_the_search_index_as_markup(tmp_path: 
         for name, value in d.items():
             if isinstance(value, str) and name != "location":
                 assert not re.search(r"<(?!/?(?:p|code|pre|ol|ul|li)>)", value), (d["location"], name)
+
+
+def test_search_entries_under_serve_are_reused_only_for_unchanged_initiatives(tmp_path: Path) -> None:
+    from generator.core.pipeline import LoadMemo, load_portfolio
+    from generator.site import search_index
+
+    root = make_root(tmp_path / "repo")
+    loads, memo = LoadMemo(), search_index.EntryMemo()
+    first = search_index.entries(load_portfolio(root, "2026-11-29", memo=loads), memo=memo)
+    path = root / "decisions" / "support-assistant" / "runbooks" / "cost-spike.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Token spend far above forecast", "Token spend runs away"), encoding="utf-8")
+    portfolio = load_portfolio(root, "2026-11-29", memo=loads)
+    again = search_index.entries(portfolio, memo=memo)
+    docs = [e.document("x/") for e in again]
+    assert docs == [e.document("x/") for e in search_index.entries(portfolio)]  # the memo changes nothing
+    assert any(e.title.endswith("Token spend runs away") for e in again)
+    reused = {id(e) for e in first} & {id(e) for e in again}
+    assert reused and not any(e.page.startswith("initiatives/support-assistant/") for e in again if id(e) in reused)
+    assert any(e.page.startswith("initiatives/internal-search/") for e in again if id(e) in reused)

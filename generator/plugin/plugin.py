@@ -180,16 +180,18 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self.search_pages: set[str] = set()
         self.urls: dict[str, str] = {}
         self.material_entries: list | None = None  # this build's entries Material made itself
+        self.search_memo: search_index.EntryMemo | None = None  # under serve, like the memos below
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         serving = command == "serve"
         self.load_memo = LoadMemo() if serving else None
         self.render_memo = RenderMemo() if serving else None
+        self.search_memo = search_index.EntryMemo() if serving else None
         if serving and dirty:
             _MKDOCS_BUILD_LOG.addFilter(_PLUGIN_DIRTY_BUILD)
 
     def on_shutdown(self) -> None:
-        self.load_memo = self.render_memo = None
+        self.load_memo = self.render_memo = self.search_memo = None
         _MKDOCS_BUILD_LOG.removeFilter(_PLUGIN_DIRTY_BUILD)
         self.poller = None  # the server stops it with its observer
 
@@ -230,7 +232,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             memo=self.render_memo,
             docs_prefix=_docs_prefix(config["docs_dir"], self.root),
         )
-        self.search_entries = search_index.entries(portfolio, _schemas(self._path(config, self.config.schemas)))
+        self.search_entries = search_index.entries(portfolio, _schemas(self._path(config, self.config.schemas)), self.search_memo)
         self.search_pages = {e.page for e in self.search_entries}
         for skipped in self.site.skipped:
             log.warning("launchboard: %r is not a safe page name; its pages are not published", _clean(skipped))

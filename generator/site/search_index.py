@@ -23,6 +23,7 @@ pages they describe, which was one of the largest costs of a build.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from collections.abc import Iterable, Iterator
@@ -88,8 +89,11 @@ def _escape(text: str) -> str:
 def prose(text: object) -> str:
     """Record Markdown as one plain line: link targets, emphasis and heading marks dropped."""
     s = ms.plain(text)
-    s = _MD_LINK.sub(r"\1", s)
-    return _MD_MARKS.sub("", s).strip()
+    if "](" in s:
+        s = _MD_LINK.sub(r"\1", s)
+    if "**" in s or "__" in s or "`" in s or s.startswith("#"):
+        s = _MD_MARKS.sub("", s)
+    return s.strip()
 
 
 def snippet(*parts: object, limit: int = SNIPPET_CHARS) -> str:
@@ -153,9 +157,11 @@ def initiative_entries(ini: Initiative, state: InitiativeState | None, policy: P
     if ini.metrics:
         parts = []
         for m in ini.metrics:
-            points = sorted(m.measurements, key=lambda p: p.date)
-            latest = points[-1].value if points else None
-            was = f" (was {_fmt(points[-2].value)})" if len(points) > 1 else ""
+            # (date, value) pairs from the tuples Measurements keeps: no object per point
+            held = m.measurements
+            pairs = sorted(zip(held.dates, held.values)) if hasattr(held, "dates") else sorted((p.date, p.value) for p in held)
+            latest = pairs[-1][1] if pairs else None
+            was = f" (was {_fmt(pairs[-2][1])})" if len(pairs) > 1 else ""
             better = "≤" if m.direction == "lower" else "≥"
             parts.append(f"{m.title} {_fmt(latest)}{' ' + m.unit if m.unit else ''}{was}, target {better} {_fmt(m.target)}.")
         yield Entry(page, "metrics", f"Metrics · {ini.title}", snippet(*parts), {"see": [m.id for m in ini.metrics]})
@@ -243,19 +249,20 @@ def runbook_entries(ini: Initiative, rb: Runbook, page: str) -> Iterator[Entry]:
 
 
 def control_entries(portfolio: Portfolio) -> Iterator[Entry]:
+    """A framework's page and each control: what maps to it, from the policy alone (the
+    portfolio without its initiatives, so this costs nothing per initiative)."""
     from generator.site.render import control_anchor, framework_coverages, framework_page
 
-    for coverage in framework_coverages(portfolio):
+    for coverage in framework_coverages(dataclasses.replace(portfolio, initiatives=[], states={})):
         fw = coverage.framework
         page = framework_page(fw.id)
         yield Entry(page, "", f"Framework · {fw.title}",
                     snippet(f"{coverage.covered} of {coverage.total} controls are mapped to policy checklist items.", fw.description),
                     {"ref": [fw.id]})
         for c in coverage.controls:
-            done = sum(1 for row in c.initiatives if row.complete)
             if c.covered:
                 items = ", ".join(f"{ref.checklist}/{ref.spec.id}" for ref in c.items[:6])
-                said = f"Evidence from {items}{' and more' if len(c.items) > 6 else ''}. Complete for {done} of {len(c.initiatives)} initiatives."
+                said = f"Evidence from {items}{' and more' if len(c.items) > 6 else ''}; the page counts the initiatives that have it complete."
             else:
                 said = "A gap: no checklist item or runbook topic maps to it."
             yield Entry(page, control_anchor(c.control.id), f"Control · {fw.id} · {c.control.id}: {c.control.title}", snippet(said),
@@ -289,22 +296,54 @@ def reference_entries(schemas: list[dict[str, Any]]) -> Iterator[Entry]:
                     snippet(s["description"]), {"ref": [s["kind"], s["file"]], "see": names})
 
 
-def entries(portfolio: Portfolio, schemas: list[dict[str, Any]] | None = None) -> list[Entry]:
+def own_entries(ini: Initiative, state: InitiativeState | None, policy: Policy | None) -> list[Entry]:
+    """One initiative's entries: its page, its checklist rows, its decisions and runbooks."""
+    found = list(initiative_entries(ini, state, policy))
+    for d in ini.decisions:
+        if ms.is_segment(d.key):
+            found.extend(decision_entries(ini, d, f"initiatives/{ini.id}/decisions/{d.key}.md"))
+    for rb in ini.runbooks.values():
+        page = runbook_url(rb)
+        if page is not None:
+            found.extend(runbook_entries(ini, rb, page))
+    return found
+
+
+class EntryMemo:
+    """Under `mkdocs serve`: an initiative's entries again when its records and its verdict are
+    the very objects of the last build (the core's LoadMemo keeps them for folders that did
+    not change) and the policy, schemas and date are the same (the portfolio's context
+    digest), so a rebuild redoes only what changed."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, tuple[Initiative, InitiativeState | None, str, list[Entry]]] = {}
+
+    def get(self, ini: Initiative, state: InitiativeState | None, policy: Policy | None, context: str) -> list[Entry]:
+        held = self._held.get(ini.id)
+        if held is not None and held[0] is ini and held[1] is state and held[2] == context and context:
+            return held[3]
+        made = own_entries(ini, state, policy)
+        self._held[ini.id] = (ini, state, context, made)
+        return made
+
+    def keep_only(self, ids: set[str]) -> None:
+        for gone in set(self._held) - ids:
+            del self._held[gone]
+
+
+def entries(portfolio: Portfolio, schemas: list[dict[str, Any]] | None = None, memo: EntryMemo | None = None) -> list[Entry]:
     """Every record's entries, each page's own entry before its sections; `schemas` (as the
     reference page has them) adds the field reference's."""
     policy = portfolio.policy
+    context = portfolio.digests.get("", "")  # the policy, schemas, date and root judged under
     found: list[Entry] = []
     safe = [i for i in portfolio.initiatives if ms.is_segment(i.id)]
     found.extend(site_entries(sum(1 for i in safe if is_live(i, policy))))
     for ini in safe:
-        found.extend(initiative_entries(ini, portfolio.states.get(ini.id), policy))
-        for d in ini.decisions:
-            if ms.is_segment(d.key):
-                found.extend(decision_entries(ini, d, f"initiatives/{ini.id}/decisions/{d.key}.md"))
-        for rb in ini.runbooks.values():
-            page = runbook_url(rb)
-            if page is not None:
-                found.extend(runbook_entries(ini, rb, page))
+        state = portfolio.states.get(ini.id)
+        found.extend(memo.get(ini, state, policy, context) if memo is not None else own_entries(ini, state, policy))
+    if memo is not None:
+        memo.keep_only({i.id for i in safe})
     found.extend(control_entries(portfolio))
     if schemas is not None:
         found.extend(reference_entries(schemas))
