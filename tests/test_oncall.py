@@ -49,6 +49,7 @@ def test_a_drill_turns_red_on_the_day_the_gate_stops_counting_it(tmp_path: Path,
     rollback = next(line for line in block.splitlines() if "runbooks/rollback.md)" in line)
     assert left in rollback
     assert ('class="lb-drill lb-bad"' in rollback) is red
+    assert ('class="lb-drill lb-drill--soon"' in rollback) is not red  # the day before: amber, as check warns (LB310)
     assert ("the launch gate no longer counts it" in rollback) is red
     assert ("drill lapsed" in block.split("\n", 1)[0]) is red
     assert _gate_counts_rollback(REPO, as_of) is not red  # the page says what the gate decided
