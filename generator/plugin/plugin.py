@@ -12,7 +12,9 @@ titles feed the navigation and the footer, tags feed the tags page —, mkdocs.y
 files, a theme `custom_dir`, pages of docs_dir) goes into one site signature: when it changes,
 every page is rebuilt. Pages a dirty build skips get their previous titles back, so the
 navigation of the pages it does rebuild is right, and the search index and tags.json keep the
-skipped pages' entries from the previous build. `mkdocs build` and plain `serve` never ask
+skipped pages' entries from the previous build. The search entries of the pages made from
+the records are written from the records every build (site/search_index.py): Material's
+search plugin is told not to parse those pages. `mkdocs build` and plain `serve` never ask
 `is_modified()` about pages, so their output is unaffected.
 
 Under `mkdocs serve` the plugin also keeps two memos (it defines on_startup, so MkDocs keeps
@@ -45,8 +47,8 @@ from mkdocs.structure.pages import Page
 from generator.site import markdown_safety as ms
 from generator.plugin.config import LaunchboardConfig
 from generator.core.pipeline import LoadMemo, UsageError, load_portfolio
-from generator.site.render import _schemas
 from generator.site.render import CSS_PATH, JS_PATH, WORKER_SHIM_PATH, RenderedSite, RenderMemo, precompile_templates, render_site
+from generator.site.render import _schemas  # the field reference's tables, for its search entries
 from generator.site import search_index
 from generator.site.sanitiser import PageSanitiser
 from generator.plugin.watcher import TreePoller, watch_with_poller

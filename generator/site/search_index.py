@@ -42,9 +42,9 @@ FIELDS: dict[str, float] = {
     "alert": 1e7,
     "name": 5e5,  # an initiative's title and id, on its own page only
     "ops": 2e4,  # kill switch, commands, pinned versions: runbooks before anything that cites them
-    "ref": 1e4,  # the entry's own ids (initiative, checklist item, control, runbook, ADR) and an initiative's name
+    "ref": 1e4,  # the entry's own ids (checklist item, control, runbook, ADR, full alert names)
     "who": 1e2,  # owners, approvers, contacts, deciders
-    "see": 1e1,  # ids an entry only mentions (a control's items, an item's controls)
+    "see": 1e1,  # what an entry only mentions (a control's items, a schema's field names)
 }
 SNIPPET_CHARS = 240  # about three lines of Material's result list on a phone
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -177,15 +177,15 @@ def initiative_entries(ini: Initiative, state: InitiativeState | None, policy: P
             status = rec.status if rec else "todo"
             verdict = verdicts.get((cid, item.id))
             judged = ("complete" if verdict.complete else "not complete") if verdict else ""
-            said = f"{cid}/{item.id} is {status}" + (f", {judged} for the gate" if judged else "") + f"; required from {item.required_from}."
+            said = f"{status.capitalize()}" + (f", {judged} for the gate" if judged else "") + f"; required from {item.required_from}."
             why = (rec.waiver.reason if rec and rec.waiver else (rec.reason or rec.note)) if rec else ""
             yield Entry(
                 page,
                 _item_anchor(cid, item.id),
                 f"Checklist · {ini.title} · {spec.title}: {item.title}",
                 snippet(said, why),
-                {"ref": [item.id, f"{cid}/{item.id}"], "who": [rec.approver] if rec and rec.approver else [],
-                 "see": list(item.controls)},
+                # 28 rows an initiative: only what finds the row (its controls' own entries name it)
+                {"ref": [item.id, f"{cid}/{item.id}"], "who": [rec.approver] if rec and rec.approver else []},
             )
 
 
@@ -219,6 +219,8 @@ def runbook_entries(ini: Initiative, rb: Runbook, page: str) -> Iterator[Entry]:
     alerts = [alert_words(ini.id, name) for name in names]
     rollback = rb.rollback
     steps = [*rb.diagnosis, *rb.mitigation, *(rollback.steps if rollback else []), *rb.verify]
+    # its commands here too (not only in their sections): a command finds the runbook's page
+    # before an initiative whose id the command names
     ops = [*rb.topics, *_commands(steps)]
     if rollback and rollback.kill_switch:
         ops += ["kill switch", rollback.kill_switch]
