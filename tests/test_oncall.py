@@ -107,3 +107,16 @@ def test_search_entries_under_serve_are_reused_only_for_unchanged_initiatives(tm
     reused = {id(e) for e in first} & {id(e) for e in again}
     assert reused and not any(e.page.startswith("initiatives/support-assistant/") for e in again if id(e) in reused)
     assert any(e.page.startswith("initiatives/internal-search/") for e in again if id(e) in reused)
+
+
+def test_snippets_are_whole_sentences_and_escaped_text() -> None:
+    from generator.site import search_index
+
+    long = "First sentence here. " + "A second one that is long " * 12 + "and ends."
+    assert search_index.snippet(long) == "First sentence here."
+    assert search_index.snippet("x " * 200).endswith("…") and len(search_index.snippet("x " * 200)) <= 240
+    assert search_index.snippet("See the **[runbook](https://example.com/x)** for `flagctl`.") == "See the runbook for flagctl."
+    entry = search_index.Entry("p.md", "", "Runbook · <b>x</b>", "<script>alert(1)</script> & more", {"ops": ["a < b"], "who": []})
+    doc = entry.document("p/")
+    assert doc == {"location": "p/", "title": "Runbook · &lt;b&gt;x&lt;/b&gt;",
+                   "text": "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more", "ops": "a &lt; b"}
