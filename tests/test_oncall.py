@@ -120,3 +120,11 @@ def test_snippets_are_whole_sentences_and_escaped_text() -> None:
     doc = entry.document("p/")
     assert doc == {"location": "p/", "title": "Runbook · &lt;b&gt;x&lt;/b&gt;",
                    "text": "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more", "ops": "a &lt; b"}
+
+
+def test_check_says_no_exercise_passed_rather_than_an_earlier_pass(tmp_path: Path) -> None:
+    """LB311 on a runbook whose only exercise, an incident, found issues: there was no pass."""
+    result = subprocess.run([sys.executable, "-m", "generator", "check", str(REPO), "--as-of", "2026-11-29"],
+                            capture_output=True, text=True, timeout=300, env={**__import__("os").environ, "NO_COLOR": "1"})
+    line = next(ln for ln in result.stdout.splitlines() if "LB311" in ln and "support-assistant/runbooks/provider-outage" in ln)
+    assert "no exercise of it has passed yet" in line and "earlier pass" not in line
