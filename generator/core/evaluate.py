@@ -875,7 +875,7 @@ class Evaluator:
                 if any(not warning for *_, warning in findings):
                     status = "not-exercised"
         entry = self._verdict(findings, report, initiative.id, RUNBOOKS, topic, status, location, kind=KIND_RUNBOOK)
-        entry.basis, entry.lapses = basis, lapses if entry.complete else ""
+        entry.basis, entry.lapses = basis, lapses  # kept when lapsed: the pages say since when
         return entry
 
     def _verdict(self, findings: list[tuple[str, str, Location, bool]], report: bool, initiative: str, checklist: str,

@@ -135,11 +135,18 @@ class OnCallRow:
 
 
 def drill(view: RunbookView, judged: dict[str, ItemVerdict], max_age: int, today: dt.date) -> Drill:
-    """`judged`: the current stage's runbook verdicts by topic id (Readiness.verdicts, kind "runbook")."""
+    """`judged`: the current stage's runbook verdicts by topic id (Readiness.verdicts, kind "runbook").
+    Whether the drill counts and when it lapses are the ledger's (the topic's `counts` and
+    `lapses`); only a runbook whose topics the stage does not judge yet falls back to its own
+    last passed exercise, to say when it would lapse."""
     verdicts = [judged[t] for t in view.runbook.topics if t in judged]
-    counts = all(v.complete for v in verdicts) if verdicts else None
-    passed = _date(view.last_passed.date) if view.last_passed else None
-    lapses = passed + dt.timedelta(days=max_age) if passed and view.needs_exercise else None
+    counts = all(v.counts for v in verdicts) if verdicts else None
+    dated = [dt.date.fromisoformat(v.lapses) for v in verdicts if v.lapses]
+    if dated:
+        lapses: dt.date | None = min(dated)
+    else:
+        passed = _date(view.last_passed.date) if view.last_passed else None
+        lapses = passed + dt.timedelta(days=max_age) if passed and view.needs_exercise else None
     return Drill(counts, lapses, (lapses - today).days if lapses else None)
 
 
