@@ -1,0 +1,464 @@
+"""The portfolio over time: every past verdict, recomputed from git.
+
+`portfolio_history(root)` evaluates the records at each commit on HEAD's first-parent line
+that changed decisions/, as of that commit's (committer, UTC) day, and summarises:
+
+- per initiative, a readiness point whenever its stage or its current gate's numbers
+  changed, the days its current stage's gate failed, and the days it spent in each stage;
+- per commit, how many initiatives sat in each stage and how many were blocked.
+
+How, without checking anything out: each commit's decisions/ tree is read from git objects
+(core/gitread.py) into a private temporary folder, writing only the files that changed since
+the commit before, and that folder goes through the pipeline's own steps (discover, read,
+parse, validate, build, evaluate) one initiative folder at a time. A folder whose tree did
+not change keeps its parsed records; on a new day it is only re-judged. Links in a tree are
+written as links that lead nowhere, so the loader refuses them as it does in a checkout;
+submodules and unsafe names are skipped.
+
+Every commit's verdict is cached by (decisions/ tree, day) in ROOT/.launchboard-cache/history/,
+signed like the content cache (core/cache.py), so a second run evaluates only new commits.
+
+Two simplifications, documented in the README: evidence given as a repository path is
+taken as written (the commit's other folders are not read), and the schemas are today's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.core import loader
+from generator.core.cache import FOLDER, RecordCache, _ready_folders, _secret, disabled_by_env
+from generator.core.evaluate import Evaluator
+from generator.core.frameworks import check_policy_controls, load_frameworks
+from generator.core.gitread import GitError, Repository, TreeEntry, safe_name
+from generator.core.pipeline import _group_by_initiative, _load_folder, _read_folder
+from generator.core.records import build_policy
+from generator.core.validate import SchemaError, SchemaSet, schema_set
+
+DECISIONS = "decisions"
+MAX_DEPTH = 6  # decisions/<id>/<folder>/<file> is 3; deeper trees are not needed to judge anything
+HISTORY_FOLDER = "history"
+FETCH_HINT = ("fetch the whole history first: `git fetch --unshallow`, or in GitHub Actions give "
+              "actions/checkout `fetch-depth: 0`")
+
+# One initiative at one commit: what the history keeps of its verdict.
+Row = tuple[str, str, str, int, int, bool]  # (title, stage, approach, required, complete, ready)
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """The portfolio at one commit."""
+
+    commit: str
+    date: dt.date
+    usable: bool  # False: the policy at that commit could not be used; nothing was judged
+    rows: dict[str, Row]  # initiative id -> its verdict
+
+
+@dataclass(slots=True)
+class History:
+    """What `launchboard history` reports, or why there is nothing to report."""
+
+    commits: int
+    initiatives: list[dict[str, Any]]
+    portfolio: list[dict[str, Any]]
+    reason: str | None = None  # set when there is no history: says why and what to do
+    approaches: dict[str, str] = field(default_factory=dict)  # id -> approach at its last point
+    evaluated: int = 0  # commits judged in this run (the others came from the cache)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON of `launchboard history --format json` (field names are binding)."""
+        return {"commits": self.commits, "initiatives": self.initiatives, "portfolio": self.portfolio}
+
+
+class HistoryUnavailable(Exception):
+    """No history to read: not a git repository, a shallow clone, or no commit with decisions/."""
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def portfolio_history(
+    root: Path | str, as_of: dt.date | None = None, since: dt.date | None = None, *, cache: bool = True, exact: bool = False,
+) -> History:
+    """The history of ROOT's decisions/ up to AS_OF (default today) from SINCE (default: the
+    first commit). Raises HistoryUnavailable with a message that says what to do.
+
+    exact: judge every folder fully at every commit instead of re-judging only the gate
+    of an unchanged folder on a new day (the tests compare the two)."""
+    root = Path(root)
+    end = as_of or dt.date.today()
+    try:
+        repo = Repository.open(root)
+    except GitError as err:
+        raise HistoryUnavailable(f"no git history: {err}") from None
+    with repo:
+        try:
+            if repo.is_shallow():
+                raise HistoryUnavailable(f"this is a shallow clone, so most of its history is missing; {FETCH_HINT}")
+            commits = [c for c in repo.first_parent_commits(DECISIONS) if c.date <= end]
+        except GitError as err:
+            raise HistoryUnavailable(f"git cannot list the history: {err}") from None
+        if not commits:
+            raise HistoryUnavailable("no commit on this branch changes decisions/ (up to the date asked for)")
+        # The commit in force on SINCE is the period's starting state, not a point of its own.
+        start = 0
+        if since is not None:
+            start = next((i for i, c in enumerate(commits) if c.date >= since), len(commits))
+            start = max(0, start - 1)
+        judged = commits[start:]
+        try:
+            schemas = schema_set(root)
+        except SchemaError as err:
+            raise HistoryUnavailable(str(err)) from None
+        store = HistoryCache.open_for(root, schemas) if cache and not disabled_by_env() else None
+        with _Replay(repo, schemas, exact) as replay:
+            snapshots = []
+            for commit in judged:
+                try:
+                    snapshots.append(replay.snapshot(commit, store))
+                except GitError as err:
+                    raise HistoryUnavailable(f"commit {commit.id[:12]} cannot be read: {err}") from None
+        if store is not None and since is None:
+            store.prune()
+    period_start = since if since is not None and snapshots and snapshots[0].date < since else None
+    return summarise(snapshots, end, period_start, evaluated=replay.evaluated)
+
+
+# --------------------------------------------------------------------------- replaying commits
+
+
+@dataclass(slots=True)
+class _Folder:
+    """One initiative folder as last read: its tree, records, and verdict."""
+
+    tree: str
+    loaded: list
+    problems: list
+    records: Any = None  # InitiativeRecords after a full judgement, None when it failed to load
+    row: Row | None = None
+    judged_on: tuple[str, dt.date] | None = None  # (context, day) of `row`
+
+
+class _Replay:
+    """Walks commits in order, keeping a mirror of decisions/ and each folder's records."""
+
+    def __init__(self, repo: Repository, schemas: SchemaSet, exact: bool) -> None:
+        self.repo, self.schemas, self.exact = repo, schemas, exact
+        self.evaluated = 0
+
+    def __enter__(self) -> "_Replay":
+        self.tmp = tempfile.mkdtemp(prefix="launchboard-history-")
+        self.root = Path(self.tmp) / "tree"
+        self.mirror = Mirror(self.repo, self.root / DECISIONS, Path(self.tmp) / "absent")
+        self.folders: dict[str, _Folder] = {}
+        self.context: tuple[str, Any, bool] | None = None  # (loose tree digest, policy, usable)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def snapshot(self, commit, store: "HistoryCache | None") -> Snapshot:
+        tree = self.repo.tree_at(commit.id, DECISIONS)
+        key = store.key_for(tree or "", commit.date) if store is not None else None
+        if key is not None:
+            cached = store.get(key)
+            if _valid_cached(cached):
+                usable, rows = cached
+                return Snapshot(commit.id, commit.date, usable, {r[0]: tuple(r[1:]) for r in rows})  # type: ignore[misc]
+        snap = self._judge(commit, tree)
+        self.evaluated += 1
+        if key is not None:
+            store.put(key, [snap.usable, [(i, *row) for i, row in sorted(snap.rows.items())]])
+        return snap
+
+    def _judge(self, commit, tree: str | None) -> Snapshot:
+        if tree is None:  # decisions/ was removed (or was never a folder) at this commit
+            return Snapshot(commit.id, commit.date, True, {})
+        self.mirror.sync(tree)
+        top = self.mirror.top()
+        loose = _digest(*(f"{name}\0{entry.mode}\0{entry.id}" for name, entry in sorted(top.items())
+                          if not entry.is_tree or name == loader.FRAMEWORKS_FOLDER))
+        if self.context is None or self.context[0] != loose:
+            self.context = (loose, *self._policy())
+        _, evaluator_policy, usable = self.context
+        if not usable:
+            return Snapshot(commit.id, commit.date, False, {})
+        evaluator = Evaluator(evaluator_policy, commit.date, None)
+        rows: dict[str, Row] = {}
+        names = {name for name, entry in top.items() if entry.is_tree and name != loader.FRAMEWORKS_FOLDER}
+        for name in sorted(names):
+            row = self._folder_row(name, top[name].id, evaluator, loose, commit.date)
+            if row is not None:
+                rows[name] = row
+        for gone in set(self.folders) - names:
+            del self.folders[gone]
+        return Snapshot(commit.id, commit.date, True, rows)
+
+    def _policy(self) -> tuple[Any, bool]:
+        """The policy at the mirror's current commit, judged as the pipeline judges it."""
+        layout = loader.Layout([], [], [])
+        decisions = str(self.root / DECISIONS)
+        for entry in loader._listing(decisions):
+            if entry.name == "policy.yaml" and (entry.is_file() or entry.is_symlink()):
+                layout.files.append(loader.RecordFile(entry.path, "decisions/policy.yaml", "policy", None))
+            elif entry.name == loader.FRAMEWORKS_FOLDER and entry.is_dir(follow_symlinks=False):
+                loader._discover_frameworks(entry, "decisions/" + entry.name, layout, lambda *a, **k: None)
+        loaded, problems, _ = _load_folder(layout.files, self.root, self.schemas, None)
+        policy_doc = next((doc for record, doc in loaded if record.kind == "policy"), None)
+        if policy_doc is None or any(p.is_error for p in problems if p.location.file == "decisions/policy.yaml"):
+            return None, False
+        policy = build_policy(policy_doc)
+        checker = Evaluator(policy, dt.date.today(), None)
+        checker.check_policy(policy_doc)
+        if any(p.is_error for p in checker.problems):
+            return None, False
+        frameworks, _ = load_frameworks([doc for record, doc in loaded if record.kind == "framework"])
+        check_policy_controls(policy_doc, policy, frameworks, set())  # errors there leave the policy usable
+        return policy, True
+
+    def _folder_row(self, name: str, tree: str, evaluator: Evaluator, context: str, day: dt.date) -> Row | None:
+        folder = self.folders.get(name)
+        if folder is None or folder.tree != tree:
+            folder = self.folders[name] = self._read(name, tree)
+        elif folder.judged_on == (context, day):
+            return folder.row
+        elif folder.records is not None and folder.judged_on is not None and folder.judged_on[0] == context and not self.exact:
+            # Same records, same policy, a new day: only the dates in the gate can differ.
+            folder.row = _row(folder.records.initiative, evaluator.readiness(folder.records, folder.records.initiative.stage, report=False))
+            folder.judged_on = (context, day)
+            return folder.row
+        # A full judgement, as pipeline._judge_folder makes it; its records are kept for later days.
+        folder.records = _records_of(folder, name)
+        if folder.records is None:
+            folder.row = None
+        else:
+            state = evaluator.evaluate(folder.records)
+            del evaluator.problems[:]
+            folder.row = _row(folder.records.initiative, state.current)
+        folder.judged_on = (context, day)
+        return folder.row
+
+    def _read(self, name: str, tree: str) -> _Folder:
+        """Discover, read, parse and validate one folder as the loader does in a checkout."""
+        layout = loader.Layout([], [], [])
+        entry = next(e for e in loader._listing(str(self.root / DECISIONS)) if e.name == name)
+        loader._discover_initiative(entry, "decisions/" + entry.name, layout, lambda *a, **k: None)
+        read, problems = _read_folder(layout.files, self.root)
+        loaded, problems, _ = _load_folder(layout.files, self.root, self.schemas, None, read, problems)
+        return _Folder(tree, loaded, problems)
+
+
+def _records_of(folder: _Folder, name: str):
+    """A folder's records built as pipeline._judge_folder builds them (None when its
+    initiative.yaml failed to load)."""
+    records = _group_by_initiative(folder.loaded).get(name)
+    if records is not None:
+        records.broken_checklists = {
+            p.location.file.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in folder.problems if p.is_error and "/checklists/" in p.location.file
+        }
+        records.broken_runbooks = sorted({p.location.file for p in folder.problems if p.is_error and "/runbooks/" in p.location.file})
+    return records
+
+
+def _row(initiative, readiness) -> Row:
+    return (initiative.title, initiative.stage, initiative.approach, readiness.required, readiness.complete, readiness.ready)
+
+
+def _valid_cached(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) == 2 and isinstance(value[0], bool) and isinstance(value[1], list)
+            and all(isinstance(r, tuple) and len(r) == 7 for r in value[1]))
+
+
+def _digest(*parts: str) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        data = part.encode("utf-8", "surrogateescape")
+        h.update(len(data).to_bytes(8, "little") + data)
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- the mirror
+
+
+class Mirror:
+    """A folder that holds one commit's decisions/ tree at a time, from git objects.
+
+    sync(tree) changes only what differs from the tree it holds: unchanged subtrees (most
+    initiative folders between two commits) are not even listed."""
+
+    def __init__(self, repo: Repository, folder: Path, absent: Path) -> None:
+        self.repo = repo
+        self.folder = folder
+        self.absent = absent  # never created: where every link in the mirror leads
+        self.listings: dict[str, dict[str, TreeEntry]] = {}  # folder path -> entries (by safe name)
+        self.tree: str | None = None
+
+    def top(self) -> dict[str, TreeEntry]:
+        return self.listings.get(str(self.folder), {})
+
+    def sync(self, tree: str) -> None:
+        if tree != self.tree:
+            self._sync(self.folder, self.tree, tree, 0)
+            self.tree = tree
+
+    def _sync(self, path: Path, old: str | None, new: str, depth: int) -> None:
+        key = str(path)
+        before = self.listings.get(key, {}) if old is not None else {}
+        if old is None:
+            path.mkdir(parents=True, exist_ok=True)
+        after: dict[str, TreeEntry] = {}
+        for entry in self.repo.tree(new):
+            name = safe_name(entry.name)
+            if name is None or entry.is_gitlink or (entry.is_tree and depth >= MAX_DEPTH):
+                continue  # unsafe names, submodules and deep folders are not part of the records
+            after[name] = entry
+        for name, entry in before.items():
+            if name not in after or _kind(after[name]) != _kind(entry):
+                self._remove(path / name, entry)
+        for name, entry in after.items():
+            previous = before.get(name)
+            if previous is not None and previous.id == entry.id and previous.mode == entry.mode:
+                continue
+            target = path / name
+            if entry.is_tree:
+                same_kind = previous is not None and previous.is_tree
+                self._sync(target, previous.id if same_kind else None, entry.id, depth + 1)
+            elif entry.is_link:
+                if os.path.lexists(target):
+                    target.unlink()
+                os.symlink(self.absent / "link", target)  # refused by the loader, leads to nothing
+            else:
+                self._write(target, entry)
+        self.listings[key] = after
+
+    def _write(self, target: Path, entry: TreeEntry) -> None:
+        if os.path.lexists(target):
+            target.unlink()
+        if not loader._is_yaml(target.name):
+            target.touch()  # only its name matters to the loader
+            return
+        size, data = self.repo.blob(entry.id, max_bytes=loader.MAX_FILE_BYTES + 1)
+        with open(target, "xb") as f:
+            f.write(data)  # a blob over the limit is cut at limit + 1, so the loader refuses it as too big
+
+    def _remove(self, target: Path, entry: TreeEntry) -> None:
+        if entry.is_tree and not entry.is_link:
+            for key in [k for k in self.listings if k == str(target) or k.startswith(str(target) + os.sep)]:
+                del self.listings[key]
+            shutil.rmtree(target, ignore_errors=True)
+        elif os.path.lexists(target):
+            target.unlink()
+
+
+def _kind(entry: TreeEntry) -> str:
+    return "tree" if entry.is_tree else "link" if entry.is_link else "file"
+
+
+# --------------------------------------------------------------------------- the cache
+
+
+@lru_cache(maxsize=4)
+def _code_fingerprint(schema_dir: str) -> bytes:
+    """What a cached verdict depends on besides the commit: Launchboard's core code, the
+    schemas and the version (the cache's own fingerprint covers parsing libraries)."""
+    digest = hashlib.sha256(f"launchboard {__version__} history 1".encode())
+    here = Path(__file__).resolve().parent
+    for path in sorted(here.glob("*.py")) + sorted(Path(schema_dir).glob("*.schema.json")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.digest()
+
+
+class HistoryCache(RecordCache):
+    """Verdicts by (decisions/ tree, day) in ROOT/.launchboard-cache/history/<fingerprint>/,
+    HMAC-signed like the content cache: a committed or forged entry is never read."""
+
+    @classmethod
+    def open_for(cls, root: Path, schemas: SchemaSet) -> "HistoryCache | None":
+        secret = _secret()
+        if secret is None:
+            return None
+        store = cls(root, _code_fingerprint(str(schemas.schema_dir)), secret)
+        store.base = root / FOLDER / HISTORY_FOLDER
+        store.folder = store.base / store.folder.name
+        return store
+
+    def key_for(self, tree: str, day: dt.date) -> str:
+        return hashlib.sha256(f"{self.folder.name}\0{tree}\0{day.isoformat()}".encode()).hexdigest()
+
+    def _prepare(self) -> bool:
+        if self.ready is None:
+            self.ready = _ready_folders(self.base.parent, self.base) and _ready_folders(self.base.parent, self.folder)
+        return self.ready
+
+
+# --------------------------------------------------------------------------- the summary
+
+
+def summarise(snapshots: list[Snapshot], end: dt.date, period_start: dt.date | None = None, evaluated: int = 0) -> History:
+    """The history's JSON from the snapshots, oldest first, counting days up to END.
+
+    The portfolio on a day is the one of that day's last commit (the last usable one, when a
+    commit's policy could not be used). period_start: the first day counted, when the first
+    snapshot only gives the state in force on it (--since)."""
+    usable = [s for s in snapshots if s.usable]
+    points = [s for s in snapshots if period_start is None or s.date >= period_start]
+    portfolio = []
+    for snap in points:
+        if not snap.usable:
+            continue
+        by_stage = Counter(row[1] for row in snap.rows.values())
+        portfolio.append({"date": snap.date.isoformat(), "commit": snap.commit, "by_stage": dict(sorted(by_stage.items())),
+                          "blocked": sum(1 for row in snap.rows.values() if not row[5])})
+    readiness: dict[str, list[dict[str, Any]]] = {}
+    titles: dict[str, str] = {}
+    approaches: dict[str, str] = {}
+    for snap in points:
+        if not snap.usable:
+            continue
+        for iid, (title, stage, approach, required, complete, ready) in snap.rows.items():
+            titles[iid], approaches[iid] = title, approach
+            point = {"date": snap.date.isoformat(), "commit": snap.commit, "stage": stage, "required": required,
+                     "complete": complete, "ready": ready}
+            previous = readiness.get(iid)
+            if previous and all(previous[-1][k] == point[k] for k in ("stage", "required", "complete", "ready")):
+                continue
+            readiness.setdefault(iid, []).append(point)
+    blocked, in_stage = _count_days(usable, end, period_start)
+    initiatives = [
+        {"id": iid, "title": titles[iid], "readiness": readiness[iid], "blocked_days": blocked.get(iid, 0),
+         "days_in_stage": dict(sorted(in_stage.get(iid, {}).items()))}
+        for iid in sorted(readiness)
+    ]
+    return History(len(points), initiatives, portfolio, approaches=approaches, evaluated=evaluated)
+
+
+def _count_days(usable: list[Snapshot], end: dt.date, period_start: dt.date | None) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Days blocked and days per stage: each day takes the state of its last commit."""
+    last_of_day: dict[dt.date, Snapshot] = {}
+    for snap in usable:
+        last_of_day[snap.date] = snap
+    days = sorted(last_of_day)
+    blocked: Counter[str] = Counter()
+    in_stage: dict[str, Counter[str]] = {}
+    for index, day in enumerate(days):
+        first = max(day, period_start) if period_start is not None else day
+        until = days[index + 1] if index + 1 < len(days) else end + dt.timedelta(days=1)
+        span = (until - first).days
+        if span <= 0:
+            continue
+        for iid, row in last_of_day[day].rows.items():
+            in_stage.setdefault(iid, Counter())[row[1]] += span
+            if not row[5]:
+                blocked[iid] += span
+    return dict(blocked), {iid: dict(c) for iid, c in in_stage.items()}
