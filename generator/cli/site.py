@@ -149,7 +149,9 @@ def render(root: Path, out: Path, as_of: str | None, templates: Path | None) -> 
         sys.exit(2)
     if templates is None and (root / "templates" / "site").is_dir():
         templates = root / "templates" / "site"
-    site = render_site(portfolio, templates_dir=templates, schemas_dir=root / "schemas")
+    from generator.site.trends import load_trends
+
+    site = render_site(portfolio, templates_dir=templates, schemas_dir=root / "schemas", trends=load_trends(root, portfolio.as_of))
     try:
         write_site(site, out)
     except UnsafePath as err:

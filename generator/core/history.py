@@ -135,6 +135,15 @@ def portfolio_history(
     return summarise(snapshots, end, period_start, evaluated=replay.evaluated)
 
 
+def head_commit(root: Path | str) -> str | None:
+    """The commit ROOT's HEAD names, or None (no repository, no commit)."""
+    try:
+        with Repository.open(Path(root)) as repo:
+            return repo.head()
+    except GitError:
+        return None
+
+
 # --------------------------------------------------------------------------- replaying commits
 
 

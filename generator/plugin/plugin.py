@@ -47,6 +47,7 @@ from generator.plugin.config import LaunchboardConfig
 from generator.core.pipeline import LoadMemo, UsageError, load_portfolio
 from generator.site.render import CSS_PATH, JS_PATH, WORKER_SHIM_PATH, RenderedSite, RenderMemo, precompile_templates, render_site
 from generator.site.sanitiser import PageSanitiser
+from generator.site.trends import load_trends
 from generator.plugin.watcher import TreePoller, watch_with_poller
 
 log = logging.getLogger("mkdocs.plugins.launchboard")
@@ -221,6 +222,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             site_name=config.site_name,
             memo=self.render_memo,
             docs_prefix=_docs_prefix(config["docs_dir"], self.root),
+            trends=load_trends(self.root, portfolio.as_of) if self.config.history else None,
         )
         for skipped in self.site.skipped:
             log.warning("launchboard: %r is not a safe page name; its pages are not published", _clean(skipped))

@@ -698,6 +698,7 @@ def render_site(
     site_name: str = "Launchboard",
     memo: RenderMemo | None = None,
     docs_prefix: str | None = None,
+    trends: Any = None,
 ) -> RenderedSite:
     """Every generated file of the site, from one run of the core.
 
@@ -705,6 +706,7 @@ def render_site(
     `mkdocs serve`): initiatives whose inputs are unchanged are not rendered again.
     docs_prefix: MkDocs' docs_dir relative to ROOT (POSIX), when inside it: result files
     under it are published, so measurement sources link to them.
+    trends: a trends.Trends (the history from git) for the Trends page; None leaves it out.
     """
     templates_dir = Path(templates_dir) if templates_dir else PACKAGE_TEMPLATES
     env = memo.environment(templates_dir, portfolio.root) if memo is not None else _environment(templates_dir, portfolio.root)
@@ -831,10 +833,15 @@ def render_site(
     page("reference.md", "reference.md.j2", schemas=_schemas(schemas_dir))
     page("contribute.md", "contribute.md.j2")
     page("tags.md", "tags.md.j2")
+    if trends is not None:  # after every initiative page: it adds a section to each
+        from generator.site.trends import add_trends
+        add_trends(files, pages, env, common, portfolio, trends, safe_ids, initiative_page)
     files.update(_site_assets(templates_dir))
     if memo is not None:
         memo.forget_underived()
     nav = _nav(portfolio, safe, group_size)
+    if trends is not None:
+        nav.insert(1, {"Trends": "trends.md"})
     if coverages:  # after the checklist catalogue their items come from
         at = next((n for n, entry in enumerate(nav) if "Checklists" in entry), len(nav) - 1) + 1
         nav.insert(at, {"Frameworks": [framework_page(c.framework.id) for c in coverages]})
