@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -203,6 +204,66 @@ class Repository:
         _skip(proc.stdout, size - keep + 1)  # the rest and the newline after the content
         return object_id, kind, size, content
 
+    def read_many(self, names: list[str], max_bytes: int | None = None) -> list[tuple[str, str, int, bytes] | None]:
+        """read() of many objects in one exchange: the requests are written by a thread while
+        the answers are read, so neither side waits on a full pipe (one round trip per
+        object would cost a process wake-up each)."""
+        if not names:
+            return []
+        proc = self._process()
+        assert proc.stdin is not None and proc.stdout is not None
+        if any("\n" in n or "\r" in n for n in names):
+            raise GitError("an object name holds a line break")
+        payload = b"".join(n.encode("utf-8", "surrogateescape") + b"\n" for n in names)
+        failed: list[OSError] = []
+
+        def write() -> None:
+            try:
+                proc.stdin.write(payload)  # type: ignore[union-attr]
+                proc.stdin.flush()  # type: ignore[union-attr]
+            except OSError as err:
+                failed.append(err)
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        out: list[tuple[str, str, int, bytes] | None] = []
+        try:
+            for _ in names:
+                out.append(self._answer(proc.stdout, max_bytes))
+        finally:
+            writer.join()
+        if failed:
+            raise GitError(f"git cat-file stopped: {failed[0].strerror}")
+        return out
+
+    def _answer(self, stream, max_bytes: int | None) -> tuple[str, str, int, bytes] | None:
+        header = stream.readline()
+        if not header:
+            raise GitError("git cat-file stopped answering")
+        parts = header.split()
+        if len(parts) != 3:
+            return None
+        object_id, kind, size = parts[0].decode(), parts[1].decode(), int(parts[2])
+        keep = size if max_bytes is None else min(size, max_bytes)
+        content = _read_exactly(stream, keep)
+        _skip(stream, size - keep + 1)
+        return object_id, kind, size, content
+
+    def trees_at(self, commits: list[str], path: str) -> list[str | None]:
+        """tree_at for many commits, in one `git cat-file --batch-check` run."""
+        if not commits:
+            return []
+        names = b"".join(f"{c}:{self.prefix}{path}\n".encode("utf-8", "surrogateescape") for c in commits)
+        try:
+            done = subprocess.run(["git", *_SAFE_CONFIG, "cat-file", "--batch-check"], cwd=self.root, input=names,
+                                  capture_output=True, env=_environment(), check=False)
+        except OSError as err:
+            raise GitError(f"cannot run git: {err.strerror}") from None
+        lines = done.stdout.decode("ascii", "replace").splitlines()
+        if done.returncode != 0 or len(lines) != len(commits):
+            raise GitError("git cat-file --batch-check failed")
+        return [parts[0] if len(parts := line.split()) == 3 and parts[1] == "tree" else None for line in lines]
+
     def tree_at(self, commit: str, path: str) -> str | None:
         """The object id of the tree at PATH (relative to ROOT) in COMMIT, or None when PATH
         is no folder there."""
@@ -215,6 +276,24 @@ class Repository:
         if found is None or found[1] != "tree":
             raise GitError(f"tree {tree_id} is missing from the repository")
         return list(_parse_tree(found[3], self._hex_length // 2))
+
+    def trees(self, tree_ids: list[str]) -> list[list[TreeEntry]]:
+        """tree() of many trees in one exchange."""
+        out = []
+        for tree_id, found in zip(tree_ids, self.read_many(tree_ids)):
+            if found is None or found[1] != "tree":
+                raise GitError(f"tree {tree_id} is missing from the repository")
+            out.append(list(_parse_tree(found[3], self._hex_length // 2)))
+        return out
+
+    def blobs(self, blob_ids: list[str], max_bytes: int | None = None) -> list[bytes]:
+        """The contents (each cut at max_bytes) of many blobs in one exchange."""
+        out = []
+        for blob_id, found in zip(blob_ids, self.read_many(blob_ids, max_bytes)):
+            if found is None or found[1] != "blob":
+                raise GitError(f"blob {blob_id} is missing from the repository")
+            out.append(found[3])
+        return out
 
     def blob(self, blob_id: str, max_bytes: int | None = None) -> tuple[int, bytes]:
         """(size, the first max_bytes of the content) of one blob."""

@@ -24,8 +24,10 @@ taken as written (the commit's other folders are not read), and the schemas are 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
+import re
 import os
 import shutil
 import tempfile
@@ -33,7 +35,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from generator import __version__
 from generator.core import loader
@@ -41,7 +43,7 @@ from generator.core.cache import FOLDER, RecordCache, _ready_folders, _secret, d
 from generator.core.evaluate import Evaluator
 from generator.core.frameworks import check_policy_controls, load_frameworks
 from generator.core.gitread import GitError, Repository, TreeEntry, safe_name
-from generator.core.pipeline import _group_by_initiative, _load_folder, _read_folder
+from generator.core.pipeline import _documents, _group_by_initiative, _load_folder, _parse_and_validate, _read_folder, _scan_folder
 from generator.core.records import build_policy
 from generator.core.validate import SchemaError, SchemaSet, schema_set
 
@@ -121,8 +123,11 @@ def portfolio_history(
             schemas = schema_set(root)
         except SchemaError as err:
             raise HistoryUnavailable(str(err)) from None
-        store = HistoryCache.open_for(root, schemas) if cache and not disabled_by_env() else None
-        with _Replay(repo, schemas, exact) as replay:
+        use_cache = cache and not disabled_by_env()
+        store = HistoryCache.open_for(root, schemas) if use_cache else None
+        # Folders read whole (the first commit judged) may come from check's content cache.
+        content = RecordCache.open(root, schemas.schema_dir) if use_cache else None
+        with _Replay(repo, schemas, exact, content) as replay:
             snapshots = []
             for commit in judged:
                 try:
@@ -154,17 +159,21 @@ class _Folder:
     tree: str
     loaded: list
     problems: list
+    parsed: dict = field(default_factory=dict)  # (file, kind, bytes) -> its parse and validation (an Entry item)
     records: Any = None  # InitiativeRecords after a full judgement, None when it failed to load
     row: Row | None = None
     judged_on: tuple[str, dt.date] | None = None  # (context, day) of `row`
+    due: list[dt.date] = field(default_factory=list)  # days its gate may turn on (see _due_days)
 
 
 class _Replay:
     """Walks commits in order, keeping a mirror of decisions/ and each folder's records."""
 
-    def __init__(self, repo: Repository, schemas: SchemaSet, exact: bool) -> None:
-        self.repo, self.schemas, self.exact = repo, schemas, exact
+    def __init__(self, repo: Repository, schemas: SchemaSet, exact: bool, store: RecordCache | None = None) -> None:
+        self.repo, self.schemas, self.exact, self.store = repo, schemas, exact, store
         self.evaluated = 0
+        self.policy_days: list[dt.date] = []
+        self.ages: tuple[int, ...] = ()
 
     def __enter__(self) -> "_Replay":
         self.tmp = tempfile.mkdtemp(prefix="launchboard-history-")
@@ -200,6 +209,11 @@ class _Replay:
                           if not entry.is_tree or name == loader.FRAMEWORKS_FOLDER))
         if self.context is None or self.context[0] != loose:
             self.context = (loose, *self._policy())
+            policy = self.context[1]
+            # What completeness compares "today" with: a record's own date (approvals, waivers,
+            # exercises dated in the future do not count yet; a waiver stops on its expiry), or
+            # that date plus the policy's maximum age of an approval or an exercise.
+            self.ages = (0,) if policy is None else tuple(sorted({0, policy.approval_max_age_days, policy.exercise_max_age_days}))
         _, evaluator_policy, usable = self.context
         if not usable:
             return Snapshot(commit.id, commit.date, False, {})
@@ -225,6 +239,7 @@ class _Replay:
                 loader._discover_frameworks(entry, "decisions/" + entry.name, layout, lambda *a, **k: None)
         loaded, problems, _ = _load_folder(layout.files, self.root, self.schemas, None)
         policy_doc = next((doc for record, doc in loaded if record.kind == "policy"), None)
+        self.policy_days = sorted({day for _, doc in loaded for day in _dates(doc.data)})
         if policy_doc is None or any(p.is_error for p in problems if p.location.file == "decisions/policy.yaml"):
             return None, False
         policy = build_policy(policy_doc)
@@ -239,11 +254,15 @@ class _Replay:
     def _folder_row(self, name: str, tree: str, evaluator: Evaluator, context: str, day: dt.date) -> Row | None:
         folder = self.folders.get(name)
         if folder is None or folder.tree != tree:
-            folder = self.folders[name] = self._read(name, tree)
+            folder = self.folders[name] = self._read(name, tree, folder)
         elif folder.judged_on == (context, day):
             return folder.row
         elif folder.records is not None and folder.judged_on is not None and folder.judged_on[0] == context and not self.exact:
-            # Same records, same policy, a new day: only the dates in the gate can differ.
+            # Same records, same policy, a new day: the gate can only turn on a day a date in
+            # the records (or one of the policy's ages after it) comes due.
+            if not self._due_between(folder, folder.judged_on[1], day):
+                folder.judged_on = (context, day)
+                return folder.row
             folder.row = _row(folder.records.initiative, evaluator.readiness(folder.records, folder.records.initiative.stage, report=False))
             folder.judged_on = (context, day)
             return folder.row
@@ -255,17 +274,43 @@ class _Replay:
             state = evaluator.evaluate(folder.records)
             del evaluator.problems[:]
             folder.row = _row(folder.records.initiative, state.current)
+            folder.due = sorted({d + dt.timedelta(days=age + extra) for d in _folder_dates(folder)
+                                 for age in self.ages for extra in (0, 1)})
         folder.judged_on = (context, day)
         return folder.row
 
-    def _read(self, name: str, tree: str) -> _Folder:
-        """Discover, read, parse and validate one folder as the loader does in a checkout."""
+    def _due_between(self, folder: _Folder, after: dt.date, until: dt.date) -> bool:
+        """Whether a day in (after, until] may change the folder's gate: one of its own due
+        days, or a date in the policy (and the day after it)."""
+        for days in (folder.due, self.policy_days):
+            at = bisect.bisect_right(days, after)
+            if at < len(days) and days[at] <= until:
+                return True
+        return any(after < d + dt.timedelta(days=1) <= until for d in self.policy_days)
+
+    def _read(self, name: str, tree: str, before: _Folder | None) -> _Folder:
+        """Discover, read, parse and validate one folder as the loader does in a checkout.
+
+        A file whose bytes are as before keeps its parse (one file changes per commit, as a
+        rule); a folder seen for the first time may come from the content cache."""
         layout = loader.Layout([], [], [])
         entry = next(e for e in loader._listing(str(self.root / DECISIONS)) if e.name == name)
         loader._discover_initiative(entry, "decisions/" + entry.name, layout, lambda *a, **k: None)
-        read, problems = _read_folder(layout.files, self.root)
-        loaded, problems, _ = _load_folder(layout.files, self.root, self.schemas, None, read, problems)
-        return _Folder(tree, loaded, problems)
+        records = layout.files
+        read, problems = _read_folder(records, self.root)
+        keys = [(record.file, record.kind, raw) for _, record, raw in read]
+        if before is None:
+            indexes, problems, entry_list = _scan_folder(records, read, problems, self.schemas, self.store, packed=False)
+            assert isinstance(entry_list, list)
+        else:
+            indexes = [index for index, _, _ in read]
+            entry_list = [before.parsed.get(key) or _parse_and_validate(record, raw, self.schemas)
+                          for key, (_, record, raw) in zip(keys, read)]
+        loaded, problems = _documents(records, indexes, problems, entry_list)
+        without_todo = {record.file for _, record, raw in read if b"TODO" not in raw}
+        for record, document in loaded:
+            document.may_hold_todo = record.file not in without_todo
+        return _Folder(tree, loaded, problems, parsed=dict(zip(keys, entry_list)))
 
 
 def _records_of(folder: _Folder, name: str):
@@ -278,6 +323,32 @@ def _records_of(folder: _Folder, name: str):
         }
         records.broken_runbooks = sorted({p.location.file for p in folder.problems if p.is_error and "/runbooks/" in p.location.file})
     return records
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+def _dates(data: Any) -> Iterator[dt.date]:
+    """Every date-like string in a record's data (dates are kept as strings by the loader)."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and len(value) == 10 and _DATE.match(value):
+            try:
+                yield dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        elif isinstance(value, dt.date):
+            yield value if not isinstance(value, dt.datetime) else value.date()
+
+
+def _folder_dates(folder: _Folder) -> set[dt.date]:
+    """The dates a gate can depend on: those in the folder's checklists and runbooks."""
+    return {day for record, doc in folder.loaded if record.kind in ("checklist", "runbook") for day in _dates(doc.data)}
 
 
 def _row(initiative, readiness) -> Row:
@@ -317,17 +388,36 @@ class Mirror:
         return self.listings.get(str(self.folder), {})
 
     def sync(self, tree: str) -> None:
-        if tree != self.tree:
-            self._sync(self.folder, self.tree, tree, 0)
-            self.tree = tree
+        """Make the folder hold TREE, one level of folders at a time, each level's trees and
+        blobs read from git in one exchange."""
+        if tree == self.tree:
+            return
+        pending: list[tuple[Path, str | None, str, int]] = [(self.folder, self.tree, tree, 0)]
+        while pending:
+            later: list[tuple[Path, str | None, str, int]] = []
+            files: list[tuple[Path, TreeEntry]] = []
+            for (path, old, new, depth), entries in zip(pending, self.repo.trees([new for _, _, new, _ in pending])):
+                self._level(path, old, entries, depth, later, files)
+            wanted = [(target, entry) for target, entry in files if loader._is_yaml(target.name)]
+            contents = self.repo.blobs([entry.id for _, entry in wanted], max_bytes=loader.MAX_FILE_BYTES + 1)
+            data = {str(target): content for (target, _), content in zip(wanted, contents)}
+            for target, _ in files:
+                if os.path.lexists(target):
+                    target.unlink()
+                with open(target, "xb") as f:  # a blob over the limit is cut at limit + 1: the loader refuses it
+                    f.write(data.get(str(target), b""))  # other files: only their names matter to the loader
+            pending = later
+        self.tree = tree
 
-    def _sync(self, path: Path, old: str | None, new: str, depth: int) -> None:
+    def _level(self, path: Path, old: str | None, entries: list[TreeEntry], depth: int,
+               later: list[tuple[Path, str | None, str, int]], files: list[tuple[Path, TreeEntry]]) -> None:
+        """One folder: remove what went, make links, and queue the folders and files to write."""
         key = str(path)
         before = self.listings.get(key, {}) if old is not None else {}
         if old is None:
             path.mkdir(parents=True, exist_ok=True)
         after: dict[str, TreeEntry] = {}
-        for entry in self.repo.tree(new):
+        for entry in entries:
             name = safe_name(entry.name)
             if name is None or entry.is_gitlink or (entry.is_tree and depth >= MAX_DEPTH):
                 continue  # unsafe names, submodules and deep folders are not part of the records
@@ -342,24 +432,14 @@ class Mirror:
             target = path / name
             if entry.is_tree:
                 same_kind = previous is not None and previous.is_tree
-                self._sync(target, previous.id if same_kind else None, entry.id, depth + 1)
+                later.append((target, previous.id if same_kind else None, entry.id, depth + 1))
             elif entry.is_link:
                 if os.path.lexists(target):
                     target.unlink()
                 os.symlink(self.absent / "link", target)  # refused by the loader, leads to nothing
             else:
-                self._write(target, entry)
+                files.append((target, entry))
         self.listings[key] = after
-
-    def _write(self, target: Path, entry: TreeEntry) -> None:
-        if os.path.lexists(target):
-            target.unlink()
-        if not loader._is_yaml(target.name):
-            target.touch()  # only its name matters to the loader
-            return
-        size, data = self.repo.blob(entry.id, max_bytes=loader.MAX_FILE_BYTES + 1)
-        with open(target, "xb") as f:
-            f.write(data)  # a blob over the limit is cut at limit + 1, so the loader refuses it as too big
 
     def _remove(self, target: Path, entry: TreeEntry) -> None:
         if entry.is_tree and not entry.is_link:

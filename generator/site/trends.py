@@ -150,7 +150,9 @@ def readiness_chart(entry: dict[str, Any], end: dt.date) -> str:
 def step_chart(title: str, series: list[tuple[str, list[tuple[str, int]]]], end: dt.date, *,
                marks: list[tuple[str, str]] = (), width: int = 640, height: int = 240) -> str:  # type: ignore[assignment]
     """Step lines of whole numbers over dates, each value held until the next; the last to END."""
-    left, right, top, bottom = 44, 16, 30, 50
+    rows = (len(series) + 3) // 4  # legend rows, four keys a row
+    left, right, top, bottom = 44, 16, 30, 34 + 16 * rows
+    height += 16 * (rows - 1)
     pw, ph = width - left - right, height - top - bottom
     dates = [dt.date.fromisoformat(d) for _, points in series for d, _ in points]
     first = min(dates) if dates else end
@@ -187,7 +189,7 @@ def step_chart(title: str, series: list[tuple[str, list[tuple[str, int]]]], end:
             parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2"{dashed}>'
                          f"<title>{xml_text(name)}: {points[-1][1]} now</title></path>")
         key_x = left + (index % 4) * (pw / 4)
-        key_y = height - 26 + (index // 4) * 14
+        key_y = top + ph + 36 + (index // 4) * 16
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
         parts.append(f'<line x1="{key_x:.1f}" x2="{key_x + 18:.1f}" y1="{key_y - 4}" y2="{key_y - 4}" stroke="{colour}" stroke-width="2"{dashed}/>')
         parts.append(f'<text x="{key_x + 22:.1f}" y="{key_y}" fill="#37474f">{xml_text(name)}</text>')
