@@ -224,14 +224,20 @@ class Repository:
             except OSError as err:
                 failed.append(err)
 
-        writer = threading.Thread(target=write, daemon=True)
-        writer.start()
+        # Requests that fit in the pipe are written at once (git answers as it reads, and we
+        # read only after writing, so a longer batch needs a writer thread).
+        writer = threading.Thread(target=write, daemon=True) if len(payload) > 16384 else None
+        if writer is None:
+            write()
+        else:
+            writer.start()
         out: list[tuple[str, str, int, bytes] | None] = []
         try:
             for _ in names:
                 out.append(self._answer(proc.stdout, max_bytes))
         finally:
-            writer.join()
+            if writer is not None:
+                writer.join()
         if failed:
             raise GitError(f"git cat-file stopped: {failed[0].strerror}")
         return out

@@ -127,14 +127,16 @@ def portfolio_history(
         store = HistoryCache.open_for(root, schemas) if use_cache else None
         # Folders read whole (the first commit judged) may come from check's content cache.
         content = RecordCache.open(root, schemas.schema_dir) if use_cache else None
-        with _Replay(repo, schemas, exact, content) as replay:
+        with _Replay(repo, schemas, exact, content, store) as replay:
             snapshots = []
-            for commit in judged:
-                try:
-                    snapshots.append(replay.snapshot(commit, store))
-                except GitError as err:
-                    raise HistoryUnavailable(f"commit {commit.id[:12]} cannot be read: {err}") from None
-        if store is not None and since is None:
+            try:
+                trees = repo.trees_at([c.id for c in judged], DECISIONS)
+                for commit, tree in zip(judged, trees):
+                    snapshots.append(replay.snapshot(commit, tree, store))
+                replay.remember()
+            except GitError as err:
+                raise HistoryUnavailable(f"the history cannot be read: {err}") from None
+        if store is not None:
             store.prune()
     period_start = since if since is not None and snapshots and snapshots[0].date < since else None
     return summarise(snapshots, end, period_start, evaluated=replay.evaluated)
@@ -154,29 +156,36 @@ def head_commit(root: Path | str) -> str | None:
 
 @dataclass(slots=True)
 class _Folder:
-    """One initiative folder as last read: its tree, records, and verdict."""
+    """One initiative folder as last seen: its tree, records (when loaded), and verdict."""
 
     tree: str
-    loaded: list
-    problems: list
+    loaded: list | None = None  # its valid documents; None while its verdict came from the cache
+    problems: list = field(default_factory=list)
     parsed: dict = field(default_factory=dict)  # (file, kind, bytes) -> its parse and validation (an Entry item)
     records: Any = None  # InitiativeRecords after a full judgement, None when it failed to load
     row: Row | None = None
     judged_on: tuple[str, dt.date] | None = None  # (context, day) of `row`
-    due: list[dt.date] = field(default_factory=list)  # days its gate may turn on (see _due_days)
+    due: list[dt.date] = field(default_factory=list)  # days its gate may turn on (see _judge_fully)
 
 
 class _Replay:
-    """Walks commits in order, keeping a mirror of decisions/ and each folder's records."""
+    """Walks commits in order, keeping a mirror of decisions/ and each folder's records.
 
-    def __init__(self, repo: Repository, schemas: SchemaSet, exact: bool, store: RecordCache | None = None) -> None:
-        self.repo, self.schemas, self.exact, self.store = repo, schemas, exact, store
+    A folder's verdict is reused, in this order of preference: the same tree judged under
+    the same policy on the same day; the same records on a later day with no due date
+    between (see _due_between); the cache's verdict for that tree under that policy, with
+    the same rule; otherwise the gate is judged again on the records in memory, or the
+    folder is written out of git, read and judged in full."""
+
+    def __init__(self, repo: Repository, schemas: SchemaSet, exact: bool, store: RecordCache | None = None,
+                 verdicts: "HistoryCache | None" = None) -> None:
+        self.repo, self.schemas, self.exact, self.store, self.verdicts = repo, schemas, exact, store, verdicts
         self.evaluated = 0
         self.policy_days: list[dt.date] = []
         self.ages: tuple[int, ...] = ()
 
     def __enter__(self) -> "_Replay":
-        self.tmp = tempfile.mkdtemp(prefix="launchboard-history-")
+        self.tmp = tempfile.mkdtemp(prefix="launchboard-history-", dir=_scratch())
         self.root = Path(self.tmp) / "tree"
         self.mirror = Mirror(self.repo, self.root / DECISIONS, Path(self.tmp) / "absent")
         self.folders: dict[str, _Folder] = {}
@@ -186,8 +195,7 @@ class _Replay:
     def __exit__(self, *exc: object) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def snapshot(self, commit, store: "HistoryCache | None") -> Snapshot:
-        tree = self.repo.tree_at(commit.id, DECISIONS)
+    def snapshot(self, commit, tree: str | None, store: "HistoryCache | None") -> Snapshot:
         key = store.key_for(tree or "", commit.date) if store is not None else None
         if key is not None:
             cached = store.get(key)
@@ -203,30 +211,109 @@ class _Replay:
     def _judge(self, commit, tree: str | None) -> Snapshot:
         if tree is None:  # decisions/ was removed (or was never a folder) at this commit
             return Snapshot(commit.id, commit.date, True, {})
-        self.mirror.sync(tree)
-        top = self.mirror.top()
+        top = self.mirror.sync_top(tree)
         loose = _digest(*(f"{name}\0{entry.mode}\0{entry.id}" for name, entry in sorted(top.items())
                           if not entry.is_tree or name == loader.FRAMEWORKS_FOLDER))
         if self.context is None or self.context[0] != loose:
+            if loader.FRAMEWORKS_FOLDER in top:
+                self.mirror.ensure([loader.FRAMEWORKS_FOLDER])
             self.context = (loose, *self._policy())
             policy = self.context[1]
             # What completeness compares "today" with: a record's own date (approvals, waivers,
             # exercises dated in the future do not count yet; a waiver stops on its expiry), or
             # that date plus the policy's maximum age of an approval or an exercise.
             self.ages = (0,) if policy is None else tuple(sorted({0, policy.approval_max_age_days, policy.exercise_max_age_days}))
-        _, evaluator_policy, usable = self.context
+        _, policy, usable = self.context
         if not usable:
             return Snapshot(commit.id, commit.date, False, {})
-        evaluator = Evaluator(evaluator_policy, commit.date, None)
-        rows: dict[str, Row] = {}
-        names = {name for name, entry in top.items() if entry.is_tree and name != loader.FRAMEWORKS_FOLDER}
-        for name in sorted(names):
-            row = self._folder_row(name, top[name].id, evaluator, loose, commit.date)
-            if row is not None:
-                rows[name] = row
-        for gone in set(self.folders) - names:
+        evaluator = Evaluator(policy, commit.date, None)
+        names = sorted(name for name, entry in top.items() if entry.is_tree and name != loader.FRAMEWORKS_FOLDER)
+        for gone in set(self.folders) - set(names):
             del self.folders[gone]
-        return Snapshot(commit.id, commit.date, True, rows)
+        rows: dict[str, Row | None] = {}
+        todo = []
+        for name in names:
+            done, row = self._quick(name, top[name].id, evaluator, loose, commit.date)
+            if done:
+                rows[name] = row
+            else:
+                todo.append(name)
+        self.mirror.ensure(todo)  # every folder to read, written out of git in one pass
+        for name in todo:
+            rows[name] = self._judge_fully(name, top[name].id, evaluator, loose, commit.date)
+        return Snapshot(commit.id, commit.date, True, {name: row for name, row in rows.items() if row is not None})
+
+    def _quick(self, name: str, tree: str, evaluator: Evaluator, context: str, day: dt.date) -> tuple[bool, Row | None]:
+        """(True, verdict) when the folder's verdict needs no reading; (False, None) otherwise."""
+        folder = self.folders.get(name)
+        if folder is None or folder.tree != tree:
+            known = self._known(tree, context)
+            if known is None:
+                return False, None
+            folder = self.folders[name] = _Folder(tree, parsed=folder.parsed if folder is not None else {},
+                                                  row=known[0], judged_on=(context, known[1]), due=known[2])
+        if folder.judged_on == (context, day):
+            return True, folder.row
+        if self.exact or folder.judged_on is None or folder.judged_on[0] != context:
+            return False, None
+        if not self._due_between(folder, folder.judged_on[1], day):
+            folder.judged_on = (context, day)
+            return True, folder.row
+        if folder.records is None:
+            return False, None  # its verdict came from the cache: read it to judge it today
+        folder.row = _row(folder.records.initiative, evaluator.readiness(folder.records, folder.records.initiative.stage, report=False))
+        folder.judged_on = (context, day)
+        return True, folder.row
+
+    def _judge_fully(self, name: str, tree: str, evaluator: Evaluator, context: str, day: dt.date) -> Row | None:
+        """Read the folder (unless its records are in memory) and judge it as the pipeline does."""
+        folder = self.folders.get(name)
+        if folder is None or folder.tree != tree or folder.loaded is None:
+            folder = self.folders[name] = self._read(name, tree, folder)
+        folder.records = _records_of(folder, name)
+        if folder.records is None:
+            folder.row, folder.due = None, []
+        else:
+            state = evaluator.evaluate(folder.records)
+            del evaluator.problems[:]
+            folder.row = _row(folder.records.initiative, state.current)
+            folder.due = sorted({d + dt.timedelta(days=age + extra) for d in _folder_dates(folder)
+                                 for age in self.ages for extra in (0, 1)})
+        folder.judged_on = (context, day)
+        return folder.row
+
+    def remember(self) -> None:
+        """Store each folder's latest verdict, for the next run's new commits (once, at the
+        end: the verdicts of a run's middle commits are in the commits' own entries)."""
+        if self.verdicts is None or self.exact or not self.evaluated:
+            return
+        for folder in self.folders.values():
+            if folder.judged_on is not None:
+                context, day = folder.judged_on
+                self.verdicts.put(self.verdicts.folder_key(folder.tree, context),
+                                  [None if folder.row is None else list(folder.row), day.isoformat(), [d.isoformat() for d in folder.due]])
+
+    def _known(self, tree: str, context: str) -> tuple[Row | None, dt.date, list[dt.date]] | None:
+        """A verdict on this tree under this policy from the cache, with its day and due days."""
+        if self.verdicts is None or self.exact:
+            return None
+        value = self.verdicts.get(self.verdicts.folder_key(tree, context))
+        try:
+            row, day, due = value  # type: ignore[misc]
+            verdict = None if row is None else (str(row[0]), str(row[1]), str(row[2]), int(row[3]), int(row[4]), bool(row[5]))
+            return verdict, dt.date.fromisoformat(day), [dt.date.fromisoformat(d) for d in due]
+        except (TypeError, ValueError, IndexError):
+            return None
+
+    def _due_between(self, folder: _Folder, one: dt.date, other: dt.date) -> bool:
+        """Whether the gate may differ between two days: one of the folder's due days, or a
+        date in the policy (or the day after it), lies after the earlier and by the later."""
+        after, until = min(one, other), max(one, other)
+        for days in (folder.due, self.policy_days):
+            at = bisect.bisect_right(days, after)
+            if at < len(days) and days[at] <= until:
+                return True
+        return any(after < d + dt.timedelta(days=1) <= until for d in self.policy_days)
 
     def _policy(self) -> tuple[Any, bool]:
         """The policy at the mirror's current commit, judged as the pipeline judges it."""
@@ -251,43 +338,6 @@ class _Replay:
         check_policy_controls(policy_doc, policy, frameworks, set())  # errors there leave the policy usable
         return policy, True
 
-    def _folder_row(self, name: str, tree: str, evaluator: Evaluator, context: str, day: dt.date) -> Row | None:
-        folder = self.folders.get(name)
-        if folder is None or folder.tree != tree:
-            folder = self.folders[name] = self._read(name, tree, folder)
-        elif folder.judged_on == (context, day):
-            return folder.row
-        elif folder.records is not None and folder.judged_on is not None and folder.judged_on[0] == context and not self.exact:
-            # Same records, same policy, a new day: the gate can only turn on a day a date in
-            # the records (or one of the policy's ages after it) comes due.
-            if not self._due_between(folder, folder.judged_on[1], day):
-                folder.judged_on = (context, day)
-                return folder.row
-            folder.row = _row(folder.records.initiative, evaluator.readiness(folder.records, folder.records.initiative.stage, report=False))
-            folder.judged_on = (context, day)
-            return folder.row
-        # A full judgement, as pipeline._judge_folder makes it; its records are kept for later days.
-        folder.records = _records_of(folder, name)
-        if folder.records is None:
-            folder.row = None
-        else:
-            state = evaluator.evaluate(folder.records)
-            del evaluator.problems[:]
-            folder.row = _row(folder.records.initiative, state.current)
-            folder.due = sorted({d + dt.timedelta(days=age + extra) for d in _folder_dates(folder)
-                                 for age in self.ages for extra in (0, 1)})
-        folder.judged_on = (context, day)
-        return folder.row
-
-    def _due_between(self, folder: _Folder, after: dt.date, until: dt.date) -> bool:
-        """Whether a day in (after, until] may change the folder's gate: one of its own due
-        days, or a date in the policy (and the day after it)."""
-        for days in (folder.due, self.policy_days):
-            at = bisect.bisect_right(days, after)
-            if at < len(days) and days[at] <= until:
-                return True
-        return any(after < d + dt.timedelta(days=1) <= until for d in self.policy_days)
-
     def _read(self, name: str, tree: str, before: _Folder | None) -> _Folder:
         """Discover, read, parse and validate one folder as the loader does in a checkout.
 
@@ -299,7 +349,7 @@ class _Replay:
         records = layout.files
         read, problems = _read_folder(records, self.root)
         keys = [(record.file, record.kind, raw) for _, record, raw in read]
-        if before is None:
+        if before is None or not before.parsed:
             indexes, problems, entry_list = _scan_folder(records, read, problems, self.schemas, self.store, packed=False)
             assert isinstance(entry_list, list)
         else:
@@ -311,6 +361,15 @@ class _Replay:
         for record, document in loaded:
             document.may_hold_todo = record.file not in without_todo
         return _Folder(tree, loaded, problems, parsed=dict(zip(keys, entry_list)))
+
+
+def _scratch() -> str | None:
+    """Where the mirror goes: memory-backed /dev/shm when it is there and writable (a mirror
+    writes and reads one small file per changed record, thousands per run), else the
+    system's temporary folder. TMPDIR, when set, wins."""
+    if os.environ.get("TMPDIR") or not os.path.isdir("/dev/shm") or not os.access("/dev/shm", os.W_OK | os.X_OK):
+        return None
+    return "/dev/shm"
 
 
 def _records_of(folder: _Folder, name: str):
@@ -372,42 +431,64 @@ def _digest(*parts: str) -> str:
 
 
 class Mirror:
-    """A folder that holds one commit's decisions/ tree at a time, from git objects.
+    """A folder that holds one commit's decisions/ tree, from git objects, as far as asked.
 
-    sync(tree) changes only what differs from the tree it holds: unchanged subtrees (most
-    initiative folders between two commits) are not even listed."""
+    sync_top(tree) writes the top level (the policy and other loose files) and notes each
+    folder's tree; ensure(names) writes those folders as they are in that tree. Only what
+    differs from what the folder already holds is written, so a commit that changed one
+    initiative costs one folder's files, and folders nobody needs are never written."""
 
     def __init__(self, repo: Repository, folder: Path, absent: Path) -> None:
         self.repo = repo
         self.folder = folder
         self.absent = absent  # never created: where every link in the mirror leads
-        self.listings: dict[str, dict[str, TreeEntry]] = {}  # folder path -> entries (by safe name)
+        self.listings: dict[str, dict[str, TreeEntry]] = {}  # written folder path -> entries (by safe name)
+        self.written: dict[str, str] = {}  # top-level folder name -> the tree it holds
         self.tree: str | None = None
 
     def top(self) -> dict[str, TreeEntry]:
         return self.listings.get(str(self.folder), {})
 
-    def sync(self, tree: str) -> None:
-        """Make the folder hold TREE, one level of folders at a time, each level's trees and
-        blobs read from git in one exchange."""
-        if tree == self.tree:
-            return
-        pending: list[tuple[Path, str | None, str, int]] = [(self.folder, self.tree, tree, 0)]
+    def sync_top(self, tree: str) -> dict[str, TreeEntry]:
+        """Make the top level hold TREE's; folders below it are written by ensure()."""
+        if tree != self.tree:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            later: list[tuple[Path, str | None, str, int]] = []
+            files: list[tuple[Path, TreeEntry]] = []
+            self._level(self.folder, self.tree, self.repo.trees([tree])[0], 0, later, files)
+            self._write(files)
+            for path, _, _, _ in later:  # folders come into being empty, as ensure() expects
+                path.mkdir(exist_ok=True)
+            self.tree = tree
+        return self.top()
+
+    def ensure(self, names: list[str]) -> None:
+        """Write the top-level folders NAMES as the current tree holds them."""
+        top = self.top()
+        pending = [(self.folder / name, self.written.get(name), top[name].id, 1)
+                   for name in names if name in top and top[name].is_tree and self.written.get(name) != top[name].id]
+        for name in names:
+            if name in top and top[name].is_tree:
+                self.written[name] = top[name].id
         while pending:
             later: list[tuple[Path, str | None, str, int]] = []
             files: list[tuple[Path, TreeEntry]] = []
             for (path, old, new, depth), entries in zip(pending, self.repo.trees([new for _, _, new, _ in pending])):
                 self._level(path, old, entries, depth, later, files)
-            wanted = [(target, entry) for target, entry in files if loader._is_yaml(target.name)]
-            contents = self.repo.blobs([entry.id for _, entry in wanted], max_bytes=loader.MAX_FILE_BYTES + 1)
-            data = {str(target): content for (target, _), content in zip(wanted, contents)}
-            for target, _ in files:
-                if os.path.lexists(target):
-                    target.unlink()
-                with open(target, "xb") as f:  # a blob over the limit is cut at limit + 1: the loader refuses it
-                    f.write(data.get(str(target), b""))  # other files: only their names matter to the loader
+            self._write(files)
             pending = later
-        self.tree = tree
+
+    def _write(self, files: list[tuple[Path, TreeEntry]]) -> None:
+        """The files, with the blobs of YAML ones read in one exchange; the others empty
+        (only their names matter to the loader)."""
+        wanted = [(target, entry) for target, entry in files if loader._is_yaml(target.name)]
+        contents = self.repo.blobs([entry.id for _, entry in wanted], max_bytes=loader.MAX_FILE_BYTES + 1)
+        data = {str(target): content for (target, _), content in zip(wanted, contents)}
+        for target, _ in files:
+            if os.path.lexists(target):
+                target.unlink()
+            with open(target, "xb") as f:  # a blob over the limit is cut at limit + 1: the loader refuses it
+                f.write(data.get(str(target), b""))
 
     def _level(self, path: Path, old: str | None, entries: list[TreeEntry], depth: int,
                later: list[tuple[Path, str | None, str, int]], files: list[tuple[Path, TreeEntry]]) -> None:
@@ -424,13 +505,15 @@ class Mirror:
             after[name] = entry
         for name, entry in before.items():
             if name not in after or _kind(after[name]) != _kind(entry):
-                self._remove(path / name, entry)
+                self._remove(path / name, entry, depth)
         for name, entry in after.items():
             previous = before.get(name)
             if previous is not None and previous.id == entry.id and previous.mode == entry.mode:
                 continue
             target = path / name
             if entry.is_tree:
+                if depth == 0:
+                    continue  # a top-level folder: ensure() writes it when it is needed
                 same_kind = previous is not None and previous.is_tree
                 later.append((target, previous.id if same_kind else None, entry.id, depth + 1))
             elif entry.is_link:
@@ -439,9 +522,15 @@ class Mirror:
                 os.symlink(self.absent / "link", target)  # refused by the loader, leads to nothing
             else:
                 files.append((target, entry))
+        if depth == 0:  # new top-level folders: exist (empty) until ensure() writes them
+            for name, entry in after.items():
+                if entry.is_tree and name not in before:
+                    later.append((path / name, None, entry.id, 1))
         self.listings[key] = after
 
-    def _remove(self, target: Path, entry: TreeEntry) -> None:
+    def _remove(self, target: Path, entry: TreeEntry, depth: int) -> None:
+        if depth == 0:
+            self.written.pop(target.name, None)
         if entry.is_tree and not entry.is_link:
             for key in [k for k in self.listings if k == str(target) or k.startswith(str(target) + os.sep)]:
                 del self.listings[key]
@@ -483,7 +572,18 @@ class HistoryCache(RecordCache):
         return store
 
     def key_for(self, tree: str, day: dt.date) -> str:
+        """A commit's verdicts: its decisions/ tree judged on its day."""
         return hashlib.sha256(f"{self.folder.name}\0{tree}\0{day.isoformat()}".encode()).hexdigest()
+
+    def folder_key(self, tree: str, context: str) -> str:
+        """One initiative folder's verdict: its tree under a policy (and other loose files)."""
+        return hashlib.sha256(f"{self.folder.name}\0folder\0{tree}\0{context}".encode()).hexdigest()
+
+    def prune(self) -> None:
+        """Remove the folders of other fingerprints (older code or schemas) only: entries of
+        this one stay, as a run that found every commit cached reads no folder's entry."""
+        self.used = {entry.name for entry in os.scandir(self.folder)} if self.folder.is_dir() else set()
+        super().prune()
 
     def _prepare(self) -> bool:
         if self.ready is None:
