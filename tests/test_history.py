@@ -220,3 +220,23 @@ def test_the_site_draws_readiness_over_time_and_no_old_hostile_record_reaches_a_
     chart = (site / "initiatives" / "support-assistant" / "readiness-history.svg").read_text()
     assert "Customer support assistant: readiness over time" in chart and "alert" not in chart
     assert (site / "trends" / "stages.svg").is_file() and (site / "trends" / "blocked.svg").is_file()
+
+
+def test_a_link_in_an_old_tree_is_refused_as_in_a_checkout_and_never_followed(tmp_path):
+    """A checklist committed as a link (to a file outside the repository) counts as the
+    loader counts it in a checkout: refused, its items missing; the target is never read."""
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("checklist: on-call\nitems: {}\n")
+    root = tmp_path / "repo"
+    root.mkdir()
+    repo = Repo.valid(root)
+    git(root, "init", "-q", "-b", "main")
+    commit(root, "2026-11-05", "records")
+    (root / PAGER).unlink()
+    os.symlink(outside, root / PAGER)
+    commit(root, "2026-11-10", "the on-call checklist becomes a link")
+    history = portfolio_history(root, dt.date(2026, 11, 29), cache=False)
+    points = history.initiatives[0]["readiness"]
+    state = repo.check("2026-11-10").states["support-assistant"].current
+    assert [(p["date"], p["complete"], p["ready"]) for p in points] == [("2026-11-05", 3, True), ("2026-11-10", state.complete, False)]
+    assert state.complete == 2  # the pager rotation no longer counts
