@@ -63,8 +63,8 @@ class Snapshot:
 
     commit: str
     date: dt.date
-    usable: bool  # False: the policy at that commit could not be used; nothing was judged
-    rows: dict[str, Row]  # initiative id -> its verdict
+    usable: bool  # False: the policy at that commit could not be used; the verdicts before stay
+    changes: dict[str, Row | None]  # initiative id -> its verdict where it changed (None: gone)
 
 
 @dataclass(slots=True)
@@ -113,12 +113,9 @@ def portfolio_history(
             raise HistoryUnavailable(f"git cannot list the history: {err}") from None
         if not commits:
             raise HistoryUnavailable("no commit on this branch changes decisions/ (up to the date asked for)")
-        # The commit in force on SINCE is the period's starting state, not a point of its own.
-        start = 0
-        if since is not None:
-            start = next((i for i, c in enumerate(commits) if c.date >= since), len(commits))
-            start = max(0, start - 1)
-        judged = commits[start:]
+        # Every commit is judged (or read from the cache) even with SINCE: the state in force
+        # on that day comes from the commits before it, and the cache's chain starts at the first.
+        judged = commits
         try:
             schemas = schema_set(root)
         except SchemaError as err:
@@ -138,8 +135,7 @@ def portfolio_history(
                 raise HistoryUnavailable(f"the history cannot be read: {err}") from None
         if store is not None:
             store.prune()
-    period_start = since if since is not None and snapshots and snapshots[0].date < since else None
-    return summarise(snapshots, end, period_start, evaluated=replay.evaluated)
+    return summarise(snapshots, end, since, evaluated=replay.evaluated)
 
 
 def head_commit(root: Path | str) -> str | None:
@@ -183,6 +179,8 @@ class _Replay:
         self.evaluated = 0
         self.policy_days: list[dt.date] = []
         self.ages: tuple[int, ...] = ()
+        self.rows: dict[str, Row] = {}  # the verdicts in force after the last snapshot
+        self.chain = ""  # the last snapshot's cache key
 
     def __enter__(self) -> "_Replay":
         self.tmp = tempfile.mkdtemp(prefix="launchboard-history-", dir=_scratch())
@@ -196,21 +194,35 @@ class _Replay:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def snapshot(self, commit, tree: str | None, store: "HistoryCache | None") -> Snapshot:
-        key = store.key_for(tree or "", commit.date) if store is not None else None
+        """What changed at COMMIT. The cache key chains every earlier commit's key, so an
+        entry (the changes only) is read only after the very commits it follows."""
+        key = store.chain_key(self.chain, tree or "", commit.date) if store is not None else None
+        changes: dict[str, Row | None] | None = None
+        usable = True
         if key is not None:
             cached = store.get(key)
             if _valid_cached(cached):
-                usable, rows = cached
-                return Snapshot(commit.id, commit.date, usable, {r[0]: tuple(r[1:]) for r in rows})  # type: ignore[misc]
-        snap = self._judge(commit, tree)
-        self.evaluated += 1
-        if key is not None:
-            store.put(key, [snap.usable, [(i, *row) for i, row in sorted(snap.rows.items())]])
-        return snap
+                usable = cached[0]
+                changes = {r[0]: (None if len(r) == 1 else tuple(r[1:])) for r in cached[1]}  # type: ignore[misc]
+        if changes is None:
+            rows = self._judge(commit, tree)
+            self.evaluated += 1
+            usable = rows is not None
+            changes = {} if rows is None else _changes(self.rows, rows)
+            if key is not None:
+                store.put(key, [usable, [(i,) if row is None else (i, *row) for i, row in sorted(changes.items())]])
+        for iid, row in changes.items():
+            if row is None:
+                self.rows.pop(iid, None)
+            else:
+                self.rows[iid] = row
+        self.chain = key or ""
+        return Snapshot(commit.id, commit.date, usable, changes)
 
-    def _judge(self, commit, tree: str | None) -> Snapshot:
+    def _judge(self, commit, tree: str | None) -> dict[str, Row] | None:
+        """Every initiative's verdict at COMMIT; None when its policy cannot be used."""
         if tree is None:  # decisions/ was removed (or was never a folder) at this commit
-            return Snapshot(commit.id, commit.date, True, {})
+            return {}
         top = self.mirror.sync_top(tree)
         loose = _digest(*(f"{name}\0{entry.mode}\0{entry.id}" for name, entry in sorted(top.items())
                           if not entry.is_tree or name == loader.FRAMEWORKS_FOLDER))
@@ -225,7 +237,7 @@ class _Replay:
             self.ages = (0,) if policy is None else tuple(sorted({0, policy.approval_max_age_days, policy.exercise_max_age_days}))
         _, policy, usable = self.context
         if not usable:
-            return Snapshot(commit.id, commit.date, False, {})
+            return None
         evaluator = Evaluator(policy, commit.date, None)
         names = sorted(name for name, entry in top.items() if entry.is_tree and name != loader.FRAMEWORKS_FOLDER)
         for gone in set(self.folders) - set(names):
@@ -241,7 +253,7 @@ class _Replay:
         self.mirror.ensure(todo)  # every folder to read, written out of git in one pass
         for name in todo:
             rows[name] = self._judge_fully(name, top[name].id, evaluator, loose, commit.date)
-        return Snapshot(commit.id, commit.date, True, {name: row for name, row in rows.items() if row is not None})
+        return {name: row for name, row in rows.items() if row is not None}
 
     def _quick(self, name: str, tree: str, evaluator: Evaluator, context: str, day: dt.date) -> tuple[bool, Row | None]:
         """(True, verdict) when the folder's verdict needs no reading; (False, None) otherwise."""
@@ -414,9 +426,16 @@ def _row(initiative, readiness) -> Row:
     return (initiative.title, initiative.stage, initiative.approach, readiness.required, readiness.complete, readiness.ready)
 
 
+def _changes(before: dict[str, Row], after: dict[str, Row]) -> dict[str, Row | None]:
+    """The verdicts that differ between two commits (None for an initiative that went)."""
+    changes: dict[str, Row | None] = {iid: row for iid, row in after.items() if before.get(iid) != row}
+    changes.update((iid, None) for iid in before if iid not in after)
+    return changes
+
+
 def _valid_cached(value: Any) -> bool:
     return (isinstance(value, list) and len(value) == 2 and isinstance(value[0], bool) and isinstance(value[1], list)
-            and all(isinstance(r, tuple) and len(r) == 7 for r in value[1]))
+            and all(isinstance(r, tuple) and len(r) in (1, 7) and isinstance(r[0], str) for r in value[1]))
 
 
 def _digest(*parts: str) -> str:
@@ -571,9 +590,10 @@ class HistoryCache(RecordCache):
         store.folder = store.base / store.folder.name
         return store
 
-    def key_for(self, tree: str, day: dt.date) -> str:
-        """A commit's verdicts: its decisions/ tree judged on its day."""
-        return hashlib.sha256(f"{self.folder.name}\0{tree}\0{day.isoformat()}".encode()).hexdigest()
+    def chain_key(self, previous: str, tree: str, day: dt.date) -> str:
+        """A commit's changes: its decisions/ tree judged on its day, after the commits
+        whose last key is PREVIOUS ("" for the first)."""
+        return hashlib.sha256(f"{self.folder.name}\0{previous}\0{tree}\0{day.isoformat()}".encode()).hexdigest()
 
     def folder_key(self, tree: str, context: str) -> str:
         """One initiative folder's verdict: its tree under a policy (and other loose files)."""
@@ -595,59 +615,75 @@ class HistoryCache(RecordCache):
 
 
 def summarise(snapshots: list[Snapshot], end: dt.date, period_start: dt.date | None = None, evaluated: int = 0) -> History:
-    """The history's JSON from the snapshots, oldest first, counting days up to END.
+    """The history's JSON from the snapshots (oldest first, each holding what changed since
+    the one before), counting days up to END and from PERIOD_START (default: the first).
 
-    The portfolio on a day is the one of that day's last commit (the last usable one, when a
-    commit's policy could not be used). period_start: the first day counted, when the first
-    snapshot only gives the state in force on it (--since)."""
-    usable = [s for s in snapshots if s.usable]
-    points = [s for s in snapshots if period_start is None or s.date >= period_start]
-    portfolio = []
-    for snap in points:
-        if not snap.usable:
-            continue
-        by_stage = Counter(row[1] for row in snap.rows.values())
-        portfolio.append({"date": snap.date.isoformat(), "commit": snap.commit, "by_stage": dict(sorted(by_stage.items())),
-                          "blocked": sum(1 for row in snap.rows.values() if not row[5])})
+    The portfolio on a day is the one of that day's last commit; a commit whose policy could
+    not be used leaves the previous verdicts in force. Work is in proportion to the changes,
+    not to commits times initiatives."""
+    current: dict[str, Row] = {}
+    since: dict[str, dt.date] = {}  # id -> the day its current verdict started to count
+    by_stage: Counter[str] = Counter()
+    blocked_now = 0
     readiness: dict[str, list[dict[str, Any]]] = {}
     titles: dict[str, str] = {}
     approaches: dict[str, str] = {}
-    for snap in points:
+    blocked: Counter[str] = Counter()
+    in_stage: dict[str, Counter[str]] = {}
+    portfolio: list[dict[str, Any]] = []
+    commits = 0
+    started = False  # the period's first usable commit has been seen (every verdict gets a point there)
+
+    def close(iid: str, row: Row, day: dt.date) -> None:
+        first = max(since[iid], period_start) if period_start is not None else since[iid]
+        span = (day - first).days
+        if span > 0:
+            in_stage.setdefault(iid, Counter())[row[1]] += span
+            if not row[5]:
+                blocked[iid] += span
+
+    def point(iid: str, row: Row, snap: Snapshot) -> None:
+        title, stage, approach, required, complete, ready = row
+        titles[iid], approaches[iid] = title, approach
+        entry = {"date": snap.date.isoformat(), "commit": snap.commit, "stage": stage, "required": required,
+                 "complete": complete, "ready": ready}
+        previous = readiness.get(iid)
+        if previous and (previous[-1]["stage"], previous[-1]["required"], previous[-1]["complete"], previous[-1]["ready"]) == row[1:2] + row[3:]:
+            return
+        readiness.setdefault(iid, []).append(entry)
+
+    for snap in snapshots:
+        in_period = period_start is None or snap.date >= period_start
+        commits += in_period
         if not snap.usable:
             continue
-        for iid, (title, stage, approach, required, complete, ready) in snap.rows.items():
-            titles[iid], approaches[iid] = title, approach
-            point = {"date": snap.date.isoformat(), "commit": snap.commit, "stage": stage, "required": required,
-                     "complete": complete, "ready": ready}
-            previous = readiness.get(iid)
-            if previous and all(previous[-1][k] == point[k] for k in ("stage", "required", "complete", "ready")):
+        for iid, row in snap.changes.items():
+            old = current.get(iid)
+            if old is not None:
+                close(iid, old, snap.date)
+                by_stage[old[1]] -= 1
+                blocked_now -= not old[5]
+            if row is None:
+                current.pop(iid, None)
+                since.pop(iid, None)
                 continue
-            readiness.setdefault(iid, []).append(point)
-    blocked, in_stage = _count_days(usable, end, period_start)
+            current[iid], since[iid] = row, snap.date
+            by_stage[row[1]] += 1
+            blocked_now += not row[5]
+            if in_period and started:
+                point(iid, row, snap)
+        if in_period and not started:
+            started = True
+            for iid, row in current.items():
+                point(iid, row, snap)
+        if in_period:
+            portfolio.append({"date": snap.date.isoformat(), "commit": snap.commit,
+                              "by_stage": {stage: n for stage, n in sorted(by_stage.items()) if n}, "blocked": blocked_now})
+    for iid, row in current.items():
+        close(iid, row, end + dt.timedelta(days=1))
     initiatives = [
         {"id": iid, "title": titles[iid], "readiness": readiness[iid], "blocked_days": blocked.get(iid, 0),
          "days_in_stage": dict(sorted(in_stage.get(iid, {}).items()))}
         for iid in sorted(readiness)
     ]
-    return History(len(points), initiatives, portfolio, approaches=approaches, evaluated=evaluated)
-
-
-def _count_days(usable: list[Snapshot], end: dt.date, period_start: dt.date | None) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
-    """Days blocked and days per stage: each day takes the state of its last commit."""
-    last_of_day: dict[dt.date, Snapshot] = {}
-    for snap in usable:
-        last_of_day[snap.date] = snap
-    days = sorted(last_of_day)
-    blocked: Counter[str] = Counter()
-    in_stage: dict[str, Counter[str]] = {}
-    for index, day in enumerate(days):
-        first = max(day, period_start) if period_start is not None else day
-        until = days[index + 1] if index + 1 < len(days) else end + dt.timedelta(days=1)
-        span = (until - first).days
-        if span <= 0:
-            continue
-        for iid, row in last_of_day[day].rows.items():
-            in_stage.setdefault(iid, Counter())[row[1]] += span
-            if not row[5]:
-                blocked[iid] += span
-    return dict(blocked), {iid: dict(c) for iid, c in in_stage.items()}
+    return History(commits, initiatives, portfolio, approaches=approaches, evaluated=evaluated)
