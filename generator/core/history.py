@@ -8,15 +8,17 @@ that changed decisions/, as of that commit's (committer, UTC) day, and summarise
 - per commit, how many initiatives sat in each stage and how many were blocked.
 
 How, without checking anything out: each commit's decisions/ tree is read from git objects
-(core/gitread.py) into a private temporary folder, writing only the files that changed since
-the commit before, and that folder goes through the pipeline's own steps (discover, read,
-parse, validate, build, evaluate) one initiative folder at a time. A folder whose tree did
-not change keeps its parsed records; on a new day it is only re-judged. Links in a tree are
+(core/gitread.py) into a private temporary folder, writing only the folders that changed since
+the commit before (and only those that must be read), and each such folder goes through the
+pipeline's own steps (discover, read, parse, validate, build, evaluate). Links in a tree are
 written as links that lead nowhere, so the loader refuses them as it does in a checkout;
-submodules and unsafe names are skipped.
+submodules and unsafe names are skipped. A folder whose tree did not change keeps its
+records; on a new day its gate is judged again only when a date in it comes due.
 
-Every commit's verdict is cached by (decisions/ tree, day) in ROOT/.launchboard-cache/history/,
-signed like the content cache (core/cache.py), so a second run evaluates only new commits.
+The cache (ROOT/.launchboard-cache/history/, signed like the content cache in core/cache.py)
+holds each commit's changes, keyed by its tree, its day and every commit before it, and each
+folder's latest verdict by tree and policy: a second run judges only new commits, and a new
+commit reads only the folders it changed.
 
 Two simplifications, documented in the README: evidence given as a repository path is
 taken as written (the commit's other folders are not read), and the schemas are today's.
