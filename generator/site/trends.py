@@ -7,7 +7,9 @@ metric charts are (no CDN, no script); every piece of record text in them goes t
 `xml_text`, and the SVGs are shown with `<img>`, so nothing in them can run in the page.
 
 Without history (no git, a shallow clone) the page is still written and says why it is
-empty and how to fetch the history.
+empty and how to fetch the history. Its templates are in templates/site/history/: a subfolder,
+so the precompile of every page template (render.precompile_templates) does not wait on two
+templates a site without history never uses.
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ def add_trends(
         files[STAGE_CHART] = stage_chart(history, stages, end)
         files[BLOCKED_CHART] = blocked_chart(history, end)
         medians = pilot_to_ga(history, {i.id: i.approach for i in portfolio.initiatives})
-    files[TRENDS_PAGE] = env.get_template("trends.md.j2").render(
+    files[TRENDS_PAGE] = env.get_template("history/trends.md.j2").render(
         page_path=TRENDS_PAGE, **common, history=history, reason=trends.reason, medians=medians,
         stage_chart=STAGE_CHART, blocked_chart=BLOCKED_CHART, from_stage=FROM_STAGE, to_stage=TO_STAGE,
         has_stages=FROM_STAGE in stages and TO_STAGE in stages,
@@ -92,7 +94,7 @@ def add_trends(
     pages.add(TRENDS_PAGE)
     if history is None:
         return
-    section = env.get_template("initiative_history.md.j2")
+    section = env.get_template("history/initiative.md.j2")
     for entry in history.initiatives:
         page = initiative_page(entry["id"])
         if entry["id"] not in safe_ids or page not in files:
