@@ -240,3 +240,31 @@ def test_a_link_in_an_old_tree_is_refused_as_in_a_checkout_and_never_followed(tm
     state = repo.check("2026-11-10").states["support-assistant"].current
     assert [(p["date"], p["complete"], p["ready"]) for p in points] == [("2026-11-05", 3, True), ("2026-11-10", state.complete, False)]
     assert state.complete == 2  # the pager rotation no longer counts
+
+
+def test_history_runs_nothing_the_repository_configures(tmp_path):
+    """Hooks, an fsmonitor program, a textconv driver and a submodule in the tree: the
+    history reads objects only, so none of them runs and the submodule is skipped."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    Repo.valid(root)
+    git(root, "init", "-q", "-b", "main")
+    marker = tmp_path / "ran"
+    script = tmp_path / "program.sh"
+    script.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    script.chmod(0o755)
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    for hook in ("post-checkout", "post-commit", "reference-transaction", "pre-auto-gc"):
+        shutil.copy(script, hooks / hook)
+    commit(root, "2026-11-05", "records")
+    head = git(root, "rev-parse", "HEAD").strip()
+    git(root, "update-index", "--add", "--cacheinfo", f"160000,{head},decisions/vendored")  # a submodule entry
+    git(root, "commit", "-q", "-m", "a submodule in decisions/", day="2026-11-06")
+    for key, value in (("core.hooksPath", str(hooks)), ("core.fsmonitor", str(script)), ("diff.yaml.textconv", str(script))):
+        git(root, "config", key, value)
+    (root / ".gitattributes").write_text("*.yaml diff=yaml filter=run\n")
+    git(root, "config", "filter.run.smudge", str(script))
+    history = portfolio_history(root, dt.date(2026, 11, 29), cache=False)
+    assert history.commits == 2 and [e["id"] for e in history.initiatives] == ["support-assistant"]
+    assert not marker.exists()
