@@ -268,3 +268,33 @@ def test_history_runs_nothing_the_repository_configures(tmp_path):
     history = portfolio_history(root, dt.date(2026, 11, 29), cache=False)
     assert history.commits == 2 and [e["id"] for e in history.initiatives] == ["support-assistant"]
     assert not marker.exists()
+
+
+def test_the_trends_page_gives_the_median_days_from_pilot_to_ga_by_approach(tmp_path):
+    root = tmp_path / "repo"
+    root.mkdir()
+    repo = Repo.valid(root)
+    git(root, "init", "-q", "-b", "main")
+
+    def stage(name: str, initiative: str = SA) -> None:
+        repo.edit(f"{initiative}/initiative.yaml", lambda d: d.update(stage=name))
+
+    second = json.loads(json.dumps(repo.read(f"{SA}/initiative.yaml"), default=str))
+    second.update(id="search", title="Search")
+    repo.write("decisions/search/initiative.yaml", second)
+    stage("pilot"), stage("pilot", "decisions/search")
+    commit(root, "2026-11-01", "both at pilot")
+    stage("ga")
+    commit(root, "2026-11-11", "support-assistant at ga after 10 days")
+    stage("canary", "decisions/search")
+    commit(root, "2026-11-15", "search at canary")
+    stage("ga", "decisions/search")
+    commit(root, "2026-11-21", "search at ga after 20 days")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["render", str(root), "--out", str(out), "--as-of", END])
+    assert result.exit_code == 0, result.output
+    trends = (out / "trends.md").read_text()
+    assert "| rag | 15 | 2 |" in trends  # both rag: the median of 10 and 20 days
+    assert "4 commits from 2026\\-11\\-01 to 2026\\-11\\-21" in trends
+    section = (out / "initiatives" / "search" / "index.md").read_text().split("## Readiness over time", 1)[1]
+    assert "| 2026\\-11\\-21 |" in section and "| 2026\\-11\\-15 |" in section and (out / "initiatives" / "search" / "readiness-history.svg").is_file()
