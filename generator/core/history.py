@@ -160,6 +160,7 @@ class _Folder:
     loaded: list | None = None  # its valid documents; None while its verdict came from the cache
     problems: list = field(default_factory=list)
     parsed: dict = field(default_factory=dict)  # (file, kind, bytes) -> its parse and validation (an Entry item)
+    documents: dict = field(default_factory=dict)  # (file, kind, bytes) -> its valid Document
     records: Any = None  # InitiativeRecords after a full judgement, None when it failed to load
     row: Row | None = None
     judged_on: tuple[str, dt.date] | None = None  # (context, day) of `row`
@@ -265,6 +266,7 @@ class _Replay:
             if known is None:
                 return False, None
             folder = self.folders[name] = _Folder(tree, parsed=folder.parsed if folder is not None else {},
+                                                  documents=folder.documents if folder is not None else {},
                                                   row=known[0], judged_on=(context, known[1]), due=known[2])
         if folder.judged_on == (context, day):
             return True, folder.row
@@ -371,10 +373,19 @@ class _Replay:
             entry_list = [before.parsed.get(key) or _parse_and_validate(record, raw, self.schemas)
                           for key, (_, record, raw) in zip(keys, read)]
         loaded, problems = _documents(records, indexes, problems, entry_list)
-        without_todo = {record.file for _, record, raw in read if b"TODO" not in raw}
-        for record, document in loaded:
-            document.may_hold_todo = record.file not in without_todo
-        return _Folder(tree, loaded, problems, parsed=dict(zip(keys, entry_list)))
+        # An unchanged file keeps its Document (read-only once built), and with it the
+        # positions it worked out when a finding was first located in it.
+        raw_of = {record.file: raw for _, record, raw in read}
+        documents = {}
+        for position, (record, document) in enumerate(loaded):
+            key = (record.file, record.kind, raw_of[record.file])
+            if before is not None and key in before.documents:
+                document = before.documents[key]
+                loaded[position] = (record, document)
+            else:
+                document.may_hold_todo = b"TODO" in key[2]
+            documents[key] = document
+        return _Folder(tree, loaded, problems, parsed=dict(zip(keys, entry_list)), documents=documents)
 
 
 def _scratch() -> str | None:
