@@ -665,22 +665,24 @@ def summarise(snapshots: list[Snapshot], end: dt.date, period_start: dt.date | N
             return
         readiness.setdefault(iid, []).append(entry)
 
+    clock = dt.date.min  # committer dates can go back (a rebase): days are counted forward only
     for snap in snapshots:
         in_period = period_start is None or snap.date >= period_start
         commits += in_period
         if not snap.usable:
             continue
+        clock = max(clock, snap.date)
         for iid, row in snap.changes.items():
             old = current.get(iid)
             if old is not None:
-                close(iid, old, snap.date)
+                close(iid, old, clock)
                 by_stage[old[1]] -= 1
                 blocked_now -= not old[5]
             if row is None:
                 current.pop(iid, None)
                 since.pop(iid, None)
                 continue
-            current[iid], since[iid] = row, snap.date
+            current[iid], since[iid] = row, clock
             by_stage[row[1]] += 1
             blocked_now += not row[5]
             if in_period and started:
