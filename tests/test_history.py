@@ -298,3 +298,13 @@ def test_the_trends_page_gives_the_median_days_from_pilot_to_ga_by_approach(tmp_
     assert "4 commits from 2026\\-11\\-01 to 2026\\-11\\-21" in trends
     section = (out / "initiatives" / "search" / "index.md").read_text().split("## Readiness over time", 1)[1]
     assert "| 2026\\-11\\-21 |" in section and "| 2026\\-11\\-15 |" in section and (out / "initiatives" / "search" / "readiness-history.svg").is_file()
+
+
+def test_records_in_a_subfolder_of_the_repository(tmp_path):
+    top = tmp_path / "monorepo"
+    gate_history(top / "governance")  # its own repository first; then the top folder's is the one
+    shutil.rmtree(top / "governance" / ".git")
+    git(top, "init", "-q", "-b", "main")
+    commit(top, "2026-11-05", "everything at once")
+    out = run_json(top / "governance")
+    assert out["commits"] == 1 and out["initiatives"][0]["readiness"][0]["complete"] == 3

@@ -95,6 +95,7 @@ class Repository:
         self._batch: subprocess.Popen[bytes] | None = None
         self._hex_length = 40
         self.prefix = ""  # ROOT relative to the work tree's top, "" or ending in "/"
+        self.shallow = False
 
     # ----------------------------------------------------------------- opening
 
@@ -102,13 +103,17 @@ class Repository:
     def open(cls, root: Path | str) -> "Repository":
         """The repository whose work tree holds ROOT; GitError when there is none."""
         root = Path(root)
-        try:
-            out = _run(root, "rev-parse", "--absolute-git-dir")
+        try:  # one process for the four answers (each start costs on a busy machine)
+            out = _run(root, "rev-parse", "--absolute-git-dir", "--show-object-format", "--is-shallow-repository", "--show-prefix")
         except GitError as err:
             raise GitError(f"{root} is not inside a git repository ({err})") from None
-        repo = cls(root, out.strip())
-        repo.prefix = repo._git("rev-parse", "--show-prefix").strip()
-        repo._hex_length = 64 if repo._git("rev-parse", "--show-object-format").strip() == "sha256" else 40
+        lines = out.split("\n")
+        if len(lines) < 4:
+            raise GitError(f"{root}: git rev-parse answered unexpectedly")
+        repo = cls(root, lines[0])
+        repo._hex_length = 64 if lines[1] == "sha256" else 40
+        repo.shallow = lines[2] == "true"
+        repo.prefix = lines[3]
         return repo
 
     def __enter__(self) -> "Repository":
@@ -133,7 +138,7 @@ class Repository:
 
     def is_shallow(self) -> bool:
         """True for a shallow clone (CI's default checkout): its history stops early."""
-        return self._git("rev-parse", "--is-shallow-repository").strip() == "true"
+        return self.shallow
 
     def head(self) -> str | None:
         """The commit HEAD names, or None in a repository with no commit yet."""
