@@ -1,8 +1,9 @@
 """The built site in a real headless browser: Debian's chromium driven by Playwright.
 
 Opens the board, searches for an initiative by a word of its summary with the Material search
-box, opens the result, and sees its stage and what blocks its next stage. Screenshots go to
-/tmp/launchboard-*.png for a person to look at.
+box, opens the result, and sees its stage and what blocks its next stage. With
+LAUNCHBOARD_SCREENSHOTS=DIR set, screenshots go to DIR/launchboard-*.png for a person to look
+at; otherwise none is written (the suite leaves nothing in the temporary folder).
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ import pytest
 
 from tests.site_helpers import REPO, mkdocs_build, site_env
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def screenshot(page, name: str, **options) -> None:
+    """A screenshot for a person, only when LAUNCHBOARD_SCREENSHOTS names a folder."""
+    folder = os.environ.get("LAUNCHBOARD_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"launchboard-{name}.png"), **options)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -75,14 +83,14 @@ def test_search_open_and_read_readiness(browser, served_site):
     page.goto(served_site)
     assert "Launch board" in page.title()
     assert page.locator("table .lb-readiness").count() >= 4
-    page.screenshot(path="/tmp/launchboard-board.png", full_page=True)
+    screenshot(page, "board", full_page=True)
 
     # "supplier" is a word of the contract summariser's summary
     page.keyboard.press("/")  # Material's shortcut focuses the search box
     page.keyboard.type("supplier", delay=50)  # typed, as Material listens for key events
     result = page.locator('.md-search-result__link[href*="initiatives/contract-summariser/?"]').first
     result.wait_for(timeout=15000)
-    page.screenshot(path="/tmp/launchboard-search.png")
+    screenshot(page, "search")
     result.click()
     page.wait_for_url("**/initiatives/contract-summariser/**")
 
@@ -91,7 +99,7 @@ def test_search_open_and_read_readiness(browser, served_site):
     blocking = page.locator("#blocking-the-next-stage-ga").locator("xpath=following::table[1]")
     assert blocking.is_visible()
     assert "External penetration test" in blocking.inner_text()
-    page.screenshot(path="/tmp/launchboard-initiative.png", full_page=True)
+    screenshot(page, "initiative", full_page=True)
     assert outside == [], f"the site fetched from outside: {outside}"
     page.close()
 
@@ -120,7 +128,7 @@ def test_phone_shows_stage_and_gate_without_scrolling_sideways(browser, served_s
         for part in (".lb-stage", "td:nth-child(6) .lb-readiness, td:nth-child(6) .lb-muted"):
             box = row.locator(part).first.bounding_box()
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (i, part, box)
-    page.screenshot(path="/tmp/launchboard-phone-board.png", full_page=True)
+    screenshot(page, "phone-board", full_page=True)
     # the weighted total sits next to the option, inside the screen
     page.goto(served_site + "initiatives/support-assistant/decisions/0001-rag-over-fine-tuning/")
     best = page.locator(".lb-best").first.bounding_box()
@@ -211,7 +219,7 @@ def test_text_contrast_meets_wcag_aa_in_light_and_dark(browser, served_site, sch
         found += _contrast_violations(page)
     if scheme == "slate":
         page.goto(served_site)
-        page.screenshot(path="/tmp/launchboard-dark-board.png")
+        screenshot(page, "dark-board")
         # the custom parts follow the dark palette instead of staying light pastel boxes
         for selector in (".lb-stagecount.lb-stage--ga", ".lb-chip.lb-stage--ga", ".lb-kpi"):
             luminance = page.evaluate(
@@ -264,5 +272,5 @@ def test_a_runbook_found_by_search_shows_commands_with_a_copy_button(browser, se
     page.locator("pre.lb-command button.md-code__button[data-md-type=copy]").first.wait_for(state="attached", timeout=10000)
     assert page.locator("pre.lb-command button.md-code__button[data-md-type=copy]").count() == page.locator("pre.lb-command").count()
     assert page.locator("li.lb-step--destructive .lb-approval").inner_text().startswith("needs approval")
-    page.screenshot(path="/tmp/launchboard-runbook.png", full_page=True)
+    screenshot(page, "runbook", full_page=True)
     page.close()

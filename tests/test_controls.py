@@ -195,7 +195,7 @@ def test_controls_command_counts_coverage(repo: Repo) -> None:
         policy["checklists"]["on-call"]["items"][1]["controls"] = ["owasp-llm-2025:LLM10"]
 
     repo.edit(POLICY, change)
-    result = run("controls", str(repo.root), "--as-of", AS_OF)
+    result = run("controls", str(repo.root), "--as-of", AS_OF, "--detail")
     assert result.exit_code == 0, result.output
     out = result.output
     assert "owasp-llm-2025  OWASP Top 10 for LLM Applications 2025 (2025)" in out
@@ -210,7 +210,8 @@ def test_controls_command_counts_coverage(repo: Repo) -> None:
     assert (fw["covered"], fw["total"]) == (3, 10)
     llm06 = next(c for c in fw["controls"] if c["id"] == "LLM06")
     assert llm06["initiatives"] == [{"id": "support-assistant", "complete": True,
-                                     "items": [{"checklist": "security-review", "item": "threat-model", "status": "done", "complete": True}]}]
+                                     "items": [{"checklist": "security-review", "item": "threat-model", "status": "done", "complete": True,
+                                              "reason": None}]}]
 
 
 def test_controls_command_unknown_framework_exits_2(repo: Repo) -> None:
@@ -272,7 +273,7 @@ def test_runbook_topics_map_to_controls_checked_and_counted(tmp_path: Path) -> N
     assert {"checklist": "runbooks", "item": "rollback", "title": "Roll back to the last known-good model, prompt and index"} in control["items"]
     rows = {row["id"]: row for row in control["initiatives"]}
     topic = lambda row: next(i for i in row["items"] if i["checklist"] == "runbooks")  # noqa: E731
-    assert topic(rows["support-assistant"]) == {"checklist": "runbooks", "item": "rollback", "status": "covered", "complete": True}
+    assert topic(rows["support-assistant"]) == {"checklist": "runbooks", "item": "rollback", "status": "exercised", "complete": True, "reason": None}
     assert topic(rows["fraud-note-classifier"])["status"] == "missing"  # no runbooks yet (shadow)
     assert topic(rows["fraud-note-classifier"])["complete"] is False
 

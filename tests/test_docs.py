@@ -10,9 +10,22 @@ from generator.core.codes import CODES
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
 
-def test_every_rule_code_is_in_the_readme_table() -> None:
+def test_every_rule_code_is_on_the_generated_codes_page() -> None:
+    """The codes page is rendered from codes.py, so it lists every code with its meaning."""
+    from generator.core.pipeline import load_portfolio
+    from generator.site.markdown_safety import md_cell
+    from generator.site.render import render_site
+
+    root = Path(__file__).resolve().parent.parent
+    page = render_site(load_portfolio(root, "2026-12-01"), schemas_dir=root / "schemas").files["codes.md"]
     for code, meaning in CODES.items():
-        assert f"| `{code}` | {meaning} |" in README, code
+        severity = "warning" if code.startswith("LB3") else "error"
+        assert f"| <code>{code}</code> | {severity} |" in page, code
+        assert f"| {md_cell(meaning)} |" in page, code
+
+
+def test_the_readme_keeps_the_architecture_heading() -> None:
+    assert "\n## Architecture\n" in README
 
 
 def test_every_command_is_documented() -> None:

@@ -7,8 +7,11 @@ with a decision and two checklists, clean as of AS_OF) with one thing made hosti
 * a builder in GENERATED changes the tree where a committed file cannot hold the case
   (10,000-deep nesting, files over 1 MiB, symlinks, hostile folder names).
 
-The real `launchboard check` runs in a subprocess with a wall-clock timeout and an address-space
-limit, so a hang, an alias bomb or a crash fails the test instead of the machine. For each case
+The corpus runs the real `launchboard check` in-process (click's CliRunner): each of those
+files is small, and starting Python twice per case cost most of the file's time. The cases that
+test resource limits (GENERATED: 10,000-deep nesting, files over 1 MiB, floods of problems)
+and the every-command sweep run it in a subprocess with a wall-clock timeout and an
+address-space limit, so a hang, an alias bomb or a crash fails the test instead of the machine. For each case
 the test asserts the exit code, the exact set of problems (file, line, column, code), a message
 fragment, that the text output names each problem as `file:line:column`, and that no traceback
 is printed. Inputs that must be accepted are in the same table, with no problems and exit 0.
@@ -66,6 +69,19 @@ def launchboard(*args: str, cwd: Path | None = None, timeout: float = TIMEOUT_SE
         [sys.executable, "-m", "generator", *args],
         cwd=cwd, env=environment, capture_output=True, timeout=timeout, preexec_fn=_limits,
     )
+
+
+def launchboard_in_process(*args: str) -> subprocess.CompletedProcess:
+    """The same command line in this process, for inputs too small to need a bound; an
+    exception escaping the command fails the test with its traceback, as a crash would."""
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, list(args), env={"NO_COLOR": "1", "GITHUB_STEP_SUMMARY": None, "CI": "1"},
+                           catch_exceptions=False)
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout_bytes, result.stderr_bytes)
 
 
 def no_traceback(result: subprocess.CompletedProcess) -> None:
@@ -580,8 +596,11 @@ def test_the_base_repository_is_clean(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["problems"] == []
 
 
-def _verify(root: Path, outcome: Outcome, timeout: float = TIMEOUT_SECONDS) -> None:
-    result = launchboard("check", str(root), "--as-of", AS_OF, "--format", "json", timeout=timeout)
+def _verify(root: Path, outcome: Outcome, timeout: float = TIMEOUT_SECONDS, in_process: bool = False) -> None:
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return launchboard_in_process(*args) if in_process else launchboard(*args, timeout=timeout)
+
+    result = run("check", str(root), "--as-of", AS_OF, "--format", "json")
     no_traceback(result)
     report = json.loads(result.stdout.decode("utf-8"))
     found = {(p["code"], p["line"], p["column"], p["file"]) for p in report["problems"]}
@@ -600,7 +619,7 @@ def _verify(root: Path, outcome: Outcome, timeout: float = TIMEOUT_SECONDS) -> N
             assert 1 <= problem["line"] <= lines, problem
         assert problem["column"] >= 1
 
-    text = launchboard("check", str(root), "--as-of", AS_OF, timeout=timeout)
+    text = run("check", str(root), "--as-of", AS_OF)
     no_traceback(text)
     assert text.returncode == outcome.exit
     output = text.stdout.decode("utf-8")
@@ -620,7 +639,7 @@ def test_corpus(case: str, tmp_path: Path) -> None:
     root = make_repo(tmp_path)
     (root / TARGETS[kind]).parent.mkdir(exist_ok=True)
     shutil.copyfile(HOSTILE / case, root / TARGETS[kind])
-    _verify(root, CORPUS[case])
+    _verify(root, CORPUS[case], in_process=True)
 
 
 

@@ -444,9 +444,10 @@ def test_site_shows_provenance_gates_and_marks_ingested_points(tmp_path: Path):
     (root / "evals").mkdir()
     shutil.copy(INSPECT, root / "evals" / "inspect-log.json")  # in the repository, not on the site
     text = (root / RECORD).read_text(encoding="utf-8")
-    assert "\nmetrics:\n" in text
-    (root / RECORD).write_text(text.replace("\nmetrics:\n", "\nmetrics:\n  - id: groundedness\n    title: Grounded answers\n"
-                                            "    unit: '%'\n    direction: higher\n    target: 45\n    gate_from: ga\n", 1))
+    # the sample's groundedness metric (gated from ga), with a target these two runs meet
+    metric_title = "    title: Answers supported by a cited help-centre article\n"
+    assert metric_title in text and text.count("    target: 95\n") == 1
+    (root / RECORD).write_text(text.replace(metric_title, "    title: Grounded answers\n").replace("    target: 95\n", "    target: 45\n"))
     first = run("ingest", published / "promptfoo-results.json", "--initiative", "support-assistant",
                 "--metric", "groundedness", "--date", "2026-11-21", "--root", root)
     second = run("ingest", root / "evals" / "inspect-log.json", "--initiative", "support-assistant",
@@ -480,7 +481,7 @@ def test_site_shows_provenance_gates_and_marks_ingested_points(tmp_path: Path):
     feed = json.loads((out / "api" / "initiatives" / "support-assistant.json").read_text(encoding="utf-8"))
     grounded = next(m for m in feed["metrics"] if m["id"] == "groundedness")
     assert grounded["gate_from"] == "ga"
-    assert grounded["measurements"][1]["source"] == {"tool": "inspect", "file": "evals/inspect-log.json",
+    assert grounded["measurements"][-1]["source"] == {"tool": "inspect", "file": "evals/inspect-log.json",
                                                      "sha256": SHA[INSPECT], "run": "2MUnbr4H7UpHkxDPKLxT9o"}
 
 

@@ -246,10 +246,16 @@ def test_topic_not_in_the_policy(repo: Repo) -> None:
 
 
 def test_rollback_topic_needs_rollback_steps(repo: Repo) -> None:
+    # LB174 at the runbook, and the topic is not covered (LB220): a runbook with nothing to
+    # roll back with is no rollback runbook, so the ledger and every face say incomplete
     repo.edit(ROLLBACK, delete(["rollback", "steps"]))
-    assert problems(check(repo)[1]) == [("LB174", ROLLBACK, line_of(repo.path(ROLLBACK), "rollback:"))]
+    code, report = check(repo)
+    assert ("LB174", ROLLBACK, line_of(repo.path(ROLLBACK), "rollback:")) in problems(report)
+    assert "LB220" in {p[0] for p in problems(report)}
+    (entry,) = [r for r in report["initiatives"][0]["requirements"] if r["item"] == "rollback"]
+    assert (entry["complete"], entry["counts"], entry["status"]) == (False, False, "missing")
     repo.edit(ROLLBACK, delete(["rollback"]))
-    assert problems(check(repo)[1]) == [("LB174", ROLLBACK, line_of(repo.path(ROLLBACK), "- rollback"))]
+    assert ("LB174", ROLLBACK, line_of(repo.path(ROLLBACK), "- rollback")) in problems(check(repo)[1])
 
 
 def test_destructive_step_needs_an_approval(repo: Repo) -> None:

@@ -17,6 +17,8 @@ import pytest
 
 from tests.site_helpers import SAMPLE_EPOCH, make_root
 
+pytestmark = pytest.mark.slow  # real `mkdocs serve` processes: left out by scripts/test.py --fast
+
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 from mkdocs.commands.build import build  # noqa: E402

@@ -16,6 +16,8 @@ or measurements changed; problems introduced and fixed.
 
 from __future__ import annotations
 
+import contextvars
+
 import os
 import shutil
 import subprocess
@@ -25,7 +27,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from generator.core.loader import MAX_FILE_BYTES
+from generator.core.loader import MAX_FILE_BYTES, clean_text
+from generator.authoring.ledgerdiff import ControlChange, RequirementChange, compare_ledgers, control_changes
 from generator.exports.gfm import gfm_text
 from generator.core.model import (
     ChecklistItem,
@@ -173,6 +176,7 @@ class MetricChange:
 class GovernanceDiff:
     base: str
     as_of: str
+    head: str = ""  # the revision compared with BASE; "" for the working tree
     added: list[InitiativeChange] = field(default_factory=list)
     removed: list[InitiativeChange] = field(default_factory=list)
     retired: list[InitiativeChange] = field(default_factory=list)
@@ -184,6 +188,8 @@ class GovernanceDiff:
     policy_effects: list[ScopeChange] = field(default_factory=list)  # initiatives the policy change reaches
     runbooks: list[RunbookChange] = field(default_factory=list)
     metrics: list[MetricChange] = field(default_factory=list)
+    requirements: list[RequirementChange] = field(default_factory=list)  # the two ledgers compared
+    controls: list[ControlChange] = field(default_factory=list)  # frameworks list, packs, mappings
     problems_introduced: list[Problem] = field(default_factory=list)
     problems_fixed: list[Problem] = field(default_factory=list)
     base_unusable: bool = False
@@ -194,7 +200,8 @@ class GovernanceDiff:
         return not (
             self.added or self.removed or self.retired or self.stage_moves or self.decisions
             or self.items or self.scope_changes or self.policy_changes or self.policy_effects
-            or self.runbooks or self.metrics or self.problems_introduced or self.problems_fixed
+            or self.runbooks or self.metrics or self.requirements or self.controls
+            or self.problems_introduced or self.problems_fixed
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -209,14 +216,8 @@ class GovernanceDiff:
 
 
 def _verdicts(state: InitiativeState | None) -> dict[tuple[str, str], ItemVerdict]:
-    found: dict[tuple[str, str], ItemVerdict] = {}
-    if state is None:
-        return found
-    for readiness in (state.next, state.current):  # current wins where both judge an item
-        if readiness is not None:
-            for verdict in readiness.verdicts:
-                found[(verdict.checklist, verdict.item)] = verdict
-    return found
+    """The ledger's entries by (checklist, item)."""
+    return {(entry.checklist, entry.item): entry for entry in state.requirements} if state is not None else {}
 
 
 def _blocking(state: InitiativeState | None) -> tuple[bool, list[str]]:
@@ -418,7 +419,8 @@ def _when_text(when: dict[str, list[str]]) -> str:
 
 
 def _item_text(item: ItemSpec | RunbookTopic) -> str:
-    return item.required_from + (f", when {_when_text(item.when)}" if item.when else "")
+    return (item.required_from + (f", when {_when_text(item.when)}" if item.when else "")
+            + (f", effective {item.effective}" if item.effective else ""))
 
 
 def policy_changes(before: Policy, after: Policy) -> list[PolicyChange]:
@@ -443,6 +445,7 @@ def policy_changes(before: Policy, after: Policy) -> list[PolicyChange]:
         found += _owner_changes(checklist_id, old.owners, new.owners)
         found.extend(_item_changes(old, new, after.stages))
     found.extend(_runbook_policy_changes(before, after))
+    found.extend(_campaign_changes(before, after))
     return found
 
 
@@ -469,8 +472,10 @@ def _runbook_policy_changes(before: Policy, after: Policy) -> list[PolicyChange]
     for topic_id, topic in new.items():
         was = old.get(topic_id)
         if was is None:
-            found.append(PolicyChange(RUNBOOKS, topic_id, "added", "", _topic_text(topic), lowers=False))
+            kind = "announced" if topic.effective else "added"
+            found.append(PolicyChange(RUNBOOKS, topic_id, kind, "", _topic_text(topic), lowers=False))
             continue
+        found += _effective_change(RUNBOOKS, topic_id, was.effective, topic.effective)
         if was.required_from != topic.required_from:
             found.append(PolicyChange(RUNBOOKS, topic_id, "required_from", was.required_from, topic.required_from,
                                       lowers=_later(was.required_from, topic.required_from, after.stages)))
@@ -479,6 +484,47 @@ def _runbook_policy_changes(before: Policy, after: Policy) -> list[PolicyChange]
         if was.exercised != topic.exercised:
             found.append(PolicyChange(RUNBOOKS, topic_id, "exercised", str(was.exercised).lower(), str(topic.exercised).lower(),
                                       lowers=not topic.exercised))
+    return found
+
+
+def _effective_change(checklist: str, item: str, before: str, after: str) -> list[PolicyChange]:
+    """`effective` set, moved or removed: announcing an existing requirement defers it (🔻),
+    moving the date earlier or dropping it brings it into force sooner (🔺)."""
+    if before == after:
+        return []
+    if not before:
+        lowers: bool | None = True
+    elif not after:
+        lowers = False
+    else:
+        lowers = after > before  # ISO dates: a later string is a later day
+    return [PolicyChange(checklist, item, "effective", before or "in force", after or "in force", lowers=lowers)]
+
+
+def _campaign_changes(before: Policy, after: Policy) -> list[PolicyChange]:
+    """Campaigns added or removed, their target moved, requirements or scope changed (checklist
+    "campaigns", item the campaign id). A later target or a dropped requirement lowers the bar."""
+    found: list[PolicyChange] = []
+    old = {c.id: c for c in before.campaigns}
+    new = {c.id: c for c in after.campaigns}
+    for campaign_id, campaign in old.items():
+        if campaign_id not in new:
+            found.append(PolicyChange("campaigns", campaign_id, "removed", f"{campaign.title} by {campaign.target}", "", lowers=True))
+    for campaign_id, campaign in new.items():
+        was = old.get(campaign_id)
+        if was is None:
+            found.append(PolicyChange("campaigns", campaign_id, "announced", "",
+                                      f"{', '.join(campaign.requirements)} by {campaign.target}", lowers=False))
+            continue
+        if was.target != campaign.target:
+            found.append(PolicyChange("campaigns", campaign_id, "target", was.target, campaign.target, lowers=campaign.target > was.target))
+        dropped = [r for r in was.requirements if r not in campaign.requirements]
+        added = [r for r in campaign.requirements if r not in was.requirements]
+        if dropped or added:
+            found.append(PolicyChange("campaigns", campaign_id, "requirements", ", ".join(was.requirements),
+                                      ", ".join(campaign.requirements), lowers=True if dropped else False))
+        if was.scope != campaign.scope:
+            found.append(PolicyChange("campaigns", campaign_id, "scope", _when_text(was.scope), _when_text(campaign.scope)))
     return found
 
 
@@ -503,11 +549,14 @@ def _item_changes(old: ChecklistSpec, new: ChecklistSpec, stages: list[str]) -> 
     for item_id, item in new_items.items():
         was = old_items.get(item_id)
         if was is None:
-            found.append(PolicyChange(new.id, item_id, "added", "", _item_text(item), lowers=False))
+            # an item with a future `effective` is announced: it blocks nobody until that date
+            kind = "announced" if item.effective else "added"
+            found.append(PolicyChange(new.id, item_id, kind, "", _item_text(item), lowers=False))
             continue
         if was.required_from != item.required_from:
             found.append(PolicyChange(new.id, item_id, "required_from", was.required_from, item.required_from,
                                       lowers=_later(was.required_from, item.required_from, stages)))
+        found += _effective_change(new.id, item_id, was.effective, item.effective)
         if was.when != item.when:  # narrower or wider depends on the initiatives: see the effects
             found.append(PolicyChange(new.id, item_id, "when", _when_text(was.when), _when_text(item.when)))
         if was.allow_na != item.allow_na:
@@ -579,9 +628,10 @@ def compare(before: Portfolio, after: Portfolio, base: str = "") -> GovernanceDi
         for key, (status, title, file, record) in sorted(new_items.items()):
             was_status, _, _, was_record = old_items.get(key, ("todo", "", "", None))
             was_verdict, verdict = old_verdicts.get(key), new_verdicts.get(key)
-            was_complete = was_verdict.complete if was_verdict else (was_status in CLOSED if previous else False)
-            complete = verdict.complete if verdict else None
-            reason = _reason(verdict) if verdict and not verdict.complete else ""
+            # whether each counts for its gate, as the ledger says (a waiver counts, and is listed as waived)
+            was_complete = bool(was_verdict.counts) if was_verdict else False
+            complete = bool(verdict.counts) if verdict else None
+            reason = _reason(verdict) if verdict and not verdict.counts else ""
             expired = verdict is not None and any((verdict.location, c) in lapsed for c in _EXPIRY_CODES)
             change = _classify(was_status, status, was_complete, complete, expired)
             amended = _closed_fields_changed(was_record, record) if was_status == status else []
@@ -607,6 +657,8 @@ def compare(before: Portfolio, after: Portfolio, base: str = "") -> GovernanceDi
     if before.policy is not None and after.policy is not None:
         diff.policy_changes = policy_changes(before.policy, after.policy)
         diff.policy_effects = _policy_effects(old, new, before.policy, after.policy)
+    diff.requirements = compare_ledgers(before, after)
+    diff.controls = control_changes(before, after)
     diff.problems_introduced = _problem_difference(after.problems, before.problems)
     diff.problems_fixed = _problem_difference(before.problems, after.problems)
     return diff
@@ -649,12 +701,16 @@ def _metric_changes(
     def change(metric: Metric, kind: str, before: str = "", after: str = "", lowers: bool | None = None) -> None:
         found.append(MetricChange(initiative.id, metric.id, metric.title, kind, before, after, lowers, initiative.file))
 
+    renamed = _renamed_metrics(old, new)
     for metric_id, metric in old.items():
-        if metric_id not in new:
+        if metric_id not in new and metric_id not in renamed.values():
             change(metric, "removed", _metric_text(metric), "", True if metric.gate_from else None)
     for metric_id, metric in new.items():
         was = old.get(metric_id)
-        if was is None:
+        if was is None and metric_id in renamed:
+            was = old[renamed[metric_id]]
+            change(metric, "renamed", was.id, metric.id)  # then compared like one metric
+        elif was is None:
             change(metric, "added", "", _metric_text(metric), False if metric.gate_from else None)
             continue
         if was.gate_from != metric.gate_from:
@@ -676,6 +732,22 @@ def _metric_changes(
             if point[0] > today:  # ISO dates: a later string is a later day
                 change(metric, "measurement in the future", "", _point(*point), True)
     return found
+
+
+def _renamed_metrics(old: dict[str, Metric], new: dict[str, Metric]) -> dict[str, str]:
+    """New id -> old id for a metric that left under one id and came back under another with
+    the same title or the same measurements: a rename, compared field by field, so an easier
+    target under a new name still reads "target easier" rather than removed and added."""
+    gone = [m for m_id, m in old.items() if m_id not in new]
+    pairs: dict[str, str] = {}
+    for metric_id, metric in new.items():
+        if metric_id in old:
+            continue
+        match = next((m for m in gone if m.id not in pairs.values()
+                      and (m.title == metric.title or (_points(m) and _points(m) == _points(metric)[:len(_points(m))]))), None)
+        if match is not None:
+            pairs[metric_id] = match.id
+    return pairs
 
 
 def _metric_text(metric: Metric) -> str:
@@ -1057,30 +1129,51 @@ def diff_against(
     base: str,
     as_of: str | None = None,
     load: Callable[[Path, str | None], Portfolio] | None = None,
+    head: str | None = None,
 ) -> GovernanceDiff:
-    """The governance diff between the records at revision `base` and the working tree."""
+    """The governance diff between the records at revision BASE and those at HEAD (a
+    revision, read from git's objects like BASE) or, without HEAD, the working tree. Both
+    are judged as of the same day."""
     if load is None:
         from generator.core.pipeline import load_portfolio as load
     root = Path(root)
     commit = resolve_revision(root, base)
-    after = load(root, as_of)
+    head_commit = resolve_revision(root, head) if head else None
     with tempfile.TemporaryDirectory(prefix="launchboard-diff-") as tmp:
-        export_records(root, commit, Path(tmp))
-        before = load(Path(tmp), after.as_of)
-    return compare(before, after, base)
+        if head_commit is None:
+            after = load(root, as_of)
+        else:
+            (Path(tmp) / "head").mkdir()
+            export_records(root, head_commit, Path(tmp) / "head")
+            after = load(Path(tmp) / "head", as_of)
+        (Path(tmp) / "base").mkdir()
+        export_records(root, commit, Path(tmp) / "base")
+        before = load(Path(tmp) / "base", after.as_of)
+    diff = compare(before, after, base)
+    diff.head = head or ""
+    return diff
 
 
 # --------------------------------------------------------------------------- output
 
+# Set while to_text renders: the same sections, as plain text for a terminal.
+_PLAIN: contextvars.ContextVar[bool] = contextvars.ContextVar("launchboard_diff_plain", default=False)
+
+
 def md(text: object) -> str:
     """Record text as inert GitHub Markdown (exports/gfm.py): shown as written, never markup,
-    a link, a mention or math, safe in a table cell."""
+    a link, a mention or math, safe in a table cell. As plain text for a terminal: control
+    characters shown escaped, on one line."""
+    if _PLAIN.get():
+        return clean_text(" ".join(str(text).split()), 400)
     return gfm_text(text)
 
 
 def code(text: object) -> str:
     """An identifier or path shown as code: a <code> element around escaped text, which
     works the same in a table cell and out of one (a backtick code span would not)."""
+    if _PLAIN.get():
+        return md(text)
     return f"<code>{gfm_text(text)}</code>"
 
 
@@ -1108,6 +1201,11 @@ def summary_counts(diff: GovernanceDiff) -> dict[str, int]:
         **_runbook_counts(diff),
         "metrics_changed": len(diff.metrics),
         "metric_changes_lowering": sum(1 for m in diff.metrics if m.lowers),
+        "requirements_changed": len(diff.requirements),
+        "controls_changed": len(diff.controls),
+        # everything marked 🔻, across sections: the one number a reviewer must not miss
+        "bar_lowered": sum(1 for group in (diff.policy_changes, diff.runbooks, diff.metrics, diff.requirements, diff.controls)
+                           for change in group if change.lowers),
         "problems_introduced": len(diff.problems_introduced),
         "problems_fixed": len(diff.problems_fixed),
     }
@@ -1156,6 +1254,8 @@ _ITEM_LABEL = {
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    if _PLAIN.get():
+        return _plain_table(header, rows)
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows[:MAX_LISTED]]
     if len(rows) > MAX_LISTED:
@@ -1163,7 +1263,19 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines + [""]
 
 
+def _plain_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Columns aligned with spaces; empty columns (the 🔻 mark of unmarked rows) kept narrow."""
+    shown = [header] + rows[:MAX_LISTED]
+    widths = [max(len(row[i]) for row in shown) for i in range(len(header))]
+    lines = ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in shown]
+    if len(rows) > MAX_LISTED:
+        lines.append(f"  … and {len(rows) - MAX_LISTED} more (see launchboard diff --format json)")
+    return lines + [""]
+
+
 def _section(heading: str, header: list[str], rows: list[list[str]]) -> list[str]:
+    if _PLAIN.get():
+        return [heading, *_table(header, rows)] if rows else []
     return [f"### {heading}", "", *_table(header, rows)] if rows else []
 
 
@@ -1323,6 +1435,24 @@ def _metrics_section(diff: GovernanceDiff) -> list[str]:
     )
 
 
+def _requirements_section(diff: GovernanceDiff) -> list[str]:
+    """The ledgers compared: every requirement whose verdict or basis changed, with its cause."""
+    rows = [[_mark(c.lowers), _initiative(c.initiative, c.initiative), code(f"{c.checklist}/{c.item}"), md(c.change),
+             md(c.before), md(c.after), md(c.cause)] for c in diff.requirements[:MAX_LISTED]]
+    lines = _section(f"Requirements whose verdict changed ({len(diff.requirements)})",
+                     ["", "Initiative", "Requirement", "What", "Before", "After", "Cause"], rows)
+    if len(diff.requirements) > MAX_LISTED:
+        lines.insert(-1, f"… and {len(diff.requirements) - MAX_LISTED} more (see --format json)")
+    return lines
+
+
+def _controls_section(diff: GovernanceDiff) -> list[str]:
+    rows = [[_mark(c.lowers), code(c.framework + (f":{c.control}" if c.control else "")), md(c.change), md(c.before), md(c.after)]
+            for c in diff.controls[:MAX_LISTED]]
+    return _section(f"Frameworks, packs and control mappings ({len(diff.controls)})",
+                    ["", "Control", "Change", "Before", "After"], rows)
+
+
 def _problems(diff: GovernanceDiff) -> list[str]:
     lines: list[str] = []
     for heading, problems in (("Problems introduced", diff.problems_introduced), ("Problems fixed", diff.problems_fixed)):
@@ -1339,8 +1469,8 @@ def _problems(diff: GovernanceDiff) -> list[str]:
 # The summary's sections, in order: each turns the diff into Markdown lines (none when it has
 # nothing to say). A new kind of change adds its function here.
 SECTIONS: list[Callable[[GovernanceDiff], list[str]]] = [
-    _stage_moves, _initiatives, _policy_section, _scope_section, _decisions, _items_section, _runbooks_section,
-    _metrics_section, _problems,
+    _stage_moves, _initiatives, _policy_section, _controls_section, _scope_section, _decisions, _requirements_section,
+    _items_section, _runbooks_section, _metrics_section, _problems,
 ]
 
 # The bold line at the top: (summary_counts key, singular, plural).
@@ -1370,17 +1500,41 @@ HEADLINE = [
     ("escalations_emptied", "escalation emptied", "escalations emptied"),
     ("metrics_changed", "metric change", "metric changes"),
     ("metric_changes_lowering", "metric change lowering the bar", "metric changes lowering the bar"),
+    ("requirements_changed", "requirement whose verdict changed", "requirements whose verdict changed"),
+    ("bar_lowered", "change lowering the bar", "changes lowering the bar"),
+    ("controls_changed", "framework or mapping change", "framework or mapping changes"),
     ("problems_introduced", "problem introduced", "problems introduced"),
     ("problems_fixed", "problem fixed", "problems fixed"),
 ]
 
 
+def to_text(diff: GovernanceDiff) -> str:
+    """The same summary for a terminal: plain text, aligned columns, nothing escaped for
+    Markdown (record text is still shown inert: control characters escaped)."""
+    token = _PLAIN.set(True)
+    try:
+        lines = to_markdown(diff).splitlines()
+    finally:
+        _PLAIN.reset(token)
+    out = []
+    for line in lines:
+        if line.startswith("## Launchboard: "):
+            line = line[3:]
+        elif line.startswith("**") and line.endswith("**"):
+            line = line[2:-2]
+        elif line.startswith("> "):
+            line = line[2:]
+        out.append(line.replace("`", ""))
+    return "\n".join(out)
+
+
 def to_markdown(diff: GovernanceDiff) -> str:
-    lines = [f"## Launchboard: governance changes against {code(diff.base or 'BASE')}", ""]
+    against = code(diff.base or "BASE") + (f" to {code(diff.head)}" if diff.head else "")
+    lines = [f"## Launchboard: governance changes against {against}", ""]
     if diff.head_unusable:
         lines += ["> ❌ The policy in this change is missing or unusable: run `launchboard check`.", ""]
     if diff.empty:
-        return "\n".join(lines + ["No governance changes: no initiative, decision, checklist item, runbook, metric, policy or problem changed.", ""])
+        return "\n".join(lines + ["No governance changes: no initiative, decision, requirement, checklist item, runbook, metric, policy, framework or problem changed.", ""])
     counts = summary_counts(diff)
     shown = [f"{counts[key]} {one if counts[key] == 1 else many}" for key, one, many in HEADLINE if counts[key]]
     lines += ["**" + " · ".join(shown) + "**", ""]

@@ -22,14 +22,8 @@ from generator.core.loader import clean_text
 from generator.core.model import Portfolio
 from generator.exports.report import neutralise
 
-ROOT_OPTION = click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The folder that holds decisions/.",
-)
-AS_OF_OPTION = click.option("--as-of", metavar="DATE", help="Use DATE (YYYY-MM-DD) as today.")
+from generator.cli.options import as_of_option as AS_OF_OPTION
+from generator.cli.options import pick_root, root_last
 
 
 class Refused(click.ClickException):
@@ -84,6 +78,7 @@ def new() -> None:
 
 @new.command("initiative")
 @click.argument("initiative_id", metavar="ID")
+@root_last
 @click.option("--title", help="Human title (default: from the id).")
 @click.option("--owner", "owners", multiple=True, metavar="@HANDLE", help="An owner; repeat for several.")
 @click.option("--risk", type=click.Choice(scaffold.RISKS), default="medium", show_default=True)
@@ -92,9 +87,9 @@ def new() -> None:
 @click.option("--checklists/--no-checklists", default=True, show_default=True,
               help="Also create every checklist of the policy, all items todo.")
 @AS_OF_OPTION
-@ROOT_OPTION
-def new_initiative(initiative_id, title, owners, risk, approach, checklists, as_of, root) -> None:
-    """Create decisions/ID/ with initiative.yaml at the first stage (and its checklists)."""
+def new_initiative(initiative_id, root, root_option, title, owners, risk, approach, checklists, as_of) -> None:
+    """Create ROOT/decisions/ID/ with initiative.yaml at the first stage (and its checklists)."""
+    root = pick_root(root, root_option)
     portfolio = _portfolio_with_policy(root)
     try:
         planned = scaffold.plan_initiative(
@@ -114,12 +109,16 @@ def new_initiative(initiative_id, title, owners, risk, approach, checklists, as_
 @new.command("decision")
 @click.argument("initiative_id", metavar="INITIATIVE")
 @click.argument("title")
+@root_last
 @click.option("--decider", "deciders", multiple=True, metavar="@HANDLE",
               help="A decider; repeat for several (default: the initiative's owners).")
 @AS_OF_OPTION
-@ROOT_OPTION
-def new_decision(initiative_id, title, deciders, as_of, root) -> None:
-    """Create the next decision record, adr/NNNN-slug.yaml, weighing the policy's criteria."""
+def new_decision(initiative_id, title, root, root_option, deciders, as_of) -> None:
+    """Create the next decision record, adr/NNNN-slug.yaml, weighing the policy's criteria.
+
+    Nothing is chosen: `outcome.chosen` is left for the author to set with the status.
+    """
+    root = pick_root(root, root_option)
     portfolio = _portfolio_with_policy(root)
     try:
         if not deciders:
@@ -135,9 +134,10 @@ def new_decision(initiative_id, title, deciders, as_of, root) -> None:
 @new.command("checklist")
 @click.argument("initiative_id", metavar="INITIATIVE")
 @click.argument("checklist")
-@ROOT_OPTION
-def new_checklist(initiative_id, checklist, root) -> None:
+@root_last
+def new_checklist(initiative_id, checklist, root, root_option) -> None:
     """Create checklists/CHECKLIST.yaml with every item the policy defines, all todo."""
+    root = pick_root(root, root_option)
     portfolio = _portfolio_with_policy(root)
     try:
         if not (root / "decisions" / scaffold.check_id(initiative_id, "initiative") / "initiative.yaml").is_file():
@@ -155,13 +155,14 @@ def new_checklist(initiative_id, checklist, root) -> None:
 @new.command("runbook")
 @click.argument("initiative_id", metavar="INITIATIVE")
 @click.argument("runbook", metavar="ID")
+@root_last
 @click.option("--title", default=None, help="One line saying when to use it (default: the policy topic's title).")
 @click.option("--contact", "contacts", multiple=True, metavar="@HANDLE",
               help="An escalation contact, in order; repeat for several (default: the initiative's owners).")
 @AS_OF_OPTION
-@ROOT_OPTION
-def new_runbook(initiative_id, runbook, title, contacts, as_of, root) -> None:
+def new_runbook(initiative_id, runbook, root, root_option, title, contacts, as_of) -> None:
     """Create runbooks/ID.yaml with every section and the policy's runbook topics."""
+    root = pick_root(root, root_option)
     portfolio = _portfolio_with_policy(root)
     try:
         if not contacts:
@@ -179,33 +180,63 @@ def new_runbook(initiative_id, runbook, title, contacts, as_of, root) -> None:
 
 @click.command("diff")
 @click.argument("base")
-@click.argument("root", required=False, default=Path("."), type=click.Path(file_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.argument("revisions", nargs=-1, metavar="[HEAD] [ROOT]")
+@click.option("--root", "root_option", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The repository (default: the current folder).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default=None,
+              help="Output format (default: text on a terminal, Markdown otherwise).")
 @AS_OF_OPTION
-def diff(base, root, fmt, as_of) -> None:
-    """What ROOT's working tree changes against git revision BASE, in governance terms.
+def diff(base, revisions, root_option, fmt, as_of) -> None:
+    """What changes from git revision BASE to HEAD, in governance terms (HEAD: a revision;
+    without it, the working tree). Both are judged as of the same day.
 
-    Stage moves and whether the new stage's gate holds, initiatives added or retired,
-    policy changes that move a gate (and the initiatives they reach), risk, approach or tags
-    changing which items are required, decisions added or changing status, checklist items
-    completed, waived, expired, regressed or re-approved, runbooks and their exercises,
-    rollback steps, triggers and escalation, metrics and their gates, targets and
-    measurements, and problems introduced or fixed.
+    The two ledgers compared: every requirement whose verdict or basis changed, with its
+    cause, and what lowers the bar marked 🔻. Also stage moves and whether the new stage's
+    gate holds, initiatives added or retired, policy changes that move a gate (and the
+    initiatives they reach), frameworks, packs and control mappings, risk, approach or tags
+    changing which items are required, decisions, checklist items, runbooks and their
+    exercises, metrics and their gates, and problems introduced or fixed.
     Markdown suits a pull request's summary:
 
         launchboard diff origin/main >> "$GITHUB_STEP_SUMMARY"
+        launchboard diff HEAD~40 HEAD~1 --format text
     """
     from generator.core.pipeline import UsageError
 
+    head, root = _diff_operands(revisions, root_option)
     try:
-        result = govdiff.diff_against(root, base, as_of)
+        result = govdiff.diff_against(root, base, as_of, head=head)
     except (govdiff.DiffError, UsageError) as exc:
         raise Refused(str(exc)) from exc
+    fmt = fmt or ("text" if sys.stdout.isatty() else "markdown")
     if fmt == "json":
         # "##[" can only occur inside JSON strings: escaping its bracket keeps the data identical.
         click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False).replace("##[", "##\\u005b"))
+    elif fmt == "text":
+        _echo(govdiff.to_text(result))
     else:
         _echo(govdiff.to_markdown(result))
+
+
+def _diff_operands(revisions: tuple[str, ...], root_option: Path | None) -> tuple[str | None, Path]:
+    """HEAD and ROOT from `diff BASE [HEAD] [ROOT]`. With one operand, a folder holding
+    decisions/ is ROOT (as before HEAD existed) and anything else is HEAD."""
+    if len(revisions) > 2:
+        raise click.UsageError("diff takes BASE, and at most HEAD and ROOT")
+    head: str | None = None
+    root = root_option
+    if len(revisions) == 2:
+        head, given = revisions
+        if root is not None and Path(given) != root:
+            raise click.UsageError("ROOT given twice (as an argument and as --root)")
+        root = Path(given)
+    elif len(revisions) == 1:
+        (only,) = revisions
+        if (Path(only) / "decisions").is_dir() and root is None:
+            root = Path(only)
+        else:
+            head = only
+    return head, root if root is not None else Path(".")
 
 
 # --------------------------------------------------------------------------- codeowners
@@ -263,13 +294,13 @@ def import_() -> None:
 @import_.command("adr")
 @click.argument("source", metavar="DIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("initiative_id", metavar="INITIATIVE")
+@root_last
 @click.option("--decider", "deciders", multiple=True, metavar="@HANDLE",
               help="Decider for records that name no @handle (default: the initiative's owners).")
 @click.option("--renumber", is_flag=True, help="Number after the initiative's existing decisions instead of refusing.")
 @click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
 @AS_OF_OPTION
-@ROOT_OPTION
-def import_adr(source, initiative_id, deciders, renumber, dry_run, as_of, root) -> None:
+def import_adr(source, initiative_id, root, root_option, deciders, renumber, dry_run, as_of) -> None:
     """Convert Markdown decision records in DIR (MADR or adr-tools) into INITIATIVE's decisions.
 
     Reads every Markdown file in DIR (README and templates skipped), never changes them, and writes
@@ -277,6 +308,7 @@ def import_adr(source, initiative_id, deciders, renumber, dry_run, as_of, root) 
     (and kept under `x-imported` in the record where it has no field). Existing files are
     never overwritten: if any target exists, nothing is written.
     """
+    root = pick_root(root, root_option)
     try:
         for decider in deciders:
             scaffold.check_handle(decider)

@@ -16,8 +16,7 @@ from generator.exports.report import REPORTER_BY_NAME, neutralise, render_status
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 
-root_argument = click.argument("root", default=".", type=click.Path(file_okay=False, path_type=Path))
-as_of_option = click.option("--as-of", metavar="DATE", help='"Today" as YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else the current date).')
+from generator.cli.options import as_of_option, root_argument  # noqa: E402 - re-exported for the other commands
 color_option = click.option(
     "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
     help="Colour output; auto means only on a terminal and never with NO_COLOR set.",
@@ -103,7 +102,8 @@ def status(root: Path, fmt: str, as_of: str | None, color: str) -> None:
     colour = use_color(color, sys.stdout.isatty())
     click.echo(render_status(portfolio, color=colour), color=colour)
     if portfolio.errors:
-        click.echo(f"\n{len(portfolio.errors)} errors: run `launchboard check` for details", err=True)
+        count = len(portfolio.errors)
+        click.echo(f"\n{count} error{'' if count == 1 else 's'}: run `launchboard check` for details", err=True)
 
 
 COMMANDS: list[click.Command] = [check, status]

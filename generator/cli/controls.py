@@ -45,6 +45,29 @@ def render_coverage(coverage: FrameworkCoverage) -> str:
     return "\n".join(lines)
 
 
+def render_summary(coverage: FrameworkCoverage) -> str:
+    """One framework in a few lines: covered / total, the gaps, and per initiative how many of
+    the controls its items reach are complete (the detail is `--detail`)."""
+    fw = coverage.framework
+    lines = [
+        f"{_text(fw.id, 64)}  {_text(fw.title)} ({_text(fw.version, 64)})",
+        f"  {coverage.covered}/{coverage.total} controls covered by policy items"
+        + ("" if coverage.listed else "  (not listed in the policy's `frameworks`)"),
+    ]
+    if coverage.gaps:
+        lines.append(f"  gaps ({len(coverage.gaps)}): " + ", ".join(_text(c.id, 64) for c in coverage.gaps))
+    reached: dict[str, list[bool]] = {}
+    for control in coverage.controls:
+        for row in control.initiatives:
+            reached.setdefault(row.initiative.id, []).append(row.complete)
+    if reached:
+        width = max(len(_text(i, 64)) for i in reached)
+        lines.append("  controls complete per initiative:")
+        for initiative_id, flags in sorted(reached.items()):
+            lines.append(f"    {_text(initiative_id, 64).ljust(width)}  {sum(flags)}/{len(flags)}")
+    return "\n".join(lines)
+
+
 def _split_arguments(arguments: tuple[str, ...]) -> tuple[str | None, Path]:
     """[FRAMEWORK] [ROOT]: one argument is ROOT when it holds decisions/, else FRAMEWORK."""
     if len(arguments) > 2:
@@ -61,12 +84,15 @@ def _split_arguments(arguments: tuple[str, ...]) -> tuple[str | None, Path]:
 @click.command()
 @click.argument("arguments", nargs=-1, metavar="[FRAMEWORK] [ROOT]")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.option("--detail", is_flag=True, help="Every control: the items that map to it and, per initiative, whether they are complete.")
 @as_of_option
-def controls(arguments: tuple[str, ...], fmt: str, as_of: str | None) -> None:
+def controls(arguments: tuple[str, ...], fmt: str, detail: bool, as_of: str | None) -> None:
     """Coverage of the control frameworks the policy maps to.
 
-    Per framework: controls covered by policy items / total; per control, the items that
-    map to it and, per initiative, whether those items are complete; then the gap list.
+    Per framework: controls covered by policy items / total, the gaps, and per initiative how
+    many of the controls its items reach are complete. With --detail, every control: the
+    items that map to it and, per initiative, whether those items are complete.
+    --format json always gives the detail.
     FRAMEWORK limits the report to one pack (also one the policy does not list).
     Exit 2 for an unknown FRAMEWORK or an unusable policy.
     """
@@ -88,7 +114,9 @@ def controls(arguments: tuple[str, ...], fmt: str, as_of: str | None) -> None:
     if not coverages:
         click.echo("The policy maps to no control framework: list packs in its `frameworks` and name controls on items.")
         return
-    click.echo("\n\n".join(render_coverage(c) for c in coverages))
+    click.echo("\n\n".join((render_coverage if detail else render_summary)(c) for c in coverages))
+    if not detail:
+        click.echo("\nper control: launchboard controls --detail")
     errors = [p for p in portfolio.errors if p.code in ("LB180", "LB181", "LB182", "LB183", "LB184")]
     if errors:
         click.echo(f"\n{len(errors)} control mapping errors: run `launchboard check` for details", err=True)

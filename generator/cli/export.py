@@ -66,7 +66,7 @@ def cyclonedx(root: Path, initiative: str | None, out: Path | None, as_of: str |
         click.echo(f"launchboard: no initiative {neutralise(clean_text(str(initiative), 64))!r} (known: {known})", err=True)
         sys.exit(EXIT_UNUSABLE)
     if portfolio.errors:
-        click.echo(f"launchboard: {len(portfolio.errors)} check errors; the BOM records the items as they stand "
+        click.echo(f"launchboard: {len(portfolio.errors)} check error{'' if len(portfolio.errors) == 1 else 's'}; the BOM records the items as they stand "
                    "(run `launchboard check` for details)", err=True)
     if out is None:
         click.echo(text, nl=False)

@@ -9,11 +9,13 @@ import click
 from generator.authoring import evals
 from generator.authoring import ingest as ingest_mod
 from generator.authoring import scaffold
-from generator.cli.authoring import AS_OF_OPTION, ROOT_OPTION, Refused, _echo
+from generator.cli.authoring import Refused, _echo
+from generator.cli.options import as_of_option, pick_root, root_last
 
 
 @click.command()
 @click.argument("result_file", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@root_last
 @click.option("--initiative", "initiative_id", required=True, metavar="ID", help="The initiative whose metric it measures.")
 @click.option("--metric", "metric_id", required=True, metavar="ID", help="The metric (its id in initiative.yaml).")
 @click.option("--format", "fmt", type=click.Choice(evals.FORMATS), help="The file's format (default: detected, and said).")
@@ -22,9 +24,8 @@ from generator.cli.authoring import AS_OF_OPTION, ROOT_OPTION, Refused, _echo
                    "(e.g. hellaswag/acc,none), inspect SCORER/METRIC (default the headline), json a.b.0.c.")
 @click.option("--date", metavar="DATE", help="The measurement's date YYYY-MM-DD (default: the run's timestamp in the file).")
 @click.option("--dry-run", is_flag=True, help="Print the measurement; write nothing.")
-@AS_OF_OPTION
-@ROOT_OPTION
-def ingest(result_file, initiative_id, metric_id, fmt, select, date, dry_run, as_of, root) -> None:
+@as_of_option
+def ingest(result_file, root, root_option, initiative_id, metric_id, fmt, select, date, dry_run, as_of) -> None:
     """Append one measurement read from an evaluation run's result FILE to a metric.
 
     Reads promptfoo's `--output` JSON, an lm-evaluation-harness results_*.json, an Inspect AI
@@ -34,6 +35,7 @@ def ingest(result_file, initiative_id, metric_id, fmt, select, date, dry_run, as
     unknown initiative or metric, a file already recorded for the metric (same sha256), a file
     that is not what --format says, a selection the file lacks, or a value that is not a number.
     """
+    root = pick_root(root, root_option)
     try:
         done = ingest_mod.ingest(
             result_file, root, initiative_id, metric_id,

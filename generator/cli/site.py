@@ -18,7 +18,22 @@ from generator.site.markdown_safety import UnsafePath
 
 COMMANDS: list[click.Command] = []
 
-root_argument = click.argument("root", default=".", type=click.Path(file_okay=False, path_type=Path))
+from generator.cli.options import as_of_option, root_argument  # noqa: E402
+
+
+def _as_of_env(env: dict[str, str], as_of: str | None) -> dict[str, str]:
+    """--as-of for MkDocs: the plugin reads LAUNCHBOARD_AS_OF, which wins over mkdocs.yml's as_of.
+
+    The date is checked here, so a bad one stops the command (exit 2) before MkDocs starts."""
+    if as_of is not None:
+        from generator.core.pipeline import UsageError, resolve_as_of
+
+        try:
+            env["LAUNCHBOARD_AS_OF"] = resolve_as_of(as_of).isoformat()
+        except UsageError as err:
+            click.echo(f"launchboard: {err}", err=True)
+            sys.exit(2)
+    return env
 
 
 def mkdocs_env() -> dict[str, str]:
@@ -61,7 +76,8 @@ def _site_dir(config: Path, site_dir: Path | None) -> Path:
 @click.option("--offline", is_flag=True,
               help="A site to open from the file system (page.html links, search without a server); "
                    "publish the default build, whose URLs are page/ folders.")
-def build(root: Path, config_file: Path | None, site_dir: Path | None, strict: bool, offline: bool) -> None:
+@as_of_option
+def build(root: Path, config_file: Path | None, site_dir: Path | None, strict: bool, offline: bool, as_of: str | None) -> None:
     """Build the site with MkDocs. The new site replaces the old one only when the build succeeds."""
     from generator.site.render import mark_output, output_refusal, replace_dir
 
@@ -77,7 +93,7 @@ def build(root: Path, config_file: Path | None, site_dir: Path | None, strict: b
     if strict:
         cmd.append("--strict")
     try:
-        env = mkdocs_env()
+        env = _as_of_env(mkdocs_env(), as_of)
         if offline:  # mkdocs.yml reads it: `offline: !ENV [LAUNCHBOARD_OFFLINE, false]`
             env["LAUNCHBOARD_OFFLINE"] = "true"
         result = subprocess.run(cmd, cwd=root, env=env)
@@ -102,7 +118,8 @@ def build(root: Path, config_file: Path | None, site_dir: Path | None, strict: b
     help="--dirty (the default) rewrites only the pages whose content changed since the previous "
     "rebuild; --full rebuilds every page on every change.",
 )
-def serve(root: Path, config_file: Path | None, dev_addr: str, dirty: bool) -> None:
+@as_of_option
+def serve(root: Path, config_file: Path | None, dev_addr: str, dirty: bool, as_of: str | None) -> None:
     """Serve the site locally; it rebuilds when decisions/, templates/ or schemas/ change.
 
     \b
@@ -116,19 +133,20 @@ def serve(root: Path, config_file: Path | None, dev_addr: str, dirty: bool) -> N
     each time, as `launchboard build` does.
     """
     config = _config(root, config_file)
+    env = _as_of_env(mkdocs_env(), as_of)
     cmd = [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", dev_addr]
     if dirty:
         cmd.append("--dirty")
     # Become the server rather than wait for it: a SIGTERM to `launchboard serve` (an IDE,
     # a supervisor) then stops MkDocs too instead of orphaning it on the port.
     os.chdir(root)
-    os.execve(sys.executable, cmd, mkdocs_env())
+    os.execve(sys.executable, cmd, env)
 
 
 @click.command()
 @root_argument
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write the pages into (replaced whole).")
-@click.option("--as-of", default=None, help="Treat this date (YYYY-MM-DD) as today.")
+@as_of_option
 @click.option("--templates", type=click.Path(file_okay=False, path_type=Path), help="Page templates (default: ROOT/templates/site, else Launchboard's).")
 def render(root: Path, out: Path, as_of: str | None, templates: Path | None) -> None:
     """Write the generated pages, feeds and badges as files, for builders without the plugin.

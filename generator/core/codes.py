@@ -44,6 +44,7 @@ CODES: dict[str, str] = {
     "LB154": "ids repeat within a record (decision options, initiative metrics)",
     "LB160": "checklist item is not defined by the policy",
     "LB161": "policy names an unknown stage, or repeats a checklist item or criterion id",
+    "LB162": "a campaign repeats an id or names a requirement the policy does not have",
     "LB170": "runbook field does not equal its file name",
     "LB171": "runbook topic is not defined by the policy",
     "LB172": "alert is named by two runbooks (one alert, one runbook, across the portfolio)",
@@ -75,11 +76,13 @@ CODES: dict[str, str] = {
     "LB213": "evidence names a repository path that does not exist",
     "LB220": "runbook topic required at the stage has no runbook listing it",
     "LB221": "runbook for a topic that must be exercised has no passed exercise within exercise_max_age_days",
+    "LB222": "the passed exercise that would exercise a topic has no evidence that resolves",
     "LB230": "metric gating this stage (gate_from) has no measurement",
     "LB231": "metric gating this stage: latest measurement is older than metric_max_age_days",
     "LB232": "metric gating this stage: latest measurement misses its target",
     "LB233": "gate_from is not one of the policy's stages",
     "LB234": "the same result file (sha256) is recorded twice for one metric",
+    "LB236": "a metric gate the policy pins (metric_gates) is weakened or its metric dropped",
     # LB3xx: warnings
     "LB301": "approval expires within 30 days",
     "LB302": "waiver expires within 30 days",
@@ -94,4 +97,6 @@ CODES: dict[str, str] = {
     "LB313": "metric gating the next stage does not hold yet",
     "LB315": "policy lists a framework that no checklist item or runbook topic maps to",
     "LB316": "a scaffold's TODO placeholder is still in a record (fails `check --strict`)",
+    "LB317": "a metric gate the policy pins (metric_gates) names an initiative the portfolio does not have",
+    "LB318": "a requirement announced for a date (`effective` or a campaign's target) would block initiatives on that day",
 }

@@ -2,9 +2,9 @@
 and, per initiative, whether those items are complete.
 
 One computation behind `launchboard controls` and the site's framework pages, so the
-terminal and the site cannot disagree. An item counts as complete per the core's verdict
-where evaluate.py judged it (the items of the initiative's current and next stage), else by
-its recorded status (done, waived or not-applicable), as on the checklist catalogue.
+terminal and the site cannot disagree. Whether an item is complete evidence for a control is
+the ledger's `complete` (core/evaluate.py), never decided here: a waiver or a not-applicable
+counts for a gate but is not evidence that a control is met.
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.core.frameworks import split_ref
-from generator.core.model import ChecklistItem, Control, Framework, Initiative, InitiativeState, ItemSpec, Portfolio
-
-COMPLETE_STATUSES = ("done", "waived", "not-applicable")
+from generator.core.model import RUNBOOKS, ChecklistItem, Control, Framework, Initiative, InitiativeState, ItemSpec, Portfolio, Requirement
 
 
 @dataclass(slots=True)
@@ -36,8 +34,9 @@ class ItemState:
 
     ref: ItemRef
     status: str  # as recorded; "todo" when the file omits it
-    complete: bool
+    complete: bool  # the ledger's `complete`: whole evidence today (a waiver is not)
     record: ChecklistItem | None  # for evidence, approver, dates
+    reason: str = ""  # the ledger's reason when not complete
 
 
 @dataclass(slots=True)
@@ -86,35 +85,16 @@ class FrameworkCoverage:
         return [c.control for c in self.controls if not c.covered]
 
 
-def _verdicts(state: InitiativeState | None) -> dict[tuple[str, str], bool]:
-    judged: dict[tuple[str, str], bool] = {}
-    for readiness in (state.current, state.next) if state is not None else ():
-        for verdict in readiness.verdicts if readiness else ():
-            judged.setdefault((verdict.checklist, verdict.item), verdict.complete)
-    return judged
-
-
-RUNBOOK_TOPICS = "runbooks"  # the `checklist` of a runbook topic's ItemRef, as in its ItemVerdict
-
-
-def _item_state(ini: Initiative, ref: ItemRef, judged: dict[tuple[str, str], bool]) -> ItemState:
-    if ref.checklist == RUNBOOK_TOPICS:
-        return _topic_state(ini, ref, judged)
-    checklist = ini.checklists.get(ref.checklist)
-    record = checklist.items.get(ref.spec.id) if checklist else None
-    status = record.status if record else "todo"
-    verdict = judged.get((ref.checklist, ref.spec.id))
-    complete = verdict if verdict is not None else status in COMPLETE_STATUSES
-    return ItemState(ref, status, complete, record)
-
-
-def _topic_state(ini: Initiative, ref: ItemRef, judged: dict[tuple[str, str], bool]) -> ItemState:
-    """A runbook topic: "covered" when one of the initiative's runbooks lists it; complete per
-    the core's verdict where it judged the topic (which also asks for a recent passed exercise
-    when the topic must be exercised), else when covered."""
-    covered = any(ref.spec.id in runbook.topics for runbook in ini.runbooks.values())
-    verdict = judged.get((ref.checklist, ref.spec.id))
-    return ItemState(ref, "covered" if covered else "missing", verdict if verdict is not None else covered, None)
+def _item_state(ini: Initiative, ref: ItemRef, state: InitiativeState | None) -> ItemState:
+    """One item for one initiative, as the ledger judged it."""
+    entry: Requirement | None = state.requirement(ref.checklist, ref.spec.id) if state is not None else None
+    record = None
+    if ref.checklist != RUNBOOKS:
+        checklist = ini.checklists.get(ref.checklist)
+        record = checklist.items.get(ref.spec.id) if checklist else None
+    if entry is None:  # the item applies but no ledger judged it (an unusable policy): not evidence
+        return ItemState(ref, record.status if record else "todo", False, record)
+    return ItemState(ref, entry.status, entry.complete, record, entry.reason)
 
 
 def framework_coverage(portfolio: Portfolio, framework_id: str) -> FrameworkCoverage | None:
@@ -135,8 +115,7 @@ def framework_coverage(portfolio: Portfolio, framework_id: str) -> FrameworkCove
             for ref in topic.controls:
                 fid, cid = split_ref(ref)
                 if fid == framework_id and cid in by_control and all(r.spec is not topic for r in by_control[cid]):
-                    by_control[cid].append(ItemRef(RUNBOOK_TOPICS, topic))  # type: ignore[arg-type]
-    judged = {ini.id: _verdicts(portfolio.states.get(ini.id)) for ini in portfolio.initiatives}
+                    by_control[cid].append(ItemRef(RUNBOOKS, topic))  # type: ignore[arg-type]
     controls = []
     for control in framework.controls:
         refs = by_control[control.id]
@@ -144,7 +123,8 @@ def framework_coverage(portfolio: Portfolio, framework_id: str) -> FrameworkCove
         for ini in portfolio.initiatives:
             applying = [ref for ref in refs if ref.spec.applies_to(ini)]
             if applying:
-                rows.append(InitiativeCoverage(ini, [_item_state(ini, ref, judged[ini.id]) for ref in applying]))
+                state = portfolio.states.get(ini.id)
+                rows.append(InitiativeCoverage(ini, [_item_state(ini, ref, state) for ref in applying]))
         controls.append(ControlCoverage(control, refs, rows))
     listed = policy is not None and framework_id in policy.frameworks
     return FrameworkCoverage(framework, controls, listed)
@@ -179,7 +159,8 @@ def coverage_dict(coverage: FrameworkCoverage) -> dict[str, Any]:
                     {
                         "id": row.initiative.id,
                         "complete": row.complete,
-                        "items": [{"checklist": s.ref.checklist, "item": s.ref.spec.id, "status": s.status, "complete": s.complete}
+                        "items": [{"checklist": s.ref.checklist, "item": s.ref.spec.id, "status": s.status, "complete": s.complete,
+                                   "reason": s.reason or None}
                                   for s in row.items],
                     }
                     for row in c.initiatives

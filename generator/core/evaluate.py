@@ -22,18 +22,26 @@ from generator.core.model import (
     Initiative,
     InitiativeState,
     ItemSpec,
-    ItemVerdict,
+    KIND_CHECKLIST,
+    KIND_METRIC,
+    KIND_RUNBOOK,
+    METRICS,
+    RUNBOOKS,
     Location,
     Metric,
     MetricGate,
+    PinnedGate,
     Policy,
     Problem,
     Readiness,
+    Requirement,
     Runbook,
     RunbookStep,
     RunbookTopic,
     Severity,
 )
+import dataclasses
+
 from generator.core.records import decision_file_parts
 
 EXPIRY_WARNING_DAYS = 30
@@ -92,6 +100,9 @@ class Evaluator:
         self.root = root  # where evidence paths must exist; None: not checked (no repository)
         self._resolved_root: Path | None = None
         self._coverable: dict[str, bool] = {}  # runbook file -> may it cover a topic (_can_cover)
+        self._pins: dict[str, list[PinnedGate]] = {}  # initiative -> the metric gates the policy pins for it
+        for pin in policy.metric_gates:
+            self._pins.setdefault(pin.initiative, []).append(pin)
         self.problems: list[Problem] = []
 
     # ----------------------------------------------------------------- reporting
@@ -134,6 +145,28 @@ class Evaluator:
                     )
 
         self._check_policy_topics(document)
+        self._check_campaigns(document)
+        for pin in self.policy.metric_gates:
+            if pin.gate_from not in stages or pin.gate_from == TERMINAL_STAGE:
+                self._report(document.locate(("metric_gates", pin.index, "gate_from")), "LB233",
+                             f"metric_gates[{pin.index}]: gate_from {clean_text(pin.gate_from, 40)!r} is not a stage a gate can "
+                             f"hold from ({', '.join(s for s in self.policy.stages if s != TERMINAL_STAGE)})", None)
+
+    def _check_campaigns(self, document: Document) -> None:
+        """Campaign ids unique; each requirement a `checklist/item` or `runbooks/topic` of this
+        policy (LB162), so a campaign cannot announce something that does not exist."""
+        known = {f"{cid}/{item.id}" for cid, spec in self.policy.checklists.items() for item in spec.items}
+        known |= {f"{RUNBOOKS}/{topic}" for topic in self.policy.runbook_topics}
+        ids = [campaign.id for campaign in self.policy.campaigns]
+        for campaign in self.policy.campaigns:
+            if ids.index(campaign.id) != campaign.index:
+                self._report(document.locate(("campaigns", campaign.index, "id")), "LB162",
+                             f"campaign {campaign.id!r} is defined twice; ids must be unique", None)
+            for index, ref in enumerate(campaign.requirements):
+                if ref not in known:
+                    self._report(document.locate(("campaigns", campaign.index, "requirements", index)), "LB162",
+                                 f"campaign {campaign.id}: {clean_text(ref, 130)!r} is not a checklist item or runbook topic "
+                                 "of this policy (write checklist/item or runbooks/topic)", None)
 
     def _check_policy_topics(self, document: Document) -> None:
         """`runbooks.topics`: ids unique, required_from one of the stages (LB177)."""
@@ -165,11 +198,13 @@ class Evaluator:
         self._check_metrics(initiative, document)
         self._check_placeholders(records)
         gates = self._check_metric_gates(initiative, document)
-        current = self.readiness(records, initiative.stage, report=True)
+        ledger = self.ledger(records, gates)
+        current = self.readiness_from(ledger, initiative.stage)
         next_stage = self.policy.next_stage(initiative.stage)
-        upcoming = self.readiness(records, next_stage, report=False) if next_stage else None
-        state = InitiativeState(initiative.id, initiative.stage, initiative.approach, current, upcoming, metric_gates=gates)
-        state.incomplete_claims = self._check_done_claims(records, {(v.checklist, v.item) for v in current.verdicts})
+        upcoming = self.readiness_from(ledger, next_stage) if next_stage else None
+        state = InitiativeState(initiative.id, initiative.stage, initiative.approach, current, upcoming,
+                                metric_gates=gates, requirements=ledger)
+        state.incomplete_claims = self._check_done_claims(records, ledger)
         return state
 
     def _check_placeholders(self, records: InitiativeRecords) -> None:
@@ -435,30 +470,72 @@ class Evaluator:
                         initiative,
                     )
 
-    def readiness(self, records: InitiativeRecords, stage: str, report: bool) -> Readiness:
-        """Every item the policy requires at `stage`, judged; gate problems reported when asked."""
+    def _reaches(self, stage: str, required_from: str) -> bool:
+        """Whether an initiative at STAGE must meet a requirement due from REQUIRED_FROM
+        (nothing is ever required at the terminal stage or at a stage the policy lacks)."""
+        stages = self.policy.stages
+        return (stage in stages and stage != TERMINAL_STAGE and required_from in stages
+                and stages.index(required_from) <= stages.index(stage))
+
+    def ledger(self, records: InitiativeRecords, gates: list[MetricGate]) -> list[Requirement]:
+        """Every requirement that applies to the initiative at any stage, judged once by one
+        rule. Findings are reported only for those its current stage requires: the others are
+        judged the same way but do not block (their `done` claims get LB306 below)."""
         initiative = records.initiative
-        verdicts: list[ItemVerdict] = []
-        if stage not in self.policy.stages or stage == TERMINAL_STAGE:
-            return Readiness(stage, verdicts)
-        level = self.policy.stage_index(stage)
+        stage = initiative.stage
+        entries: list[Requirement] = []
         for checklist_id, spec in self.policy.checklists.items():
             checklist = initiative.checklists.get(checklist_id)
             document = records.checklist_docs.get(checklist_id)
             for item_spec in spec.items:
-                if item_spec.required_from not in self.policy.stages:
+                if not self._due_at_some_stage(item_spec.required_from) or not item_spec.applies_to(initiative):
                     continue
-                if self.policy.stage_index(item_spec.required_from) > level or not item_spec.applies_to(initiative):
-                    continue
-                verdict = self._judge(records, spec, item_spec, checklist, document, report)
-                verdicts.append(verdict)
+                effective = self._effective(initiative, f"{checklist_id}/{item_spec.id}", item_spec.effective)
+                required = self._reaches(stage, item_spec.required_from)
+                entry = self._judge(records, spec, item_spec, checklist, document, report=required and self._in_force(effective))
+                entries.append(self._dated(entry, required, effective))
         for topic in self.policy.runbook_topics.values():
-            if topic.required_from not in self.policy.stages:
+            if not self._due_at_some_stage(topic.required_from) or not topic.applies_to(initiative):
                 continue
-            if self.policy.stage_index(topic.required_from) > level or not topic.applies_to(initiative):
-                continue
-            verdicts.append(self._judge_topic(records, topic, report))
-        return Readiness(stage, verdicts)
+            effective = self._effective(initiative, f"{RUNBOOKS}/{topic.id}", topic.effective)
+            required = self._reaches(stage, topic.required_from)
+            entry = self._judge_topic(records, topic, report=required and self._in_force(effective))
+            entries.append(self._dated(entry, required, effective))
+        for gate in gates:  # reported by _check_metric_gates (LB230-LB232, LB313)
+            entries.append(Requirement(
+                METRICS, gate.metric, gate.title, gate.gate_from, _gate_status(gate), gate.holds, gate.reason,
+                gate.location, kind=KIND_METRIC, required=gate.applies,
+                basis=f"{_number(gate.latest)} on {gate.latest_date}" if gate.latest is not None else "never measured",
+                lapses=gate.lapses))
+        return entries
+
+    def _effective(self, initiative: Initiative, key: str, own: str) -> str:
+        """The date a requirement takes effect for this initiative: its own `effective`, or the
+        target of a campaign in whose scope the initiative falls, whichever comes first; ""
+        when neither dates it (in force now)."""
+        dates = [own] if own else []
+        dates += [c.target for c in self.policy.campaigns if key in c.requirements and c.reaches(initiative)]
+        return min(dates) if dates else ""
+
+    def _in_force(self, effective: str) -> bool:
+        return not effective or _date(effective) <= self.as_of
+
+    def _dated(self, entry: Requirement, reached: bool, effective: str) -> Requirement:
+        """An entry's place in the gate: required when its stage is reached and it is in force;
+        announced when the stage is reached but its date has not come (it does not block)."""
+        entry.effective = effective
+        entry.required = reached and self._in_force(effective)
+        entry.announced = reached and not self._in_force(effective)
+        return entry
+
+    def _due_at_some_stage(self, required_from: str) -> bool:
+        return required_from in self.policy.stages and required_from != TERMINAL_STAGE
+
+    def readiness_from(self, ledger: list[Requirement], stage: str) -> Readiness:
+        """The entries of the ledger that STAGE requires and that are in force today: the
+        readiness for that stage (an announced requirement does not count yet)."""
+        return Readiness(stage, [entry for entry in ledger
+                                 if self._reaches(stage, entry.required_from) and self._in_force(entry.effective)])
 
     def _judge(
         self,
@@ -468,7 +545,7 @@ class Evaluator:
         checklist: Checklist | None,
         document: Document | None,
         report: bool,
-    ) -> ItemVerdict:
+    ) -> Requirement:
         initiative = records.initiative
         item = checklist.items.get(item_spec.id) if checklist else None
         findings: list[tuple[str, str, Location, bool]] = []  # (code, message, location, is_warning)
@@ -476,7 +553,8 @@ class Evaluator:
             location = Location(f"decisions/{records.folder}/checklists/{spec.id}.yaml")
             status = "todo"
             errors_first = f"{spec.id}/{item_spec.id}: counts as todo until the errors in {location.file} are fixed"
-            return ItemVerdict(spec.id, item_spec.id, item_spec.title, item_spec.required_from, status, False, errors_first, location)
+            return Requirement(spec.id, item_spec.id, item_spec.title, item_spec.required_from, status, False, errors_first,
+                               location, controls=list(item_spec.controls))
         if checklist is None or document is None:
             location = records.document.locate(("stage",))
             findings.append((
@@ -500,7 +578,32 @@ class Evaluator:
             status = item.status
             location = document.locate(("items", item.id, "status"))
             findings.extend(self._item_findings(initiative, spec, item_spec, item, document))
-        return self._verdict(findings, report, initiative.id, spec.id, item_spec, status, location)
+        entry = self._verdict(findings, report, initiative.id, spec.id, item_spec, status, location)
+        if item is not None:
+            self._claim_basis(entry, item)
+        return entry
+
+    def _claim_basis(self, entry: Requirement, item: ChecklistItem) -> None:
+        """What a recorded item's verdict rests on, and the rule that a waiver or a
+        not-applicable counts for the gate but is never complete evidence."""
+        if item.status == "done":
+            entry.basis = f"done by {item.approver or '?'} on {item.date or '?'}, evidence {item.evidence or 'none'}"
+            if entry.complete and item.date:
+                entry.lapses = (_date(item.date) + dt.timedelta(days=self.policy.approval_max_age_days)).isoformat()
+        elif item.status == "waived":
+            waiver = item.waiver
+            entry.basis = f"waived by {waiver.approver or '?'} until {waiver.expires or '?'}" if waiver else "waived"
+            if entry.counts:
+                entry.complete = False
+                entry.reason = f"waived until {waiver.expires}: {clean_text(waiver.reason, 200)}" if waiver else "waived"
+                entry.lapses = waiver.expires if waiver else ""
+        elif item.status == "not-applicable":
+            entry.basis = "not applicable"
+            if entry.counts:
+                entry.complete = False
+                entry.reason = f"not applicable: {clean_text(item.reason, 200)}"
+        elif entry.complete:  # todo/in-progress always has an error finding; kept for safety
+            entry.complete = entry.counts = False
 
     def _item_findings(
         self, initiative: Initiative, spec: ChecklistSpec, item_spec: ItemSpec, item: ChecklistItem, document: Document
@@ -590,25 +693,35 @@ class Evaluator:
             gaps.append(f"dated {item.date}, after today")
         return gaps
 
-    def _check_done_claims(self, records: InitiativeRecords, judged: set[tuple[str, str]]) -> dict[str, str]:
-        """LB306 for `done` items the stage does not require yet that lack what done requires.
+    def _check_done_claims(self, records: InitiativeRecords, ledger: list[Requirement]) -> dict[str, str]:
+        """LB306 for `done` items the stage does not require yet whose claim is not whole.
 
-        The gate judges only required items; the site and the feeds show every item. A bare
-        `status: done` must not read as done anywhere. Returns "checklist/item" -> reason.
+        The ledger judges every item that applies by one rule; only the current stage's block
+        the gate. A `done` that the ledger finds incomplete must not read as done anywhere, so
+        it is a warning here too. Items whose `when` does not match the initiative are not in
+        the ledger; a bare `done` there is judged by what done needs. Returns
+        "checklist/item" -> reason.
         """
         claims: dict[str, str] = {}
+        judged = {(entry.checklist, entry.item): entry for entry in ledger if entry.kind == KIND_CHECKLIST}
         for checklist_id, checklist in records.initiative.checklists.items():
             document = records.checklist_docs.get(checklist_id)
             if document is None:
                 continue
             for item in checklist.items.values():
-                if item.status != "done" or (checklist_id, item.id) in judged:
+                entry = judged.get((checklist_id, item.id))
+                if item.status != "done" or (entry is not None and (entry.required or entry.complete)):
                     continue
                 gaps = self._claim_gaps(item)
-                if not gaps:
+                if gaps:  # every gap at once: the ledger's reason names only the first finding
+                    reason = f"{item.id}: claims done but {', '.join(gaps)}"
+                elif entry is not None:  # whole, but stale or approved by someone who may not
+                    reason = entry.reason
+                else:
                     continue
-                reason = f"{item.id}: claims done but {', '.join(gaps)}"
                 claims[f"{checklist_id}/{item.id}"] = reason
+                if records.initiative.stage == TERMINAL_STAGE:
+                    continue  # nothing will be required again: the page says it, the log need not
                 self._report(document.locate(("items", item.id, "status")), "LB306",
                              f"{reason}; a claim of done must be whole even before the stage requires it "
                              "(complete it or set status to in-progress)", records.initiative.id, warning=True)
@@ -653,7 +766,7 @@ class Evaluator:
                         f"({', '.join(topics) or 'none defined'})",
                         initiative,
                     )
-            if ROLLBACK_TOPIC in runbook.topics and not (runbook.rollback and runbook.rollback.steps):
+            if ROLLBACK_TOPIC in runbook.topics and not _has_rollback_steps(runbook):
                 where = document.locate(("rollback",), key=True) if runbook.rollback else document.locate(("topics", runbook.topics.index(ROLLBACK_TOPIC)))
                 self._report(
                     where,
@@ -716,27 +829,29 @@ class Evaluator:
                 document.may_hold_todo and runbook_placeholders(document.data))
         return answer
 
-    def _judge_topic(self, records: InitiativeRecords, topic: RunbookTopic, report: bool) -> ItemVerdict:
+    def _judge_topic(self, records: InitiativeRecords, topic: RunbookTopic, report: bool) -> Requirement:
         """One runbook topic the stage requires: covered by a runbook and, when it must be, exercised."""
         initiative = records.initiative
         # a hollow runbook (LB179: nothing visible to do, or nobody to call) or one still holding
         # the scaffold's TODOs (LB178) covers nothing: a scaffold must not pass the gate by existing
         covering = [(runbook, document) for runbook, document in records.runbook_files
-                    if topic.id in runbook.topics and self._can_cover(runbook, document)]
+                    if topic.id in runbook.topics and self._can_cover(runbook, document)
+                    and (topic.id != ROLLBACK_TOPIC or _has_rollback_steps(runbook))]  # LB174: nothing to roll back with
         findings: list[tuple[str, str, Location, bool]] = []
         status = "covered"
         if not covering and records.broken_runbooks:
             # The broken files' own errors fail the check; one of them may be the runbook.
             broken = records.broken_runbooks[0]
             reason = f"{topic.id}: no runbook that loads lists it; counts as missing until the errors in {broken} are fixed"
-            return ItemVerdict(RUNBOOKS, topic.id, topic.title, topic.required_from, "missing", False, reason, Location(broken), kind="runbook")
+            return Requirement(RUNBOOKS, topic.id, topic.title, topic.required_from, "missing", False, reason, Location(broken),
+                               kind=KIND_RUNBOOK, controls=list(topic.controls))
         if not covering:
             status = "missing"
             hollow = [r.stem for r, _ in records.runbook_files if topic.id in r.topics]
             findings.append((
                 "LB220",
                 f"runbook topic {topic.id}: required from {topic.required_from}; no runbook "
-                + (f"with something to act on lists it ({', '.join(hollow)}: see LB178, LB179). Fill it in, or create "
+                + (f"with something to act on lists it ({', '.join(hollow)}: see LB174, LB178, LB179). Fill it in, or create "
                    if hollow else "lists it. Create ")
                 + f"decisions/{initiative.id}/runbooks/{topic.id}.yaml (launchboard new runbook {initiative.id} {topic.id}) "
                 f"or add {topic.id} to the topics of an existing runbook",
@@ -744,18 +859,24 @@ class Evaluator:
                 False,
             ))
             location = records.document.locate(("stage",))
-        else:
+        basis, lapses = "", ""
+        if covering:
             runbook, document = covering[0]
             location = document.locate(("topics", runbook.topics.index(topic.id)))
+            basis = "covered by " + ", ".join(r.stem for r, _ in covering)
             if topic.exercised:
                 status = "exercised"
-                findings.extend(self._exercise_findings(topic, covering))
+                exercise_findings, exercised, lapses = self._exercise_findings(topic, covering)
+                findings.extend(exercise_findings)
+                basis += f"; {exercised}"
                 if any(not warning for *_, warning in findings):
                     status = "not-exercised"
-        return self._verdict(findings, report, initiative.id, RUNBOOKS, topic, status, location, kind="runbook")
+        entry = self._verdict(findings, report, initiative.id, RUNBOOKS, topic, status, location, kind=KIND_RUNBOOK)
+        entry.basis, entry.lapses = basis, lapses if entry.complete else ""
+        return entry
 
     def _verdict(self, findings: list[tuple[str, str, Location, bool]], report: bool, initiative: str, checklist: str,
-                 spec: ItemSpec | RunbookTopic, status: str, location: Location, kind: str = "checklist") -> ItemVerdict:
+                 spec: ItemSpec | RunbookTopic, status: str, location: Location, kind: str = KIND_CHECKLIST) -> Requirement:
         """A required item's (or runbook topic's) verdict from its findings: complete when none
         is an error; reason and location are the first error's. Reported only when asked, so
         the next stage's readiness is judged without printing its findings."""
@@ -763,7 +884,7 @@ class Evaluator:
         if report:
             for code, message, where, is_warning in findings:
                 self._report(where, code, message, initiative, warning=is_warning)
-        return ItemVerdict(
+        return Requirement(
             checklist=checklist,
             item=spec.id,
             title=spec.title,
@@ -773,17 +894,36 @@ class Evaluator:
             reason=errors[0][1] if errors else "",
             location=errors[0][2] if errors else location,
             kind=kind,
+            controls=list(spec.controls),
         )
 
-    def _exercise_findings(self, topic: RunbookTopic, covering: list[tuple[Runbook, Document]]) -> list[tuple[str, str, Location, bool]]:
-        """The newest `passed` exercise of any covering runbook must be recent and not in the future."""
+    def _exercise_findings(self, topic: RunbookTopic, covering: list[tuple[Runbook, Document]]
+                           ) -> tuple[list[tuple[str, str, Location, bool]], str, str]:
+        """The newest `passed` exercise of any covering runbook must have evidence that resolves,
+        be recent and not in the future. Returns the findings, what the verdict rests on and the
+        date the exercise stops counting."""
         max_age = self.policy.exercise_max_age_days
         best: tuple[dt.date, int, Runbook, Document] | None = None
+        unproven: tuple[dt.date, int, Runbook, Document] | None = None  # passed, but no evidence to show it
         for runbook, document in covering:
             for index, exercise in enumerate(runbook.exercises):
                 when = _date(exercise.date)
-                if exercise.outcome == "passed" and when <= self.as_of and (best is None or when > best[0]):
+                if exercise.outcome != "passed" or when > self.as_of:
+                    continue
+                if not has_visible_text(exercise.evidence) or not self._evidence_exists(exercise.evidence):
+                    if unproven is None or when > unproven[0]:
+                        unproven = (when, index, runbook, document)
+                elif best is None or when > best[0]:
                     best = (when, index, runbook, document)
+        if best is None and unproven is not None:
+            when, index, runbook, document = unproven
+            return [(
+                "LB222",
+                f"runbook topic {topic.id}: the passed exercise of {when} in {runbook.file} has no evidence that resolves; "
+                "link the drill's write-up (an https:// URL or a file in the repository) so the pass can be checked",
+                document.locate(("exercises", index), key=False),
+                False,
+            )], f"exercise of {when} passed without evidence", ""
         if best is None:
             runbook, document = covering[0]
             where = document.locate(("exercises",), key=True) if runbook.exercises else document.locate(("topics", runbook.topics.index(topic.id)))
@@ -794,10 +934,11 @@ class Evaluator:
                 f"(dated today or earlier); run a drill or game day and record it under exercises",
                 where,
                 False,
-            )]
+            )], "never exercised", ""
         when, index, runbook, document = best
         lapses = when + dt.timedelta(days=max_age)
         where = document.locate(("exercises", index, "date"))
+        exercised = f"{runbook.exercises[index].kind} of {when} passed ({runbook.stem})"
         if lapses <= self.as_of:
             return [(
                 "LB221",
@@ -805,10 +946,10 @@ class Evaluator:
                 f"{max_age} days ago; run it again and record the exercise",
                 where,
                 False,
-            )]
+            )], exercised, lapses.isoformat()
         if (lapses - self.as_of).days <= EXPIRY_WARNING_DAYS:
-            return [("LB310", f"runbook topic {topic.id}: the exercise of {when} stops counting on {lapses}; plan the next drill", where, True)]
-        return []
+            return [("LB310", f"runbook topic {topic.id}: the exercise of {when} stops counting on {lapses}; plan the next drill", where, True)], exercised, lapses.isoformat()
+        return [], exercised, lapses.isoformat()
 
     # ----------------------------------------------------------------- metrics
 
@@ -841,14 +982,28 @@ class Evaluator:
                     warning=True,
                 )
 
-    def _check_metric_gates(self, initiative: Initiative, document: Document) -> list[MetricGate]:
+    def _check_metric_gates(self, initiative: Initiative, document: Document, report: bool = True) -> list[MetricGate]:
         """Metrics with `gate_from`: from that stage on the latest measurement must exist, be
         fresh and meet target (an error at the metric's line); one stage before, a warning."""
         stages = self.policy.stages
         next_stage = self.policy.next_stage(initiative.stage)
         gates: list[MetricGate] = []
-        for index, metric in enumerate(initiative.metrics):
-            self._check_sources(initiative, document, index, metric)
+        pins = {pin.metric: pin for pin in self._pins.get(initiative.id, ())}
+        missing = [pin for pin in pins.values() if not any(metric.id == pin.metric for metric in initiative.metrics)]
+        for pin in missing if report else ():
+            self._report(document.locate(("metrics",), key=True), "LB236",
+                         f"the policy pins a gate on metric {clean_text(pin.metric, 64)!r} (metric_gates[{pin.index}]), "
+                         "which this initiative does not have; restore the metric or ask the policy's owners to change the pin",
+                         initiative.id)
+        # the gate stays when its metric is dropped from the record: never measured, it fails
+        initiative_metrics = [*initiative.metrics, *(Metric(pin.metric, pin.metric, "", pin.direction, None, pin.target,
+                                                            gate_from=pin.gate_from) for pin in missing)]
+        for index, metric in enumerate(initiative_metrics):
+            if index < len(initiative.metrics):
+                self._check_sources(initiative, document, index, metric)
+            pin = pins.get(metric.id)
+            if pin is not None:
+                metric = self._pinned(initiative, document, index, metric, pin, report)
             if metric.gate_from is None:
                 continue
             name = clean_text(metric.id, 64)
@@ -860,18 +1015,45 @@ class Evaluator:
             applies = self._gate_in_force(initiative, metric)
             code, reason = self._gate_finding(metric)
             latest = metric.latest
+            where = document.locate(("metrics", index)) if index < len(initiative.metrics) else document.locate(("metrics",), key=True)
             gates.append(MetricGate(metric.id, metric.title, metric.gate_from, applies, code is None, reason,
                                     latest.value if latest else None, latest.date if latest else None,
-                                    metric.target, metric.unit, metric.direction))
-            if code is None:
+                                    metric.target, metric.unit, metric.direction, code=code or "", location=where,
+                                    lapses=(_date(latest.date) + dt.timedelta(days=self.policy.metric_max_age_days)).isoformat()
+                                    if latest is not None and code is None else ""))
+            if code is None or not report:
                 continue
-            where = document.locate(("metrics", index))
             if applies:
                 self._report(where, code, f"metric {name!r} gates {metric.gate_from}: {reason}", initiative.id)
             elif next_stage == metric.gate_from:
                 self._report(where, "LB313", f"metric {name!r} gates {metric.gate_from}, the next stage: {reason}",
                              initiative.id, warning=True)
         return gates
+
+    def _pinned(self, initiative: Initiative, document: Document, index: int, metric: Metric, pin: PinnedGate,
+                report: bool) -> Metric:
+        """The metric judged by the stricter of its own gate and the policy's pin; LB236 where
+        the record would make the pinned gate weaker (a later stage, an easier target, the
+        other direction)."""
+        stages = self.policy.stages
+        weaker: list[str] = []
+        gate_from = pin.gate_from
+        if metric.gate_from in stages and pin.gate_from in stages and stages.index(metric.gate_from) < stages.index(pin.gate_from):
+            gate_from = metric.gate_from  # stricter: from an earlier stage
+        elif metric.gate_from is not None and metric.gate_from != pin.gate_from:
+            weaker.append(f"gate_from {pin.gate_from}")
+        if metric.direction != pin.direction:
+            weaker.append(f"direction {pin.direction}")
+            target = pin.target
+        else:
+            target = (min if pin.direction == "lower" else max)(metric.target, pin.target)
+            if target != metric.target:
+                weaker.append(f"target {_number(pin.target)}")
+        if weaker and report and index < len(initiative.metrics):
+            self._report(document.locate(("metrics", index)), "LB236",
+                         f"metric {clean_text(metric.id, 64)!r}: the policy pins this gate (metric_gates[{pin.index}]: "
+                         f"{', '.join(weaker)}); this file may make it stricter, not weaker", initiative.id)
+        return dataclasses.replace(metric, gate_from=gate_from, target=target, direction=pin.direction)
 
     def _gate_in_force(self, initiative: Initiative, metric: Metric) -> bool:
         stages = self.policy.stages
@@ -908,6 +1090,66 @@ class Evaluator:
 
 
 # --------------------------------------------------------------------------- portfolio
+
+
+def announced_requirements(policy: Policy, states: dict[str, InitiativeState], as_of: dt.date,
+                           locate: Callable[[str, tuple], Location]) -> list[Problem]:
+    """LB318: a requirement announced for a date (its `effective`, or a campaign's target),
+    with the initiatives it will block on that day if nothing changes. One warning per
+    requirement and date, at the line that sets the date."""
+    blocked: dict[tuple[str, str], list[str]] = {}
+    for initiative_id, state in sorted(states.items()):
+        for entry in state.requirements:
+            if entry.announced and not entry.counts:
+                blocked.setdefault((entry.key, entry.effective), []).append(initiative_id)
+    problems = []
+    for (key, effective), who in sorted(blocked.items()):
+        days = (_date(effective) - as_of).days
+        named = ", ".join(who[:3]) + (f" and {len(who) - 3} more" if len(who) > 3 else "")
+        checklist, item = key.split("/", 1)
+        required_from = _required_from(policy, checklist, item)
+        problems.append(Problem(_date_location(policy, checklist, item, effective, locate), Severity.WARNING, "LB318",
+                                f"{key}: required from {required_from} as of {effective}, in {days} day{'' if days == 1 else 's'}: "
+                                f"{len(who)} initiative{'' if len(who) == 1 else 's'} would be blocked ({named})", None))
+    return problems
+
+
+def _required_from(policy: Policy, checklist: str, item: str) -> str:
+    if checklist == RUNBOOKS:
+        topic = policy.runbook_topics.get(item)
+        return topic.required_from if topic else "?"
+    spec = policy.checklists.get(checklist)
+    found = spec.item(item) if spec else None
+    return found.required_from if found else "?"
+
+
+def _date_location(policy: Policy, checklist: str, item: str, effective: str,
+                   locate: Callable[[str, tuple], Location]) -> Location:
+    """Where EFFECTIVE is written: the item's or topic's `effective`, else a campaign's target."""
+    if checklist == RUNBOOKS:
+        topics = list(policy.runbook_topics.values())
+        index = next((i for i, t in enumerate(topics) if t.id == item), None)
+        if index is not None and topics[index].effective == effective:
+            return locate(policy.file, ("runbooks", "topics", index, "effective"))
+    else:
+        spec = policy.checklists.get(checklist)
+        index = next((i for i, it in enumerate(spec.items) if it.id == item), None) if spec else None
+        if spec is not None and index is not None and spec.items[index].effective == effective:
+            return locate(policy.file, ("checklists", checklist, "items", index, "effective"))
+    campaign = next((c for c in policy.campaigns if c.target == effective and f"{checklist}/{item}" in c.requirements), None)
+    return locate(policy.file, ("campaigns", campaign.index, "target") if campaign else ())
+
+
+def check_pinned_initiatives(policy: Policy, initiatives: list[Initiative],
+                              locate: Callable[[str, tuple], Location]) -> list[Problem]:
+    """LB317: a pinned metric gate names an initiative the portfolio does not have (a typo, an
+    initiative removed, or a folder renamed to leave its gate behind: `diff` shows the move).
+    A warning, so a fork that deletes the sample's initiatives keeps a usable policy."""
+    known = {initiative.id for initiative in initiatives}
+    return [Problem(locate(policy.file, ("metric_gates", pin.index, "initiative")), Severity.WARNING, "LB317",
+                    f"metric_gates[{pin.index}] pins a gate for initiative {clean_text(pin.initiative, 64)!r}, which does not "
+                    "exist; fix the id or remove the pin", None)
+            for pin in policy.metric_gates if pin.initiative not in known]
 
 
 def check_alert_names(initiatives: list[Initiative], locate: Callable[[str, tuple], Location]) -> list[Problem]:
@@ -948,7 +1190,18 @@ def check_alert_names(initiatives: list[Initiative], locate: Callable[[str, tupl
 
 
 ROLLBACK_TOPIC = "rollback"  # a runbook listing it must have rollback steps (LB174)
-RUNBOOKS = "runbooks"  # the `checklist` of a runbook topic's ItemVerdict
+
+
+def _has_rollback_steps(runbook: Runbook) -> bool:
+    return bool(runbook.rollback and runbook.rollback.steps)
+
+
+_GATE_STATUS = {"": "holds", "LB230": "never measured", "LB231": "stale", "LB232": "below target"}
+
+
+def _gate_status(gate: MetricGate) -> str:
+    """A metric gate's status as the ledger records it."""
+    return _GATE_STATUS.get(gate.code, "does not hold")
 
 
 def _steps_with_paths(runbook: Runbook) -> list[tuple[tuple, RunbookStep]]:

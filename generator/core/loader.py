@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from generator.core import kinds
 from generator.core.model import Location, Problem, Severity
 
 try:  # libyaml when present; the pure-Python parser yields the same events
@@ -510,7 +511,7 @@ def parse_document(file: str, text: str) -> Document:
 # --------------------------------------------------------------------------- discovery
 
 
-RECORD_KINDS = ("policy", "initiative", "decision", "checklist", "runbook", "framework")
+RECORD_KINDS = kinds.NAMES  # declared in core/kinds.py
 FRAMEWORKS_FOLDER = "frameworks"  # decisions/frameworks/: a team's own control packs, not an initiative
 
 
@@ -649,9 +650,9 @@ def _holds_yaml(folder: str, limit: int = 2000) -> bool:
     return False
 
 
-# The folders of an initiative that hold records, and the kind of record each holds; every
-# one is discovered by the same rules (names, links, strays).
-RECORD_FOLDERS = {"adr": "decision", "checklists": "checklist", "runbooks": "runbook"}
+# The folders of an initiative that hold records, and the kind of record each holds (from
+# core/kinds.py); every one is discovered by the same rules (names, links, strays).
+RECORD_FOLDERS = kinds.INITIATIVE_FOLDERS
 
 
 def _discover_initiative(folder: os.DirEntry, rel: str, layout: Layout, stray: Any) -> None:

@@ -71,6 +71,7 @@ class ItemSpec:
     allow_na: bool = True
     description: str = ""
     controls: list[str] = field(default_factory=list)  # "framework:control-id" refs, see core/frameworks.py
+    effective: str = ""  # ISO date: announced until then (does not block), in force from it
 
     def applies_to(self, initiative: "Initiative") -> bool:
         """True when every `when` condition matches the initiative's field value."""
@@ -105,10 +106,45 @@ class RunbookTopic:
     exercised: bool = False  # the covering runbook needs a recent `passed` exercise
     description: str = ""
     controls: list[str] = field(default_factory=list)  # framework:control-id, as on checklist items
+    effective: str = ""  # ISO date: announced until then (does not block), in force from it
 
     def applies_to(self, initiative: "Initiative") -> bool:
         """True when every `when` condition matches the initiative (the rule of ItemSpec)."""
         return ItemSpec.applies_to(self, initiative)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class PinnedGate:
+    """A metric gate the policy pins for one initiative (policy.yaml `metric_gates`)."""
+
+    initiative: str
+    metric: str
+    gate_from: str
+    target: float
+    direction: str  # lower | higher is better
+    index: int = 0  # its position in the policy's list, for locations
+
+
+@dataclass(slots=True)
+class Campaign:
+    """A dated raise of the bar (policy.yaml `campaigns`): for the initiatives in `scope`, its
+    requirements take effect on `target`, as if `effective` were written on them."""
+
+    id: str
+    title: str
+    owner: str
+    target: str
+    requirements: list[str]  # "checklist/item" or "runbooks/topic"
+    brief: str = ""
+    scope: dict[str, list[str]] = field(default_factory=dict)  # a `when` filter
+    index: int = 0  # position in the policy's list, for locations
+
+    def reaches(self, initiative: "Initiative") -> bool:
+        return ItemSpec.applies_to(self, initiative)  # type: ignore[arg-type]
+
+    @property
+    def when(self) -> dict[str, list[str]]:  # ItemSpec.applies_to reads `when`
+        return self.scope
 
 
 @dataclass(slots=True)
@@ -132,6 +168,8 @@ class Policy:
     exercise_max_age_days: int = 180
     runbook_owners: list[str] = field(default_factory=list)  # as written, else the on-call checklist's owners
     metric_max_age_days: int = 14  # a gated metric's latest measurement older than this does not count
+    metric_gates: list["PinnedGate"] = field(default_factory=list)  # gates the policy pins (a team may not weaken them)
+    campaigns: list["Campaign"] = field(default_factory=list)
     frameworks: list[str] = field(default_factory=list)  # packs the policy maps its items to
 
     def stage_index(self, stage: str) -> int:
@@ -468,29 +506,77 @@ class Initiative:
 # --------------------------------------------------------------------------- evaluation
 
 
-@dataclass(slots=True)
-class ItemVerdict:
-    """One required item of one checklist, judged for one stage."""
+# The kinds of requirement the ledger holds, and the `checklist` their entries carry when the
+# requirement is not a policy checklist's item. Every face reads these names from here.
+KIND_CHECKLIST = "checklist"
+KIND_RUNBOOK = "runbook"
+KIND_METRIC = "metric"
+RUNBOOKS = "runbooks"  # the `checklist` of a runbook topic's entry
+METRICS = "metrics"  # the `checklist` of a metric gate's entry
 
-    checklist: str
-    item: str
+
+@dataclass(slots=True)
+class Requirement:
+    """One entry of an initiative's ledger: one requirement that applies to it (a policy
+    checklist item, a runbook topic or a metric gate), judged once, as of one date.
+
+    `complete`: the claim is whole and holds today (done with evidence that resolves, an
+    allowed approver and a fresh date; a covering runbook with, where it must be exercised,
+    a recent passed exercise with evidence; a metric met by a fresh measurement).
+    `counts`: it counts for the gate -- complete, validly waived or validly not applicable.
+    A waiver counts but is never complete evidence. Every face presents these two answers
+    and decides nothing itself.
+    """
+
+    checklist: str  # the checklist id, RUNBOOKS or METRICS
+    item: str  # item, topic or metric id
     title: str
     required_from: str
-    status: str  # as recorded, "todo" when the file omits it
+    status: str  # as recorded ("todo" when the file omits it); topics: missing | covered | exercised | not-exercised
     complete: bool
-    reason: str  # why it is not complete ("" when complete)
+    reason: str  # why it is not complete ("" when complete); for a counting waiver, what it rests on
     location: Location
-    # "checklist", or "runbook" for a runbook topic: checklist "runbooks", item the topic id,
-    # status missing | covered | exercised | not-exercised
-    kind: str = "checklist"
+    kind: str = KIND_CHECKLIST
+    counts: bool | None = None  # None: as complete (set by the evaluator for waivers and not-applicable)
+    controls: list[str] = field(default_factory=list)  # framework:control ids the requirement satisfies
+    required: bool = True  # required at the initiative's current stage: blocks its gate
+    basis: str = ""  # what the verdict rests on (approval, exercise, measurement), for diff
+    lapses: str = ""  # ISO date on which the verdict stops holding, when one is known
+    effective: str = ""  # ISO date from which it is in force (its own `effective` or a campaign's target)
+    announced: bool = False  # the stage reaches it but its effective date has not come: it does not block yet
+
+    def __post_init__(self) -> None:
+        if self.counts is None:
+            self.counts = self.complete
+
+    @property
+    def key(self) -> str:
+        return f"{self.checklist}/{self.item}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ledger entry as `check --format json` carries it (binding field names)."""
+        return {
+            "kind": self.kind,
+            "checklist": self.checklist,
+            "item": self.item,
+            "required_from": self.required_from,
+            "status": self.status,
+            "complete": self.complete,
+            "counts": bool(self.counts),
+            "reason": self.reason or None,
+            "controls": list(self.controls),
+        }
+
+
+ItemVerdict = Requirement  # the name the faces used before the ledger
 
 
 @dataclass(slots=True)
 class Readiness:
-    """How ready an initiative is for one stage: the items that stage requires."""
+    """How ready an initiative is for one stage: the ledger's entries that stage requires."""
 
     stage: str
-    verdicts: list[ItemVerdict]
+    verdicts: list[Requirement]
 
     @property
     def required(self) -> int:
@@ -498,11 +584,12 @@ class Readiness:
 
     @property
     def complete(self) -> int:
-        return sum(1 for v in self.verdicts if v.complete)
+        """How many count for the gate (complete, validly waived or not applicable)."""
+        return sum(1 for v in self.verdicts if v.counts)
 
     @property
-    def blocking(self) -> list[ItemVerdict]:
-        return [v for v in self.verdicts if not v.complete]
+    def blocking(self) -> list[Requirement]:
+        return [v for v in self.verdicts if not v.counts]
 
     @property
     def ratio(self) -> float:
@@ -513,9 +600,9 @@ class Readiness:
         return self.complete == self.required
 
     @property
-    def topics(self) -> list[ItemVerdict]:
+    def topics(self) -> list[Requirement]:
         """The runbook topics this stage requires (also counted in required and complete)."""
-        return [v for v in self.verdicts if v.kind == "runbook"]
+        return [v for v in self.verdicts if v.kind == KIND_RUNBOOK]
 
     def as_dict(self) -> dict[str, Any]:
         topics = self.topics
@@ -524,7 +611,7 @@ class Readiness:
             "required": self.required,
             "complete": self.complete,
             "ready": self.ready,
-            "runbooks": {"required": len(topics), "complete": sum(1 for v in topics if v.complete)},
+            "runbooks": {"required": len(topics), "complete": sum(1 for v in topics if v.counts)},
             "blocking": [
                 {
                     "kind": v.kind,
@@ -556,6 +643,9 @@ class MetricGate:
     target: float
     unit: str
     direction: str
+    code: str = ""  # the finding when it does not hold: LB230 never measured, LB231 stale, LB232 misses target
+    location: Location = field(default_factory=lambda: Location(""))
+    lapses: str = ""  # when the latest measurement stops being fresh enough
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -586,6 +676,16 @@ class InitiativeState:
     metric_gates: list[MetricGate] = field(default_factory=list)
     # "checklist/item" -> why: `done` items the stage does not require yet that lack what done requires (LB306)
     incomplete_claims: dict[str, str] = field(default_factory=dict)
+    # The ledger: every requirement that applies to the initiative at any stage, judged once,
+    # in policy order (checklist items, runbook topics, metric gates).
+    requirements: list[Requirement] = field(default_factory=list)
+    _by_key: dict[tuple[str, str], Requirement] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def requirement(self, checklist: str, item: str) -> Requirement | None:
+        """The ledger's entry for one requirement, or None when it does not apply."""
+        if self._by_key is None:
+            self._by_key = {(r.checklist, r.item): r for r in self.requirements}
+        return self._by_key.get((checklist, item))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -596,6 +696,7 @@ class InitiativeState:
             "next": self.next.as_dict() if self.next else None,
             "errors": self.errors,
             "warnings": self.warnings,
+            "requirements": [r.as_dict() for r in self.requirements],
             # only where a metric gates, so records without gates report as they always did
             **({"metric_gates": [g.as_dict() for g in self.metric_gates]} if self.metric_gates else {}),
         }

@@ -27,7 +27,13 @@ from typing import Any, Callable, Iterator
 from generator.core import processes
 from generator.core.cache import RecordCache, disabled_by_env
 from generator.authoring.codeowners import check_codeowners
-from generator.core.evaluate import Evaluator, InitiativeRecords, check_alert_names
+from generator.core.evaluate import (
+    Evaluator,
+    InitiativeRecords,
+    announced_requirements,
+    check_alert_names,
+    check_pinned_initiatives,
+)
 from generator.core.frameworks import check_policy_controls, load_frameworks, pack_stem
 from generator.core.loader import (
     Document,
@@ -172,6 +178,8 @@ def _load_portfolio(root: Path, today: dt.date, progress: Progress | None, cache
         initiatives.append(initiative)
         states[initiative.id] = state
     problems.extend(check_alert_names(initiatives, lambda file, path: _locate(root, file, path)))
+    problems.extend(check_pinned_initiatives(policy, initiatives, lambda file, path: _locate(root, file, path)))
+    problems.extend(announced_requirements(policy, states, today, lambda file, path: _locate(root, file, path)))
     problems.extend(check_codeowners(root, policy))
     if store is not None and not (memo is not None and memo.hits):
         store.prune()  # not after a load the memo served: it did not touch the entries it still needs

@@ -11,6 +11,7 @@ from typing import Any
 
 from generator.core.loader import Document
 from generator.core.model import (
+    Campaign,
     Checklist,
     ChecklistItem,
     ChecklistSpec,
@@ -23,6 +24,7 @@ from generator.core.model import (
     Measurements,
     Metric,
     Option,
+    PinnedGate,
     Outcome,
     Policy,
     Rollback,
@@ -71,6 +73,7 @@ def build_policy(document: Document) -> Policy:
                     allow_na=item.get("allow_na", True),
                     description=_text(item.get("description")),
                     controls=list(item.get("controls", [])),
+                    effective=str(item.get("effective") or ""),
                 )
                 for item in spec.get("items", [])
             ],
@@ -94,7 +97,12 @@ def build_policy(document: Document) -> Policy:
         exercise_max_age_days=int(runbooks.get("exercise_max_age_days", 180)),
         runbook_owners=list(runbooks["owners"]) if "owners" in runbooks else list(getattr(checklists.get(ON_CALL), "owners", [])),
         metric_max_age_days=int(data.get("metric_max_age_days", 14)),
+        metric_gates=[PinnedGate(g["initiative"], g["metric"], g["gate_from"], float(g["target"]), g["direction"], index)
+                      for index, g in enumerate(data.get("metric_gates") or [])],
         frameworks=list(data.get("frameworks", [])),
+        campaigns=[Campaign(c["id"], c["title"], c["owner"], str(c["target"]), list(c["requirements"]), _text(c.get("brief")),
+                            {key: list(values) for key, values in (c.get("scope") or {}).items()}, index)
+                   for index, c in enumerate(data.get("campaigns") or [])],
     )
 
 
@@ -113,6 +121,7 @@ def _runbook_topics(topics: list[dict[str, Any]]) -> dict[str, RunbookTopic]:
             exercised=bool(topic.get("exercised", False)),
             description=_text(topic.get("description")),
             controls=list(topic.get("controls", [])),
+            effective=str(topic.get("effective") or ""),
         ))
     return found
 

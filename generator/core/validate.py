@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import jsonschema_rs
 
+from generator.core import kinds
 from generator.core.loader import Document, clean_text
 from generator.core.model import Problem, Severity
 from generator.core.resources import resource_dir
@@ -26,10 +27,10 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
-KINDS = ("policy", "initiative", "decision", "checklist", "runbook", "framework")
+KINDS = kinds.NAMES  # declared in core/kinds.py
 # Kinds added after the first release: a fork whose schemas/ predates one uses this
 # installation's copy of that schema rather than failing to start.
-ADDED_KINDS = ("framework",)
+ADDED_KINDS = kinds.ADDED_LATER
 
 
 def _kind_file(schema_dir: Path, kind: str) -> Path:

@@ -12,10 +12,14 @@ What goes where (CycloneDX 1.6, "declarations" and "definitions"):
 - declarations.assessors: the approvers found in the exported checklists.
 - declarations.claims / evidence: per initiative and required item, a claim ("status is
   done") with its evidence (the link, approver, approval date and when it lapses).
-- declarations.attestations: per initiative and approver, a map from each required item
-  (requirement) to its claim, with conformance 1 when the core judges the item complete
-  and 0 otherwise; and per initiative, each covered framework control mapped to the claims
-  of the items that satisfy it.
+- declarations.attestations: per initiative and approver, a map from each requirement its
+  stage requires (checklist item, runbook topic, metric gate) to its claim. Every score is the
+  ledger's (core/evaluate.py) `complete`: 1 only for a whole claim that holds today. A
+  waiver is a counter-claim with its expiry as the mitigation, scored 0 ("counts for the
+  gate, is not conformance"); a not-applicable item likewise. Per initiative, each covered
+  framework control is mapped to the claims of the complete items that satisfy it.
+- declarations.affirmation: the statement of what the scores mean, with the owners the
+  policy names as signatories (unsigned: a signature is the signatory's to add).
 
 The output is a function of the records and --as-of only: the timestamp is the as-of date
 and the serial number is a UUID derived from the rest of the document.
@@ -31,7 +35,7 @@ from typing import Any
 
 from generator import __version__
 from generator.core.controls import framework_coverage, portfolio_frameworks
-from generator.core.model import ChecklistItem, Initiative, ItemVerdict, Portfolio
+from generator.core.model import KIND_CHECKLIST, KIND_METRIC, KIND_RUNBOOK, METRICS, ChecklistItem, Initiative, Portfolio, Requirement
 from generator.site.markdown_safety import safe_url
 
 SPEC_VERSION = "1.6"
@@ -53,7 +57,10 @@ def initiative_ref(initiative_id: str) -> str:
     return f"initiative:{initiative_id}"
 
 
-def requirement_ref(checklist: str, item: str) -> str:
+def requirement_ref(checklist: str, item: str, initiative: str = "") -> str:
+    """A policy requirement's ref; a metric gate is the initiative's own, so its ref names it."""
+    if checklist == METRICS:
+        return f"requirement:policy:{initiative}/{checklist}/{item}"
     return f"requirement:policy:{checklist}/{item}"
 
 
@@ -128,7 +135,7 @@ def _model_card(ini: Initiative) -> dict[str, Any]:
 # --------------------------------------------------------------------------- standards
 
 
-def _standards(portfolio: Portfolio) -> list[dict[str, Any]]:
+def _standards(portfolio: Portfolio, initiatives: list[Initiative]) -> list[dict[str, Any]]:
     policy = portfolio.policy
     assert policy is not None
     requirements = []
@@ -162,6 +169,20 @@ def _standards(portfolio: Portfolio) -> list[dict[str, Any]]:
         properties += [_prop("control", ref) for ref in topic.controls]
         requirement["properties"] = properties
         requirements.append(requirement)
+    # A metric gate (`gate_from` on an initiative's metric) is part of that initiative's gate.
+    for ini in initiatives:
+        state = portfolio.states.get(ini.id)
+        for entry in (state.requirements if state is not None else ()):
+            if entry.kind != KIND_METRIC:
+                continue
+            metric = next((m for m in ini.metrics if m.id == entry.item), None)
+            requirements.append({
+                "bom-ref": requirement_ref(METRICS, entry.item, ini.id),
+                "identifier": f"{ini.id}/metrics/{entry.item}",
+                "title": entry.title,
+                "properties": [_prop("checklist", "Metric gates"), _prop("required-from", entry.required_from)]
+                + ([_prop("target", f"{metric.target:g}"), _prop("direction", metric.direction)] if metric else []),
+            })
     standards = [{
         "bom-ref": POLICY_STANDARD,
         "name": "Launchboard readiness policy",
@@ -211,46 +232,23 @@ def _declarations(portfolio: Portfolio, initiatives: list[Initiative]) -> dict[s
     coverages = [c for c in (framework_coverage(portfolio, f) for f in portfolio_frameworks(portfolio)) if c is not None]
     for ini in initiatives:
         state = portfolio.states.get(ini.id)
-        verdicts: list[ItemVerdict] = state.current.verdicts if state is not None else []
+        entries: list[Requirement] = state.current.verdicts if state is not None else []
         by_assessor: dict[str | None, list[dict[str, Any]]] = {}
-        claim_of: dict[tuple[str, str], str] = {}
-        for verdict in verdicts:
-            checklist = ini.checklists.get(verdict.checklist)
-            item = checklist.items.get(verdict.item) if checklist else None
-            key = f"{ini.id}/{verdict.checklist}/{verdict.item}"
-            claim: dict[str, Any] = {
-                "bom-ref": f"claim:{key}",
-                "target": initiative_ref(ini.id),
-                "predicate": f"{verdict.checklist}/{verdict.item} ({verdict.title}) is {verdict.status}",
-            }
-            if verdict.kind == "runbook":  # a runbook topic: its runbook and last passed exercise
-                reasoning, record = _runbook_claim(key, verdict, ini, policy.exercise_max_age_days, portfolio.as_of)
-                approver = ""
-                if record is not None:
-                    claim["evidence"] = [record["bom-ref"]]
-                    evidence.append(record)
-            else:
-                reasoning = verdict.reason or _reasoning(item)
-                approver = _approver(item)
-                if item is not None and item.status in ("done", "waived"):
-                    claim["evidence"] = [f"evidence:{key}"]
-                    evidence.append(_evidence(key, verdict, item, approver, policy.approval_max_age_days))
-            if reasoning:
-                claim["reasoning"] = reasoning
+        complete_claim: dict[tuple[str, str], str] = {}
+        for entry in entries:
+            claim, record, approver = _claim(ini, entry, policy.approval_max_age_days, portfolio.as_of)
             claims.append(claim)
-            claim_of[(verdict.checklist, verdict.item)] = claim["bom-ref"]
+            if record is not None:
+                evidence.append(record)
+            if entry.complete:
+                complete_claim[(entry.checklist, entry.item)] = claim["bom-ref"]
             if approver:
                 assessors.setdefault(approver, {"bom-ref": assessor_ref(approver), "thirdParty": False, "organization": {"name": approver}})
-            by_assessor.setdefault(approver or None, []).append({
-                "requirement": requirement_ref(verdict.checklist, verdict.item),
-                "claims": [claim["bom-ref"]],
-                "conformance": {"score": 1 if verdict.complete else 0,
-                                "rationale": "complete" if verdict.complete else verdict.reason or f"status is {verdict.status}"},
-            })
-        for approver, entries in sorted(by_assessor.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):
+            by_assessor.setdefault(approver or None, []).append(_map_entry(ini, entry, claim, record))
+        for approver, mapped in sorted(by_assessor.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):
             attestation: dict[str, Any] = {
-                "summary": f"{ini.id}: items required at {ini.stage}" + (f", approved by {approver}" if approver else ", not yet approved"),
-                "map": entries,
+                "summary": f"{ini.id}: requirements of {ini.stage}" + (f", approved by {approver}" if approver else ", not yet approved"),
+                "map": mapped,
             }
             if approver:
                 attestation["assessor"] = assessor_ref(approver)
@@ -258,11 +256,12 @@ def _declarations(portfolio: Portfolio, initiatives: list[Initiative]) -> dict[s
         control_map = []
         for coverage in coverages:
             for control in coverage.controls:
-                mapped = [claim_of[(r.checklist, r.spec.id)] for r in control.items if (r.checklist, r.spec.id) in claim_of]
-                if mapped:
-                    control_map.append({"requirement": control_ref(coverage.framework.id, control.control.id), "claims": mapped})
+                # only complete claims are evidence for a control: a waiver is not
+                proven = [complete_claim[(r.checklist, r.spec.id)] for r in control.items if (r.checklist, r.spec.id) in complete_claim]
+                if proven:
+                    control_map.append({"requirement": control_ref(coverage.framework.id, control.control.id), "claims": proven})
         if control_map:
-            attestations.append({"summary": f"{ini.id}: framework controls, through the checklist items that satisfy them",
+            attestations.append({"summary": f"{ini.id}: framework controls, through the complete requirements that satisfy them",
                                  "map": control_map})
     declarations: dict[str, Any] = {}
     if assessors:
@@ -273,7 +272,103 @@ def _declarations(portfolio: Portfolio, initiatives: list[Initiative]) -> dict[s
         declarations["claims"] = claims
     if evidence:
         declarations["evidence"] = evidence
+    affirmation = _affirmation(portfolio)
+    if affirmation:
+        declarations["affirmation"] = affirmation
     return declarations
+
+
+def _claim(ini: Initiative, entry: Requirement, max_age_days: int, as_of: str) -> tuple[dict[str, Any], dict[str, Any] | None, str]:
+    """A requirement's claim, its evidence record (or None) and its approver ("" for none)."""
+    key = f"{ini.id}/{entry.checklist}/{entry.item}"
+    claim: dict[str, Any] = {
+        "bom-ref": f"claim:{key}",
+        "target": initiative_ref(ini.id),
+        "predicate": f"{entry.checklist}/{entry.item} ({entry.title}) is {entry.status}",
+    }
+    record: dict[str, Any] | None = None
+    approver = ""
+    if entry.kind == KIND_RUNBOOK:
+        reasoning, record = _runbook_claim(key, entry, ini, max_age_days, as_of)
+    elif entry.kind == KIND_METRIC:
+        reasoning, record = _metric_claim(key, entry, ini)
+    else:
+        checklist = ini.checklists.get(entry.checklist)
+        item = checklist.items.get(entry.item) if checklist else None
+        reasoning = entry.reason or _reasoning(item)
+        approver = _approver(item)
+        if item is not None and item.status in ("done", "waived"):
+            record = _evidence(key, entry, item, approver, max_age_days)
+    if record is not None:
+        claim["evidence"] = [record["bom-ref"]]
+    if reasoning:
+        claim["reasoning"] = reasoning
+    return claim, record, approver
+
+
+def _map_entry(ini: Initiative, entry: Requirement, claim: dict[str, Any], record: dict[str, Any] | None) -> dict[str, Any]:
+    """The attestation of one requirement: score 1 only where the ledger says complete. What
+    counts without being complete (a waiver, not applicable) is a counter-claim, scored 0,
+    with the waiver's record as the mitigation."""
+    requirement = requirement_ref(entry.checklist, entry.item, ini.id)
+    if entry.complete:
+        return {"requirement": requirement, "claims": [claim["bom-ref"]], "conformance": {"score": 1, "rationale": "complete"}}
+    if entry.counts:
+        conformance: dict[str, Any] = {"score": 0, "rationale": f"{entry.reason} (counts for the gate; not conformance)"}
+        if record is not None:
+            conformance["mitigationStrategies"] = [record["bom-ref"]]
+        return {"requirement": requirement, "counterClaims": [claim["bom-ref"]], "conformance": conformance}
+    return {"requirement": requirement, "claims": [claim["bom-ref"]],
+            "conformance": {"score": 0, "rationale": entry.reason or f"status is {entry.status}"}}
+
+
+def _affirmation(portfolio: Portfolio) -> dict[str, Any] | None:
+    """Who the policy names as owners (checklist and runbook owners) sign for the declarations;
+    the BOM is unsigned, so each signatory points at the policy that names them."""
+    policy = portfolio.policy
+    assert policy is not None
+    roles: dict[str, list[str]] = {}
+    for checklist_id, spec in policy.checklists.items():
+        for owner in spec.owners:
+            roles.setdefault(owner, []).append(checklist_id)
+    for owner in policy.runbook_owners:
+        roles.setdefault(owner, []).append("runbooks")
+    if not roles:
+        return None
+    policy_link = _url(policy.file) or "decisions/policy.yaml"
+    return {
+        "statement": (f"The claims above are Launchboard's verdicts on the records as of {portfolio.as_of}. A score of 1 "
+                      "means the requirement is complete today; a waived or not-applicable requirement counts for its "
+                      "gate but is a counter-claim scored 0."),
+        "signatories": [
+            {"name": owner, "role": "owner of " + ", ".join(dict.fromkeys(names)),
+             "organization": {"name": owner},
+             "externalReference": {"type": "other", "url": policy_link, "comment": "the policy that names this owner"}}
+            for owner, names in sorted(roles.items())
+        ],
+    }
+
+
+def _metric_claim(key: str, entry: Requirement, ini: Initiative) -> tuple[str, dict[str, Any] | None]:
+    """A metric gate: its latest measurement, and the evaluation run it came from."""
+    metric = next((m for m in ini.metrics if m.id == entry.item), None)
+    latest = metric.latest if metric else None
+    reasoning = entry.reason or f"{entry.basis}; meets target"
+    if latest is None:
+        return reasoning, None
+    record: dict[str, Any] = {
+        "bom-ref": f"evidence:{key}",
+        "propertyName": f"metrics/{entry.item}",
+        "description": f"latest measurement {latest.value:g} {metric.unit if metric else ''}".rstrip() + f" on {latest.date}",
+        "created": _timestamp(latest.date),
+    }
+    if entry.lapses:
+        record["expires"] = _timestamp(entry.lapses)
+    if latest.source is not None:
+        link = _url(latest.source.file)
+        if link:
+            record["data"] = [{"name": f"{latest.source.tool} result", "contents": {"url": link}}]
+    return reasoning, record
 
 
 def _approver(item: ChecklistItem | None) -> str:
@@ -284,14 +379,15 @@ def _approver(item: ChecklistItem | None) -> str:
     return item.approver if item.status == "done" else ""
 
 
-def _runbook_claim(key: str, verdict: ItemVerdict, ini: Initiative, max_age_days: int, as_of: str) -> tuple[str, dict[str, Any] | None]:
+def _runbook_claim(key: str, verdict: Requirement, ini: Initiative, max_age_days: int, as_of: str) -> tuple[str, dict[str, Any] | None]:
     """Why a runbook topic is (not) met, and the evidence: the covering runbook's latest
     passed exercise (its write-up, date and when it stops counting)."""
     covering = [rb for rb in ini.runbooks.values() if verdict.item in rb.topics]
     if not covering:
         return verdict.reason or "no runbook lists this topic", None
     runbook = covering[0]
-    exercise = runbook.last_passed(as_of)
+    # the exercise the ledger's verdict rests on: the latest passed one with evidence
+    exercise = _last_evidenced_pass(runbook, as_of) or runbook.last_passed(as_of)
     reasoning = verdict.reason or f"covered by runbook {runbook.stem} ({runbook.file})"
     record: dict[str, Any] = {
         "bom-ref": f"evidence:{key}",
@@ -310,6 +406,11 @@ def _runbook_claim(key: str, verdict: ItemVerdict, ini: Initiative, max_age_days
     return reasoning, record
 
 
+def _last_evidenced_pass(runbook, as_of: str):
+    passed = [e for e in runbook.exercises if e.outcome == "passed" and e.evidence and e.date <= as_of]
+    return max(passed, key=lambda e: e.date) if passed else None
+
+
 def _reasoning(item: ChecklistItem | None) -> str:
     if item is None:
         return "no record of this item (counts as todo)"
@@ -318,7 +419,7 @@ def _reasoning(item: ChecklistItem | None) -> str:
     return item.reason or item.note
 
 
-def _evidence(key: str, verdict: ItemVerdict, item: ChecklistItem, approver: str, max_age_days: int) -> dict[str, Any]:
+def _evidence(key: str, verdict: Requirement, item: ChecklistItem, approver: str, max_age_days: int) -> dict[str, Any]:
     record: dict[str, Any] = {
         "bom-ref": f"evidence:{key}",
         "propertyName": f"{verdict.checklist}/{verdict.item}",
@@ -366,7 +467,7 @@ def build_bom(portfolio: Portfolio, initiative: str | None = None) -> dict[str, 
             "properties": [_prop("as-of", portfolio.as_of)] + ([_prop("initiative", initiative)] if initiative else []),
         },
         "components": [_component(ini, portfolio) for ini in initiatives],
-        "definitions": {"standards": _standards(portfolio)},
+        "definitions": {"standards": _standards(portfolio, initiatives)},
         "declarations": _declarations(portfolio, initiatives),
     }
     content = json.dumps({k: v for k, v in bom.items() if k != "serialNumber"}, sort_keys=True, ensure_ascii=False)

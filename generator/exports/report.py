@@ -309,7 +309,8 @@ def render_status(portfolio: Portfolio, color: bool = False, width_limit: int = 
             initiative.stage,
             initiative.approach,
             initiative.risk,
-            _bar(state.current),
+            # the mark says what the colour says, for NO_COLOR, logs and screen readers
+            _bar(state.current) + ("" if _gate_holds(state) else " ✗"),
             f"{upcoming.stage} {_bar(upcoming)}" if upcoming else "—",
             label or "—",
             *([neutralise(_gates_cell(state.metric_gates, width_limit))] if gated else []),
@@ -319,7 +320,7 @@ def render_status(portfolio: Portfolio, color: bool = False, width_limit: int = 
     for row, initiative in zip(rows, portfolio.initiatives):
         state = portfolio.states[initiative.id]
         cells = [str(c).ljust(w) for c, w in zip(row, widths)]
-        colour = "green" if state.current.ready and not state.errors else "red"
+        colour = "green" if _gate_holds(state) else "red"
         cells[4] = style(cells[4], fg=colour)
         lines.append("  ".join(cells).rstrip())
     counts: dict[str, int] = defaultdict(int)
@@ -329,6 +330,11 @@ def render_status(portfolio: Portfolio, color: bool = False, width_limit: int = 
     lines.append("")
     lines.append("  ".join(f"{stage}: {counts.get(stage, 0)}" for stage in stages))
     return "\n".join(lines)
+
+
+def _gate_holds(state) -> bool:
+    """The current stage's gate holds and the initiative's records have no errors."""
+    return bool(state.current.ready and not state.errors)
 
 
 def use_color(choice: str, stream_isatty: bool) -> bool:

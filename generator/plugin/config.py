@@ -15,6 +15,7 @@ class LaunchboardConfig(Config):
     # JSON Schemas for the field reference page.
     schemas = c.Type(str, default="schemas")
     # "Today" as YYYY-MM-DD; default: SOURCE_DATE_EPOCH, else the current date.
+    # LAUNCHBOARD_AS_OF (set by `launchboard build --as-of`) takes precedence.
     as_of = c.Optional(c.Type(str))
     # Build the navigation (board, guides, initiatives in groups); off keeps mkdocs.yml's nav.
     nav = c.Type(bool, default=True)

@@ -204,7 +204,9 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         first_build = self.render_memo is None or self.render_memo.env is None
         templates_compiled = precompile_templates(templates_dir, self.root) if first_build else _nothing
         try:
-            portfolio = load_portfolio(self.root, self.config.as_of, memo=self.load_memo)
+            # `launchboard build --as-of` / `serve --as-of` pass their date here, over mkdocs.yml's
+            as_of = os.environ.get("LAUNCHBOARD_AS_OF") or self.config.as_of
+            portfolio = load_portfolio(self.root, as_of, memo=self.load_memo)
         except UsageError as err:
             raise PluginError(f"launchboard: {_clean(str(err))}") from None
         finally:

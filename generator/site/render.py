@@ -48,6 +48,8 @@ from generator.core.model import (
     Initiative,
     InitiativeState,
     ItemSpec,
+    KIND_METRIC,
+    KIND_RUNBOOK,
     ItemVerdict,
     Measurement,
     Metric,
@@ -96,6 +98,35 @@ def decision_page(decision: Decision) -> str:
 
 def framework_page(framework_id: str) -> str:
     return f"frameworks/{ms.path_segment(framework_id)}/index.md"
+
+
+def campaign_page(campaign_id: str) -> str:
+    return f"campaigns/{ms.path_segment(campaign_id)}.md"
+
+
+@dataclass
+class CampaignRow:
+    """One initiative in a campaign's scope and the ledger's entry for each requirement."""
+
+    initiative: Initiative
+    entries: list[Any]  # Requirement or None (it does not apply to this initiative)
+
+    @property
+    def done(self) -> bool:
+        return all(e is None or e.counts for e in self.entries)
+
+
+def campaign_rows(portfolio: Portfolio, campaign: Any, safe: list[Initiative]) -> list[CampaignRow]:
+    """The initiatives a campaign reaches, each with the ledger's entries for its requirements."""
+    rows = []
+    for ini in safe:
+        state = portfolio.states.get(ini.id)
+        if ini.stage == "retired" or state is None or not campaign.reaches(ini):
+            continue
+        entries = [state.requirement(*ref.split("/", 1)) for ref in campaign.requirements]
+        if any(e is not None for e in entries):
+            rows.append(CampaignRow(ini, entries))
+    return rows
 
 
 def control_anchor(control_id: str) -> str:
@@ -260,7 +291,7 @@ class Expiry:
     initiative: Initiative
     checklist: str
     item: str
-    kind: str  # "approval" | "waiver"
+    kind: str  # "approval" | "waiver" | "exercise" | "measurement"
     expires: str
     days: int
 
@@ -278,38 +309,55 @@ def _compute(name: str, ini: Initiative, compute: Callable[[], Any]) -> Any:
 def expiries(portfolio: Portfolio, keep: Keep = _compute) -> list[Expiry]:
     """Approvals, waivers and runbook exercises that lapse within SOON_DAYS of the portfolio's date."""
     today = _date(portfolio.as_of) or dt.date.today()
-    policy = portfolio.policy
-    max_age = policy.approval_max_age_days if policy else 180
-    # exercises lapse only where a topic needs them (`exercised: true`), as the gate judges
-    drills = (policy.exercise_max_age_days, frozenset(t.id for t in policy.runbook_topics.values() if t.exercised)) if policy else (180, frozenset())
     found = [
         e for ini in portfolio.initiatives
-        for e in keep("expiries", ini, functools.partial(initiative_expiries, ini, today, max_age, drills))
+        for e in keep("expiries", ini, functools.partial(initiative_expiries, ini, portfolio.states.get(ini.id), today))
     ]
     return sorted(found, key=lambda e: (e.expires, e.initiative.id, e.checklist, e.item))
 
 
-def initiative_expiries(ini: Initiative, today: dt.date, max_age: int,
-                        drills: tuple[int, frozenset[str]] = (180, frozenset())) -> list[Expiry]:
-    """One initiative's part of expiries(), unsorted."""
+_LAPSE_KIND = {"done": "approval", "waived": "waiver"}
+
+
+def initiative_expiries(ini: Initiative, state: InitiativeState | None, today: dt.date) -> list[Expiry]:
+    """One initiative's part of expiries(), unsorted: the ledger's requirements that hold today
+    and stop holding within SOON_DAYS (an approval, a waiver, an exercise, a measurement)."""
     found: list[Expiry] = []
-    exercise_max_age, exercised_topics = drills
-    for rb in ini.runbooks.values():
-        passed = rb.last_passed(today.isoformat()) if exercised_topics.intersection(rb.topics) else None
-        end = _date(passed.date) + dt.timedelta(days=exercise_max_age) if passed and _date(passed.date) else None
-        if end is not None and 0 <= (end - today).days <= SOON_DAYS:
-            found.append(Expiry(ini, "runbooks", rb.stem, "exercise", end.isoformat(), (end - today).days))
-    for cl in ini.checklists.values():
-        for item in cl.items.values():
-            end: dt.date | None = None
-            kind = ""
-            if item.status == "done" and _date(item.date):
-                end, kind = _date(item.date) + dt.timedelta(days=max_age), "approval"
-            elif item.status == "waived" and item.waiver and _date(item.waiver.expires):
-                end, kind = _date(item.waiver.expires), "waiver"
-            if end is not None and 0 <= (end - today).days <= SOON_DAYS:
-                found.append(Expiry(ini, cl.id, item.id, kind, end.isoformat(), (end - today).days))
+    for entry in state.requirements if state is not None else ():
+        end = _date(entry.lapses) if entry.lapses and entry.counts else None
+        if end is None or not 0 <= (end - today).days <= SOON_DAYS:
+            continue
+        kind = {KIND_RUNBOOK: "exercise", KIND_METRIC: "measurement"}.get(entry.kind) or _LAPSE_KIND.get(entry.status, entry.status)
+        found.append(Expiry(ini, entry.checklist, entry.item, kind, end.isoformat(), (end - today).days))
     return found
+
+
+@dataclass
+class Upcoming:
+    """A requirement announced for a date, and the initiatives it will block then."""
+
+    key: str
+    title: str
+    required_from: str
+    effective: str
+    days: int
+    blocked: list[Initiative]
+
+
+def upcoming_requirements(portfolio: Portfolio, safe_ids: set[str]) -> list[Upcoming]:
+    """The ledger's announced entries that do not count yet, grouped by requirement and date."""
+    today = _date(portfolio.as_of) or dt.date.today()
+    found: dict[tuple[str, str], Upcoming] = {}
+    for ini in portfolio.initiatives:
+        state = portfolio.states.get(ini.id)
+        for entry in state.requirements if state is not None and ini.id in safe_ids else ():
+            if entry.announced and not entry.counts:
+                effective = _date(entry.effective)
+                group = found.setdefault((entry.key, entry.effective), Upcoming(
+                    entry.key, entry.title, entry.required_from, entry.effective,
+                    (effective - today).days if effective else 0, []))
+                group.blocked.append(ini)
+    return sorted(found.values(), key=lambda u: (u.effective, u.key))
 
 
 def reviews_due(portfolio: Portfolio) -> list[tuple[Decision, int]]:
@@ -477,20 +525,16 @@ def _environment(templates_dir: Path, root: Path | str | None = None) -> jinja2.
 
 
 def verdicts_by_item(state: InitiativeState | None) -> dict[tuple[str, str], ItemVerdict]:
-    """The core's verdict on each (checklist, item) it judged for the current or next stage.
-    An item's verdict does not depend on the stage it was judged for (evaluate._judge)."""
-    verdicts: dict[tuple[str, str], ItemVerdict] = {}
-    for r in (state.current, state.next) if state is not None else ():
-        for v in r.verdicts if r else ():
-            verdicts.setdefault((v.checklist, v.item), v)
-    return verdicts
+    """The ledger's entry for each (checklist, item) that applies to the initiative."""
+    return {(entry.checklist, entry.item): entry for entry in state.requirements} if state is not None else {}
 
 
 def _item_complete(states: dict, ini: Initiative, checklist: str, item: str) -> bool:
-    """Complete per the core's verdict where it judged the item, else by recorded status.
-    (The `item_complete` test, for custom templates; the catalogue uses _coverage.)"""
-    verdict = verdicts_by_item(states.get(ini.id)).get((checklist, item))
-    return verdict.complete if verdict is not None else _recorded_complete(ini, checklist, item, states.get(ini.id))
+    """Whether the ledger counts the item for its gate (the `item_complete` test, for custom
+    templates; the catalogue uses _coverage). No entry: the item does not apply."""
+    state = states.get(ini.id)
+    entry = state.requirement(checklist, item) if state is not None else None
+    return bool(entry and entry.counts)
 
 
 def _coverage(
@@ -514,23 +558,13 @@ def _coverage(
 
 def _coverage_marks(items: list[tuple[str, ItemSpec]], ini: Initiative, state: InitiativeState | None) -> bytes:
     """One initiative's part of the coverage: per policy item, 0 (does not apply), 1 (applies)
-    or 2 (applies and complete, per the core's verdict where it judged the item)."""
-    judged = verdicts_by_item(state)
+    or 2 (applies and counts for its gate, per the ledger)."""
     marks = bytearray(len(items))
     for index, (cid, item) in enumerate(items):
         if item.applies_to(ini):
-            verdict = judged.get((cid, item.id))
-            done = verdict.complete if verdict is not None else _recorded_complete(ini, cid, item.id, state)
-            marks[index] = 2 if done else 1
+            entry = state.requirement(cid, item.id) if state is not None else None
+            marks[index] = 2 if entry is not None and entry.counts else 1
     return bytes(marks)
-
-
-def _recorded_complete(ini: Initiative, checklist: str, item: str, state: InitiativeState | None = None) -> bool:
-    cl = ini.checklists.get(checklist)
-    rec = cl.items.get(item) if cl else None
-    if state is not None and f"{checklist}/{item}" in state.incomplete_claims:
-        return False  # a bare `done` the stage does not require yet (LB306)
-    return rec is not None and rec.status in ("done", "waived", "not-applicable")
 
 
 @dataclass
@@ -577,6 +611,23 @@ def runbook_topic_rows(policy: Policy | None, ini: Initiative, state: Initiative
     return [(topic, judged.get(("runbooks", topic.id))) for topic in policy.runbook_topics.values() if topic.applies_to(ini)]
 
 
+def _codes() -> list[tuple[str, str, str]]:
+    """Every check code with its meaning and severity, from core/codes.py (the page cannot drift)."""
+    from generator.core.codes import CODES
+
+    def severity(code: str) -> str:
+        return "warning" if code.startswith("LB3") else "error"
+
+    return [(code, meaning, severity(code)) for code, meaning in CODES.items()]
+
+
+def _command_helps() -> list[Any]:
+    """Each command's `--help`, for the command-line page (site/cli_reference.py)."""
+    from generator.site.cli_reference import command_helps
+
+    return command_helps()
+
+
 def _nav(portfolio: Portfolio, safe: list[Initiative], group_size: int) -> list[Any]:
     nav: list[Any] = [
         {"Launch board": "index.md"},
@@ -585,6 +636,9 @@ def _nav(portfolio: Portfolio, safe: list[Initiative], group_size: int) -> list[
         {"Approach guide": "approaches.md"},
         {"Checklists": "checklists.md"},
         {"Field reference": "reference.md"},
+        {"Record formats": "formats.md"},
+        {"Check codes": "codes.md"},
+        {"Command line": "cli.md"},
         {"How to contribute": "contribute.md"},
         {"Tags": "tags.md"},
     ]
@@ -790,10 +844,12 @@ def render_site(
         ready_next=ready_next,
         blocked_now=blocked_now,
         expiries=[e for e in expiries(portfolio, keep) if e.initiative.id in safe_ids],
+        upcoming=upcoming_requirements(portfolio, safe_ids),
         reviews=reviews_due(portfolio),
         unattached=unattached,
         frameworks=coverages,
         framework_page=framework_page,
+        clock_today=dt.date.today().isoformat(),  # the board says so when "today" was fixed
     )
     files["api/initiatives.json"] = _json(
         {
@@ -830,7 +886,13 @@ def render_site(
     page("checklists.md", "checklists.md.j2", initiatives=safe, coverage=_coverage(policy, safe, states, keep))
     for coverage in coverages:
         page(framework_page(coverage.framework.id), "framework.md.j2", coverage=coverage)
+    campaigns = [c for c in (policy.campaigns if policy else []) if ms.path_segment(c.id) == c.id]
+    for campaign in campaigns:
+        page(campaign_page(campaign.id), "campaign.md.j2", campaign=campaign, rows=campaign_rows(portfolio, campaign, safe))
     page("reference.md", "reference.md.j2", schemas=_schemas(schemas_dir))
+    page("codes.md", "codes.md.j2", codes=_codes())
+    page("cli.md", "cli.md.j2", commands=_command_helps())
+    page("formats.md", "formats.md.j2")
     page("contribute.md", "contribute.md.j2")
     page("tags.md", "tags.md.j2")
     if trends is not None:  # after every initiative page: it adds a section to each
@@ -845,6 +907,8 @@ def render_site(
     if coverages:  # after the checklist catalogue their items come from
         at = next((n for n, entry in enumerate(nav) if "Checklists" in entry), len(nav) - 1) + 1
         nav.insert(at, {"Frameworks": [framework_page(c.framework.id) for c in coverages]})
+    if campaigns:
+        nav.insert(1, {"Campaigns": [campaign_page(c.id) for c in campaigns]})
     return RenderedSite(files=files, nav=nav, pages=pages, skipped=skipped)
 
 
