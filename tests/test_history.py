@@ -308,3 +308,28 @@ def test_records_in_a_subfolder_of_the_repository(tmp_path):
     commit(top, "2026-11-05", "everything at once")
     out = run_json(top / "governance")
     assert out["commits"] == 1 and out["initiatives"][0]["readiness"][0]["complete"] == 3
+
+
+def test_an_announced_requirement_bites_on_its_day_though_no_commit_touches_the_initiative(tmp_path):
+    root = tmp_path / "repo"
+    root.mkdir()
+    repo = Repo.valid(root)
+
+    def announce(policy):
+        policy["checklists"]["on-call"]["items"].append(
+            {"id": "chaos-drill", "title": "Chaos drill", "required_from": "canary", "effective": "2026-11-15"})
+    repo.edit("decisions/policy.yaml", announce)
+    git(root, "init", "-q", "-b", "main")
+    commit(root, "2026-11-05", "a requirement announced for 15 November")
+    other = json.loads(json.dumps(repo.read(f"{SA}/initiative.yaml"), default=str))
+    other.update(id="search", title="Search", stage="proposed", history=[{"stage": "proposed", "date": "2026-11-01"}])
+    repo.write("decisions/search/initiative.yaml", other)
+    commit(root, "2026-11-20", "another initiative")
+    fast = portfolio_history(root, dt.date(2026, 11, 29), cache=False)
+    assert fast.as_dict() == portfolio_history(root, dt.date(2026, 11, 29), cache=False, exact=True).as_dict()
+    points = {e["id"]: e for e in fast.initiatives}["support-assistant"]
+    assert [(p["date"], p["complete"], p["required"], p["ready"]) for p in points["readiness"]] == [
+        ("2026-11-05", 3, 3, True), ("2026-11-20", 3, 4, False)]
+    state = repo.check("2026-11-20").states["support-assistant"].current
+    assert (state.complete, state.required) == (3, 4)
+    assert points["blocked_days"] == 10  # 20 to 29 November: the history sees the change at the next commit

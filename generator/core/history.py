@@ -236,8 +236,10 @@ class _Replay:
             policy = self.context[1]
             # What completeness compares "today" with: a record's own date (approvals, waivers,
             # exercises dated in the future do not count yet; a waiver stops on its expiry), or
-            # that date plus the policy's maximum age of an approval or an exercise.
-            self.ages = (0,) if policy is None else tuple(sorted({0, policy.approval_max_age_days, policy.exercise_max_age_days}))
+            # that date plus the policy's maximum age of an approval, an exercise or a gated
+            # metric's latest measurement; and the policy's own dates (effective, campaign targets).
+            self.ages = (0,) if policy is None else tuple(sorted({0, policy.approval_max_age_days, policy.exercise_max_age_days,
+                                                                    policy.metric_max_age_days}))
         _, policy, usable = self.context
         if not usable:
             return None
@@ -277,7 +279,9 @@ class _Replay:
             return True, folder.row
         if folder.records is None:
             return False, None  # its verdict came from the cache: read it to judge it today
-        folder.row = _row(folder.records.initiative, evaluator.readiness(folder.records, folder.records.initiative.stage, report=False))
+        state = evaluator.evaluate(folder.records)  # the records in memory, judged on this day
+        del evaluator.problems[:]
+        folder.row = _row(folder.records.initiative, state.current)
         folder.judged_on = (context, day)
         return True, folder.row
 
@@ -293,7 +297,7 @@ class _Replay:
             state = evaluator.evaluate(folder.records)
             del evaluator.problems[:]
             folder.row = _row(folder.records.initiative, state.current)
-            folder.due = sorted({d + dt.timedelta(days=age + extra) for d in _folder_dates(folder)
+            folder.due = sorted({d + dt.timedelta(days=age + extra) for d in _folder_dates(folder, bool(state.metric_gates))
                                  for age in self.ages for extra in (0, 1)})
         folder.judged_on = (context, day)
         return folder.row
@@ -430,9 +434,11 @@ def _dates(data: Any) -> Iterator[dt.date]:
             yield value if not isinstance(value, dt.datetime) else value.date()
 
 
-def _folder_dates(folder: _Folder) -> set[dt.date]:
-    """The dates a gate can depend on: those in the folder's checklists and runbooks."""
-    return {day for record, doc in folder.loaded if record.kind in ("checklist", "runbook") for day in _dates(doc.data)}
+def _folder_dates(folder: _Folder, metric_gates: bool) -> set[dt.date]:
+    """The dates a gate can depend on: those in the folder's checklists and runbooks, and
+    when a metric gates it, those in initiative.yaml (its measurements' dates)."""
+    kinds = ("checklist", "runbook", "initiative") if metric_gates else ("checklist", "runbook")
+    return {day for record, doc in folder.loaded or () if record.kind in kinds for day in _dates(doc.data)}
 
 
 def _row(initiative, readiness) -> Row:
