@@ -279,9 +279,8 @@ class _Replay:
             return True, folder.row
         if folder.records is None:
             return False, None  # its verdict came from the cache: read it to judge it today
-        state = evaluator.evaluate(folder.records)  # the records in memory, judged on this day
+        folder.row = _row(folder.records.initiative, _gate_today(evaluator, folder.records))
         del evaluator.problems[:]
-        folder.row = _row(folder.records.initiative, state.current)
         folder.judged_on = (context, day)
         return True, folder.row
 
@@ -439,6 +438,15 @@ def _folder_dates(folder: _Folder, metric_gates: bool) -> set[dt.date]:
     when a metric gates it, those in initiative.yaml (its measurements' dates)."""
     kinds = ("checklist", "runbook", "initiative") if metric_gates else ("checklist", "runbook")
     return {day for record, doc in folder.loaded or () if record.kind in kinds for day in _dates(doc.data)}
+
+
+def _gate_today(evaluator: Evaluator, records: Any) -> Any:
+    """The current stage's readiness on the evaluator's day, for records evaluated in full
+    before: the ledger (checklist items, runbook topics, metric gates) without the checks
+    that only report problems. The tests compare it with a full evaluation (exact=True)."""
+    initiative = records.initiative
+    gates = evaluator._check_metric_gates(initiative, records.document, report=False)
+    return evaluator.readiness_from(evaluator.ledger(records, gates), initiative.stage)
 
 
 def _row(initiative, readiness) -> Row:
