@@ -28,13 +28,13 @@ SA = "decisions/support-assistant"
 PAGER = f"{SA}/checklists/on-call.yaml"
 
 
-def git(root: Path, *args: str, day: str | None = None) -> str:
+def git(root: Path, *args: str, day: str | None = None, input_text: str | None = None) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(GIT_AUTHOR_NAME="T", GIT_AUTHOR_EMAIL="t@example.com", GIT_COMMITTER_NAME="T",
                GIT_COMMITTER_EMAIL="t@example.com", GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)
     if day:
         env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"{day}T12:00:00Z"
-    return subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True, input=input_text).stdout
 
 
 def commit(root: Path, day: str, message: str) -> str:
@@ -333,3 +333,39 @@ def test_an_announced_requirement_bites_on_its_day_though_no_commit_touches_the_
     state = repo.check("2026-11-20").states["support-assistant"].current
     assert (state.complete, state.required) == (3, 4)
     assert points["blocked_days"] == 10  # 20 to 29 November: the history sees the change at the next commit
+
+
+def test_crafted_tree_names_never_write_outside_the_mirror(tmp_path):
+    """`git mktree` stores names `git fsck` would reject: a tree named ".." holding a record.
+    The mirror skips it, so nothing lands beside decisions/, and the verdicts are unchanged."""
+    from generator.core.gitread import Repository
+    from generator.core.history import Mirror
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    Repo.valid(root)
+    git(root, "init", "-q", "-b", "main")
+    commit(root, "2026-11-05", "records")
+    before = run_json(root)
+    escape = git(root, "hash-object", "-w", "--stdin", input_text="checklist: on-call\nitems: {}\n").strip()
+    inner = git(root, "mktree", input_text=f"100644 blob {escape}\tescape.yaml\n").strip()
+    listing = git(root, "ls-tree", "HEAD:decisions")
+    decisions = git(root, "mktree", input_text=listing + f"040000 tree {inner}\t..\n").strip()
+    folder = git(root, "ls-tree", "HEAD:decisions/support-assistant")
+    crafted_folder = git(root, "mktree", input_text=folder + f"040000 tree {inner}\t..\n").strip()
+    entries = [line if not line.endswith("\tsupport-assistant") else f"040000 tree {crafted_folder}\tsupport-assistant"
+               for line in git(root, "ls-tree", decisions).splitlines()]
+    decisions = git(root, "mktree", input_text="\n".join(entries) + "\n").strip()
+    top = git(root, "mktree", input_text=f"040000 tree {decisions}\tdecisions\n").strip()
+    crafted = git(root, "commit-tree", top, "-p", "HEAD", "-m", "crafted names", day="2026-11-06").strip()
+    git(root, "update-ref", "refs/heads/main", crafted)
+    after = run_json(root)
+    assert after["commits"] == 2 and after["initiatives"] == before["initiatives"]
+    scratch = tmp_path / "scratch"
+    with Repository.open(root) as repo:
+        mirror = Mirror(repo, scratch / "decisions", scratch / "absent")
+        mirror.sync_top(repo.tree_at(crafted, "decisions"))
+        mirror.ensure(list(mirror.top()))
+    assert ".." not in mirror.top()
+    assert sorted(p.name for p in scratch.iterdir()) == ["decisions"]
+    assert not list(scratch.rglob("escape.yaml"))
