@@ -204,8 +204,12 @@ def step_chart(title: str, series: list[tuple[str, list[tuple[str, int]]]], end:
 def _step_path(points: list[tuple[str, int]], x: Callable[[dt.date], float], y: Callable[[float], float], x_end: float) -> str:
     """"M x,y H x V y ...": each value runs flat to the next point's date, the last to x_end."""
     out = []
+    previous = None
     for index, (day, value) in enumerate(points):
+        if value == previous:
+            continue  # a flat run is one segment, however many commits it spans
         at, level = x(dt.date.fromisoformat(day)), y(value)
         out.append(f"M{at:.1f},{level:.1f}" if index == 0 else f"H{at:.1f} V{level:.1f}")
+        previous = value
     out.append(f"H{x_end:.1f}")
     return " ".join(out)
