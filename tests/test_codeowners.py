@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.authoring import codeowners
+from generator.core import codeowners
 from generator.cli import main
 from generator.core.codes import CODES
 from generator.core.model import ChecklistSpec, Policy, Severity

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from markdown.treeprocessors import Treeprocessor
 
 from generator.site import charts
+from generator.core import text_safety as ts
 from generator.site import markdown_safety as ms
 from generator.core.model import Measurement, Metric
 
@@ -338,13 +339,13 @@ url_text = st.one_of(
 
 def test_plain_fast_path_premise_holds_for_every_code_point():
     # The shortcut returns printable text unchanged; that is only right if nothing printable
-    # but the space is dropped by _CONTROL, collapsed by _WS or stripped by str.strip.
+    # but the space is dropped by CONTROL, collapsed by _WS or stripped by str.strip.
     printable = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isprintable() and c != " ")
-    assert ms._CONTROL.search(printable) is None
-    assert ms._WS.search(printable) is None
+    assert ts.CONTROL.search(printable) is None
+    assert ts._WS.search(printable) is None
     assert not any(c.isspace() for c in printable)
     # And the other way round: everything plain changes is outside the shortcut.
-    assert not ms._is_plain("a\u200bb") and not ms._is_plain("a\xa0b") and not ms._is_plain("a\x85b")
+    assert not ts.is_plain("a\u200bb") and not ts.is_plain("a\xa0b") and not ts.is_plain("a\x85b")
 
 
 def test_plain_matches_the_oracle_for_every_code_point():
@@ -434,7 +435,7 @@ def test_url_caches_take_only_exact_strs():
 def test_url_caches_are_bounded():
     for i in range(5000):
         ms.external_url(f"https://x.example/{i}")
-    assert ms.external_url.cache_info().currsize <= ms._URL_CACHE
+    assert ms.external_url.cache_info().currsize <= ts.URL_CACHE
 
 
 # =========================================================================== (md) fields

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.authoring import codeowners
+from generator.core import codeowners
 from generator.cli import main
 from tests.kit import AS_OF, Repo, line_of
 

@@ -23,8 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.cli import main
-from generator.exports.gfm import gfm_cell, gfm_code, gfm_text
-from generator.site.markdown_safety import plain
+from generator.core.text_safety import gfm_cell, gfm_code, gfm_text, plain
 from tests.kit import AS_OF, Repo
 
 ZWSP = "\u200b"

@@ -26,6 +26,9 @@ SHA = {
     INSPECT: "d3770b0087b9b198f2eb2f8646d3823c6eb581889f749ec5709f9993a8e5ddd1",
     LM_EVAL: "d3c14d9c10cd3e8be04e4c00cba02414a97e63b9fab5a547a77b608ba0f8cf93",
 }
+# lm-eval writes no run id: its run is `date` and a digest of `config` (evals._lm_eval_run)
+LM_EVAL_CONFIG = hashlib.sha256(json.dumps(json.loads(LM_EVAL.read_text(encoding="utf-8"))["config"], sort_keys=True,
+                                           separators=(",", ":")).encode()).hexdigest()[:12]
 
 # An initiative record written by hand: comments, quoting, flow and block styles, blank lines.
 HAND_WRITTEN = """\
@@ -64,6 +67,7 @@ metrics:
     gate_from: ga        # not before GA
   - {id: refusals, title: Refusal rate, unit: "%", direction: lower, target: 5, measurements: []}
   - {id: cost, title: Cost per answer, unit: USD, direction: lower, target: 0.02}
+  - {id: exact, title: Exact answers, unit: fraction, direction: higher, target: 0.4}
   - id: judge
     title: Judge score
     unit: points
@@ -173,34 +177,47 @@ def test_inspect_select_scorer_metric(repo: Repo):
     result = ingest(repo, INSPECT, "--initiative", "support-assistant", "--metric", "judge",
                     "--format", "inspect", "--select", "includes/stderr")
     assert result.exit_code == 0, result.output
-    assert metric(repo, "judge")["measurements"][-1]["value"] == 0.28867513459481287
+    # written to the 3 decimals Inspect's own results panel shows, not the float's 17 digits
+    assert "rounded 0.28867513459481287 to 0.289: inspect shows 3 decimals" in result.output
+    assert metric(repo, "judge")["measurements"][-1]["value"] == 0.289
 
 
 def test_lm_eval_task_metric_into_a_flow_mapping_metric(repo: Repo):
     before = record_text(repo)
-    result = ingest(repo, LM_EVAL, "--initiative", "support-assistant", "--metric", "cost",
+    result = ingest(repo, LM_EVAL, "--initiative", "support-assistant", "--metric", "exact",
                     "--select", "launchboard_fixture/acc_norm", "--date", "2026-11-28")
     assert result.exit_code == 0, result.output
     assert "detected format: lm-eval" in result.output
     assert "read launchboard_fixture/acc_norm,none: 0.5" in result.output
     assert "2026-11-28 (from --date)" in result.output
+    assert "scaled" not in result.output  # a fraction into a metric in `fraction`
     assert inserted(before, record_text(repo)) == (
         f", measurements: [{{date: 2026-11-28, value: 0.5, source: {{tool: lm-eval, file: lm-eval-results.json, "
-        f"sha256: {SHA[LM_EVAL]}}}}}]"
+        f'sha256: {SHA[LM_EVAL]}, run: "2026-11-30T08:48:26.653209Z/config-{LM_EVAL_CONFIG}"}}}}]'
     )
-    assert "run" not in metric(repo, "cost")["measurements"][0]["source"]  # lm-eval files have no run id
 
 
-def test_lm_eval_date_from_epoch_and_block_list_item(repo: Repo):
-    before = record_text(repo)
-    result = ingest(repo, LM_EVAL, "--initiative", "support-assistant", "--metric", "p95-latency",
+def test_lm_eval_date_from_epoch(repo: Repo):
+    result = ingest(repo, LM_EVAL, "--initiative", "support-assistant", "--metric", "exact",
                     "--format", "lm-eval", "--select", "launchboard_fixture/acc,none")
     assert result.exit_code == 0, result.output
+    assert "date 2026-11-30 (from the run's timestamp in the file)" in result.output
+    assert metric(repo, "exact")["measurements"][0]["date"] == "2026-11-30"
+
+
+def test_block_list_of_flow_items_gets_one_more_line(repo: Repo, tmp_path: Path):
+    before = record_text(repo)
+    path = tmp_path / "latency.json"
+    path.write_text('{"p95": 1390}')
+    result = ingest(repo, path, "--initiative", "support-assistant", "--metric", "p95-latency",
+                    "--select", "p95", "--date", "2026-11-30")
+    assert result.exit_code == 0, result.output
     # after the last item of the block list (a flow mapping): a new `- {...}` line at the dash's column
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
     assert inserted(before, record_text(repo)) == (
-        f"      - {{date: 2026-11-30, value: 0.5, source: {{tool: lm-eval, file: lm-eval-results.json, sha256: {SHA[LM_EVAL]}}}}}\n"
+        f"      - {{date: 2026-11-30, value: 1390, source: {{tool: json, file: latency.json, sha256: {sha}}}}}\n"
     )
-    assert record_text(repo).index("value: 0.5") < record_text(repo).index("\n\n  - id: groundedness")
+    assert record_text(repo).index("value: 1390") < record_text(repo).index("\n\n  - id: groundedness")
 
 
 def test_plain_json_dotted_path_inside_the_repository(repo: Repo):
@@ -264,15 +281,15 @@ REFUSALS = [
     pytest.param(lambda t: [INSPECT, "--metric", "groundedness", "--select", "includes/f1"],
                  "has no score includes/f1; choices: includes/accuracy, includes/stderr", id="no-inspect-metric"),
     pytest.param(lambda t: [INSPECT, "--metric", "groundedness", "--format", "json", "--select", "eval.task"],
-                 "eval.task is 'launchboard_fixture', not a finite number", id="not-a-number"),
+                 "inspect-log.json: eval.task is the string 'launchboard_fixture', not a finite number", id="not-a-number"),
     pytest.param(lambda t: [INSPECT, "--metric", "groundedness", "--format", "json", "--select", "eval.nope"],
                  "has no 'eval.nope': nothing at 'nope' under eval", id="no-path"),
     pytest.param(lambda t: [_nan_file(t), "--metric", "groundedness", "--select", "score"],
-                 "score is nan, not a finite number", id="nan"),
+                 "nan.json: score is NaN, not a finite number", id="nan"),
     pytest.param(lambda t: [INSPECT, "--metric", "groundedness", "--format", "json"],
                  "plain JSON needs --select", id="json-without-select"),
     pytest.param(lambda t: [PROMPTFOO, "--metric", "latency"],
-                 "has no metric 'latency'; its metrics: p95-latency, groundedness, refusals, cost, judge", id="unknown-metric"),
+                 "has no metric 'latency'; its metrics: p95-latency, groundedness, refusals, cost, exact, judge", id="unknown-metric"),
     pytest.param(lambda t: [PROMPTFOO, "--metric", "groundedness", "--date", "30/11/2026"],
                  "--date '30/11/2026' is not a date YYYY-MM-DD", id="bad-date"),
 ]
@@ -308,7 +325,7 @@ def test_the_same_file_is_recorded_once_per_metric(repo: Repo, tmp_path: Path):
     assert again.exit_code == 2
     assert "(sha256 2465d97131df…) is already recorded for metric 'groundedness'" in again.output
     assert repo.path(RECORD).read_bytes() == after_first
-    other = ingest(repo, PROMPTFOO, "--initiative", "support-assistant", "--metric", "judge")  # another metric may
+    other = ingest(repo, PROMPTFOO, "--initiative", "support-assistant", "--metric", "refusals")  # another metric may
     assert other.exit_code == 0, other.output
 
 
@@ -413,7 +430,7 @@ def test_gate_is_a_warning_one_stage_before_and_nothing_earlier(repo: Repo, tmp_
 
 def test_gate_from_must_be_a_stage_and_a_file_counts_once(tmp_path: Path):
     repo = Repo.valid(tmp_path)
-    source = {"tool": "promptfoo", "file": "evals/a.json", "sha256": "a" * 64}
+    source = {"tool": "promptfoo", "file": "a.json", "sha256": "a" * 64}  # a bare name: a file from outside
     _gated(repo, "canary", [{"date": "2026-11-28", "value": 60, "source": source},
                             {"date": "2026-11-29", "value": 61, "source": source}], gate_from="general-availability")
     found = problems(check(repo))
@@ -448,6 +465,10 @@ def test_site_shows_provenance_gates_and_marks_ingested_points(tmp_path: Path):
     metric_title = "    title: Answers supported by a cited help-centre article\n"
     assert metric_title in text and text.count("    target: 95\n") == 1
     (root / RECORD).write_text(text.replace(metric_title, "    title: Grounded answers\n").replace("    target: 95\n", "    target: 45\n"))
+    policy = (root / "decisions" / "policy.yaml").read_text(encoding="utf-8")  # the policy pins the gate too (LB236)
+    pin = "metric: groundedness, gate_from: ga, target: 95,"
+    assert pin in policy
+    (root / "decisions" / "policy.yaml").write_text(policy.replace(pin, pin.replace("95", "45")), encoding="utf-8")
     first = run("ingest", published / "promptfoo-results.json", "--initiative", "support-assistant",
                 "--metric", "groundedness", "--date", "2026-11-21", "--root", root)
     second = run("ingest", root / "evals" / "inspect-log.json", "--initiative", "support-assistant",

@@ -44,3 +44,15 @@ def test_the_tables_come_from_the_registry() -> None:
     # every schema in schemas/ belongs to a kind (or is the hub's, which is no record of a repository)
     declared = {k.schema for k in kinds.KINDS}
     assert {p.name for p in (ROOT / "schemas").glob("*.schema.json")} - declared <= {"hub.schema.json"}
+
+
+def test_codeowners_writes_the_registry_patterns() -> None:
+    from generator.core import codeowners
+    from generator.core.pipeline import load_portfolio
+
+    policy = load_portfolio(ROOT, "2026-12-01").policy
+    rules = [rule.split()[0] for rule in codeowners.expected_rules(policy, ["@org/platform-council"])]
+    pattern = kinds.BY_NAME["checklist"].codeowners
+    assert [r for r in rules if r.startswith("/decisions/*/checklists/")] == [
+        pattern.replace("<checklist>", cid) for cid in sorted(policy.checklists)]
+    assert kinds.BY_NAME["runbook"].codeowners in rules and kinds.BY_NAME["framework"].codeowners in rules

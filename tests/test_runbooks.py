@@ -414,7 +414,7 @@ def test_new_runbook_refuses_to_write_through_a_link(repo: Repo, tmp_path: Path)
 
 
 def codeowners_block(repo: Repo) -> list[str]:
-    from generator.authoring import codeowners
+    from generator.core import codeowners
 
     result = CliRunner().invoke(main, ["codeowners", str(repo.root)], catch_exceptions=False)
     assert result.exit_code == 0, result.output

@@ -27,9 +27,10 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from generator.authoring.source_blobs import write_source_blobs
 from generator.core.loader import MAX_FILE_BYTES, clean_text
 from generator.authoring.ledgerdiff import ControlChange, RequirementChange, compare_ledgers, control_changes
-from generator.exports.gfm import gfm_text
+from generator.core.text_safety import gfm_text
 from generator.core.model import (
     ChecklistItem,
     ChecklistSpec,
@@ -1098,6 +1099,7 @@ def export_records(root: Path, commit: str, dest: Path) -> None:
     if (root / "schemas").is_dir():
         shutil.copytree(root / "schemas", dest / "schemas")
     _stand_in_for_other_files(root, f"{commit}:{prefix}", dest)
+    write_source_blobs(root, f"{commit}:{prefix}", dest)  # LB235 hashes source files: a stand-in would differ
 
 
 _MAX_STAND_INS = 200_000
@@ -1161,7 +1163,7 @@ _PLAIN: contextvars.ContextVar[bool] = contextvars.ContextVar("launchboard_diff_
 
 
 def md(text: object) -> str:
-    """Record text as inert GitHub Markdown (exports/gfm.py): shown as written, never markup,
+    """Record text as inert GitHub Markdown (core/text_safety.py): shown as written, never markup,
     a link, a mention or math, safe in a table cell. As plain text for a terminal: control
     characters shown escaped, on one line."""
     if _PLAIN.get():

@@ -9,9 +9,9 @@ the old record plus the one entry, and pass the schema, before it replaces the f
 (atomically, through a temporary file in the same folder).
 
 Refused (IngestError, exit 2, nothing written): an unknown initiative or metric, a record
-that does not pass its schema, a result file whose sha256 the metric already records, a
-file that is not what --format says, a selection it does not hold, a value that is not a
-finite number.
+that does not pass its schema, a result file whose sha256 or run id the metric already
+records, a file that is not what --format says, a selection it does not hold, a value or
+count that is malformed, a scale or direction that does not fit the metric (readings.py).
 """
 
 from __future__ import annotations
@@ -24,14 +24,23 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from generator.authoring.safe_paths import outside_repository
+from generator.core.safe_paths import outside_repository
 from generator.authoring import evals
+from generator.authoring.readings import (
+    IngestError,
+    in_metric_unit,
+    older_than_latest,
+    refuse_other_direction,
+    refuse_recorded_file,
+    refuse_recorded_run,
+    rounded,
+)
+from generator.authoring.readings import number as _number
 from generator.authoring.scaffold import ID_RE, yaml_str
 from generator.core.loader import RecordError, decode_text, parse_document, read_bytes
 
@@ -46,10 +55,6 @@ except AttributeError:  # pragma: no cover - PyYAML without libyaml
     _EventLoader = yaml.SafeLoader
 
 
-class IngestError(Exception):
-    """The measurement cannot be appended; the message says why (exit 2, nothing written)."""
-
-
 @dataclass
 class Ingested:
     """What `ingest` did (or, with dry_run, would do), for the command to report."""
@@ -58,10 +63,11 @@ class Ingested:
     fmt: str
     detected: bool  # the format was detected, not given
     reading: evals.Reading
-    value: float  # as written: scaled to % when that applied
+    value: float  # as written: rounded to the tool's precision, in the metric's unit
     date: str
     entry: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # recorded, but the user should know (stderr)
 
 
 # --------------------------------------------------------------------------- the command's work
@@ -69,7 +75,8 @@ class Ingested:
 
 def ingest(
     result_file: Path, root: Path, initiative: str, metric: str, *,
-    fmt: str | None = None, select: str | None = None, date: str | None = None, today: str, dry_run: bool = False,
+    fmt: str | None = None, select: str | None = None, date: str | None = None, scale: str | None = None,
+    today: str, dry_run: bool = False,
 ) -> Ingested:
     """Read RESULT_FILE, append its measurement to the metric, and return what was written."""
     if not result_file.is_file():  # a FIFO or a device would block or never end
@@ -82,38 +89,37 @@ def ingest(
     spec = document.data["metrics"][index]
 
     digest = _sha256(result_file)
-    for point in spec.get("measurements") or []:
-        if (point.get("source") or {}).get("sha256") == digest:
-            raise IngestError(f"{result_file.name} (sha256 {digest[:12]}…) is already recorded for metric {metric!r}"
-                              f" (measurement of {point.get('date')}); a run is recorded once")
-    data = evals.load_json(result_file)
+    measurements = spec.get("measurements") or []
+    refuse_recorded_file(digest, measurements, metric, result_file.name)
+    data = evals.load(result_file)
     detected = fmt is None
     fmt = evals.detect(data) if fmt is None else fmt
     reading = evals.read(data, fmt, select, result_file.name)
-    notes: list[str] = []
-    value = _finite(reading.value, reading.what, result_file.name)
-    if reading.fraction and str(spec.get("unit", "")).strip() == "%" and 0 <= value <= 1:
-        scaled = float(Decimal(repr(value)) * 100)
-        notes.append(f"scaled {_number(value)} to {_number(scaled)} %: the tool scores 0-1 and the metric's unit is %")
-        value = scaled
+    run = reading.run if _RUN.fullmatch(reading.run) else ""
+    refuse_recorded_run(reading.tool, run, measurements, metric, result_file.name)
     when, why = _date_of(date, reading, today)
-    if when > today:  # a future date would stay "latest" and hold a metric gate for ever (LB211)
-        raise IngestError(f"the measurement's date {when} {why} is after today ({today}); "
-                          "give --date with the day the evaluation ran")
+    notes: list[str] = []
+    value = _value_for(reading, spec, scale, result_file.name, notes)
     notes.append(f"date {when} {why}")
     source: dict[str, Any] = {"tool": reading.tool, "file": _source_file(result_file, root), "sha256": digest}
-    if reading.run:
-        if _RUN.fullmatch(reading.run):
-            source["run"] = reading.run
-        else:
-            notes.append("the file's run id has characters a record does not keep; recorded without it")
+    if run:
+        source["run"] = run
+    elif reading.run:
+        notes.append("the file's run id has characters a record does not keep; recorded without it")
     entry = {"date": when, "value": value, "source": source}
 
     new_text = insert_measurement(text, index, entry)
     _confirm(root, record, document.data, index, entry, new_text, initiative)
     if not dry_run:
         _replace(record_path, raw, _encoded(raw, new_text))
-    return Ingested(record, fmt, detected, reading, value, when, entry, notes)
+    return Ingested(record, fmt, detected, reading, value, when, entry, notes, older_than_latest(when, measurements, metric))
+
+
+def _value_for(reading: evals.Reading, spec: dict, scale: str | None, file_name: str, notes: list[str]) -> float:
+    """The reading as the metric records it: in its direction, rounded, in its unit (readings.py)."""
+    refuse_other_direction(reading, spec, file_name)
+    value = rounded(_finite(reading.value, reading.what, file_name), reading, notes)
+    return in_metric_unit(value, reading, spec, scale, file_name, notes)
 
 
 def _record_path(root: Path, initiative: str) -> tuple[Path, str]:
@@ -184,29 +190,40 @@ def _sha256(path: Path) -> str:
 
 
 def _finite(value: Any, what: str, file_name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise IngestError(f"{file_name}: {what} is {_shown(value)}, not a finite number")
+    """The readers refuse what is not a finite number; this guards the write all the same."""
+    if not evals._is_number(value) or not math.isfinite(value):
+        raise IngestError(f"{file_name}: {what} is {evals.shown(value)}, not a finite number")
     return value
-
-
-def _shown(value: Any) -> str:
-    text = repr(value) if not isinstance(value, (dict, list)) else f"a {'mapping' if isinstance(value, dict) else 'list'}"
-    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _date_of(date: str | None, reading: evals.Reading, today: str) -> tuple[str, str]:
     """The measurement's date and where it came from: --date, the run's timestamp, or today."""
     if date is not None:
-        try:
-            if not _DATE.fullmatch(date):
-                raise ValueError
-            dt.date.fromisoformat(date)
-        except ValueError:
-            raise IngestError(f"--date {date!r} is not a date YYYY-MM-DD") from None
-        return date, "(from --date)"
+        if not _is_date(date):
+            raise IngestError(f"--date {date!r} is not a date YYYY-MM-DD")
+        return _not_after(date, "(from --date)", today)
+    if reading.date_error:
+        raise IngestError(f"{reading.date_error}; give --date with the day the evaluation ran")
     if reading.date:
-        return reading.date, "(from the run's timestamp in the file)"
+        if not _is_date(reading.date):
+            raise IngestError(f"the run's date {reading.date} is not a year from 1900 to 2999; give --date with the day it ran")
+        return _not_after(reading.date, "(from the run's timestamp in the file)", today)
     return today, "(today: the file has no run timestamp; give --date to say when it ran)"
+
+
+def _not_after(when: str, why: str, today: str) -> tuple[str, str]:
+    """A future date would stay "latest" and hold a metric gate for ever (LB211): refused."""
+    if when > today:
+        raise IngestError(f"the measurement's date {when} {why} is after today ({today}); "
+                          "give --date with the day the evaluation ran")
+    return when, why
+
+
+def _is_date(text: str) -> bool:
+    try:
+        return bool(_DATE.fullmatch(text)) and bool(dt.date.fromisoformat(text))
+    except ValueError:
+        return False
 
 
 def _source_file(path: Path, root: Path) -> str:
@@ -365,13 +382,6 @@ def _scalar(value: Any) -> str:
     from generator.core.loader import _resolve_plain
 
     return text if _PLAIN.fullmatch(text) and _resolve_plain(text) == text else yaml_str(text)
-
-
-def _number(value: float) -> str:
-    """95 rather than 95.0; otherwise Python's shortest round-tripping form (0.6, 1e-05)."""
-    if float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return repr(float(value))
 
 
 # --------------------------------------------------------------------------- checking and writing

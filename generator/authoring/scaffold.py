@@ -17,7 +17,7 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from generator.authoring.safe_paths import outside_repository
+from generator.core.safe_paths import outside_repository
 from generator.core.model import Policy
 from generator.core.resources import resource_dir
 

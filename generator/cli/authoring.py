@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from generator.authoring import codeowners as codeowners_mod
+from generator.core import codeowners as owners_rules
 from generator.authoring import govdiff
 from generator.authoring import importer
 from generator.authoring import scaffold
@@ -253,34 +254,42 @@ def codeowners(root, check_only) -> None:
     needs a review from the team that approves it; `/decisions/*/runbooks/` gets the
     runbook owners (policy runbooks.owners, else the on-call checklist's). Only the block between the
     `# BEGIN launchboard` and `# END launchboard` lines is Launchboard's; the rest of the file
-    is kept as it is. `--check` also fails while the file leaves part of the trusted layer
-    (policy, schemas, templates, code, mkdocs.yml, pyproject.toml, scripts, CI and pre-commit
-    configuration) without an owner.
+    is kept as it is. `/decisions/frameworks/` gets the owners the file gives the policy
+    (the last matching rule, whatever its pattern). `--check` also fails while the file
+    leaves part of the trusted layer (policy, schemas, templates, code, mkdocs.yml,
+    pyproject.toml, scripts, CI and pre-commit configuration) without an owner, or a
+    framework pack to anyone but the policy's owners.
     """
     policy = _portfolio_with_policy(root).policy
     try:
         if check_only:
-            comparison = codeowners_mod.compare(root, policy)
-            unowned = codeowners_mod.unowned_trusted_paths(root) if comparison.exists else []
-            overriding = codeowners_mod.overriding_rules(root, policy) if comparison.exists else []
-            if comparison.exists and comparison.up_to_date and not unowned and not overriding:
-                click.echo(f"{codeowners_mod.CODEOWNERS_PATH} is up to date")
+            comparison = owners_rules.compare(root, policy)
+            unowned = owners_rules.unowned_trusted_paths(root) if comparison.exists else []
+            overriding = owners_rules.overriding_rules(root, policy) if comparison.exists else []
+            council, packs = owners_rules.packs_not_owned_like_the_policy(root)
+            if comparison.exists and comparison.up_to_date and not unowned and not overriding and not packs:
+                click.echo(f"{owners_rules.CODEOWNERS_PATH} is up to date")
                 return
             if not comparison.exists or not comparison.up_to_date:
                 state = "is missing" if not comparison.exists else "is out of date with decisions/policy.yaml"
-                click.echo(f"{codeowners_mod.CODEOWNERS_PATH} {state}: run `launchboard codeowners` and commit it", err=True)
+                click.echo(f"{owners_rules.CODEOWNERS_PATH} {state}: run `launchboard codeowners` and commit it", err=True)
             if unowned:
-                click.echo(f"{codeowners_mod.CODEOWNERS_PATH} {codeowners_mod.unowned_message(unowned)}", err=True)
+                click.echo(f"{owners_rules.CODEOWNERS_PATH} {owners_rules.unowned_message(unowned)}", err=True)
             for number, checklist_id in overriding:
-                click.echo(f"{codeowners_mod.CODEOWNERS_PATH}:{number}: {codeowners_mod.overriding_message(number, checklist_id)}", err=True)
+                click.echo(f"{owners_rules.CODEOWNERS_PATH}:{number}: {owners_rules.overriding_message(number, checklist_id)}", err=True)
+            if packs:
+                click.echo(f"{owners_rules.CODEOWNERS_PATH} {owners_rules.packs_message(council, packs)}", err=True)
             sys.exit(1)
         changed = codeowners_mod.write(root, policy)
-    except codeowners_mod.CodeownersError as exc:
+    except owners_rules.CodeownersError as exc:
         raise Refused(str(exc)) from exc
-    click.echo(f"{'wrote' if changed else 'unchanged:'} {codeowners_mod.CODEOWNERS_PATH}")
-    unowned = codeowners_mod.unowned_trusted_paths(root)
+    click.echo(f"{'wrote' if changed else 'unchanged:'} {owners_rules.CODEOWNERS_PATH}")
+    unowned = owners_rules.unowned_trusted_paths(root)
     if unowned:  # not Launchboard's lines to write: the owners of the trusted layer are the repository's choice
-        click.echo(f"warning: {codeowners_mod.CODEOWNERS_PATH} {codeowners_mod.unowned_message(unowned)}", err=True)
+        click.echo(f"warning: {owners_rules.CODEOWNERS_PATH} {owners_rules.unowned_message(unowned)}", err=True)
+    council, packs = owners_rules.packs_not_owned_like_the_policy(root)
+    if packs:  # the policy has no owner to share, or a rule below the block takes the packs
+        click.echo(f"warning: {owners_rules.CODEOWNERS_PATH} {owners_rules.packs_message(council, packs)}", err=True)
 
 
 # --------------------------------------------------------------------------- import

@@ -6,6 +6,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -26,10 +27,11 @@ def write_atomically(out: Path, text: str) -> None:
     runner); os.replace would replace a link that appears later, never follow it.
     """
     if out.is_symlink():
-        raise click.ClickException(f"{out} is a symbolic link; refusing to write through it")
+        _refuse(f"{out} is a symbolic link; refusing to write through it")
     if out.is_dir():
-        raise click.ClickException(f"{out} is a folder; name a file")
+        _refuse(f"{out} is a folder; name a file")
     parent = out.parent if str(out.parent) else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)  # judged safe already (core/safe_paths.output_path)
     fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{out.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -39,6 +41,11 @@ def write_atomically(out: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _refuse(message: str) -> NoReturn:
+    click.echo(f"launchboard: {clean_text(message, 400)}", err=True)
+    sys.exit(EXIT_UNUSABLE)
 
 
 @export.command()
@@ -51,10 +58,17 @@ def cyclonedx(root: Path, initiative: str | None, out: Path | None, as_of: str |
     attestations map each item its stage requires to a claim with its evidence
     (approver, date, expiry). The same records and --as-of give the same bytes.
 
-    Exit 2 for an unknown initiative or an unusable policy.
+    Exit 2 for an unknown initiative, an unusable policy, or an --out that is, is inside or
+    holds the records, the trusted layer or .git, or that a link would carry elsewhere.
     """
+    from generator.core.safe_paths import RefusedOutput, output_path
     from generator.exports.cyclonedx import UnknownInitiative, bom_json
 
+    if out is not None:
+        try:  # never onto the records, the trusted layer or .git, nor through a link (core/safe_paths.py)
+            out = output_path(root, out)
+        except RefusedOutput as refused:
+            _refuse(str(refused))
     portfolio = load_or_exit(root, as_of)
     if portfolio.unusable:
         click.echo(REPORTER_BY_NAME["text"]().render(portfolio), err=True)
@@ -71,11 +85,6 @@ def cyclonedx(root: Path, initiative: str | None, out: Path | None, as_of: str |
     if out is None:
         click.echo(text, nl=False)
         return
-    from generator.authoring.safe_paths import redirected_out_of
-
-    redirected = redirected_out_of(root, out)
-    if redirected:
-        raise click.ClickException(f"{redirected}; refusing to write through it")
     write_atomically(out, text)
     click.echo(f"Wrote {out}", err=True)
 

@@ -53,7 +53,7 @@ def _config(root: Path, config_file: Path | None) -> Path:
 
 def _site_dir(config: Path, site_dir: Path | None) -> Path:
     if site_dir is not None:
-        return site_dir.absolute()
+        return site_dir  # as named: core/safe_paths.output_path normalises it and shows it as given
     import yaml
 
     try:
@@ -68,6 +68,18 @@ def _site_dir(config: Path, site_dir: Path | None) -> Path:
     return (config.parent / (value if isinstance(value, str) and value else "site")).absolute()
 
 
+def _checked_output(root: Path, out: Path, label: str, replace_unmarked: bool = False) -> Path:
+    """The output folder to replace, normalised (core/safe_paths.py); exit 2 naming why when
+    it is, is inside or holds the records, the trusted layer or .git, or a link leads it away."""
+    from generator.core.safe_paths import RefusedOutput, output_path
+
+    try:
+        return output_path(root, out, label=label, folder=True, replace_unmarked=replace_unmarked)
+    except RefusedOutput as refused:
+        click.echo(f"launchboard: {refused}", err=True)
+        sys.exit(2)
+
+
 @click.command()
 @root_argument
 @click.option("-f", "--config-file", type=click.Path(dir_okay=False, path_type=Path), help="mkdocs.yml to use (default: ROOT/mkdocs.yml).")
@@ -79,17 +91,14 @@ def _site_dir(config: Path, site_dir: Path | None) -> Path:
 @as_of_option
 def build(root: Path, config_file: Path | None, site_dir: Path | None, strict: bool, offline: bool, as_of: str | None) -> None:
     """Build the site with MkDocs. The new site replaces the old one only when the build succeeds."""
-    from generator.site.render import mark_output, output_refusal, replace_dir
+    from generator.site.render import mark_output, replace_dir
 
     config = _config(root, config_file)
-    target = _site_dir(config, site_dir)
-    refusal = output_refusal(target, root, replace_unmarked=site_dir is None)  # mkdocs.yml is trusted
-    if refusal:
-        click.echo(f"launchboard: {refusal}", err=True)
-        sys.exit(2)
+    label = "--site-dir" if site_dir is not None else f"site_dir in {config.name}"
+    target = _checked_output(root, _site_dir(config, site_dir), label, replace_unmarked=site_dir is None)  # mkdocs.yml is trusted
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.building.", dir=target.parent))
-    cmd = [sys.executable, "-m", "mkdocs", "build", "-f", str(config), "-d", str(tmp)]
+    cmd = [sys.executable, "-m", "mkdocs", "build", "-f", str(config.absolute()), "-d", str(tmp)]  # mkdocs runs in ROOT
     if strict:
         cmd.append("--strict")
     try:
@@ -134,7 +143,7 @@ def serve(root: Path, config_file: Path | None, dev_addr: str, dirty: bool, as_o
     """
     config = _config(root, config_file)
     env = _as_of_env(mkdocs_env(), as_of)
-    cmd = [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", dev_addr]
+    cmd = [sys.executable, "-m", "mkdocs", "serve", "-f", str(config.absolute()), "-a", dev_addr]  # before chdir
     if dirty:
         cmd.append("--dirty")
     # Become the server rather than wait for it: a SIGTERM to `launchboard serve` (an IDE,
@@ -154,22 +163,21 @@ def render(root: Path, out: Path, as_of: str | None, templates: Path | None) -> 
     The folder is written beside OUT and renamed into place when complete.
     """
     from generator.cli.check import load_or_exit
-    from generator.site.render import output_refusal, render_site, write_site
+    from generator.site.render import render_site, write_site
     from generator.exports.report import neutralise
 
-    refusal = output_refusal(out, root)
-    if refusal:
-        click.echo(f"launchboard: {refusal}", err=True)
-        sys.exit(2)
+    out = _checked_output(root, out, "--out")
     portfolio = load_or_exit(root, as_of)
     if portfolio.unusable:
         click.echo("launchboard: the policy cannot be used; run `launchboard check`", err=True)
         sys.exit(2)
     if templates is None and (root / "templates" / "site").is_dir():
         templates = root / "templates" / "site"
+    from generator.cli.reference import command_helps
     from generator.site.trends import load_trends
 
-    site = render_site(portfolio, templates_dir=templates, schemas_dir=root / "schemas", trends=load_trends(root, portfolio.as_of))
+    site = render_site(portfolio, templates_dir=templates, schemas_dir=root / "schemas", commands=command_helps(),
+                       trends=load_trends(root, portfolio.as_of))
     try:
         write_site(site, out)
     except UnsafePath as err:

@@ -82,6 +82,7 @@ CODES: dict[str, str] = {
     "LB232": "metric gating this stage: latest measurement misses its target",
     "LB233": "gate_from is not one of the policy's stages",
     "LB234": "the same result file (sha256) is recorded twice for one metric",
+    "LB235": "a measurement's source file in the repository is missing, a link, or not the file its sha256 names",
     "LB236": "a metric gate the policy pins (metric_gates) is weakened or its metric dropped",
     # LB3xx: warnings
     "LB301": "approval expires within 30 days",
@@ -90,7 +91,7 @@ CODES: dict[str, str] = {
     "LB304": "metric not measured in the last 14 days (canary/ga)",
     "LB305": "CODEOWNERS is out of date with the policy",
     "LB306": "done item not yet required lacks evidence, approver or date, or its evidence path or date is wrong",
-    "LB307": "CODEOWNERS gives no owner to part of the trusted layer (policy, schemas, templates, code, CI and build configuration)",
+    "LB307": "CODEOWNERS gives no owner to part of the trusted layer (policy, schemas, templates, code, CI and build configuration), or a framework pack to others than the policy's owners",
     "LB308": "policy item is required from `retired`, the terminal stage, so never required",
     "LB310": "runbook exercise stops counting within 30 days",
     "LB311": "a runbook's latest exercise failed or found issues (an earlier pass may still count for the gate)",

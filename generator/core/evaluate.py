@@ -43,6 +43,7 @@ from generator.core.model import (
 import dataclasses
 
 from generator.core.records import decision_file_parts
+from generator.core.sources import source_problems
 
 EXPIRY_WARNING_DAYS = 30
 METRIC_STALE_DAYS = 14
@@ -1087,6 +1088,9 @@ class Evaluator:
                              f"metric {clean_text(metric.id, 64)!r}: result file {measurement.source.sha256[:12]}… is recorded twice",
                              initiative.id)
             seen.add(measurement.source.sha256)
+            for part, message in source_problems(self.root, measurement.source):  # the file, when in the repository
+                self._report(document.locate(("metrics", index, "measurements", point, "source", part)), "LB235",
+                             f"metric {clean_text(metric.id, 64)!r}: {message}", initiative.id)
 
 
 # --------------------------------------------------------------------------- portfolio

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator
 
 from generator.core import processes
 from generator.core.cache import RecordCache, disabled_by_env
-from generator.authoring.codeowners import check_codeowners
+from generator.core.codeowners import check_codeowners
 from generator.core.evaluate import (
     Evaluator,
     InitiativeRecords,

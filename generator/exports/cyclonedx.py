@@ -36,7 +36,7 @@ from typing import Any
 from generator import __version__
 from generator.core.controls import framework_coverage, portfolio_frameworks
 from generator.core.model import KIND_CHECKLIST, KIND_METRIC, KIND_RUNBOOK, METRICS, ChecklistItem, Initiative, Portfolio, Requirement
-from generator.site.markdown_safety import safe_url
+from generator.core.text_safety import safe_url
 
 SPEC_VERSION = "1.6"
 SCHEMA_URL = "http://cyclonedx.org/schema/bom-1.6.schema.json"

@@ -26,6 +26,7 @@ import click
 from generator.core.codes import CODES
 from generator.core.loader import clean_text
 from generator.core.model import MetricGate, Portfolio, Problem, Readiness
+from generator.core.text_safety import gfm_cell, gfm_text
 
 _COMMAND_LIKE = re.compile(r"##\[|^(\s*)::", re.MULTILINE)
 
@@ -190,8 +191,6 @@ class GithubReporter(Reporter):
 
 def step_summary(portfolio: Portfolio) -> str:
     """The full report as Markdown for $GITHUB_STEP_SUMMARY (annotations are capped per job)."""
-    from generator.exports.gfm import gfm_cell, gfm_text  # the Markdown stack is only needed here
-
     prefix = repository_prefix(portfolio.root)
     out = [f"### Launchboard check: {gfm_text(_summary(portfolio))}", ""]
     if portfolio.problems:

@@ -45,6 +45,8 @@ from mkdocs.structure.pages import Page
 from generator.site import markdown_safety as ms
 from generator.plugin.config import LaunchboardConfig
 from generator.core.pipeline import LoadMemo, UsageError, load_portfolio
+from generator.cli.reference import command_helps
+from generator.core.safe_paths import RefusedOutput, output_path
 from generator.site.render import CSS_PATH, JS_PATH, WORKER_SHIM_PATH, RenderedSite, RenderMemo, precompile_templates, render_site
 from generator.site.sanitiser import PageSanitiser
 from generator.site.trends import load_trends
@@ -198,6 +200,10 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             return None
 
         self.root = self._path(config, self.config.root)
+        try:  # MkDocs empties site_dir after this event: never the records, the trusted layer or .git
+            output_path(self.root, config.site_dir, label="site_dir", folder=True, replace_unmarked=True)
+        except RefusedOutput as refused:
+            raise PluginError(f"launchboard: {_clean(str(refused))}") from None
         templates_dir = self._path(config, self.config.templates)
         # A first build compiles the templates on the other core while the records load
         # (under serve, later builds reuse the render memo's compiled templates).
@@ -224,6 +230,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             site_name=config.site_name,
             memo=self.render_memo,
             docs_prefix=_docs_prefix(config["docs_dir"], self.root),
+            commands=command_helps(),  # the Command line page: each command's own --help
             trends=load_trends(self.root, portfolio.as_of) if self.config.history else None,
         )
         for skipped in self.site.skipped:

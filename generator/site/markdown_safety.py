@@ -26,8 +26,6 @@ import re
 import unicodedata
 import xml.etree.ElementTree as etree
 from html.parser import HTMLParser
-from functools import lru_cache, wraps
-from typing import Callable, TypeVar
 from urllib.parse import urlsplit
 
 import markdown
@@ -35,8 +33,8 @@ import nh3
 from markdown import inlinepatterns
 from markdown.treeprocessors import Treeprocessor
 
-T = TypeVar("T")
-SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+# plain and safe_url are also the site's filters (ms.plain, ms.safe_url in templates and render.py).
+from generator.core.text_safety import CONTROL, SAFE_SCHEMES, memoised_for_str, plain, safe_url
 
 # Python-Markdown's backslash-escapable characters ("<", ">" and "&" are HTML-escaped first).
 _MD_ESCAPED = set("\\`*_{}[]()#+-.!")
@@ -45,32 +43,6 @@ _MD_ESCAPED = set("\\`*_{}[]()#+-.!")
 _MD_ENTITY = {"|": "&#124;", "~": "&#126;", "^": "&#94;", "=": "&#61;", ":": "&#58;"}
 # Both maps in one table, so escaping is a single C-level pass (the sets are disjoint).
 _MD_TABLE = str.maketrans({**{ch: "\\" + ch for ch in _MD_ESCAPED}, **_MD_ENTITY})
-_WS = re.compile(r"\s+")
-# Control, bidi and invisible format characters (soft hyphen, Arabic letter mark, word
-# joiners, BOM, interlinear annotation): dropped, so record text cannot reorder or hide text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
-_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")  # what browsers skip while reading a scheme
-
-
-def _is_plain(s: str) -> bool:
-    """True when `plain` would return `s` unchanged.
-
-    Every character that _CONTROL drops or _WS matches, other than the space, is
-    non-printable (checked over all code points in tests/test_fast_paths.py), so a printable
-    string only changes through double, leading or trailing spaces.
-    """
-    return s.isprintable() and "  " not in s and not s.startswith(" ") and not s.endswith(" ")
-
-
-def plain(text: object) -> str:
-    """Text on one line: control and bidi characters dropped, whitespace runs collapsed."""
-    if text is None:
-        return ""
-    # Exact str only: a subclass could override the methods the check relies on.
-    if type(text) is str and _is_plain(text):
-        return text  # the common case: most record text is already one clean line
-    s = _CONTROL.sub("", str(text))
-    return _WS.sub(" ", s).strip()
 
 
 def md_inline(text: object) -> str:
@@ -94,7 +66,7 @@ def code_block_text(text: object) -> str:
     control and bidi characters dropped, trailing whitespace trimmed."""
     if text is None:
         return ""
-    lines = [_CONTROL.sub("", line).rstrip() for line in str(text).strip("\n").split("\n")]
+    lines = [CONTROL.sub("", line).rstrip() for line in str(text).strip("\n").split("\n")]
     return "&#10;".join(html.escape(line, quote=True) for line in lines)
 
 
@@ -133,51 +105,7 @@ def xml_text(text: object) -> str:
     return html.escape(plain(text), quote=True)
 
 
-# URLs repeat across pages (the same evidence on an initiative and its decisions), so the
-# URL filters are memoised. Only exact str arguments are cached: a str subclass could hash
-# or compare differently, so it takes the uncached path.
-_URL_CACHE = 4096
-
-
-def _memoised_for_str(fn: Callable[[object], T]) -> Callable[[object], T]:
-    """`fn`, memoised for arguments that are exactly str; anything else is computed each time."""
-    cached = lru_cache(maxsize=_URL_CACHE)(fn)
-
-    @wraps(fn)
-    def call(value: object) -> T:
-        return cached(value) if type(value) is str else fn(value)
-
-    call.cache_info = cached.cache_info  # type: ignore[attr-defined]
-    return call
-
-
-@_memoised_for_str
-def safe_url(url: object) -> str | None:
-    """The URL when it is http, https, mailto or relative; None otherwise.
-
-    Browsers ignore tabs, newlines and leading control characters in a scheme, so those are
-    stripped before the scheme is read; an entity-encoded scheme is decoded first.
-    """
-    if not isinstance(url, str):
-        return None
-    candidate = html.unescape(url)
-    candidate = _URL_IGNORED.sub("", candidate)
-    if not candidate:
-        return None
-    try:
-        parts = urlsplit(candidate)
-    except ValueError:
-        return None
-    if parts.scheme:
-        return candidate if parts.scheme.lower() in SAFE_SCHEMES else None
-    # Relative: refuse protocol-relative URLs ("//host") and anything with a colon before
-    # the first slash, which some browsers read as a scheme.
-    if candidate.startswith("//") or ":" in candidate.split("/", 1)[0]:
-        return None
-    return candidate
-
-
-@_memoised_for_str
+@memoised_for_str
 def external_url(url: object) -> str | None:
     """Only absolute http(s)/mailto URLs: for links in records, which are not site-relative."""
     u = safe_url(url)
@@ -196,7 +124,7 @@ def html_link(url: object, text: object | None = None) -> str:
     return f'<a href="{md_inert(u)}" rel="noopener noreferrer">{label}</a>'
 
 
-@_memoised_for_str
+@memoised_for_str
 def evidence_link(value: object) -> str:
     """Evidence is a URL or a path in the repository: a short link, or the path as code."""
     u = external_url(value)
@@ -351,7 +279,7 @@ def md_to_html(text: object) -> str:
         return ""
     if type(text) is str and _PROSE.fullmatch(text):
         return _prose_html(text)  # plain prose: the full pipeline would give the same bytes
-    src = _CONTROL.sub("", str(text))
+    src = CONTROL.sub("", str(text))
     rendered = _convert(src)
     return nh3.clean(
         rendered,

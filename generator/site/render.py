@@ -28,7 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import jinja2
 import jinja2.meta
@@ -59,6 +59,7 @@ from generator.core.model import (
 )
 
 from generator.core.processes import forked_pool, second_process_pays
+from generator.core.safe_paths import OUTPUT_MARKER
 from generator.site.runbooks import alerts_feed, on_call_rows, runbook_views
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "site"
@@ -621,13 +622,6 @@ def _codes() -> list[tuple[str, str, str]]:
     return [(code, meaning, severity(code)) for code, meaning in CODES.items()]
 
 
-def _command_helps() -> list[Any]:
-    """Each command's `--help`, for the command-line page (site/cli_reference.py)."""
-    from generator.site.cli_reference import command_helps
-
-    return command_helps()
-
-
 def _nav(portfolio: Portfolio, safe: list[Initiative], group_size: int) -> list[Any]:
     nav: list[Any] = [
         {"Launch board": "index.md"},
@@ -752,6 +746,7 @@ def render_site(
     site_name: str = "Launchboard",
     memo: RenderMemo | None = None,
     docs_prefix: str | None = None,
+    commands: Sequence[Any] = (),
     trends: Any = None,
 ) -> RenderedSite:
     """Every generated file of the site, from one run of the core.
@@ -760,6 +755,8 @@ def render_site(
     `mkdocs serve`): initiatives whose inputs are unchanged are not rendered again.
     docs_prefix: MkDocs' docs_dir relative to ROOT (POSIX), when inside it: result files
     under it are published, so measurement sources link to them.
+    commands: each command's `--help` for the Command line page (cli/reference.py), given by
+    the caller: the site is a layer below the command line and does not import it.
     trends: a trends.Trends (the history from git) for the Trends page; None leaves it out.
     """
     templates_dir = Path(templates_dir) if templates_dir else PACKAGE_TEMPLATES
@@ -891,7 +888,7 @@ def render_site(
         page(campaign_page(campaign.id), "campaign.md.j2", campaign=campaign, rows=campaign_rows(portfolio, campaign, safe))
     page("reference.md", "reference.md.j2", schemas=_schemas(schemas_dir))
     page("codes.md", "codes.md.j2", codes=_codes())
-    page("cli.md", "cli.md.j2", commands=_command_helps())
+    page("cli.md", "cli.md.j2", commands=list(commands))
     page("formats.md", "formats.md.j2")
     page("contribute.md", "contribute.md.j2")
     page("tags.md", "tags.md.j2")
@@ -1280,32 +1277,6 @@ def write_site(site: RenderedSite, out_dir: Path) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-OUTPUT_MARKER = ".launchboard-output"  # marks a folder Launchboard wrote, and may replace
-PROTECTED = ("decisions", "schemas", "templates", "generator", "tests", ".git")
-
-
-def output_refusal(out: Path, root: Path, *, replace_unmarked: bool = False) -> str | None:
-    """Why OUT must not be replaced by a generated site, or None when it may be.
-
-    The output folder is replaced whole, so a mistyped --out must never name the
-    repository, the records or any folder that holds them, nor a folder of someone else's.
-    """
-    from generator.authoring.safe_paths import redirected_out_of
-
-    redirected = redirected_out_of(root, out)
-    if redirected:
-        return f"{redirected}; refusing to write there"
-    target, repo = Path(out).resolve(), Path(root).resolve()
-    if target == repo or repo.is_relative_to(target):
-        return f"{out} holds the repository; choose a folder of its own for the output"
-    for name in PROTECTED:
-        if target.is_relative_to(repo / name):
-            return f"{out} is inside {name}/; choose a folder of its own for the output"
-    if not replace_unmarked and target.is_dir() and any(target.iterdir()) and not (target / OUTPUT_MARKER).exists():
-        return f"{out} is not empty and was not written by launchboard; remove it or choose another folder"
-    return None
 
 
 def mark_output(folder: Path) -> None:
