@@ -369,3 +369,16 @@ def test_crafted_tree_names_never_write_outside_the_mirror(tmp_path):
     assert ".." not in mirror.top()
     assert sorted(p.name for p in scratch.iterdir()) == ["decisions"]
     assert not list(scratch.rglob("escape.yaml"))
+
+
+def test_a_folder_without_git_renders_a_trends_page_that_says_why(tmp_path):
+    root = tmp_path / "plain"
+    root.mkdir()
+    Repo.valid(root)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["render", str(root), "--out", str(out), "--as-of", END])
+    assert result.exit_code == 0, result.output
+    trends = (out / "trends.md").read_text()
+    assert "No history to show" in trends and "no git history" in trends and "fetch-depth: 0" in trends
+    assert not (out / "trends" / "stages.svg").exists()
+    assert "Readiness over time" not in (out / "initiatives" / "support-assistant" / "index.md").read_text()
