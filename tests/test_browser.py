@@ -274,3 +274,168 @@ def test_a_runbook_found_by_search_shows_commands_with_a_copy_button(browser, se
     assert page.locator("li.lb-step--destructive .lb-approval").inner_text().startswith("needs approval")
     screenshot(page, "runbook", full_page=True)
     page.close()
+
+
+# --------------------------------------------------------------------------- on call, search, widths
+
+def _serving(tmp: Path | None = None) -> list[dict]:
+    """The sample's serving initiatives with what On call must show of each, from the records."""
+    import yaml
+
+    found = []
+    for folder in sorted((REPO / "decisions").iterdir()):
+        record = folder / "initiative.yaml"
+        if not record.is_file():
+            continue
+        ini = yaml.safe_load(record.read_text(encoding="utf-8"))
+        if ini["stage"] not in ("canary", "ga"):
+            continue
+        runbooks = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((folder / "runbooks").glob("*.yaml"))}
+        rollback = next((r for r in runbooks.values() if "rollback" in r.get("topics", [])), None)
+        first = min((rollback or next(iter(runbooks.values())))["escalation"], key=lambda e: e["after_minutes"])["contact"]
+        found.append({"id": ini["id"], "title": ini["title"], "first": first,
+                      "kill": (rollback or {}).get("rollback", {}).get("kill_switch"), "runbooks": sorted(runbooks)})
+    return found
+
+
+def _on_screen(page, locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"] + 0.5
+
+
+def test_on_call_on_a_phone_shows_first_call_kill_switch_and_runbooks(browser, served_site):
+    page = browser.new_page(viewport=PHONE)
+    page.goto(served_site + "oncall/")
+    _no_sideways_scroll(page)
+    serving = _serving()
+    assert len(serving) == 4
+    for ini in serving:
+        heading = page.locator(f'h2:has(a[href="../initiatives/{ini["id"]}/"])')
+        assert heading.count() == 1, ini["id"]
+        block = heading.locator("xpath=following-sibling::ul[1]")
+        first = block.locator("li", has=page.locator(".lb-oncall-label", has_text="First call")).locator("strong")
+        assert first.inner_text() == ini["first"] and _on_screen(page, first), ini["id"]
+        kill = block.locator("code.lb-oncall-code").first
+        assert kill.inner_text() == ini["kill"] and _on_screen(page, kill), ini["id"]
+        links = block.locator('a[href*="/runbooks/"]:not([href*="#"])')
+        assert sorted(h.split("/runbooks/")[1].strip("/") for h in links.evaluate_all("els => els.map(e => e.getAttribute('href'))")) == ini["runbooks"]
+        for i in range(links.count()):
+            assert _on_screen(page, links.nth(i)), (ini["id"], i)
+    # a runbook whose only exercise, an incident, found issues says so, and nothing about an earlier pass
+    drill = page.locator('li:has(> a[href="../initiatives/support-assistant/runbooks/provider-outage/"]) .lb-drill')
+    assert drill.inner_text() == "no exercise has passed yet; the latest, incident of 2026-10-14, found issues"
+    page.screenshot(path="/tmp/launchboard-phone-oncall.png", full_page=True)
+    page.close()
+
+
+def _first_results(page, query: str, expect: str) -> list[str]:
+    """Type a query into Material's search box; wait until the first result is `expect` (the
+    list redraws as each key arrives); the hrefs of the results' page links."""
+    page.keyboard.press("/")
+    page.keyboard.type(query, delay=20)
+    try:
+        page.wait_for_function(
+            """(want) => { const a = document.querySelector('.md-search-result__item a.md-search-result__link');
+                           return a && a.getAttribute('href').split('?')[0].split('#')[0].endsWith(want); }""",
+            arg=expect, timeout=10000)
+    except Exception:  # noqa: BLE001 - report what came first instead of a timeout
+        pass
+    page.wait_for_timeout(300)
+    return page.locator(".md-search-result__item > a.md-search-result__link").evaluate_all(
+        "els => els.map(e => e.getAttribute('href').split('?')[0])")
+
+
+SEARCHES = [
+    # (query, what the first result's page ends with, the first result's best section, if any)
+    ("support-assistant-daily-cost", "initiatives/support-assistant/runbooks/cost-spike/", None),
+    ("contract-summariser-gpu-pending-pods", "initiatives/contract-summariser/runbooks/provider-outage/", None),
+    ("Contract summariser", "initiatives/contract-summariser/", None),
+    ("Customer support assistant", "initiatives/support-assistant/", None),
+    ("pen-test", "", "item-security-review--pen-test"),
+]
+
+
+def _offline_url(served: str) -> str:
+    """A served page's URL as the file-system build writes it: x/ -> x/index.html for an
+    initiative's page, x/y/ -> x/y.html for the others."""
+    if not served:
+        return served
+    path = served.rstrip("/")
+    return path + ("/index.html" if path.count("/") == 1 else ".html")
+
+
+def _check_searches(page, home: str, offline: bool) -> None:
+    page_suffix = ".html" if offline else ""
+    for query, want, section in SEARCHES:
+        page.goto(home)
+        expect = _offline_url(want) if offline else want
+        hrefs = _first_results(page, query, expect)
+        assert hrefs, query
+        if want:
+            assert hrefs[0].split("#")[0].endswith(expect), (query, hrefs[:3])
+        if section:
+            best = page.locator(".md-search-result__item").first.locator("a.md-search-result__link").nth(1)
+            assert best.get_attribute("href").split("#")[1] == section, query
+    for query in ("kill switch", "rollback", "cachectl"):
+        page.goto(home)
+        hrefs = _first_results(page, query, "/" if not page_suffix else ".html")
+        runbooks = [h for h in hrefs if "/runbooks/" in h]
+        frameworks = [h for h in hrefs if "frameworks/" in h]
+        assert runbooks and "/runbooks/" in hrefs[0], (query, hrefs[:3])
+        if frameworks:
+            assert hrefs.index(frameworks[0]) > hrefs.index(runbooks[-1]), (query, hrefs)
+    # no result is a wall of text: every teaser a few lines at most
+    longest = page.locator(".md-search-result__article").evaluate_all("els => Math.max(...els.map(e => e.innerText.length))")
+    assert longest <= 420, longest
+
+
+def test_search_finds_the_runbook_for_an_alert_and_the_initiative_for_its_name(browser, served_site):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _check_searches(page, served_site, offline=False)
+    page.screenshot(path="/tmp/launchboard-search-results.png")
+    page.close()
+
+
+def test_search_from_the_file_system_ranks_the_same(browser, offline_site):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _check_searches(page, offline_site.as_uri() + "/index.html", offline=True)
+    page.close()
+
+
+def test_no_table_overflows_at_desktop_width_and_an_empty_filter_says_so(browser, served_site):
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    for url in ("", "initiatives/support-assistant/", "initiatives/contract-summariser/", "initiatives/code-review-bot/",
+                "initiatives/internal-search/", "initiatives/fraud-note-classifier/", "checklists/", "decisions/",
+                "initiatives/support-assistant/runbooks/rollback/", "frameworks/nist-ai-600-1/", "oncall/"):
+        page.goto(served_site + url)
+        over = page.evaluate("""Array.from(document.querySelectorAll('.md-typeset table')).map(t => {
+            const box = t.closest('.md-typeset__scrollwrap') || t.parentElement;
+            return [t.scrollWidth - box.clientWidth, (t.querySelector('th') || {}).textContent]; }).filter(x => x[0] > 1)""")
+        assert over == [], (url, over)
+    # a runbook's command is not hidden under its copy button
+    page.goto(served_site + "initiatives/support-assistant/runbooks/rollback/")
+    page.locator("pre.lb-command button.md-code__button").first.wait_for(state="attached", timeout=10000)
+    clipped = page.evaluate("""Array.from(document.querySelectorAll('pre.lb-command > code')).filter(c => c.scrollWidth > c.clientWidth + 1).length""")
+    assert clipped == 0
+    page.goto(served_site)
+    page.select_option(".lb-filter select[name=stage]", "retired")
+    page.select_option(".lb-filter select[name=gate]", "blocked")
+    message = page.locator(".lb-filter__empty")
+    assert message.is_visible() and "No initiative matches" in message.inner_text()
+    assert not page.locator("table:has(.lb-board-head)").is_visible()
+    page.select_option(".lb-filter select[name=gate]", "")
+    assert not message.is_visible()
+    page.close()
+
+
+def test_screenshots_for_a_person_phone_desktop_dark(browser, served_site):
+    """Not an assertion of looks: the pictures a reviewer opens (phone, desktop, dark mode)."""
+    for name, viewport, scheme in (("phone", PHONE, "default"), ("desktop", {"width": 1440, "height": 900}, "default"),
+                                   ("dark-phone", PHONE, "slate")):
+        page = browser.new_page(viewport=viewport)
+        page.add_init_script(f"localStorage.setItem('/.__palette', JSON.stringify({{index: {0 if scheme == 'default' else 1}, color: {{scheme: '{scheme}'}}}}))")
+        for url, file in (("oncall/", "oncall"), ("", "board"), ("initiatives/support-assistant/runbooks/rollback/", "runbook")):
+            page.goto(served_site + url)
+            _no_sideways_scroll(page) if viewport is PHONE else None
+            page.screenshot(path=f"/tmp/launchboard-{name}-{file}.png", full_page=True)
+        page.close()

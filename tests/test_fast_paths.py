@@ -196,6 +196,9 @@ _NEUTRAL = "#546e7a"
 def _old_fmt(v: float) -> str:
     if abs(v) >= 100 or float(v).is_integer():
         return f"{v:,.0f}"
+    if abs(v) < 1:
+        short = f"{v:.3g}"
+        return short if "e" not in short else f"{v:.12f}".rstrip("0")
     return f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
@@ -250,7 +253,8 @@ def old_metric_chart(metric: Metric, width: int = 560, height: int = 200) -> str
         for i, p in enumerate(points):
             parts.append(f'<circle cx="{x(i):.1f}" cy="{y(p.value):.1f}" r="3.5" fill="{colour}"><title>{old_xml_text(p.date)}: {_old_fmt(p.value)}</title></circle>')
         last = points[-1]
-        parts.append(f'<text x="{x(len(points) - 1) - 6:.1f}" y="{y(last.value) + (16 if y(last.value) < top + 14 else -8):.1f}" text-anchor="end" font-weight="600" fill="{colour}">{_old_fmt(last.value)}</text>')
+        below = y(last.value) >= ty or y(last.value) < top + 14  # away from the target rule, inside the plot
+        parts.append(f'<text x="{x(len(points) - 1) - 6:.1f}" y="{y(last.value) + (16 if below else -8):.1f}" text-anchor="end" font-weight="600" fill="{colour}">{_old_fmt(last.value)}</text>')
         parts.append(f'<text x="{x(0):.1f}" y="{height - 12}" text-anchor="start" fill="#5f6f78">{old_xml_text(points[0].date)}</text>')
         if len(points) > 1:
             parts.append(f'<text x="{x(len(points) - 1):.1f}" y="{height - 12}" text-anchor="end" fill="#5f6f78">{old_xml_text(last.date)}</text>')

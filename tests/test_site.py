@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -207,8 +208,9 @@ def test_board_names_metrics_and_their_good_direction(sample_site):
     board = (sample_site / "index.html").read_text(encoding="utf-8")
     row = next(r for r in board.split("<tr>") if 'href="initiatives/support-assistant/"' in r)
     assert '<span class="lb-trend__name">p95 draft latency</span>' in row
-    assert "(target ≤ 1,500)" in row  # lower is better
-    assert "(target ≥ 60)" in row  # higher is better
+    assert "(target ≤ 1,500, lower is better)" in row  # in words, not only the sign
+    assert "(target ≥ 60, higher is better)" in row
+    assert "↑ 0.046 USD" in row and "target ≤ 0.05" in row  # not rounded to its target's "0.05"
 
 
 def test_decision_log_marks_overdue_reviews(sample_site):
@@ -274,16 +276,19 @@ def test_runbook_exercises_show_a_failure_then_a_pass(sample_site):
 def test_on_call_page_lists_live_initiatives_with_first_call_and_rollback(sample_site):
     html = page(sample_site, "oncall")
     live = [i for i in SAMPLE_IDS if yaml.safe_load((REPO / "decisions" / i / "initiative.yaml").read_text())["stage"] in ("canary", "ga")]
-    rows = {i: r for r in html.split("<tr>") for i in live if f'href="../initiatives/{i}/"' in r}
-    assert sorted(rows) == sorted(live)
-    assert 'href="../initiatives/meeting-summariser/"' not in html  # pilot: not serving users
-    row = rows["support-assistant"]
+    blocks = {i: b for b in html.split("<h2 ")[1:] for i in live if f'href="../initiatives/{i}/"' in b.split("</h2>", 1)[0]}
+    assert sorted(blocks) == sorted(live)
+    assert 'href="../initiatives/meeting-summariser/"' not in html  # retired: not serving users
+    row = blocks["support-assistant"]
     assert "@org/support-platform-oncall" in row
     assert 'href="../initiatives/support-assistant/runbooks/rollback/"' in row
-    assert "<code>flag support-assistant.enabled</code>" in row and "<code>gpt-x-2026-05-01</code>" in row
-    assert "passed 68 days ago" in row  # the rollback runbook's game day
+    assert '<code class="lb-oncall-code">flag support-assistant.enabled</code>' in row
+    assert '<code class="lb-oncall-code">gpt-x-2026-05-01</code>' in row
+    # the rollback runbook's game day, and when it stops counting (exercise_max_age_days: 180)
+    assert 'passed 68 days ago <span class="lb-date">(game-day, 2026-09-22)</span> · lapses in 112 days' in row
     # the most severe runbook first
     assert row.index("lb-severity--sev1") < row.index("lb-severity--sev2") < row.index("lb-severity--sev3")
+    assert "lb-oncall-alarm" not in html  # every drill still counts on the sample's date
 
 
 def test_alerts_feed_maps_every_alert_to_its_runbook_page(sample_site):
@@ -307,7 +312,35 @@ def test_initiative_page_lists_its_runbooks_and_topics(sample_site):
 
 def test_search_finds_runbook_text(search_index):
     docs = [d for d in search_index["docs"] if "runbooks/rollback/" in d["location"] and "support-assistant" in d["location"]]
-    assert any("cachectl purge" in d["text"] for d in docs)
+    assert any("cachectl purge" in d.get("ops", "") for d in docs)  # commands: searched, not shown
+    assert any("Point the model and prompt flags back" in d["text"] for d in docs)
+
+
+def test_search_index_is_written_from_the_records(search_index):
+    """One entry per record and section, kind and initiative in the title, a few sentences of
+    text (never table cells run together), and Material told to weigh the record fields."""
+    docs = search_index["docs"]
+    fields = search_index["config"]["fields"]
+    assert fields["alert"]["boost"] > fields["name"]["boost"] > fields["ops"]["boost"] > fields["title"]["boost"]
+    locations = [d["location"] for d in docs]
+    assert len(locations) == len(set(locations))
+    by = {d["location"]: d for d in docs}
+    cost = by["initiatives/support-assistant/runbooks/cost-spike/"]
+    assert cost["title"] == "Runbook · Customer support assistant · Token spend far above forecast"
+    assert cost["alert"] == "daily-cost" and "support-assistant-daily-cost" in cost["ref"]
+    assert by["initiatives/support-assistant/"]["title"] == "Initiative · Customer support assistant"
+    row = by["initiatives/contract-summariser/#item-security-review--pen-test"]
+    assert row["title"].startswith("Checklist · Contract summariser · Security review: ") and "pen-test" in row["ref"]
+    assert "frameworks/nist-ai-600-1/#control-gv-1-7-001" in by
+    for d in docs:  # Material inserts title and text as HTML: the records' never carry a tag
+        assert len(html.unescape(d["text"])) <= 240, d["location"]
+        if not d["location"].startswith("contribute/"):
+            assert "<" not in d["title"] + d["text"], d["location"]
+    # every page whose entries come from the records is listed once as a page before its sections
+    pages = [loc for loc in locations if "#" not in loc]
+    for loc in locations:
+        if "#" in loc:
+            assert loc.split("#")[0] in pages and pages.index(loc.split("#")[0]) >= 0
 
 
 def test_expiring_soon_lists_a_runbook_exercise_about_to_stop_counting(sample_site):

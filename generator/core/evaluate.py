@@ -801,9 +801,11 @@ class Evaluator:
             if ran:
                 index, latest = max(ran, key=lambda pair: (pair[1].date, pair[0]))
                 if latest.outcome != "passed":  # an older pass still counts (the gate), but say so
+                    passed_before = any(e.outcome == "passed" for _, e in ran)
                     self._report(document.locate(("exercises", index, "outcome")), "LB311",
                                  f"the latest exercise ({latest.kind}, {latest.date}) {latest.outcome}; run the runbook "
-                                 "again once it is fixed: an earlier pass no longer shows it works", initiative, warning=True)
+                                 "again once it is fixed: " + ("an earlier pass no longer shows it works" if passed_before
+                                                               else "no exercise of it has passed yet"), initiative, warning=True)
             for index, exercise in enumerate(runbook.exercises):
                 if _date(exercise.date) > self.as_of:
                     self._report(

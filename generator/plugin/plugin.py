@@ -12,7 +12,9 @@ titles feed the navigation and the footer, tags feed the tags page —, mkdocs.y
 files, a theme `custom_dir`, pages of docs_dir) goes into one site signature: when it changes,
 every page is rebuilt. Pages a dirty build skips get their previous titles back, so the
 navigation of the pages it does rebuild is right, and the search index and tags.json keep the
-skipped pages' entries from the previous build. `mkdocs build` and plain `serve` never ask
+skipped pages' entries from the previous build. The search entries of the pages made from
+the records are written from the records every build (site/search_index.py): Material's
+search plugin is told not to parse those pages. `mkdocs build` and plain `serve` never ask
 `is_modified()` about pages, so their output is unaffected.
 
 Under `mkdocs serve` the plugin also keeps two memos (it defines on_startup, so MkDocs keeps
@@ -48,6 +50,8 @@ from generator.core.pipeline import LoadMemo, UsageError, load_portfolio
 from generator.cli.reference import command_helps
 from generator.core.safe_paths import RefusedOutput, output_path
 from generator.site.render import CSS_PATH, JS_PATH, WORKER_SHIM_PATH, RenderedSite, RenderMemo, precompile_templates, render_site
+from generator.site.render import _schemas  # the field reference's tables, for its search entries
+from generator.site import search_index
 from generator.site.sanitiser import PageSanitiser
 from generator.site.trends import load_trends
 from generator.plugin.watcher import TreePoller, watch_with_poller
@@ -78,7 +82,7 @@ class _BuildState:
     signature: str  # the site-wide inputs every page depends on
     hashes: dict[str, str]  # generated file src_uri -> content digest
     titles: dict[str, str | None] = field(default_factory=dict)  # page src_uri -> title
-    search: list | None = None  # material search index entries
+    search: list | None = None  # the search index entries Material made itself (not the records')
     tags_json: bytes | None = None  # material tags export
     tag_links: dict[str, list | None] = field(default_factory=dict)  # page src_uri -> its material tag links
 
@@ -175,16 +179,24 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self._digested: dict[str, tuple[str | bytes, str]] = {}  # path -> (content, digest), serve only
         self.cleaned: set[str] = set()  # generated pages whose HTML nh3 has cleaned this build
         self.poller: TreePoller | None = None  # watches decisions/ under serve; rests while we build
+        # The search index's entries from the records (search_index.py), the pages they
+        # describe (Material does not parse those) and every generated page's URL.
+        self.search_entries: list[search_index.Entry] = []
+        self.search_pages: set[str] = set()
+        self.urls: dict[str, str] = {}
+        self.material_entries: list | None = None  # this build's entries Material made itself
+        self.search_memo: search_index.EntryMemo | None = None  # under serve, like the memos below
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         serving = command == "serve"
         self.load_memo = LoadMemo() if serving else None
         self.render_memo = RenderMemo() if serving else None
+        self.search_memo = search_index.EntryMemo() if serving else None
         if serving and dirty:
             _MKDOCS_BUILD_LOG.addFilter(_PLUGIN_DIRTY_BUILD)
 
     def on_shutdown(self) -> None:
-        self.load_memo = self.render_memo = None
+        self.load_memo = self.render_memo = self.search_memo = None
         _MKDOCS_BUILD_LOG.removeFilter(_PLUGIN_DIRTY_BUILD)
         self.poller = None  # the server stops it with its observer
 
@@ -233,6 +245,8 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             commands=command_helps(),  # the Command line page: each command's own --help
             trends=load_trends(self.root, portfolio.as_of) if self.config.history else None,
         )
+        self.search_entries = search_index.entries(portfolio, _schemas(self._path(config, self.config.schemas)), self.search_memo)
+        self.search_pages = {e.page for e in self.search_entries}
         for skipped in self.site.skipped:
             log.warning("launchboard: %r is not a safe page name; its pages are not published", _clean(skipped))
         if self.config.nav and config.nav is None:
@@ -322,6 +336,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self.tag_links = {}
         self.skipped_pages = False
         self.pages = files.documentation_pages()
+        self.urls = {f.src_uri: f.url for f in self.pages if f.src_uri in self.generated}
         # `mkdocs serve` builds into a temporary folder of its own that nothing else writes;
         # elsewhere (`build --dirty`) an output deleted since the last build is written again.
         look = self.render_memo is None
@@ -369,6 +384,9 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
     def _clean_context(self, context, *, page: Page, config: MkDocsConfig, nav):
         uri = page.file.src_uri
         self.built.add(uri)
+        if uri in self.generated and uri in self.search_pages:
+            # its entries come from the records: Material's search need not parse its HTML
+            page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
         if uri in self.generated and uri not in self.cleaned and page.content is not None:
             # Never expected; a last guard that no generated page is written uncleaned.
             page.content = ms.sanitize_page(page.content)
@@ -404,22 +422,32 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
 
     @event_priority(100)  # before material/search writes the index
     def _merge_search(self, *, config: MkDocsConfig) -> None:
-        """In a dirty build, the search index gets back the entries of the pages not rebuilt."""
+        """Material's index gets the entries written from the records (search_index.py) and
+        their fields' boosts; in a dirty build, also the entries Material made of the pages
+        not rebuilt (its own: the record pages' entries are all written every build)."""
         search = self._search(config)
+        self.material_entries = None
         if search is None or self.site is None:
             return
         search.search_index_prev = None  # its own merge assumes one page per rebuild
+        own = list(search.search_index.entries)
         prev = _STATE.get(self.key) if self.key else None
-        if not self.skipped_pages or prev is None or prev.search is None:
-            return
-        rebuilt = {f.page.url for f in self.pages if f.page is not None and f.src_uri in self.built}
-        current = {f.page.url for f in self.pages if f.page is not None}
-        keep = [
-            entry
-            for entry in prev.search
-            if (url := str(entry.get("location", "")).split("#", 1)[0]) in current and url not in rebuilt
-        ]
-        search.search_index.entries = keep + search.search_index.entries
+        if self.skipped_pages and prev is not None and prev.search is not None:
+            rebuilt = {f.page.url for f in self.pages if f.page is not None and f.src_uri in self.built}
+            current = {f.page.url for f in self.pages if f.page is not None and f.src_uri not in self.search_pages}
+            own = [
+                entry
+                for entry in prev.search
+                if (url := str(entry.get("location", "")).split("#", 1)[0]) in current and url not in rebuilt
+            ] + own
+        for entry in own:  # the pages Material parsed: a few lines each, as the records' are
+            if isinstance(entry.get("text"), str):
+                entry["text"] = search_index.clip_html(entry["text"])
+        self.material_entries = own
+        fields = search.search_index.config.setdefault("fields", {})
+        for name, boost in search_index.FIELDS.items():
+            fields.setdefault(name, {"boost": boost})
+        search.search_index.entries = own + search_index.documents(self.search_entries, self.urls)
 
     @event_priority(-100)  # after material/search and material/tags have written their files
     def _save_state(self, *, config: MkDocsConfig) -> None:
@@ -439,12 +467,11 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             if os.path.isfile(tags_path):
                 with open(tags_path, "rb") as fh:
                     tags_json = fh.read()
-        search = self._search(config)
         _STATE[self.key] = _BuildState(
             signature=self.signature,
             hashes=dict(self.hashes),
             titles={f.src_uri: f.page.title for f in self.pages if f.page is not None},
-            search=list(search.search_index.entries) if search is not None else None,
+            search=self.material_entries,
             tags_json=tags_json,
             tag_links={**(prev.tag_links if prev is not None and not self.full else {}), **self.tag_links},
         )

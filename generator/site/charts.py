@@ -22,6 +22,9 @@ _NEUTRAL = "#546e7a"
 def _fmt(v: float) -> str:
     if abs(v) >= 100 or float(v).is_integer():
         return f"{v:,.0f}"
+    if abs(v) < 1:  # three significant digits: 0.046 against a target of 0.05 is not "0.05"
+        short = f"{v:.3g}"
+        return short if "e" not in short else f"{v:.12f}".rstrip("0")
     return f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
@@ -88,7 +91,7 @@ def metric_chart(metric: Metric, width: int = 560, height: int = 200) -> str:
         parts.append(f'<line x1="{left}" x2="{x_right}" y1="{by:.1f}" y2="{by:.1f}" stroke="#90a4ae" stroke-dasharray="2 3"/>')
         parts.append(f'<text x="{x_right}" y="{by - 4:.1f}" text-anchor="end" fill="#5f6f78">baseline {_fmt(metric.baseline)}</text>')
     if points:
-        _plot(parts, points, y, left, pw, top, height, colour)
+        _plot(parts, points, y, left, pw, top, height, colour, ty)
     else:
         parts.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph / 2:.1f}" text-anchor="middle" fill="#5f6f78">no measurements yet</text>')
     parts.append("</svg>")
@@ -115,6 +118,7 @@ def _plot(
     top: int,
     height: int,
     colour: str,
+    target_y: float,
 ) -> None:
     """The measurements' line, dots and end labels; each coordinate computed and formatted once."""
     n = len(points)
@@ -132,8 +136,11 @@ def _plot(
                   if p.source is None])
     if any(p.source is not None for p in points):
         _mark_ingested(parts, points, xs, ys, dates, labels, colour, left + pw / 2, height - 12)
+    # the latest value's label on the side of its point away from the target rule, so the
+    # dashed line never runs through it (and below the point when the top edge is too close)
     ly = ys[-1]
-    parts.append(f'<text x="{xs[-1] - 6:.1f}" y="{ly + (16 if ly < top + 14 else -8):.1f}" text-anchor="end" font-weight="600" fill="{colour}">{labels[-1]}</text>')
+    below = ly >= target_y if ly >= top + 14 else True
+    parts.append(f'<text x="{xs[-1] - 6:.1f}" y="{ly + (16 if below else -8):.1f}" text-anchor="end" font-weight="600" fill="{colour}">{labels[-1]}</text>')
     parts.append(f'<text x="{xf[0]}" y="{height - 12}" text-anchor="start" fill="#5f6f78">{dates[0]}</text>')
     if n > 1:
         parts.append(f'<text x="{xf[-1]}" y="{height - 12}" text-anchor="end" fill="#5f6f78">{dates[-1]}</text>')

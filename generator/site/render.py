@@ -228,6 +228,9 @@ def _fmt_num(v: float | None) -> str:
         return "–"
     if float(v).is_integer():
         return f"{v:,.0f}"
+    if abs(v) < 1:  # a cost of 0.046 against 0.05 must not read "0.05": three significant digits
+        short = f"{v:.3g}"
+        return short if "e" not in short else f"{v:.12f}".rstrip("0")
     return f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
@@ -638,17 +641,27 @@ def _nav(portfolio: Portfolio, safe: list[Initiative], group_size: int) -> list[
     ]
     # Each page embeds the navigation it can see: with navigation.prune, only the groups on the
     # path to it. Groups of `group_size` keep that bounded, so the build stays linear.
-    pages = [initiative_page(i.id) for i in safe]
+    # By title, as the board sorts: readers look for a name, not an id.
+    ordered = sorted(safe, key=lambda i: (i.title.casefold(), i.id))
+    pages = [initiative_page(i.id) for i in ordered]
     if len(pages) <= group_size:
         nav.append({"Initiatives": pages})
     else:
         groups = []
-        for start in range(0, len(safe), group_size):
-            chunk = safe[start : start + group_size]
-            label = f"{chunk[0].id} … {chunk[-1].id}"
+        for start in range(0, len(ordered), group_size):
+            chunk = ordered[start : start + group_size]
+            label = f"{_initial(chunk[0].title)} … {_initial(chunk[-1].title)}"
+            if any(label in group for group in groups):  # one letter over several groups
+                label = f"{label} ({len(groups) + 1})"
             groups.append({label: [initiative_page(i.id) for i in chunk]})
         nav.append({"Initiatives": groups})
     return nav
+
+
+def _initial(title: str) -> str:
+    """A navigation group's bound: the title's first letter or digit (record text: nothing else)."""
+    first = next((ch for ch in title if ch.isascii() and ch.isalnum()), "#")
+    return first.upper()
 
 
 def _schemas(schemas_dir: Path | None) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.core.model import Escalation, Exercise, Initiative, Policy, Portfolio, Runbook
+from generator.core.model import Escalation, Exercise, Initiative, ItemVerdict, Policy, Portfolio, Runbook
 from generator.site import markdown_safety as ms
 
 # The stages whose initiatives serve real users, for the On call page; a policy without these
@@ -109,6 +109,16 @@ def is_live(ini: Initiative, policy: Policy | None) -> bool:
 
 
 @dataclass
+class Drill:
+    """Whether a runbook's exercises still count, as the On call page says it. The verdict is
+    the core's (the runbook gate's verdicts for the topics the runbook covers), not decided here."""
+
+    counts: bool | None  # None: no topic it covers is judged at this stage
+    lapses: dt.date | None  # when its last passed exercise stops counting (topics that need one)
+    days: int | None  # from today to `lapses`; 0 is the day it lapses, negative after
+
+
+@dataclass
 class OnCallRow:
     """One live initiative on the On call page: what an incident commander opens first."""
 
@@ -118,17 +128,37 @@ class OnCallRow:
     first_contact: Escalation | None
     last_exercised: RunbookView | None  # the runbook with the most recent passed exercise
     failing: list[RunbookView]  # runbooks whose latest exercise did not pass
+    kill_switch: str = ""  # the rollback runbook's, else the first runbook's that has one
+    pinned: dict[str, str] = field(default_factory=dict)  # the known-good versions to return to
+    drills: dict[str, Drill] = field(default_factory=dict)  # runbook stem -> its drill
+    lapsed: list[RunbookView] = field(default_factory=list)  # runbooks the gate no longer counts
+
+
+def drill(view: RunbookView, judged: dict[str, ItemVerdict], max_age: int, today: dt.date) -> Drill:
+    """`judged`: the current stage's runbook verdicts by topic id (Readiness.verdicts, kind "runbook")."""
+    verdicts = [judged[t] for t in view.runbook.topics if t in judged]
+    counts = all(v.complete for v in verdicts) if verdicts else None
+    passed = _date(view.last_passed.date) if view.last_passed else None
+    lapses = passed + dt.timedelta(days=max_age) if passed and view.needs_exercise else None
+    return Drill(counts, lapses, (lapses - today).days if lapses else None)
 
 
 def on_call_rows(portfolio: Portfolio, safe: list[Initiative]) -> list[OnCallRow]:
     rows = []
-    for ini in sorted((i for i in safe if is_live(i, portfolio.policy)), key=lambda i: (i.title.casefold(), i.id)):
+    policy = portfolio.policy
+    today = _date(portfolio.as_of) or dt.date.today()
+    max_age = policy.exercise_max_age_days if policy else 180
+    for ini in sorted((i for i in safe if is_live(i, policy)), key=lambda i: (i.title.casefold(), i.id)):
         # the most severe first: sev1 is what the incident commander needs before sev4
-        views = sorted(runbook_views(ini, portfolio.policy, portfolio.as_of),
+        views = sorted(runbook_views(ini, policy, portfolio.as_of),
                        key=lambda v: (v.runbook.severity, v.runbook.title.casefold()))
         rollback = next((v for v in views if "rollback" in v.runbook.topics), None)
         contacts = [v.first_contact for v in ([rollback] if rollback else []) + views if v.first_contact]
         exercised = [v for v in views if v.passed_age is not None]
+        state = portfolio.states.get(ini.id)
+        judged = {v.item: v for v in state.current.verdicts if v.kind == "runbook"} if state else {}
+        drills = {v.runbook.stem: drill(v, judged, max_age, today) for v in views}
+        switches = [v.runbook.rollback for v in ([rollback] if rollback else []) + views if v.runbook.rollback]
         rows.append(OnCallRow(
             initiative=ini,
             runbooks=views,
@@ -136,6 +166,10 @@ def on_call_rows(portfolio: Portfolio, safe: list[Initiative]) -> list[OnCallRow
             first_contact=contacts[0] if contacts else None,
             last_exercised=min(exercised, key=lambda v: v.passed_age) if exercised else None,
             failing=[v for v in views if v.last is not None and v.last.outcome != "passed"],
+            kill_switch=next((r.kill_switch for r in switches if r.kill_switch), ""),
+            pinned=next((dict(r.pinned) for r in switches if r.pinned), {}),
+            drills=drills,
+            lapsed=[v for v in views if drills[v.runbook.stem].counts is False],
         ))
     return rows
 

@@ -97,6 +97,12 @@
     count.setAttribute("aria-live", "polite");
     bar.appendChild(count);
     var host = table.closest(".md-typeset__scrollwrap") || table;
+    /* When no row matches, say so instead of leaving a header row with nothing under it. */
+    var empty = document.createElement("p");
+    empty.className = "lb-filter__empty";
+    empty.hidden = true;
+    empty.textContent = "No initiative matches these filters. Set a filter back to \u201call\u201d to see more.";
+    host.parentNode.insertBefore(empty, host.nextSibling);
     host.parentNode.insertBefore(bar, host);
 
     function apply() {
@@ -113,6 +119,8 @@
         if (ok) shown += 1;
       });
       count.textContent = shown + " of " + rows.length + " initiatives";
+      host.hidden = shown === 0;
+      empty.hidden = shown > 0;
     }
     bar.addEventListener("change", apply);
     bar.addEventListener("submit", function (event) { event.preventDefault(); });
