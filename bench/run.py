@@ -27,6 +27,9 @@ each, the sample policy, mkdocs.yml, schemas/ and templates/ copied in), then it
   does after one record changes (from the write to the end of the rebuild; the median of
   five edits in one server).
 
+`launchboard history` over a synthetic git history has its own benchmark:
+bench/history_run.py (with bench/synth_history.py).
+
 Targets (issue 5): check of 1,000 initiatives <= 0.2x check-jsonschema and <= 1.5x the bare
 libyaml parse; time linear in N; peak memory < 300 MB at 5,000; generator share < 10%;
 rebuild < 2 s at 1,000. Timings are wall-clock seconds on whatever else the machine runs:

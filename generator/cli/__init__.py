@@ -28,6 +28,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "ingest": "generator.cli.ingest:ingest",
     "controls": "generator.cli.controls:controls",
     "export": "generator.cli.export:export",
+    "history": "generator.cli.history:history",
 }
 
 

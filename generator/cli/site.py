@@ -174,8 +174,10 @@ def render(root: Path, out: Path, as_of: str | None, templates: Path | None) -> 
     if templates is None and (root / "templates" / "site").is_dir():
         templates = root / "templates" / "site"
     from generator.cli.reference import command_helps
+    from generator.site.trends import load_trends
 
-    site = render_site(portfolio, templates_dir=templates, schemas_dir=root / "schemas", commands=command_helps())
+    site = render_site(portfolio, templates_dir=templates, schemas_dir=root / "schemas", commands=command_helps(),
+                       trends=load_trends(root, portfolio.as_of))
     try:
         write_site(site, out)
     except UnsafePath as err:

@@ -26,3 +26,6 @@ class LaunchboardConfig(Config):
     # A site that works opened from the file system (file://): page.html URLs instead of
     # page/ folders, search without a web worker. Off for a served site, whose URLs stay.
     offline = c.Type(bool, default=False)
+    # The Trends page and each initiative's readiness over time, from the git history
+    # (`launchboard history`); off leaves both out and never runs git.
+    history = c.Type(bool, default=True)

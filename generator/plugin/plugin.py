@@ -53,6 +53,7 @@ from generator.site.render import CSS_PATH, JS_PATH, WORKER_SHIM_PATH, RenderedS
 from generator.site.render import _schemas  # the field reference's tables, for its search entries
 from generator.site import search_index
 from generator.site.sanitiser import PageSanitiser
+from generator.site.trends import load_trends
 from generator.plugin.watcher import TreePoller, watch_with_poller
 
 log = logging.getLogger("mkdocs.plugins.launchboard")
@@ -242,6 +243,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             memo=self.render_memo,
             docs_prefix=_docs_prefix(config["docs_dir"], self.root),
             commands=command_helps(),  # the Command line page: each command's own --help
+            trends=load_trends(self.root, portfolio.as_of) if self.config.history else None,
         )
         self.search_entries = search_index.entries(portfolio, _schemas(self._path(config, self.config.schemas)), self.search_memo)
         self.search_pages = {e.page for e in self.search_entries}

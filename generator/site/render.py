@@ -760,6 +760,7 @@ def render_site(
     memo: RenderMemo | None = None,
     docs_prefix: str | None = None,
     commands: Sequence[Any] = (),
+    trends: Any = None,
 ) -> RenderedSite:
     """Every generated file of the site, from one run of the core.
 
@@ -769,6 +770,7 @@ def render_site(
     under it are published, so measurement sources link to them.
     commands: each command's `--help` for the Command line page (cli/reference.py), given by
     the caller: the site is a layer below the command line and does not import it.
+    trends: a trends.Trends (the history from git) for the Trends page; None leaves it out.
     """
     templates_dir = Path(templates_dir) if templates_dir else PACKAGE_TEMPLATES
     env = memo.environment(templates_dir, portfolio.root) if memo is not None else _environment(templates_dir, portfolio.root)
@@ -903,10 +905,15 @@ def render_site(
     page("formats.md", "formats.md.j2")
     page("contribute.md", "contribute.md.j2")
     page("tags.md", "tags.md.j2")
+    if trends is not None:  # after every initiative page: it adds a section to each
+        from generator.site.trends import add_trends
+        add_trends(files, pages, env, common, portfolio, trends, safe_ids, initiative_page)
     files.update(_site_assets(templates_dir))
     if memo is not None:
         memo.forget_underived()
     nav = _nav(portfolio, safe, group_size)
+    if trends is not None:
+        nav.insert(1, {"Trends": "trends.md"})
     if coverages:  # after the checklist catalogue their items come from
         at = next((n for n, entry in enumerate(nav) if "Checklists" in entry), len(nav) - 1) + 1
         nav.insert(at, {"Frameworks": [framework_page(c.framework.id) for c in coverages]})
