@@ -29,7 +29,7 @@ MD_PAYLOAD = "\n\n".join(PAYLOADS) + "\n\n# heading\n\n[ref][r]\n\n[r]: javascri
 def _poison(data, cycle, md_fields=("summary", "context", "rationale", "impact")):
     """Replace every free-text string in a record with hostile text, keeping the record valid."""
     keep = {"id", "stage", "date", "approach", "risk", "status", "checklist", "chosen", "direction",
-            "expires", "approver", "evidence", "review_by", "number",
+            "expires", "approver", "evidence", "review_by", "number", "gate_from",
             # runbooks: ids, enums and handles the schema pins down (their text fields are poisoned)
             "runbook", "topics", "severity", "alert", "url", "effect", "approval", "contact", "kind", "outcome", "pinned"}
     if isinstance(data, dict):

@@ -898,7 +898,7 @@ def render_site(
         page(framework_page(coverage.framework.id), "framework.md.j2", coverage=coverage)
     campaigns = [c for c in (policy.campaigns if policy else []) if ms.path_segment(c.id) == c.id]
     for campaign in campaigns:
-        page(campaign_page(campaign.id), "campaign.md.j2", campaign=campaign, rows=campaign_rows(portfolio, campaign, safe))
+        page(campaign_page(campaign.id), "campaigns/campaign.md.j2", campaign=campaign, rows=campaign_rows(portfolio, campaign, safe))
     page("reference.md", "reference.md.j2", schemas=_schemas(schemas_dir))
     page("codes.md", "codes.md.j2", codes=_codes())
     page("cli.md", "cli.md.j2", commands=list(commands))
