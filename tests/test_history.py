@@ -382,3 +382,33 @@ def test_a_folder_without_git_renders_a_trends_page_that_says_why(tmp_path):
     assert "No history to show" in trends and "no git history" in trends and "fetch-depth: 0" in trends
     assert not (out / "trends" / "stages.svg").exists()
     assert "Readiness over time" not in (out / "initiatives" / "support-assistant" / "index.md").read_text()
+
+
+def test_a_campaign_burn_up_from_the_history(tmp_path):
+    """The campaign's page draws, commit by commit, how many initiatives in scope meet it; the
+    history's JSON carries the same points, where the count changed."""
+    repo = Repo.valid(tmp_path)
+    git(tmp_path, "init", "-q", "-b", "main")
+
+    def campaign(data):
+        data["checklists"]["security-review"]["items"].append(
+            {"id": "red-team", "title": "External red-team exercise", "required_from": "pilot"})
+        data["campaigns"] = [{"id": "q1-red-team", "title": "Red team by March", "owner": "@org/security",
+                              "target": "2027-03-01", "requirements": ["security-review/red-team"]}]
+    repo.edit("decisions/policy.yaml", campaign)
+    first = commit(tmp_path, "2026-11-02", "announce the red-team campaign")
+    repo.edit("decisions/support-assistant/checklists/security-review.yaml", lambda d: d["items"].update(
+        {"red-team": {"status": "done", "evidence": "https://wiki.example.com/rt", "approver": "@dana", "date": "2026-11-09"}}))
+    second = commit(tmp_path, "2026-11-09", "red team done")
+    data = run_json(tmp_path, "--as-of", "2026-11-29")
+    (burn,) = data["campaigns"]
+    assert burn["id"] == "q1-red-team"
+    assert [(p["commit"], p["in_scope"], p["met"]) for p in burn["burn_up"]] == [(first, 1, 0), (second, 1, 1)]
+
+    out = tmp_path / "site"
+    result = CliRunner().invoke(main, ["render", str(tmp_path), "--out", str(out), "--as-of", "2026-11-29"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = (out / "campaigns" / "q1-red-team.md").read_text()
+    assert "## Burn-up" in page and "**1 of 1**" in page
+    svg = (out / "campaigns" / "q1-red-team-burn-up.svg").read_text()
+    assert "<script" not in svg and "target" in svg

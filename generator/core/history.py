@@ -55,8 +55,10 @@ HISTORY_FOLDER = "history"
 FETCH_HINT = ("fetch the whole history first: `git fetch --unshallow`, or in GitHub Actions give "
               "actions/checkout `fetch-depth: 0`")
 
-# One initiative at one commit: what the history keeps of its verdict.
-Row = tuple[str, str, str, int, int, bool]  # (title, stage, approach, required, complete, ready)
+# One initiative at one commit: what the history keeps of its verdict, and of the campaigns of
+# the policy then: those whose scope it is in, and those whose requirements it all meets.
+Row = tuple[str, str, str, int, int, bool, tuple[str, ...], tuple[str, ...]]
+# (title, stage, approach, required, complete, ready, campaigns in scope, campaigns met)
 
 
 @dataclass(slots=True)
@@ -78,11 +80,16 @@ class History:
     portfolio: list[dict[str, Any]]
     reason: str | None = None  # set when there is no history: says why and what to do
     approaches: dict[str, str] = field(default_factory=dict)  # id -> approach at its last point
+    # campaign id -> its burn-up: [{"date", "commit", "in_scope", "met"}], a point where either changed
+    campaigns: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     evaluated: int = 0  # commits judged in this run (the others came from the cache)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON of `launchboard history --format json` (field names are binding)."""
-        return {"commits": self.commits, "initiatives": self.initiatives, "portfolio": self.portfolio}
+        data = {"commits": self.commits, "initiatives": self.initiatives, "portfolio": self.portfolio}
+        if self.campaigns:  # only where the policy has campaigns: each one's burn-up
+            data["campaigns"] = [{"id": cid, "burn_up": points} for cid, points in sorted(self.campaigns.items())]
+        return data
 
 
 class HistoryUnavailable(Exception):
@@ -206,7 +213,7 @@ class _Replay:
             cached = store.get(key)
             if _valid_cached(cached):
                 usable = cached[0]
-                changes = {r[0]: (None if len(r) == 1 else tuple(r[1:])) for r in cached[1]}  # type: ignore[misc]
+                changes = {r[0]: (None if len(r) == 1 else _as_row(r[1:])) for r in cached[1]}  # type: ignore[misc]
         if changes is None:
             rows = self._judge(commit, tree)
             self.evaluated += 1
@@ -279,7 +286,7 @@ class _Replay:
             return True, folder.row
         if folder.records is None:
             return False, None  # its verdict came from the cache: read it to judge it today
-        folder.row = _row(folder.records.initiative, _gate_today(evaluator, folder.records))
+        folder.row = _row(folder.records.initiative, *_gate_today(evaluator, folder.records), evaluator.policy.campaigns)
         del evaluator.problems[:]
         folder.judged_on = (context, day)
         return True, folder.row
@@ -295,7 +302,7 @@ class _Replay:
         else:
             state = evaluator.evaluate(folder.records)
             del evaluator.problems[:]
-            folder.row = _row(folder.records.initiative, state.current)
+            folder.row = _row(folder.records.initiative, state.current, state.requirements, evaluator.policy.campaigns)
             folder.due = sorted({d + dt.timedelta(days=age + extra) for d in _folder_dates(folder, bool(state.metric_gates))
                                  for age in self.ages for extra in (0, 1)})
         folder.judged_on = (context, day)
@@ -319,7 +326,7 @@ class _Replay:
         value = self.verdicts.get(self.verdicts.folder_key(tree, context))
         try:
             row, day, due = value  # type: ignore[misc]
-            verdict = None if row is None else (str(row[0]), str(row[1]), str(row[2]), int(row[3]), int(row[4]), bool(row[5]))
+            verdict = None if row is None else _as_row(row)
             return verdict, dt.date.fromisoformat(day), [dt.date.fromisoformat(d) for d in due]
         except (TypeError, ValueError, IndexError):
             return None
@@ -446,11 +453,36 @@ def _gate_today(evaluator: Evaluator, records: Any) -> Any:
     that only report problems. The tests compare it with a full evaluation (exact=True)."""
     initiative = records.initiative
     gates = evaluator._check_metric_gates(initiative, records.document, report=False)
-    return evaluator.readiness_from(evaluator.ledger(records, gates), initiative.stage)
+    ledger = evaluator.ledger(records, gates)
+    return evaluator.readiness_from(ledger, initiative.stage), ledger
 
 
-def _row(initiative, readiness) -> Row:
-    return (initiative.title, initiative.stage, initiative.approach, readiness.required, readiness.complete, readiness.ready)
+def _row(initiative, readiness, ledger=(), campaigns=()) -> Row:
+    scope, met = _campaigns(initiative, ledger, campaigns)
+    return (initiative.title, initiative.stage, initiative.approach, readiness.required, readiness.complete, readiness.ready,
+            scope, met)
+
+
+def _campaigns(initiative, ledger, campaigns) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The campaigns whose scope holds the initiative (a live one, with a requirement that
+    applies to it), and those of them whose every applying requirement counts, per the ledger."""
+    if not campaigns or initiative.stage == "retired":
+        return (), ()
+    entries = {entry.key: entry for entry in ledger}
+    scope, met = [], []
+    for campaign in campaigns:
+        applying = [entries[ref] for ref in campaign.requirements if ref in entries]
+        if applying and campaign.reaches(initiative):
+            scope.append(campaign.id)
+            if all(entry.counts for entry in applying):
+                met.append(campaign.id)
+    return tuple(scope), tuple(met)
+
+
+def _as_row(value: Any) -> Row:
+    """A row read back from the cache, as the tuple it was (JSON turns tuples into lists)."""
+    return (str(value[0]), str(value[1]), str(value[2]), int(value[3]), int(value[4]), bool(value[5]),
+            tuple(map(str, value[6])), tuple(map(str, value[7])))
 
 
 def _changes(before: dict[str, Row], after: dict[str, Row]) -> dict[str, Row | None]:
@@ -462,7 +494,7 @@ def _changes(before: dict[str, Row], after: dict[str, Row]) -> dict[str, Row | N
 
 def _valid_cached(value: Any) -> bool:
     return (isinstance(value, list) and len(value) == 2 and isinstance(value[0], bool) and isinstance(value[1], list)
-            and all(isinstance(r, tuple) and len(r) in (1, 7) and isinstance(r[0], str) for r in value[1]))
+            and all(isinstance(r, tuple) and len(r) in (1, 9) and isinstance(r[0], str) for r in value[1]))
 
 
 def _digest(*parts: str) -> str:
@@ -658,6 +690,10 @@ def summarise(snapshots: list[Snapshot], end: dt.date, period_start: dt.date | N
     blocked: Counter[str] = Counter()
     in_stage: dict[str, Counter[str]] = {}
     portfolio: list[dict[str, Any]] = []
+    # campaign id -> initiatives in its scope, and of those meeting it; and its burn-up points
+    in_campaign: Counter[str] = Counter()
+    met_campaign: Counter[str] = Counter()
+    burn_up: dict[str, list[dict[str, Any]]] = {}
     commits = 0
     started = False  # the period's first usable commit has been seen (every verdict gets a point there)
 
@@ -670,12 +706,12 @@ def summarise(snapshots: list[Snapshot], end: dt.date, period_start: dt.date | N
                 blocked[iid] += span
 
     def point(iid: str, row: Row, snap: Snapshot) -> None:
-        title, stage, approach, required, complete, ready = row
+        title, stage, approach, required, complete, ready = row[:6]
         titles[iid], approaches[iid] = title, approach
         entry = {"date": snap.date.isoformat(), "commit": snap.commit, "stage": stage, "required": required,
                  "complete": complete, "ready": ready}
         previous = readiness.get(iid)
-        if previous and (previous[-1]["stage"], previous[-1]["required"], previous[-1]["complete"], previous[-1]["ready"]) == row[1:2] + row[3:]:
+        if previous and (previous[-1]["stage"], previous[-1]["required"], previous[-1]["complete"], previous[-1]["ready"]) == row[1:2] + row[3:6]:
             return
         readiness.setdefault(iid, []).append(entry)
 
@@ -692,6 +728,8 @@ def summarise(snapshots: list[Snapshot], end: dt.date, period_start: dt.date | N
                 close(iid, old, clock)
                 by_stage[old[1]] -= 1
                 blocked_now -= not old[5]
+                in_campaign.subtract(old[6])
+                met_campaign.subtract(old[7])
             if row is None:
                 current.pop(iid, None)
                 since.pop(iid, None)
@@ -699,6 +737,8 @@ def summarise(snapshots: list[Snapshot], end: dt.date, period_start: dt.date | N
             current[iid], since[iid] = row, clock
             by_stage[row[1]] += 1
             blocked_now += not row[5]
+            in_campaign.update(row[6])
+            met_campaign.update(row[7])
             if in_period and started:
                 point(iid, row, snap)
         if in_period and not started:
@@ -708,6 +748,12 @@ def summarise(snapshots: list[Snapshot], end: dt.date, period_start: dt.date | N
         if in_period:
             portfolio.append({"date": snap.date.isoformat(), "commit": snap.commit,
                               "by_stage": {stage: n for stage, n in sorted(by_stage.items()) if n}, "blocked": blocked_now})
+            for campaign in sorted(set(in_campaign) | set(burn_up)):
+                now = {"date": snap.date.isoformat(), "commit": snap.commit, "in_scope": in_campaign[campaign],
+                       "met": met_campaign[campaign]}
+                points = burn_up.setdefault(campaign, [])
+                if not points or (points[-1]["in_scope"], points[-1]["met"]) != (now["in_scope"], now["met"]):
+                    points.append(now)
     for iid, row in current.items():
         close(iid, row, end + dt.timedelta(days=1))
     initiatives = [
@@ -715,4 +761,4 @@ def summarise(snapshots: list[Snapshot], end: dt.date, period_start: dt.date | N
          "days_in_stage": dict(sorted(in_stage.get(iid, {}).items()))}
         for iid in sorted(readiness)
     ]
-    return History(commits, initiatives, portfolio, approaches=approaches, evaluated=evaluated)
+    return History(commits, initiatives, portfolio, approaches=approaches, evaluated=evaluated, campaigns=burn_up)

@@ -102,6 +102,28 @@ def add_trends(
         chart = readiness_chart_path(entry["id"])
         files[chart] = readiness_chart(entry, end)
         files[page] = str(files[page]).rstrip("\n") + "\n\n" + section.render(page_path=page, **common, entry=entry, chart=chart)
+    add_burn_ups(files, env, common, portfolio, history, end)
+
+
+def add_burn_ups(files: dict[str, str | bytes], env: jinja2.Environment, common: dict[str, Any],
+                 portfolio: Portfolio, history: History, end: dt.date) -> None:
+    """Each campaign page (render.py writes it from the ledger) gets its burn-up from the
+    history: initiatives in scope meeting the campaign, and in scope, toward the target."""
+    from generator.site.render import campaign_page
+
+    section = env.get_template("history/campaign.md.j2")
+    for campaign in portfolio.policy.campaigns if portfolio.policy else []:
+        page, points = campaign_page(campaign.id), history.campaigns.get(campaign.id)
+        if page not in files or not points:
+            continue
+        chart = page.removesuffix(".md") + "-burn-up.svg"
+        target = dt.date.fromisoformat(campaign.target)
+        files[chart] = step_chart(f"{campaign.title}: burn-up", [
+            ("met", [(p["date"], p["met"]) for p in points]),
+            ("in scope", [(p["date"], p["in_scope"]) for p in points]),
+        ], max(end, target), marks=[(campaign.target, "target")])
+        files[page] = str(files[page]).rstrip("\n") + "\n" + section.render(
+            page_path=page, **common, campaign=campaign, chart=chart, points=points)
 
 
 def pilot_to_ga(history: History, approaches: dict[str, str]) -> list[dict[str, Any]]:
