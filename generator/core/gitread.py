@@ -106,7 +106,8 @@ class Repository:
         try:  # one process for the four answers (each start costs on a busy machine)
             out = _run(root, "rev-parse", "--absolute-git-dir", "--show-object-format", "--is-shallow-repository", "--show-prefix")
         except GitError as err:
-            raise GitError(f"{root} is not inside a git repository ({err})") from None
+            # no path in the message: it reaches the Trends page, which must not depend on where it was built
+            raise GitError(f"the folder is not inside a git repository ({err})") from None
         lines = out.split("\n")
         if len(lines) < 4:
             raise GitError(f"{root}: git rev-parse answered unexpectedly")

@@ -859,7 +859,8 @@ def render_site(
         unattached=unattached,
         frameworks=coverages,
         framework_page=framework_page,
-        clock_today=dt.date.today().isoformat(),  # the board says so when "today" was fixed
+        # the board says so when "today" was fixed; the UTC day, so the machine's zone changes nothing
+        clock_today=dt.datetime.now(dt.timezone.utc).date().isoformat(),
     )
     files["api/initiatives.json"] = _json(
         {
