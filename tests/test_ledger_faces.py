@@ -8,7 +8,8 @@ For each draw the real commands run and must agree with `check --format json`'s 
 
 * `controls --format json`: an item is complete for a control exactly when the ledger says
   complete;
-* `export cyclonedx`: a requirement scores 1 exactly when the ledger says complete;
+* `export cyclonedx`: a requirement scores 1 exactly when the ledger says complete, and a
+  control is attested only where `controls` finds it complete;
 * `status --format json`: required and complete are the ledger's entries the stage requires
   and those that count;
 * the initiative page (`render --out`): a required item's row is ticked exactly when it
@@ -164,6 +165,14 @@ def test_every_face_agrees_with_the_ledger(workdir: Path, stage, items, drills, 
         ref = (f"requirement:policy:support-assistant/{checklist}/{item}" if checklist == "metrics"
                else f"requirement:policy:{checklist}/{item}")
         assert scores[ref] == (1 if entry["complete"] else 0), (ref, entry)
+
+    # a control is attested in the BOM only where `controls` finds it complete (the BOM claims
+    # only what the stage requires, so a control met by items not required yet is not attested)
+    attested = {entry["requirement"].rsplit(":", 1)[1] for a in bom["declarations"]["attestations"]
+                if a["summary"].endswith("framework controls, through the complete requirements that satisfy them")
+                for entry in a["map"]}
+    complete = {c["id"] for c in controls["frameworks"][0]["controls"] if any(row["complete"] for row in c["initiatives"])}
+    assert attested <= complete
 
     status = json.loads(run("status", str(root), "--as-of", AS_OF, "--format", "json").stdout)
     readiness = status["initiatives"][0]["readiness"]

@@ -87,6 +87,16 @@ def problems(report: dict[str, Any]) -> list[tuple[str, str, int]]:
     return [(p["code"], p["file"], p["line"]) for p in report["problems"]]
 
 
+def own(report: dict[str, Any], topic: str) -> list[tuple[str, str, int]]:
+    """The runbook's own problems, after checking that an error of its own leaves its topic
+    uncovered (LB220 at the initiative's stage, naming the topic): a runbook that fails its own
+    rules covers no topic until it is fixed, as a checklist with errors counts as todo."""
+    found = problems(report)
+    uncovered = [p for p in report["problems"] if p["code"] == "LB220"]
+    assert [p["message"].split(":")[0] for p in uncovered] == [f"runbook topic {topic}"], uncovered
+    return [p for p in found if p[0] != "LB220"]
+
+
 def set_(path: list[Any], value: Any):
     def change(data: Any) -> None:
         node = data
@@ -217,7 +227,9 @@ def test_a_future_passed_exercise_does_not_count(repo: Repo) -> None:
     repo.edit(ROLLBACK, set_(["exercises", 1, "date"], "2026-12-15"))
     code, report = check(repo)
     line = line_of(repo.path(ROLLBACK), "2026-12-15")
-    assert sorted(problems(report)) == [("LB173", ROLLBACK, line), ("LB221", ROLLBACK, line_of(repo.path(ROLLBACK), "exercises:")),
+    # LB173 is the runbook's own error, so it covers no topic until fixed (LB220), like a
+    # checklist file with errors, whose items count as todo
+    assert sorted(problems(report)) == [("LB173", ROLLBACK, line), ("LB220", INIT, line_of(repo.path(INIT), "stage:")),
                                         ("LB311", ROLLBACK, line_of(repo.path(ROLLBACK), "outcome: failed"))]
 
 
@@ -235,14 +247,14 @@ def test_a_runbook_with_errors_is_not_reported_missing(repo: Repo) -> None:
 
 def test_runbook_id_must_equal_the_file_name(repo: Repo) -> None:
     repo.edit(OUTAGE, set_(["runbook"], "outage"))
-    assert problems(check(repo)[1]) == [("LB170", OUTAGE, line_of(repo.path(OUTAGE), "runbook: outage"))]
+    assert own(check(repo)[1], "provider-outage") == [("LB170", OUTAGE, line_of(repo.path(OUTAGE), "runbook: outage"))]
 
 
 def test_topic_not_in_the_policy(repo: Repo) -> None:
     repo.edit(OUTAGE, set_(["topics"], ["provider-outage", "alien-invasion"]))
     code, report = check(repo)
     assert code == 1
-    assert problems(report) == [("LB171", OUTAGE, line_of(repo.path(OUTAGE), "- alien-invasion"))]
+    assert own(report, "provider-outage") == [("LB171", OUTAGE, line_of(repo.path(OUTAGE), "- alien-invasion"))]
 
 
 def test_rollback_topic_needs_rollback_steps(repo: Repo) -> None:
@@ -261,8 +273,8 @@ def test_rollback_topic_needs_rollback_steps(repo: Repo) -> None:
 def test_destructive_step_needs_an_approval(repo: Repo) -> None:
     repo.edit(ROLLBACK, delete(["rollback", "steps", 1, "approval"]))
     code, report = check(repo)
-    assert problems(report) == [("LB175", ROLLBACK, line_of(repo.path(ROLLBACK), "effect: destructive"))]
-    assert "rollback.steps[1]" in report["problems"][0]["message"]
+    assert own(report, "rollback") == [("LB175", ROLLBACK, line_of(repo.path(ROLLBACK), "effect: destructive"))]
+    assert "rollback.steps[1]" in next(p["message"] for p in report["problems"] if p["code"] == "LB175")
 
 
 def test_escalation_in_order_of_minutes(repo: Repo) -> None:
@@ -270,7 +282,7 @@ def test_escalation_in_order_of_minutes(repo: Repo) -> None:
     assert check(repo)[0] == 0  # equal minutes: called together
     repo.edit(ROLLBACK, lambda d: d["escalation"].reverse())
     repo.edit(ROLLBACK, set_(["escalation", 0, "after_minutes"], 45))
-    assert problems(check(repo)[1]) == [("LB176", ROLLBACK, line_of(repo.path(ROLLBACK), "after_minutes: 0"))]
+    assert own(check(repo)[1], "rollback") == [("LB176", ROLLBACK, line_of(repo.path(ROLLBACK), "after_minutes: 0"))]
 
 
 def test_alert_named_by_two_runbooks_is_reported_at_both(repo: Repo) -> None:

@@ -233,7 +233,7 @@ def test_launchboard_new_as_a_process(repo: Repo) -> None:
 
 def sample_policy_without_its_pins() -> str:
     """The sample policy for a repository without the sample's initiatives: its metric_gates
-    pin the support assistant's gate, which a fresh repository does not have (LB317)."""
+    pin the support assistant's gate, which a fresh repository does not have (LB237)."""
     text = (REPO_ROOT / "decisions" / "policy.yaml").read_text()
     start = text.index("metric_gates:\n")
     end = text.index("\n", text.index("  - {initiative:", start)) + 1

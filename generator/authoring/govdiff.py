@@ -67,6 +67,8 @@ class InitiativeChange:
     stage: str
     gate_holds: bool | None = None
     blocking: list[str] = field(default_factory=list)  # "checklist/item: reason"
+    # removed: True, its requirements leave governance (a renamed folder reads as removed and added)
+    lowers: bool | None = None
 
 
 @dataclass
@@ -447,6 +449,33 @@ def policy_changes(before: Policy, after: Policy) -> list[PolicyChange]:
         found.extend(_item_changes(old, new, after.stages))
     found.extend(_runbook_policy_changes(before, after))
     found.extend(_campaign_changes(before, after))
+    found.extend(_pin_changes(before, after))
+    return found
+
+
+def _pin_changes(before: Policy, after: Policy) -> list[PolicyChange]:
+    """`metric_gates`: a pin removed, moved to a later stage, given an easier target or the
+    other direction lowers the bar (checklist "metric_gates", item "initiative/metric")."""
+    old = {(p.initiative, p.metric): p for p in before.metric_gates}
+    new = {(p.initiative, p.metric): p for p in after.metric_gates}
+    found: list[PolicyChange] = []
+    text = lambda pin: f"{pin.gate_from}, target {_number(pin.target)} ({pin.direction} is better)"  # noqa: E731
+    for key in sorted(old.keys() | new.keys()):
+        was, pin = old.get(key), new.get(key)
+        item = "/".join(key)
+        if pin is None:
+            found.append(PolicyChange("metric_gates", item, "removed", text(was), "", lowers=True))
+        elif was is None:
+            found.append(PolicyChange("metric_gates", item, "added", "", text(pin), lowers=False))
+        else:
+            if was.gate_from != pin.gate_from:
+                found.append(PolicyChange("metric_gates", item, "gate_from", was.gate_from, pin.gate_from,
+                                          lowers=_later(was.gate_from, pin.gate_from, after.stages)))
+            if was.direction != pin.direction:
+                found.append(PolicyChange("metric_gates", item, "direction", was.direction, pin.direction, lowers=True))
+            elif was.target != pin.target:
+                found.append(PolicyChange("metric_gates", item, "target", _number(was.target), _number(pin.target),
+                                          lowers=_easier(pin.direction, was.target, pin.target)))
     return found
 
 
@@ -591,7 +620,7 @@ def compare(before: Portfolio, after: Portfolio, base: str = "") -> GovernanceDi
                 )
     for initiative_id, initiative in old.items():
         if initiative_id not in new:
-            diff.removed.append(InitiativeChange(initiative_id, initiative.title, initiative.stage))
+            diff.removed.append(InitiativeChange(initiative_id, initiative.title, initiative.stage, lowers=True))
 
     lapsed = {(p.location, p.code) for p in after.problems if p.code in _EXPIRY_CODES}
     for initiative_id, initiative in new.items():
@@ -721,7 +750,9 @@ def _metric_changes(
                 lowers = _later(was.gate_from, metric.gate_from, stages)
             change(metric, "gate_from", was.gate_from or "", metric.gate_from or "", lowers)
         if was.direction != metric.direction:
-            change(metric, "direction", was.direction, metric.direction)
+            # turning "higher is better" round makes a failing value pass: 🔻 where the gate now holds
+            flipped = not held_before.get(metric_id, True) and held_after.get(metric_id, False)
+            change(metric, "direction", was.direction, metric.direction, True if flipped else None)
         if was.target != metric.target:
             same_sense = was.direction == metric.direction
             change(metric, "target", _number(was.target), _number(metric.target),
@@ -1206,7 +1237,7 @@ def summary_counts(diff: GovernanceDiff) -> dict[str, int]:
         "requirements_changed": len(diff.requirements),
         "controls_changed": len(diff.controls),
         # everything marked 🔻, across sections: the one number a reviewer must not miss
-        "bar_lowered": sum(1 for group in (diff.policy_changes, diff.runbooks, diff.metrics, diff.requirements, diff.controls)
+        "bar_lowered": sum(1 for group in (diff.removed, diff.policy_changes, diff.runbooks, diff.metrics, diff.requirements, diff.controls)
                            for change in group if change.lowers),
         "problems_introduced": len(diff.problems_introduced),
         "problems_fixed": len(diff.problems_fixed),
@@ -1296,7 +1327,7 @@ def _stage_moves(diff: GovernanceDiff) -> list[str]:
 def _initiatives(diff: GovernanceDiff) -> list[str]:
     rows = [[_initiative(a.initiative, a.title), "added at " + code(a.stage), _gate(a.gate_holds, a.blocking)] for a in diff.added]
     rows += [[_initiative(r.initiative, r.title), "retired (was " + code(r.stage) + ")", ""] for r in diff.retired]
-    rows += [[_initiative(r.initiative, r.title), "removed (was " + code(r.stage) + ")", ""] for r in diff.removed]
+    rows += [[_initiative(r.initiative, r.title), _mark(r.lowers) + "removed (was " + code(r.stage) + ")", ""] for r in diff.removed]
     return _section("Initiatives", ["Initiative", "Change", "Gate"], rows)
 
 

@@ -22,6 +22,7 @@ MAPPING = "control mapping change"
 MEASUREMENT = "measurement added or reordered on the same date"
 RENAMED = "renamed file"
 REWRITTEN = "recorded exercise rewritten"
+GATE_EDIT = "metric gate edited in the record"
 TIME = "time passed"
 EDIT = "record edit"
 
@@ -52,9 +53,11 @@ def compare_ledgers(before: Portfolio, after: Portfolio) -> list[RequirementChan
     """Every requirement of an initiative in both trees whose verdict or basis changed."""
     changes: list[RequirementChange] = []
     old_initiatives = {i.id: i for i in before.initiatives}
+    renamed = _renamed_initiatives(before, after)
     for initiative in after.initiatives:
-        previous = old_initiatives.get(initiative.id)
-        old_state, new_state = before.states.get(initiative.id), after.states.get(initiative.id)
+        previous = old_initiatives.get(renamed.get(initiative.id, initiative.id))
+        old_state = before.states.get(previous.id) if previous is not None else None
+        new_state = after.states.get(initiative.id)
         if previous is None or old_state is None or new_state is None:
             continue  # a new initiative is listed whole elsewhere; its ledger has no base
         old = {(r.checklist, r.item): r for r in old_state.requirements}
@@ -63,6 +66,26 @@ def compare_ledgers(before: Portfolio, after: Portfolio) -> list[RequirementChan
             was, now = old.get(key), new.get(key)
             changes += _entry_changes(initiative, previous, before, after, was, now)
     return changes
+
+
+def _renamed_initiatives(before: Portfolio, after: Portfolio) -> dict[str, str]:
+    """New id -> old id for an initiative whose folder was renamed: it left under one id and
+    came back under another with the same title or the same first history entry. Its ledger is
+    then compared with the old one, so a rename cannot hide what changed under it."""
+    new_ids = {i.id for i in after.initiatives}
+    old_ids = {i.id for i in before.initiatives}
+    gone = [i for i in before.initiatives if i.id not in new_ids]
+    pairs: dict[str, str] = {}
+    for initiative in after.initiatives:
+        if initiative.id in old_ids:
+            continue
+        first = initiative.history[0] if initiative.history else None
+        match = next((old for old in gone if old.id not in pairs.values() and (
+            old.title == initiative.title or (first is not None and old.history and
+                                              (old.history[0].stage, old.history[0].date) == (first.stage, first.date)))), None)
+        if match is not None:
+            pairs[initiative.id] = match.id
+    return pairs
 
 
 def _entry_changes(initiative: Initiative, previous: Initiative, before: Portfolio, after: Portfolio,
@@ -92,8 +115,10 @@ def _entry_changes(initiative: Initiative, previous: Initiative, before: Portfol
         found.append(make("effective", was.effective or "in force", now.effective or "in force", True if later else False, POLICY))
     if was.counts != now.counts or was.complete != now.complete:
         gained = (now.counts and not was.counts) or (now.complete and not was.complete)
-        # A requirement met by editing history or the rules, not by new work, lowers the bar.
-        lowers = bool(gained) and cause in (POLICY, MEASUREMENT, REWRITTEN)
+        # A requirement met by editing history, the rules or the gate itself, not by new work,
+        # lowers the bar; so does a complete claim that now only counts (done -> waived or n/a).
+        lowers = (bool(gained) and cause in (POLICY, MEASUREMENT, REWRITTEN, GATE_EDIT)) or (
+            was.complete and not now.complete and bool(now.counts))
         found.append(make("counts" if was.counts != now.counts else "complete", _state_text(was), _state_text(now),
                           True if lowers else None, cause))
     elif was.basis != now.basis and now.counts and not (entry.kind == KIND_CHECKLIST and cause == EDIT):
@@ -118,6 +143,9 @@ def _cause(initiative: Initiative, previous: Initiative, before: Portfolio, afte
         return _metric_cause(initiative, previous, entry.item)
     if entry.kind == KIND_RUNBOOK:
         return _runbook_cause(initiative, previous, entry.item)
+    if (previous.risk, previous.approach, previous.tags, previous.stage) != (initiative.risk, initiative.approach,
+                                                                             initiative.tags, initiative.stage):
+        return EDIT
     old_record = _record(previous, entry.checklist, entry.item)
     new_record = _record(initiative, entry.checklist, entry.item)
     if old_record == new_record and before.as_of != after.as_of:
@@ -153,6 +181,8 @@ def _metric_cause(initiative: Initiative, previous: Initiative, metric_id: str) 
     old = next((m for m in previous.metrics if m.id == metric_id), None)
     if new is None or old is None:
         return EDIT
+    if (old.gate_from, old.target, old.direction) != (new.gate_from, new.target, new.direction):
+        return GATE_EDIT
     old_latest, new_latest = old.latest, new.latest
     if (old_latest is not None and new_latest is not None and new_latest.date == old_latest.date
             and (new_latest.value, new_latest.source) != (old_latest.value, old_latest.source)):

@@ -45,6 +45,7 @@ CODES: dict[str, str] = {
     "LB160": "checklist item is not defined by the policy",
     "LB161": "policy names an unknown stage, or repeats a checklist item or criterion id",
     "LB162": "a campaign repeats an id or names a requirement the policy does not have",
+    "LB163": "metric_gates pins the same initiative's metric twice",
     "LB170": "runbook field does not equal its file name",
     "LB171": "runbook topic is not defined by the policy",
     "LB172": "alert is named by two runbooks (one alert, one runbook, across the portfolio)",
@@ -84,6 +85,7 @@ CODES: dict[str, str] = {
     "LB234": "the same result file (sha256) is recorded twice for one metric",
     "LB235": "a measurement's source file in the repository is missing, a link, or not the file its sha256 names",
     "LB236": "a metric gate the policy pins (metric_gates) is weakened or its metric dropped",
+    "LB237": "a metric gate the policy pins (metric_gates) names an initiative the portfolio does not have",
     # LB3xx: warnings
     "LB301": "approval expires within 30 days",
     "LB302": "waiver expires within 30 days",
@@ -98,6 +100,5 @@ CODES: dict[str, str] = {
     "LB313": "metric gating the next stage does not hold yet",
     "LB315": "policy lists a framework that no checklist item or runbook topic maps to",
     "LB316": "a scaffold's TODO placeholder is still in a record (fails `check --strict`)",
-    "LB317": "a metric gate the policy pins (metric_gates) names an initiative the portfolio does not have",
     "LB318": "a requirement announced for a date (`effective` or a campaign's target) would block initiatives on that day",
 }

@@ -147,7 +147,11 @@ class Evaluator:
 
         self._check_policy_topics(document)
         self._check_campaigns(document)
+        pinned = [(pin.initiative, pin.metric) for pin in self.policy.metric_gates]
         for pin in self.policy.metric_gates:
+            if pinned.index((pin.initiative, pin.metric)) != pin.index:
+                self._report(document.locate(("metric_gates", pin.index, "metric")), "LB163",
+                             f"metric_gates[{pin.index}] pins {pin.initiative}/{pin.metric} a second time; one pin a metric", None)
             if pin.gate_from not in stages or pin.gate_from == TERMINAL_STAGE:
                 self._report(document.locate(("metric_gates", pin.index, "gate_from")), "LB233",
                              f"metric_gates[{pin.index}]: gate_from {clean_text(pin.gate_from, 40)!r} is not a stage a gate can "
@@ -670,7 +674,8 @@ class Evaluator:
         return out
 
     def _evidence_exists(self, evidence: str) -> bool:
-        """A URL is taken as written; a repository path must lead to a file or folder inside ROOT."""
+        """A URL is taken as written; a repository path must lead to a file or folder inside ROOT
+        that is not ROOT itself, `decisions/` or a record (evidence that proves itself)."""
         if "://" in evidence or self.root is None:
             return True
         relative = evidence.split("#", 1)[0]
@@ -683,7 +688,13 @@ class Evaluator:
             target = (root / relative).resolve(strict=True)
         except (OSError, RuntimeError):  # missing, or a link loop
             return False
-        return target.is_relative_to(root) and (target.is_file() or target.is_dir())
+        if not target.is_relative_to(root) or not (target.is_file() or target.is_dir()):
+            return False
+        # The repository itself, decisions/ or a record is no evidence: it would prove itself.
+        decisions = root / "decisions"
+        if target == root or target == decisions or (target.is_relative_to(decisions) and target.suffix in (".yaml", ".yml")):
+            return False
+        return True
 
     def _claim_gaps(self, item: ChecklistItem) -> list[str]:
         """What keeps a `done` claim from being whole, wherever it appears."""
@@ -747,81 +758,88 @@ class Evaluator:
     # ----------------------------------------------------------------- runbooks
 
     def _check_runbook_files(self, records: InitiativeRecords) -> None:
-        """Each runbook on its own: name, topics, rollback steps, approvals, escalation, exercise dates."""
+        """Each runbook on its own: name, topics, rollback steps, approvals, escalation, exercise
+        dates. A runbook with an error of its own covers no topic (_can_cover)."""
+        for runbook, document in records.runbook_files:
+            before = len(self.problems)
+            self._check_runbook_file(records, runbook, document)
+            if any(p.is_error for p in self.problems[before:]):
+                self._coverable[runbook.file] = False
+
+    def _check_runbook_file(self, records: InitiativeRecords, runbook: Runbook, document: Document) -> None:
         initiative = records.initiative.id
         topics = self.policy.runbook_topics
-        for runbook, document in records.runbook_files:
-            if runbook.id != runbook.stem:
+        if runbook.id != runbook.stem:
+            self._report(
+                document.locate(("runbook",)),
+                "LB170",
+                f"runbook is {clean_text(runbook.id, 64)!r} but the file is named {clean_text(runbook.stem, 64)!r}.yaml; make them agree",
+                initiative,
+            )
+        for index, topic in enumerate(runbook.topics):
+            if topic not in topics:
                 self._report(
-                    document.locate(("runbook",)),
-                    "LB170",
-                    f"runbook is {clean_text(runbook.id, 64)!r} but the file is named {clean_text(runbook.stem, 64)!r}.yaml; make them agree",
+                    document.locate(("topics", index)),
+                    "LB171",
+                    f"topic {clean_text(topic, 64)!r} is not defined in the policy's runbooks.topics "
+                    f"({', '.join(topics) or 'none defined'})",
                     initiative,
                 )
-            for index, topic in enumerate(runbook.topics):
-                if topic not in topics:
-                    self._report(
-                        document.locate(("topics", index)),
-                        "LB171",
-                        f"topic {clean_text(topic, 64)!r} is not defined in the policy's runbooks.topics "
-                        f"({', '.join(topics) or 'none defined'})",
-                        initiative,
-                    )
-            if ROLLBACK_TOPIC in runbook.topics and not _has_rollback_steps(runbook):
-                where = document.locate(("rollback",), key=True) if runbook.rollback else document.locate(("topics", runbook.topics.index(ROLLBACK_TOPIC)))
+        if ROLLBACK_TOPIC in runbook.topics and not _has_rollback_steps(runbook):
+            where = document.locate(("rollback",), key=True) if runbook.rollback else document.locate(("topics", runbook.topics.index(ROLLBACK_TOPIC)))
+            self._report(
+                where,
+                "LB174",
+                "this runbook covers rollback but has no rollback.steps; list the steps back to the pinned versions",
+                initiative,
+            )
+        for path, step in _steps_with_paths(runbook):
+            if step.effect == "destructive" and not step.approval.strip():
                 self._report(
-                    where,
-                    "LB174",
-                    "this runbook covers rollback but has no rollback.steps; list the steps back to the pinned versions",
+                    document.locate(path + ("effect",)),
+                    "LB175",
+                    f"{_path_text(path)} is destructive; say who must approve it before it runs (approval: a handle or a role such as incident-commander)",
                     initiative,
                 )
-            for path, step in _steps_with_paths(runbook):
-                if step.effect == "destructive" and not step.approval.strip():
-                    self._report(
-                        document.locate(path + ("effect",)),
-                        "LB175",
-                        f"{_path_text(path)} is destructive; say who must approve it before it runs (approval: a handle or a role such as incident-commander)",
-                        initiative,
-                    )
-            for index in range(1, len(runbook.escalation)):
-                before, after = runbook.escalation[index - 1], runbook.escalation[index]
-                if after.after_minutes < before.after_minutes:
-                    self._report(
-                        document.locate(("escalation", index, "after_minutes")),
-                        "LB176",
-                        f"escalation[{index}] is at {after.after_minutes} minutes, before the entry above it "
-                        f"({before.after_minutes}); list contacts in the order they are called",
-                        initiative,
-                    )
-            for path, message in (runbook_placeholders(document.data) if document.may_hold_todo else ()):
-                self._report(document.locate(path), "LB178", message, initiative, warning=True)
-            for path, message in hollow_parts(runbook):
-                self._report(document.locate(path), "LB179", message, initiative)
-            ran = [(index, e) for index, e in enumerate(runbook.exercises) if _date(e.date) <= self.as_of]
-            if ran:
-                index, latest = max(ran, key=lambda pair: (pair[1].date, pair[0]))
-                if latest.outcome != "passed":  # an older pass still counts (the gate), but say so
-                    passed_before = any(e.outcome == "passed" for _, e in ran)
-                    self._report(document.locate(("exercises", index, "outcome")), "LB311",
-                                 f"the latest exercise ({latest.kind}, {latest.date}) {latest.outcome}; run the runbook "
-                                 "again once it is fixed: " + ("an earlier pass no longer shows it works" if passed_before
-                                                               else "no exercise of it has passed yet"), initiative, warning=True)
-            for index, exercise in enumerate(runbook.exercises):
-                if _date(exercise.date) > self.as_of:
-                    self._report(
-                        document.locate(("exercises", index, "date")),
-                        "LB173",
-                        f"exercises[{index}] is dated {exercise.date}, after today ({self.as_of}); record an exercise once it has run",
-                        initiative,
-                    )
-                if exercise.evidence and not self._evidence_exists(exercise.evidence):
-                    self._report(
-                        document.locate(("exercises", index, "evidence")),
-                        "LB213",
-                        f"exercises[{index}]: evidence {clean_text(exercise.evidence, 120)} is not a file or folder in the repository; "
-                        "link the drill's write-up or commit it",
-                        initiative,
-                    )
+        for index in range(1, len(runbook.escalation)):
+            before, after = runbook.escalation[index - 1], runbook.escalation[index]
+            if after.after_minutes < before.after_minutes:
+                self._report(
+                    document.locate(("escalation", index, "after_minutes")),
+                    "LB176",
+                    f"escalation[{index}] is at {after.after_minutes} minutes, before the entry above it "
+                    f"({before.after_minutes}); list contacts in the order they are called",
+                    initiative,
+                )
+        for path, message in (runbook_placeholders(document.data) if document.may_hold_todo else ()):
+            self._report(document.locate(path), "LB178", message, initiative, warning=True)
+        for path, message in hollow_parts(runbook):
+            self._report(document.locate(path), "LB179", message, initiative)
+        ran = [(index, e) for index, e in enumerate(runbook.exercises) if _date(e.date) <= self.as_of]
+        if ran:
+            index, latest = max(ran, key=lambda pair: (pair[1].date, pair[0]))
+            if latest.outcome != "passed":  # an older pass still counts (the gate), but say so
+                passed_before = any(e.outcome == "passed" for _, e in ran)
+                self._report(document.locate(("exercises", index, "outcome")), "LB311",
+                             f"the latest exercise ({latest.kind}, {latest.date}) {latest.outcome}; run the runbook "
+                             "again once it is fixed: " + ("an earlier pass no longer shows it works" if passed_before
+                                                           else "no exercise of it has passed yet"), initiative, warning=True)
+        for index, exercise in enumerate(runbook.exercises):
+            if _date(exercise.date) > self.as_of:
+                self._report(
+                    document.locate(("exercises", index, "date")),
+                    "LB173",
+                    f"exercises[{index}] is dated {exercise.date}, after today ({self.as_of}); record an exercise once it has run",
+                    initiative,
+                )
+            if exercise.evidence and not self._evidence_exists(exercise.evidence):
+                self._report(
+                    document.locate(("exercises", index, "evidence")),
+                    "LB213",
+                    f"exercises[{index}]: evidence {clean_text(exercise.evidence, 120)} is not a file or folder in the repository; "
+                    "link the drill's write-up or commit it",
+                    initiative,
+                )
 
     def _can_cover(self, runbook: Runbook, document: Document) -> bool:
         """Not hollow (LB179) and holding no scaffold TODO (LB178). Asked for every topic at the
@@ -854,7 +872,7 @@ class Evaluator:
             findings.append((
                 "LB220",
                 f"runbook topic {topic.id}: required from {topic.required_from}; no runbook "
-                + (f"with something to act on lists it ({', '.join(hollow)}: see LB174, LB178, LB179). Fill it in, or create "
+                + (f"that can cover it lists it ({', '.join(hollow)}: fix its own errors, or see LB174, LB178, LB179). Fix it, or create "
                    if hollow else "lists it. Create ")
                 + f"decisions/{initiative.id}/runbooks/{topic.id}.yaml (launchboard new runbook {initiative.id} {topic.id}) "
                 f"or add {topic.id} to the topics of an existing runbook",
@@ -1022,7 +1040,8 @@ class Evaluator:
             gates.append(MetricGate(metric.id, metric.title, metric.gate_from, applies, code is None, reason,
                                     latest.value if latest else None, latest.date if latest else None,
                                     metric.target, metric.unit, metric.direction, code=code or "", location=where,
-                                    lapses=(_date(latest.date) + dt.timedelta(days=self.policy.metric_max_age_days)).isoformat()
+                                    # the first day it is too old: the gate fails when age > metric_max_age_days
+                                    lapses=(_date(latest.date) + dt.timedelta(days=self.policy.metric_max_age_days + 1)).isoformat()
                                     if latest is not None and code is None else ""))
             if code is None or not report:
                 continue
@@ -1148,13 +1167,14 @@ def _date_location(policy: Policy, checklist: str, item: str, effective: str,
 
 def check_pinned_initiatives(policy: Policy, initiatives: list[Initiative],
                               locate: Callable[[str, tuple], Location]) -> list[Problem]:
-    """LB317: a pinned metric gate names an initiative the portfolio does not have (a typo, an
-    initiative removed, or a folder renamed to leave its gate behind: `diff` shows the move).
-    A warning, so a fork that deletes the sample's initiatives keeps a usable policy."""
+    """LB237: a pinned metric gate names an initiative the portfolio does not have (a typo, an
+    initiative removed, or a folder renamed to leave its gate behind). An error: dropping a
+    pinned gate, even by removing or renaming its initiative, takes a change to the policy,
+    which its owners review."""
     known = {initiative.id for initiative in initiatives}
-    return [Problem(locate(policy.file, ("metric_gates", pin.index, "initiative")), Severity.WARNING, "LB317",
+    return [Problem(locate(policy.file, ("metric_gates", pin.index, "initiative")), Severity.ERROR, "LB237",
                     f"metric_gates[{pin.index}] pins a gate for initiative {clean_text(pin.initiative, 64)!r}, which does not "
-                    "exist; fix the id or remove the pin", None)
+                    "exist; fix the id, or remove the pin in the same change that removes or renames the initiative", None)
             for pin in policy.metric_gates if pin.initiative not in known]
 
 

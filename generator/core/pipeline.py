@@ -69,16 +69,26 @@ def resolve_as_of(value: str | dt.date | None = None) -> dt.date:
         return value
     if value:
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             raise UsageError(f"--as-of {value!r} is not a date in the form YYYY-MM-DD") from None
+        return _in_range(day, f"--as-of {value}")
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
         try:
-            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
+            day = dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
         except (ValueError, OverflowError, OSError):
             raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds") from None
+        return _in_range(day, f"SOURCE_DATE_EPOCH={epoch}")
     return dt.date.today()
+
+
+def _in_range(day: dt.date, what: str) -> dt.date:
+    """Records' dates run from 1900 to 2999 (the schemas): "today" does too, so date arithmetic
+    (an approval's lapse, a chart's axis) never leaves what a date can hold."""
+    if not 1900 <= day.year <= 2999:
+        raise UsageError(f"{what} is outside the years 1900 to 2999 that records can be dated in")
+    return day
 
 
 Progress = Callable[[int, int], None]

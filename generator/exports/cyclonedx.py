@@ -256,9 +256,11 @@ def _declarations(portfolio: Portfolio, initiatives: list[Initiative]) -> dict[s
         control_map = []
         for coverage in coverages:
             for control in coverage.controls:
-                # only complete claims are evidence for a control: a waiver is not
+                # attested only where `controls` finds it complete for this initiative (every item
+                # that applies complete, per the ledger), through the claims of those items
+                row = next((r for r in control.initiatives if r.initiative.id == ini.id), None)
                 proven = [complete_claim[(r.checklist, r.spec.id)] for r in control.items if (r.checklist, r.spec.id) in complete_claim]
-                if proven:
+                if row is not None and row.complete and proven:
                     control_map.append({"requirement": control_ref(coverage.framework.id, control.control.id), "claims": proven})
         if control_map:
             attestations.append({"summary": f"{ini.id}: framework controls, through the complete requirements that satisfy them",

@@ -142,8 +142,8 @@ def drill(view: RunbookView, judged: dict[str, ItemVerdict], max_age: int, today
     verdicts = [judged[t] for t in view.runbook.topics if t in judged]
     counts = all(v.counts for v in verdicts) if verdicts else None
     dated = [dt.date.fromisoformat(v.lapses) for v in verdicts if v.lapses]
-    if dated:
-        lapses: dt.date | None = min(dated)
+    if verdicts:  # the ledger judged it: its date, or none (a drill it did not accept has none)
+        lapses: dt.date | None = min(dated) if dated else None
     else:
         passed = _date(view.last_passed.date) if view.last_passed else None
         lapses = passed + dt.timedelta(days=max_age) if passed and view.needs_exercise else None
