@@ -2,7 +2,7 @@
 
 alpha and beta are ordinary governance repositories (beta's policy is weaker than the hub's
 baseline); hostile has script in a title, a symlinked checklist, a templates/ page, a
-mkdocs.yml whose hooks would run code, and a hook of its own. Every commit has a fixed date.
+mkdocs.yml whose hooks would run code, and a submodule. Every commit has a fixed date.
 """
 
 from __future__ import annotations
@@ -59,9 +59,12 @@ def hostile_repo(root: Path, marker: Path) -> Repo:
     repo.write("hooks.py", f"open({str(marker)!r}, 'w').write('ran')\n")
     repo.write("mkdocs.yml", f"site_name: x\nhooks: [hooks.py]\nmarkdown_extensions:\n"
                              f"  - !!python/object/apply:os.system ['touch {marker}']\n")
+    repo.write(".gitmodules", '[submodule "vendored"]\n\tpath = decisions/vendored\n\turl = ../alpha\n')
     git(root, "init", "-q", "-b", "main")
-    (root / ".git" / "hooks" / "pre-upload").write_text(f"#!/bin/sh\ntouch {marker}\n")
-    commit(root, "2026-11-21", "hostile records")
+    git(root, "add", "-A")
+    git(root, "update-index", "--add", "--cacheinfo", f"160000,{'a' * 40},decisions/vendored")  # a submodule entry
+    git(root, "commit", "-q", "-m", "hostile records", day="2026-11-21")
+    assert "160000" in git(root, "ls-tree", "HEAD", "decisions/")
     return repo
 
 
@@ -272,3 +275,62 @@ def test_nothing_from_the_hostile_source_runs_during_lock_and_check(world):
     assert run("check", str(hub)).exit_code == 1
     assert not world["marker"].exists()
     assert not (hub / "templates").exists() and not (hub / "mkdocs.yml").exists()
+
+
+def test_a_pin_older_than_the_branch_is_marked_stale(world):
+    hub, alpha = world["hub"], world["alpha"]
+    pinned = head(alpha)
+    alpha.edit("decisions/support-assistant/initiative.yaml", lambda d: d.update(title="Renamed on the branch"))
+    tip = commit(alpha.root, "2026-11-26", "rename")
+    (hub / "hub.yaml").write_text(f"sources:\n  - {{name: alpha, repo: ../alpha, ref: main, commit: {pinned}}}\n")
+    result = run("check", str(hub), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert f"alpha @ {pinned[:12]} (2026-11-20): ok; 1 initiatives, 0 errors, 0 warnings, behind its branch ({tip[:12]}, 2026-11-26)" \
+        in result.output
+    (result,) = core.check(core.load_hub(hub), AS_OF)
+    assert result.stale and result.commit == pinned and result.tip == tip
+
+
+def test_a_linked_cache_folder_is_refused(world, tmp_path):
+    hub = world["hub"]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.symlink(elsewhere, hub / ".launchboard-cache")
+    result = run("lock", str(hub))
+    assert result.exit_code == 2 and ".launchboard-cache is a link" in result.output
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_pin_judged_once_is_not_judged_again_and_a_forged_verdict_is_not_read(world, monkeypatch):
+    hub = world["hub"]
+    assert run("lock", str(hub)).exit_code == 0
+    first = run("check", str(hub), "--format", "json", "--as-of", AS_OF)
+    entries = sorted((hub / ".launchboard-cache" / "hub-verdicts").rglob("*"))
+    assert len([e for e in entries if e.is_file() and e.name != ".gitignore"]) == 3
+
+    def never(*args):
+        raise AssertionError("a cached pin was read again")
+
+    monkeypatch.setattr(core, "read_at", never)
+    second = run("check", str(hub), "--format", "json", "--as-of", AS_OF)
+    assert second.exit_code == first.exit_code == 1 and second.output == first.output
+    # A verdict written by someone without the key (a hub pull request committing the cache) is ignored.
+    for entry in entries:
+        if entry.is_file() and entry.name != ".gitignore":
+            entry.write_bytes(b"\0" * 32 + entry.read_bytes()[32:])
+    monkeypatch.undo()
+    third = run("check", str(hub), "--format", "json", "--as-of", AS_OF)
+    assert third.output == first.output
+    assert run("check", str(hub), "--format", "json", "--as-of", "2026-11-30", "--no-cache").exit_code == 1
+
+
+def test_a_source_whose_objects_git_would_refuse_is_not_fetched(world):
+    """fsck on fetch: a .gitmodules whose `update` runs a command never reaches the cache."""
+    hostile = world["hostile"]
+    hostile.write(".gitmodules", f'[submodule "vendored"]\n\tpath = decisions/vendored\n\turl = ../alpha\n'
+                                 f"\tupdate = !touch {world['marker']}\n")
+    commit(hostile.root, "2026-11-24", "a submodule that runs a command")
+    result = run("lock", str(world["hub"]))
+    assert result.exit_code == 2 and "source hostile: cannot fetch ../hostile (main)" in result.output
+    assert "gitmodulesUpdate" in result.output
+    assert not world["marker"].exists()

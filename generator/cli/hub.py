@@ -70,7 +70,8 @@ def lock(hub_root: Path) -> None:
 @click.option("--offline", is_flag=True, help="Use only the hub's cache; fail (exit 2) for a pin it does not hold.")
 @as_of_option
 @color_option
-def check(hub_root: Path, fmt: str, offline: bool, as_of: str | None, color: str) -> None:
+@click.option("--no-cache", is_flag=True, help="Judge every source again instead of reusing the signed verdicts in HUB/.launchboard-cache/hub-verdicts.")
+def check(hub_root: Path, fmt: str, offline: bool, as_of: str | None, color: str, no_cache: bool) -> None:
     """Check every source's records at its pinned commit, under its own policy.
 
     Exit 0 when every source passes its own gates, 1 when one does not, 2 when hub.yaml or
@@ -79,7 +80,7 @@ def check(hub_root: Path, fmt: str, offline: bool, as_of: str | None, color: str
     """
     hub_ = _load(hub_root)
     try:
-        results = core.check(hub_, as_of, offline=offline)
+        results = core.check(hub_, as_of, offline=offline, cache=not no_cache)
     except (core.SourceError, core.HubError, UsageError) as err:
         _fail(err)
         return
@@ -99,9 +100,9 @@ def render_text(results: list[core.SourceResult], color: bool = False) -> str:
     for r in results:
         verdict = f"{green}ok{reset}" if r.ok else f"{red}fails its gates{reset}"
         stale = f", {yellow}behind its branch ({(r.tip or '')[:12]}, {r.tip_date}){reset}" if r.stale else ""
-        lines.append(f"{_text(r.name, 40)} @ {r.commit[:12]} ({r.date}): {verdict}; {len(r.portfolio.initiatives)} initiatives, "
-                     f"{len(r.portfolio.errors)} errors, {len(r.portfolio.warnings)} warnings{stale}")
-        for problem in r.portfolio.problems:
+        lines.append(f"{_text(r.name, 40)} @ {r.commit[:12]} ({r.date}): {verdict}; {r.initiatives} initiatives, "
+                     f"{len(r.errors)} errors, {len(r.warnings)} warnings{stale}")
+        for problem in sorted(r.errors + r.warnings, key=lambda p: (p["file"], p["line"], p["column"])):
             lines.append(f"  {_text(core.problem_line(problem), 600)}")
         for drift in r.policy_drift:
             subject = "/".join(p for p in (drift["checklist"], drift["item"]) if p) or "policy"

@@ -21,6 +21,7 @@ local paths are accepted as repositories, and git is told to allow no other tran
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -31,9 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.core.cache import FOLDER, RecordCache, _ready_folders, _secret, disabled_by_env
 from generator.core.gitread import _SAFE_CONFIG, GitError, Repository, _environment
 from generator.core.loader import RecordError, clean_text, decode_text, parse_document, read_bytes
-from generator.core.model import Policy, Portfolio, Problem
+from generator.core.model import Policy, Portfolio
 from generator.core.resources import resource_dir
 
 HUB_FILE = "hub.yaml"
@@ -91,19 +93,22 @@ class Hub:
 
 @dataclass
 class SourceResult:
-    """One source's verdict at its pinned commit."""
+    """One source's verdict at its pinned commit, as plain data (so the cache can keep it)."""
 
     name: str
     commit: str
     date: str  # the pinned commit's committer day (UTC), ISO
-    portfolio: Portfolio
+    unusable: bool  # the source's policy cannot be used
+    errors: list[dict[str, Any]]  # problems as `check --format json` lists them
+    warnings: list[dict[str, Any]]
+    initiatives: int
     policy_drift: list[dict[str, Any]] = field(default_factory=list)
     tip: str | None = None  # the fetched branch tip, when known
     tip_date: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.portfolio.unusable and not self.portfolio.errors
+        return not self.unusable and not self.errors
 
     @property
     def stale(self) -> bool:
@@ -111,12 +116,8 @@ class SourceResult:
         return self.tip is not None and self.tip != self.commit
 
     def as_dict(self) -> dict[str, Any]:
-        from generator.exports.report import printable
-
-        return {"name": self.name, "commit": self.commit, "date": self.date, "ok": self.ok,
-                "errors": [printable(p).as_dict() for p in self.portfolio.errors],
-                "warnings": [printable(p).as_dict() for p in self.portfolio.warnings],
-                "initiatives": len(self.portfolio.initiatives), "policy_drift": self.policy_drift}
+        return {"name": self.name, "commit": self.commit, "date": self.date, "ok": self.ok, "errors": self.errors,
+                "warnings": self.warnings, "initiatives": self.initiatives, "policy_drift": self.policy_drift}
 
 
 # --------------------------------------------------------------------------- hub.yaml
@@ -197,7 +198,8 @@ def _git(args: list[str], cwd: Path | None = None) -> str:
         raise GitError(f"git {args[0]} took longer than {GIT_TIMEOUT} s") from None
     if done.returncode != 0:
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(clean_text(lines[-1] if lines else f"git {args[0]} failed", 300))
+        cause = next((line for line in lines if line.startswith("error:")), lines[-1] if lines else f"git {args[0]} failed")
+        raise GitError(clean_text(cause, 300))  # the first error says why (fsck), the last only that it stopped
     return done.stdout.decode("utf-8", "replace")
 
 
@@ -228,6 +230,7 @@ def fetch(hub: Hub, source: Source, commit: str | None = None) -> Path:
     network. The ref's tip is kept as refs/hub/tip, for the staleness mark."""
     commit = commit or source.commit
     bare = hub.source_cache(source)
+    _refuse_links(hub, bare)
     if commit is not None and _has_commit(bare, commit):
         return bare
     try:
@@ -244,6 +247,16 @@ def fetch(hub: Hub, source: Source, commit: str | None = None) -> Path:
     if commit is not None and not _has_commit(bare, commit):
         raise SourceError(source.name, f"{source.repo} does not hold the pinned commit {commit}")
     return bare
+
+
+def _refuse_links(hub: Hub, bare: Path) -> None:
+    """The cache is written only inside the hub: no folder on the way may be a link (a hub
+    repository could commit `.launchboard-cache` as a link to elsewhere)."""
+    path = hub.root
+    for part in bare.relative_to(hub.root).parts:
+        path = path / part
+        if path.is_symlink():
+            raise HubError(f"{path.relative_to(hub.root)} is a link; the hub's cache must be a folder inside the hub")
 
 
 def _commit_day(bare: Path, commit: str) -> str:
@@ -346,8 +359,11 @@ def policy_drift(baseline: Policy | None, policy: Policy | None) -> list[dict[st
 
 
 def check_source(hub: Hub, source: Source, as_of: dt.date | str | None, baseline: Policy | None,
-                 offline: bool = False) -> SourceResult:
-    """SOURCE's records at its pin, checked under its own policy; SourceError when unreadable."""
+                 offline: bool = False, store: "HubCache | None" = None) -> SourceResult:
+    """SOURCE's records at its pin, checked under its own policy; SourceError when unreadable.
+
+    The verdict of a pin on a day under a baseline is kept in the signed cache: a pin that
+    did not move is neither fetched nor judged again."""
     if source.commit is None:
         raise SourceError(source.name, "has no commit: run `launchboard hub lock` first")
     bare = hub.source_cache(source)
@@ -356,20 +372,39 @@ def check_source(hub: Hub, source: Source, as_of: dt.date | str | None, baseline
             raise SourceError(source.name, f"commit {source.commit} is not in the cache and --offline forbids fetching it")
     else:
         fetch(hub, source)
+    tip = _tip(bare)
+    tip_date = _commit_day(bare, tip) if tip else None
+    key = store.verdict_key(source.commit) if store is not None else None
+    cached = store.get(key) if key is not None else None
+    if _valid_cached(cached):
+        return SourceResult(source.name, source.commit, tip=tip, tip_date=tip_date, **cached)
     try:
         day = _commit_day(bare, source.commit)
         portfolio = read_at(bare, source.commit, as_of)
     except GitError as err:
         raise SourceError(source.name, f"cannot read commit {source.commit}: {err}") from None
-    except Exception as err:  # UsageError: no decisions/ at that commit
-        from generator.core.pipeline import UsageError
+    except _NoDecisions:
+        raise SourceError(source.name, f"commit {source.commit} has no decisions/ folder") from None
+    from generator.exports.report import printable
 
-        if isinstance(err, UsageError):
-            raise SourceError(source.name, f"commit {source.commit} has no decisions/ folder") from None
-        raise
-    tip = _tip(bare)
-    return SourceResult(source.name, source.commit, day, portfolio, policy_drift(baseline, portfolio.policy),
-                        tip, _commit_day(bare, tip) if tip else None)
+    verdict = {"date": day, "unusable": portfolio.unusable,
+               "errors": [printable(p).as_dict() for p in portfolio.errors],
+               "warnings": [printable(p).as_dict() for p in portfolio.warnings],
+               "initiatives": len(portfolio.initiatives), "policy_drift": policy_drift(baseline, portfolio.policy)}
+    if key is not None:
+        store.put(key, verdict)
+    return SourceResult(source.name, source.commit, tip=tip, tip_date=tip_date, **verdict)
+
+
+_FIELDS = {"date": str, "unusable": bool, "errors": list, "warnings": list, "initiatives": int, "policy_drift": list}
+
+
+def _valid_cached(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == set(_FIELDS) and all(isinstance(value[k], t) for k, t in _FIELDS.items())
+
+
+class _NoDecisions(Exception):
+    """The pinned commit has no decisions/ folder."""
 
 
 def read_at(bare: Path, commit: str, as_of: dt.date | str | None) -> Portfolio:
@@ -383,9 +418,7 @@ def read_at(bare: Path, commit: str, as_of: dt.date | str | None) -> Portfolio:
         with Repository.open(bare) as repo:
             tree = repo.tree_at(commit, DECISIONS)
             if tree is None:
-                from generator.core.pipeline import UsageError
-
-                raise UsageError("no decisions/")
+                raise _NoDecisions()
             mirror = Mirror(repo, Path(tmp) / "tree" / DECISIONS, Path(tmp) / "absent")
             top = mirror.sync_top(tree)
             mirror.ensure([name for name, entry in top.items() if entry.is_tree])
@@ -396,12 +429,51 @@ def read_at(bare: Path, commit: str, as_of: dt.date | str | None) -> Portfolio:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def check(hub: Hub, as_of: dt.date | str | None = None, offline: bool = False) -> list[SourceResult]:
+def check(hub: Hub, as_of: dt.date | str | None = None, offline: bool = False, cache: bool = True) -> list[SourceResult]:
     """Every source checked at its pin (SourceError at the first that cannot be read)."""
-    baseline = baseline_policy(hub, as_of)
-    return [check_source(hub, source, as_of, baseline, offline) for source in hub.sources]
+    from generator.core.pipeline import resolve_as_of
+
+    day = resolve_as_of(as_of)
+    baseline = baseline_policy(hub, day)
+    store = HubCache.open_for(hub, day) if cache and not disabled_by_env() else None
+    results = [check_source(hub, source, day, baseline, offline, store) for source in hub.sources]
+    if store is not None:
+        store.prune()
+    return results
 
 
-def problem_line(problem: Problem) -> str:
-    loc = problem.location
-    return f"{loc.file}:{loc.line}:{loc.column}: {problem.severity.value} {problem.code} {problem.message}"
+class HubCache(RecordCache):
+    """Source verdicts by (pinned commit, day, the hub's baseline policy) in
+    HUB/.launchboard-cache/hub-verdicts/<fingerprint>/, HMAC-signed like the content cache
+    (the key lives outside the hub): a committed or forged entry is never read. The
+    fingerprint covers Launchboard's version, its core code and schemas."""
+
+    context = ""
+
+    @classmethod
+    def open_for(cls, hub: Hub, day: dt.date) -> "HubCache | None":
+        from generator.core.history import _code_fingerprint
+
+        secret = _secret()
+        if secret is None:
+            return None
+        store = cls(hub.root, _code_fingerprint(str(resource_dir("schemas"))), secret)
+        store.base = hub.root / FOLDER / "hub-verdicts"
+        store.folder = store.base / store.folder.name
+        policy = hub.root / DECISIONS / "policy.yaml"
+        baseline = hashlib.sha256(policy.read_bytes()).hexdigest() if policy.is_file() else "none"
+        store.context = f"{day.isoformat()}\0{baseline}"
+        return store
+
+    def verdict_key(self, commit: str) -> str:
+        return hashlib.sha256(f"{self.folder.name}\0{commit}\0{self.context}".encode()).hexdigest()
+
+    def _prepare(self) -> bool:
+        if self.ready is None:
+            self.ready = _ready_folders(self.base.parent, self.base) and _ready_folders(self.base.parent, self.folder)
+        return self.ready
+
+
+def problem_line(problem: dict[str, Any]) -> str:
+    """A problem (as `as_dict` gives it) as `check` prints it."""
+    return f"{problem['file']}:{problem['line']}:{problem['column']}: {problem['severity']} {problem['code']} {problem['message']}"
