@@ -8,9 +8,10 @@ fixed date; the hub lists them by local path and holds the sample policy as its 
 Then, each as a subprocess of the venv's `launchboard`:
 
 - lock: resolve every ref and fetch every source into the hub's cache (cold);
-- check: every source read from git objects at its pin and checked;
+- check: every source read from git objects at its pin and judged (no verdict cached yet);
 - lock again: no pin moved, so nothing is fetched;
-- check --offline: the same check from the cache alone.
+- check --offline: the same check again: nothing fetched, every verdict from the signed cache;
+- check --no-cache: every source judged again (what a new day or a new baseline costs).
 
 Wall-clock seconds and CPU time (user + system) of the process; on a shared machine the wall
 time is mostly waiting for a core, so both are shown.
@@ -84,9 +85,10 @@ def main() -> None:
         hub = generate(Path(tmp), options.sources, options.count)
         print(f"{options.sources} sources x {options.count} initiatives written in {time.monotonic() - started:.1f} s")
         timed("lock (cold)", "hub", "lock", str(hub))
-        timed("check", "hub", "check", str(hub), "--as-of", AS_OF, "--format", "json")
+        timed("check (cold)", "hub", "check", str(hub), "--as-of", AS_OF, "--format", "json")
         timed("lock (no pin moved)", "hub", "lock", str(hub))
         timed("check --offline", "hub", "check", str(hub), "--as-of", AS_OF, "--offline", "--format", "json")
+        timed("check --no-cache", "hub", "check", str(hub), "--as-of", AS_OF, "--offline", "--no-cache", "--format", "json")
 
 
 if __name__ == "__main__":

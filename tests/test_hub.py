@@ -334,3 +334,17 @@ def test_a_source_whose_objects_git_would_refuse_is_not_fetched(world):
     assert result.exit_code == 2 and "source hostile: cannot fetch ../hostile (main)" in result.output
     assert "gitmodulesUpdate" in result.output
     assert not world["marker"].exists()
+
+
+def test_a_pinned_commit_without_decisions_exits_2_naming_its_source_also_from_a_worker(world, monkeypatch):
+    alpha, beta = world["alpha"], world["beta"]
+    shutil.rmtree(alpha.path("decisions"))
+    empty = commit(alpha.root, "2026-11-27", "records moved away")
+    hub = world["hub"]
+    (hub / "hub.yaml").write_text(f"sources:\n  - {{name: beta, repo: ../beta, ref: main, commit: {head(beta)}}}\n"
+                                  f"  - {{name: alpha, repo: ../alpha, ref: main, commit: {empty}}}\n")
+    for jobs in ("2", "1"):  # judged in forked workers, then in this process
+        monkeypatch.setenv("LAUNCHBOARD_JOBS", jobs)
+        result = run("check", str(hub), "--no-cache")
+        assert result.exit_code == 2, result.output
+        assert f"source alpha: commit {empty} has no decisions/ folder" in result.output

@@ -15,7 +15,7 @@ local paths are accepted as repositories, and git is told to allow no other tran
 
     hub = load_hub(Path("."))
     lock(hub)                      # resolve refs, fetch, rewrite the commit: fields
-    results = check(hub)           # one SourceResult per source
+    results = check(hub)           # one SourceResult per source (sources judged in parallel)
 """
 
 from __future__ import annotations
@@ -58,8 +58,11 @@ class SourceError(Exception):
     """One source cannot be fetched or read (exit 2); the message starts with its name."""
 
     def __init__(self, name: str, message: str) -> None:
-        super().__init__(f"source {name}: {message}")
-        self.name = name
+        super().__init__(name, message)  # both in args: it crosses from a forked worker by pickle
+        self.name, self.message = name, message
+
+    def __str__(self) -> str:
+        return f"source {self.name}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -358,9 +361,20 @@ def policy_drift(baseline: Policy | None, policy: Policy | None) -> list[dict[st
             for c in policy_changes(baseline, policy) if c.lowers]
 
 
-def check_source(hub: Hub, source: Source, as_of: dt.date | str | None, baseline: Policy | None,
-                 offline: bool = False, store: "HubCache | None" = None) -> SourceResult:
-    """SOURCE's records at its pin, checked under its own policy; SourceError when unreadable.
+@dataclass
+class _Pending:
+    """A source fetched and looked up in the cache; verdict None until judged."""
+
+    source: Source
+    bare: Path
+    tip: str | None
+    tip_date: str | None
+    key: str | None
+    verdict: dict[str, Any] | None
+
+
+def _prepare(hub: Hub, source: Source, offline: bool, store: "HubCache | None") -> list[_Pending]:
+    """Fetch SOURCE's pin unless the cache has it, and its verdict when the cache holds one.
 
     The verdict of a pin on a day under a baseline is kept in the signed cache: a pin that
     did not move is neither fetched nor judged again."""
@@ -373,27 +387,47 @@ def check_source(hub: Hub, source: Source, as_of: dt.date | str | None, baseline
     else:
         fetch(hub, source)
     tip = _tip(bare)
-    tip_date = _commit_day(bare, tip) if tip else None
     key = store.verdict_key(source.commit) if store is not None else None
     cached = store.get(key) if key is not None else None
-    if _valid_cached(cached):
-        return SourceResult(source.name, source.commit, tip=tip, tip_date=tip_date, **cached)
+    return [_Pending(source, bare, tip, _commit_day(bare, tip) if tip else None, key, cached if _valid_cached(cached) else None)]
+
+
+def _judge_all(*pending: _Pending, as_of: dt.date, baseline: Policy | None, store: "HubCache | None") -> list[SourceResult]:
+    """Judge the sources the cache did not answer for, in forked processes when two cores
+    are free (each source is independent), and keep their verdicts."""
+    from generator.core.processes import forked_pool, may_fork, workers
+
+    todo = [p for p in pending if p.verdict is None]
+    jobs = min(workers(), len(todo))
+    if jobs >= 2 and may_fork():
+        with forked_pool(jobs) as pool:
+            verdicts = list(pool.map(_judge, [(p.source.name, p.bare, p.source.commit, as_of, baseline) for p in todo]))
+    else:
+        verdicts = [_judge((p.source.name, p.bare, p.source.commit, as_of, baseline)) for p in todo]
+    for p, verdict in zip(todo, verdicts):
+        p.verdict = verdict
+        if p.key is not None and store is not None:
+            store.put(p.key, verdict)
+    return [SourceResult(p.source.name, p.source.commit, tip=p.tip, tip_date=p.tip_date, **p.verdict)  # type: ignore[arg-type]
+            for p in pending]
+
+
+def _judge(task: tuple[str, Path, str, dt.date, Policy | None]) -> dict[str, Any]:
+    """One source's verdict as plain data (what the cache keeps); SourceError when unreadable."""
+    name, bare, commit, as_of, baseline = task
     try:
-        day = _commit_day(bare, source.commit)
-        portfolio = read_at(bare, source.commit, as_of)
+        day = _commit_day(bare, commit)
+        portfolio = read_at(bare, commit, as_of)
     except GitError as err:
-        raise SourceError(source.name, f"cannot read commit {source.commit}: {err}") from None
+        raise SourceError(name, f"cannot read commit {commit}: {err}") from None
     except _NoDecisions:
-        raise SourceError(source.name, f"commit {source.commit} has no decisions/ folder") from None
+        raise SourceError(name, f"commit {commit} has no decisions/ folder") from None
     from generator.exports.report import printable
 
-    verdict = {"date": day, "unusable": portfolio.unusable,
-               "errors": [printable(p).as_dict() for p in portfolio.errors],
-               "warnings": [printable(p).as_dict() for p in portfolio.warnings],
-               "initiatives": len(portfolio.initiatives), "policy_drift": policy_drift(baseline, portfolio.policy)}
-    if key is not None:
-        store.put(key, verdict)
-    return SourceResult(source.name, source.commit, tip=tip, tip_date=tip_date, **verdict)
+    return {"date": day, "unusable": portfolio.unusable,
+            "errors": [printable(p).as_dict() for p in portfolio.errors],
+            "warnings": [printable(p).as_dict() for p in portfolio.warnings],
+            "initiatives": len(portfolio.initiatives), "policy_drift": policy_drift(baseline, portfolio.policy)}
 
 
 _FIELDS = {"date": str, "unusable": bool, "errors": list, "warnings": list, "initiatives": int, "policy_drift": list}
@@ -436,7 +470,8 @@ def check(hub: Hub, as_of: dt.date | str | None = None, offline: bool = False, c
     day = resolve_as_of(as_of)
     baseline = baseline_policy(hub, day)
     store = HubCache.open_for(hub, day) if cache and not disabled_by_env() else None
-    results = [check_source(hub, source, day, baseline, offline, store) for source in hub.sources]
+    pending = [p for source in hub.sources for p in _prepare(hub, source, offline, store)]
+    results = _judge_all(*pending, as_of=day, baseline=baseline, store=store)
     if store is not None:
         store.prune()
     return results
