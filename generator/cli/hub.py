@@ -38,7 +38,7 @@ def _load(hub_root: Path) -> core.Hub:
 
 @click.group()
 def hub() -> None:
-    """Many repositories, one board: pin, check and render every source in HUB/hub.yaml.
+    """Many repositories, one verdict: pin and check every source in HUB/hub.yaml.
 
     HUB (default: the current folder) holds hub.yaml, and optionally decisions/policy.yaml,
     the organisation's baseline policy each source is compared with.
