@@ -348,3 +348,16 @@ def test_a_pinned_commit_without_decisions_exits_2_naming_its_source_also_from_a
         result = run("check", str(hub), "--no-cache")
         assert result.exit_code == 2, result.output
         assert f"source alpha: commit {empty} has no decisions/ folder" in result.output
+
+
+def test_the_hub_schema_is_draft_2020_12_described_and_closed():
+    import jsonschema_rs
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((Path(__file__).resolve().parent.parent / "schemas" / "hub.schema.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    jsonschema_rs.validator_for(schema, validate_formats=True)
+    entry = schema["properties"]["sources"]["items"]
+    for obj in (schema, entry):
+        assert obj["additionalProperties"] is False and set(obj["patternProperties"]) == {"^x-"}
+        assert all(prop.get("description") for prop in obj["properties"].values())
