@@ -10,7 +10,7 @@ Then, each as a subprocess of the venv's `launchboard`:
 - lock: resolve every ref and fetch every source into the hub's cache (cold);
 - check: every source read from git objects at its pin and judged (no verdict cached yet);
 - lock again: no pin moved, so nothing is fetched;
-- check --offline: the same check again: nothing fetched, every verdict from the signed cache;
+- check --no-fetch: the same check again: nothing fetched, every verdict from the signed cache;
 - check --no-cache: every source judged again (what a new day or a new baseline costs).
 
 Wall-clock seconds and CPU time (user + system) of the process; on a shared machine the wall
@@ -87,8 +87,8 @@ def main() -> None:
         timed("lock (cold)", "hub", "lock", str(hub))
         timed("check (cold)", "hub", "check", str(hub), "--as-of", AS_OF, "--format", "json")
         timed("lock (no pin moved)", "hub", "lock", str(hub))
-        timed("check --offline", "hub", "check", str(hub), "--as-of", AS_OF, "--offline", "--format", "json")
-        timed("check --no-cache", "hub", "check", str(hub), "--as-of", AS_OF, "--offline", "--no-cache", "--format", "json")
+        timed("check --no-fetch", "hub", "check", str(hub), "--as-of", AS_OF, "--no-fetch", "--format", "json")
+        timed("check --no-cache", "hub", "check", str(hub), "--as-of", AS_OF, "--no-fetch", "--no-cache", "--format", "json")
 
 
 if __name__ == "__main__":

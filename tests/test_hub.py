@@ -253,8 +253,8 @@ def test_an_unlocked_or_unreadable_source_exits_2_naming_it(world):
     assert result.exit_code == 2 and "source alpha: has no commit: run `launchboard hub lock` first" in result.output
     assert run("lock", str(hub)).exit_code == 0
     shutil.rmtree(hub / ".launchboard-cache")
-    offline = run("check", str(hub), "--offline")
-    assert offline.exit_code == 2 and "source alpha: commit" in offline.output and "--offline" in offline.output
+    offline = run("check", str(hub), "--no-fetch")
+    assert offline.exit_code == 2 and "source alpha: commit" in offline.output and "--no-fetch" in offline.output
     shutil.rmtree(world["beta"].root)
     gone = run("check", str(hub))
     assert gone.exit_code == 2 and "source beta: cannot fetch ../beta" in gone.output

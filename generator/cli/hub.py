@@ -64,14 +64,17 @@ def lock(hub_root: Path) -> None:
         click.echo(f"{_text(name, 40)}: {moved}")
 
 
+no_fetch_option = click.option("--no-fetch", is_flag=True, help="Use only the hub's cache of fetched sources; fail (exit 2) for a pin it does not hold.")
+
+
 @hub.command()
 @hub_argument
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
-@click.option("--offline", is_flag=True, help="Use only the hub's cache; fail (exit 2) for a pin it does not hold.")
+@no_fetch_option
 @as_of_option
 @color_option
 @click.option("--no-cache", is_flag=True, help="Judge every source again instead of reusing the signed verdicts in HUB/.launchboard-cache/hub-verdicts.")
-def check(hub_root: Path, fmt: str, offline: bool, as_of: str | None, color: str, no_cache: bool) -> None:
+def check(hub_root: Path, fmt: str, no_fetch: bool, as_of: str | None, color: str, no_cache: bool) -> None:
     """Check every source's records at its pinned commit, under its own policy.
 
     Exit 0 when every source passes its own gates, 1 when one does not, 2 when hub.yaml or
@@ -80,7 +83,7 @@ def check(hub_root: Path, fmt: str, offline: bool, as_of: str | None, color: str
     """
     hub_ = _load(hub_root)
     try:
-        results = core.check(hub_, as_of, offline=offline, cache=not no_cache)
+        results = core.check(hub_, as_of, no_fetch=no_fetch, cache=not no_cache)
     except (core.SourceError, core.HubError, UsageError) as err:
         _fail(err)
         return

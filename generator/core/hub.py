@@ -373,7 +373,7 @@ class _Pending:
     verdict: dict[str, Any] | None
 
 
-def _prepare(hub: Hub, source: Source, offline: bool, store: "HubCache | None") -> list[_Pending]:
+def _prepare(hub: Hub, source: Source, no_fetch: bool, store: "HubCache | None") -> list[_Pending]:
     """Fetch SOURCE's pin unless the cache has it, and its verdict when the cache holds one.
 
     The verdict of a pin on a day under a baseline is kept in the signed cache: a pin that
@@ -381,9 +381,9 @@ def _prepare(hub: Hub, source: Source, offline: bool, store: "HubCache | None") 
     if source.commit is None:
         raise SourceError(source.name, "has no commit: run `launchboard hub lock` first")
     bare = hub.source_cache(source)
-    if offline:
+    if no_fetch:
         if not _has_commit(bare, source.commit):
-            raise SourceError(source.name, f"commit {source.commit} is not in the cache and --offline forbids fetching it")
+            raise SourceError(source.name, f"commit {source.commit} is not in the cache and --no-fetch forbids fetching it")
     else:
         fetch(hub, source)
     tip = _tip(bare)
@@ -463,14 +463,14 @@ def read_at(bare: Path, commit: str, as_of: dt.date | str | None) -> Portfolio:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def check(hub: Hub, as_of: dt.date | str | None = None, offline: bool = False, cache: bool = True) -> list[SourceResult]:
+def check(hub: Hub, as_of: dt.date | str | None = None, no_fetch: bool = False, cache: bool = True) -> list[SourceResult]:
     """Every source checked at its pin (SourceError at the first that cannot be read)."""
     from generator.core.pipeline import resolve_as_of
 
     day = resolve_as_of(as_of)
     baseline = baseline_policy(hub, day)
     store = HubCache.open_for(hub, day) if cache and not disabled_by_env() else None
-    pending = [p for source in hub.sources for p in _prepare(hub, source, offline, store)]
+    pending = [p for source in hub.sources for p in _prepare(hub, source, no_fetch, store)]
     results = _judge_all(*pending, as_of=day, baseline=baseline, store=store)
     if store is not None:
         store.prune()
