@@ -361,3 +361,61 @@ def test_the_hub_schema_is_draft_2020_12_described_and_closed():
     for obj in (schema, entry):
         assert obj["additionalProperties"] is False and set(obj["patternProperties"]) == {"^x-"}
         assert all(prop.get("description") for prop in obj["properties"].values())
+
+
+# --------------------------------------------------------------------------- build
+
+
+def _site_text(site: Path) -> dict[str, str]:
+    return {str(p.relative_to(site)): p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
+
+
+@pytest.mark.slow
+def test_build_shows_every_source_on_one_board_and_nothing_hostile_becomes_markup(world):
+    hub, alpha = world["hub"], world["alpha"]
+    older = head(alpha)
+    alpha.edit("decisions/support-assistant/initiative.yaml", lambda d: d.update(title="Renamed after the pin"))
+    newer = commit(alpha.root, "2026-11-26", "rename")
+    assert run("lock", str(hub)).exit_code == 0
+    text = (hub / "hub.yaml").read_text().replace(newer, older)  # alpha's pin is behind its branch
+    (hub / "hub.yaml").write_text(text)
+    result = run("build", str(hub), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    site = hub / "site"
+    pages = _site_text(site)
+    board = pages["index.html"]
+    for name in ("alpha", "beta", "hostile"):
+        assert f'<tr data-source="{name}"><td>{name}</td><td><a href="initiatives/{name}--support-assistant/">' \
+               f"{name}/support-assistant</a>" in board
+        assert f"initiatives/{name}--support-assistant/index.html" in pages
+    assert f"<code>{older[:12]}</code>" in board and "behind its branch (2026-11-26)" in board
+    assert "Customer support assistant" in board and "Renamed after the pin" not in board  # read at the pin
+    assert "<td>policy waiver_max_days (90 → 365)</td>" in board  # beta's drift, on the board
+    # beta's weaker policy is on its page; the hostile source fails its gates and says why.
+    beta = pages["sources/beta/index.html"]
+    assert "waiver_max_days" in beta and "365" in beta
+    hostile = pages["sources/hostile/index.html"]
+    assert "fails its own gates" in hostile and "LB212" in hostile
+    # The hostile title is text everywhere; its templates/ page and mkdocs.yml were never used.
+    for path, html_text in pages.items():
+        assert "<script>alert" not in html_text and "<img src=x" not in html_text and "onerror=" not in html_text, path
+        assert "alert('template')" not in html_text and "__mro__" not in html_text, path
+    assert "&lt;script&gt;alert(" in pages["initiatives/hostile--support-assistant/index.html"]
+    assert not world["marker"].exists()
+    assert (site / ".launchboard-output").is_file() and (site / "assets" / "hub.js").is_file()
+
+
+@pytest.mark.slow
+def test_build_offline_links_pages_and_a_source_that_cannot_be_read_leaves_the_old_site(world):
+    hub = world["hub"]
+    assert run("lock", str(hub)).exit_code == 0
+    assert run("build", str(hub), "--offline", "--as-of", AS_OF).exit_code == 0
+    board = (hub / "site" / "index.html").read_text()
+    assert 'href="initiatives/alpha--support-assistant.html"' in board
+    before = sorted(p.relative_to(hub / "site") for p in (hub / "site").rglob("*"))
+    shutil.rmtree(hub / ".launchboard-cache")
+    shutil.rmtree(world["beta"].root)
+    failed = run("build", str(hub), "--as-of", AS_OF)
+    assert failed.exit_code == 2 and "source beta: cannot fetch ../beta" in failed.output
+    assert sorted(p.relative_to(hub / "site") for p in (hub / "site").rglob("*")) == before
+    assert [p.name for p in hub.iterdir() if p.name.startswith(".hub-site")] == []

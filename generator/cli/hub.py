@@ -38,7 +38,7 @@ def _load(hub_root: Path) -> core.Hub:
 
 @click.group()
 def hub() -> None:
-    """Many repositories, one verdict: pin and check every source in HUB/hub.yaml.
+    """Many repositories, one board: pin, check and build a site across every source in HUB/hub.yaml.
 
     HUB (default: the current folder) holds hub.yaml, and optionally decisions/policy.yaml,
     the organisation's baseline policy each source is compared with.
@@ -112,6 +112,42 @@ def render_text(results: list[core.SourceResult], color: bool = False) -> str:
             lines.append(f"  {yellow}policy drift{reset} {_text(subject, 120)}: {_text(drift['change'], 60)} "
                          f"(baseline {_text(drift['baseline'] or '-', 120)}, here {_text(drift['source'] or '-', 120)})")
     return "\n".join(lines)
+
+
+@hub.command()
+@hub_argument
+@click.option("-d", "--site-dir", type=click.Path(file_okay=False, path_type=Path), help="Where the site goes (default: HUB/site).")
+@click.option("--offline", is_flag=True, help="A site to open from the file system (page.html links), as `launchboard build --offline`.")
+@no_fetch_option
+@as_of_option
+def build(hub_root: Path, site_dir: Path | None, offline: bool, no_fetch: bool, as_of: str | None) -> None:
+    """One site across every source: a board with a source column and filter, a page per
+    source (its pin, date, staleness, problems and policy drift) and per initiative.
+
+    Every source is checked first, as `hub check` does; a source that cannot be read stops the
+    build with exit 2 and the previous site stays as it was. Sources failing their own gates
+    are shown as such (the build still succeeds).
+    """
+    from generator.cli.site import _checked_output
+    from generator.core.pipeline import resolve_as_of
+    from generator.site.hub import build_site, hub_pages
+
+    hub_ = _load(hub_root)
+    target = _checked_output(hub_root, site_dir if site_dir is not None else hub_root / "site", "--site-dir",
+                             replace_unmarked=site_dir is None)
+    try:
+        day = resolve_as_of(as_of)
+        results = core.check(hub_, day, no_fetch=no_fetch)
+        baseline = (hub_root / core.DECISIONS / "policy.yaml").is_file()
+        pages = hub_pages(hub_, results, day.isoformat(), baseline, offline)
+        build_site(pages, [r.name for r in results], target, offline)
+    except (core.SourceError, core.HubError, UsageError) as err:
+        _fail(err)
+        return
+    except RuntimeError as err:
+        click.echo(f"launchboard: the build failed ({_text(err)}); {target} is unchanged", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    click.echo(f"Site built in {target}")
 
 
 COMMANDS: list[click.Command] = [hub]

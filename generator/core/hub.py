@@ -106,6 +106,7 @@ class SourceResult:
     warnings: list[dict[str, Any]]
     initiatives: int
     policy_drift: list[dict[str, Any]] = field(default_factory=list)
+    board: list[dict[str, Any]] = field(default_factory=list)  # one row per initiative, for `hub build`
     tip: str | None = None  # the fetched branch tip, when known
     tip_date: str | None = None
 
@@ -427,10 +428,24 @@ def _judge(task: tuple[str, Path, str, dt.date, Policy | None]) -> dict[str, Any
     return {"date": day, "unusable": portfolio.unusable,
             "errors": [printable(p).as_dict() for p in portfolio.errors],
             "warnings": [printable(p).as_dict() for p in portfolio.warnings],
-            "initiatives": len(portfolio.initiatives), "policy_drift": policy_drift(baseline, portfolio.policy)}
+            "initiatives": len(portfolio.initiatives), "policy_drift": policy_drift(baseline, portfolio.policy),
+            "board": [_board_row(portfolio, initiative) for initiative in portfolio.initiatives]}
 
 
-_FIELDS = {"date": str, "unusable": bool, "errors": list, "warnings": list, "initiatives": int, "policy_drift": list}
+def _board_row(portfolio: Portfolio, initiative: Any) -> dict[str, Any]:
+    """What the hub's board and initiative page show of one initiative (plain data, cached)."""
+    state = portfolio.states.get(initiative.id)
+    current = state.current if state is not None else None
+    return {"id": initiative.id, "title": initiative.title, "stage": initiative.stage, "risk": initiative.risk,
+            "approach": initiative.approach, "owners": list(initiative.owners),
+            "required": current.required if current else 0, "complete": current.complete if current else 0,
+            "ready": bool(current.ready) if current else False,
+            "missing": [{"checklist": v.checklist, "item": v.item, "title": v.title, "reason": v.reason}
+                        for v in (current.verdicts if current else []) if not v.counts and v.required and not v.announced],
+            "problems": len(portfolio.problems_for(initiative.id))}
+
+
+_FIELDS = {"date": str, "unusable": bool, "errors": list, "warnings": list, "initiatives": int, "policy_drift": list, "board": list}
 
 
 def _valid_cached(value: Any) -> bool:
