@@ -172,6 +172,8 @@ def test_lock_pins_each_ref_and_keeps_the_rest_of_hub_yaml_byte_for_byte(world):
     for name in ("alpha", "beta", "hostile"):  # bare caches holding the pin, nothing checked out
         bare = hub / ".launchboard-cache" / "hub" / f"{name}.git"
         assert (bare / "HEAD").is_file() and not (bare / "decisions").exists()
+    git(hub, "init", "-q", "-b", "main")  # the hub as a repository: the cache is never part of it
+    assert git(hub, "status", "--porcelain", "--untracked-files=all").split() == ["??", "decisions/policy.yaml", "??", "hub.yaml"]
     assert "beta: 000000000000 -> " + b[:12] in result.output
     again = run("lock", str(hub))
     assert again.exit_code == 0 and "alpha: unchanged" in again.output

@@ -239,7 +239,9 @@ def fetch(hub: Hub, source: Source, commit: str | None = None) -> Path:
         return bare
     try:
         if not (bare / "HEAD").is_file():
-            bare.parent.mkdir(parents=True, exist_ok=True)
+            # .launchboard-cache/ gets its ignore-everything .gitignore: the hub never commits a fetch
+            if not _ready_folders(hub.root / FOLDER, hub.cache):
+                raise HubError(f"{hub.cache} cannot be made (a link, or not writable); the hub's cache must be a folder inside it")
             _git(["init", "--quiet", "--bare", str(bare)])
         url = source.url(hub.root)
         _git(["fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "--no-write-fetch-head", "--", url,
