@@ -16,6 +16,9 @@ local paths are accepted as repositories, and git is told to allow no other tran
     hub = load_hub(Path("."))
     lock(hub)                      # resolve refs, fetch, rewrite the commit: fields
     results = check(hub)           # one SourceResult per source (sources judged in parallel)
+
+Verdicts are cached, signed, by pin, day and baseline (HubCache), so a pin that did not move
+is neither fetched nor judged again. The site across sources is generator/site/hub.py's.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -461,10 +463,10 @@ class _NoDecisions(Exception):
 def read_at(bare: Path, commit: str, as_of: dt.date | str | None) -> Portfolio:
     """The pipeline's verdict on decisions/ at COMMIT, written out of git objects into a private
     temporary folder (links there lead nowhere, so the loader refuses them as in a checkout)."""
-    from generator.core.history import Mirror
+    from generator.core.history import Mirror, _scratch
     from generator.core.pipeline import load_portfolio
 
-    tmp = tempfile.mkdtemp(prefix="launchboard-hub-", dir=os.environ.get("LAUNCHBOARD_TMP") or None)
+    tmp = tempfile.mkdtemp(prefix="launchboard-hub-", dir=_scratch())  # memory-backed when it can be, as history's
     try:
         with Repository.open(bare) as repo:
             tree = repo.tree_at(commit, DECISIONS)
