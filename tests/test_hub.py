@@ -421,3 +421,18 @@ def test_build_offline_links_pages_and_a_source_that_cannot_be_read_leaves_the_o
     assert failed.exit_code == 2 and "source beta: cannot fetch ../beta" in failed.output
     assert sorted(p.relative_to(hub / "site") for p in (hub / "site").rglob("*")) == before
     assert [p.name for p in hub.iterdir() if p.name.startswith(".hub-site")] == []
+
+
+def test_lock_pins_an_annotated_tag_to_its_commit_and_a_missing_ref_exits_2(world):
+    hub, beta = world["hub"], world["beta"]
+    tagged = head(beta)
+    git(beta.root, "tag", "-a", "v1", "-m", "reviewed", day="2026-11-24")
+    commit(beta.root, "2026-11-25", "after the tag")
+    (hub / "hub.yaml").write_text("sources:\n  - {name: beta, repo: ../beta, ref: v1}\n")
+    assert run("lock", str(hub)).exit_code == 0
+    assert core.load_hub(hub).sources[0].commit == tagged
+    result = json.loads(run("check", str(hub), "--format", "json", "--as-of", AS_OF).output)
+    assert result["sources"][0]["commit"] == tagged and result["sources"][0]["ok"]
+    (hub / "hub.yaml").write_text("sources:\n  - {name: beta, repo: ../beta, ref: no-such-branch}\n")
+    missing = run("lock", str(hub))
+    assert missing.exit_code == 2 and "source beta: ../beta has no branch or tag 'no-such-branch'" in missing.output

@@ -212,7 +212,8 @@ def _git(args: list[str], cwd: Path | None = None) -> str:
 def resolve_ref(hub: Hub, source: Source) -> str:
     """The commit SOURCE's ref names now, from `git ls-remote` (branches, then tags)."""
     try:
-        out = _git(["ls-remote", "--", source.url(hub.root), source.ref], cwd=hub.root)
+        # the ref, and the peeled line of an annotated tag (its commit), which the ref's own pattern misses
+        out = _git(["ls-remote", "--", source.url(hub.root), source.ref, f"{source.ref}^{{}}"], cwd=hub.root)
     except GitError as err:
         raise SourceError(source.name, f"cannot reach {source.repo}: {err}") from None
     refs = dict(reversed(line.split("\t", 1)) for line in out.splitlines() if "\t" in line)
