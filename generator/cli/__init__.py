@@ -29,6 +29,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "controls": "generator.cli.controls:controls",
     "export": "generator.cli.export:export",
     "history": "generator.cli.history:history",
+    "hub": "generator.cli.hub:hub",
 }
 
 
