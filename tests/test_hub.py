@@ -17,7 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.core import hub as core
+from generator.hub import sources as core
+from tests.site_helpers import scan_site
 from tests.kit import AS_OF, POLICY, Repo
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -400,9 +401,12 @@ def test_build_shows_every_source_on_one_board_and_nothing_hostile_becomes_marku
     assert "fails its own gates" in hostile and "LB212" in hostile
     # The hostile title is text everywhere; its templates/ page and mkdocs.yml were never used.
     for path, html_text in pages.items():
-        assert "<script>alert" not in html_text and "<img src=x" not in html_text and "onerror=" not in html_text, path
+        # no live tag: the hostile text stays text (nh3 writes `=` back as itself inside text)
+        assert "<script>alert" not in html_text and "<img src=x" not in html_text, path
         assert "alert('template')" not in html_text and "__mro__" not in html_text, path
     assert "&lt;script&gt;alert(" in pages["initiatives/hostile--support-assistant/index.html"]
+    # no script (but the hub's own filter script), handler or dangerous URL anywhere
+    assert [f for f in scan_site(site, marker="alert") if not f.endswith("assets/hub.js'")] == []
     assert not world["marker"].exists()
     assert (site / ".launchboard-output").is_file() and (site / "assets" / "hub.js").is_file()
 
@@ -436,3 +440,17 @@ def test_lock_pins_an_annotated_tag_to_its_commit_and_a_missing_ref_exits_2(worl
     (hub / "hub.yaml").write_text("sources:\n  - {name: beta, repo: ../beta, ref: no-such-branch}\n")
     missing = run("lock", str(hub))
     assert missing.exit_code == 2 and "source beta: ../beta has no branch or tag 'no-such-branch'" in missing.output
+
+
+def test_the_hub_site_sanitises_every_page_as_the_plugin_does(tmp_path):
+    """Escaping where source text enters a page is the first layer; nh3 over each page's HTML
+    (generator/hub/hooks.py) is the second, as on a single repository's site."""
+    from generator.hub.site import build_site
+
+    target = tmp_path / "site"
+    pages = {"index.md": "# Board\n\n<script>alert(1)</script>\n\n<a href=\"javascript:alert(1)\">x</a>\n",
+             "sources/a.md": "# a\n"}
+    build_site(pages, ["a"], target, offline=True)
+    html = (target / "index.html").read_text(encoding="utf-8")
+    body = html.split('<article', 1)[1].split('</article>', 1)[0]
+    assert "alert(1)</script>" not in body and "javascript:" not in body

@@ -27,8 +27,10 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "site": frozenset({"generator", "core"}),
     "exports": frozenset({"generator", "core"}),
     "authoring": frozenset({"generator", "core"}),
-    "cli": frozenset({"generator", "core", "site", "exports", "authoring"}),
-    "plugin": frozenset({"generator", "core", "site", "exports", "authoring", "cli"}),
+    # the hub uses every step per source (judge, drift, reports, pages), as the command line does
+    "hub": frozenset({"generator", "core", "site", "exports", "authoring"}),
+    "cli": frozenset({"generator", "core", "site", "exports", "authoring", "hub"}),
+    "plugin": frozenset({"generator", "core", "site", "exports", "authoring", "cli", "hub"}),
     "__main__": frozenset({"generator", "cli"}),
 }
 

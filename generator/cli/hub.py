@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from generator.cli.check import EXIT_PROBLEMS, EXIT_UNUSABLE, as_of_option, color_option
-from generator.core import hub as core
+from generator.hub import sources as core
 from generator.core.loader import clean_text
 from generator.core.pipeline import UsageError
 from generator.exports.report import neutralise, use_color
@@ -130,7 +130,7 @@ def build(hub_root: Path, site_dir: Path | None, offline: bool, no_fetch: bool, 
     """
     from generator.cli.site import _checked_output
     from generator.core.pipeline import resolve_as_of
-    from generator.site.hub import build_site, hub_pages
+    from generator.hub.site import build_site, hub_pages
 
     hub_ = _load(hub_root)
     target = _checked_output(hub_root, site_dir if site_dir is not None else hub_root / "site", "--site-dir",

@@ -14,12 +14,14 @@ temporary folder, and the new site replaces the old one only when the build succ
 from __future__ import annotations
 
 import re
+import json
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from generator.core.hub import Hub, SourceResult
+from generator.hub import hooks as hub_hooks
+from generator.hub.sources import Hub, SourceResult
 from generator.core.resources import resource_dir
 
 SAFE_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
@@ -65,7 +67,10 @@ def _config(offline: bool, names: list[str]) -> str:
     """The hub site's mkdocs.yml: Launchboard's, never a source's (names are schema-checked)."""
     lines = ["site_name: Launchboard hub", "docs_dir: docs", "theme:", "  name: material", "  font: false",
              f"use_directory_urls: {'false' if offline else 'true'}", f"extra_javascript: [{JS}]",
-             "plugins: []" if offline else "plugins: [search]", "nav:", "  - Board: index.md", "  - Sources:"]
+             "plugins: []" if offline else "plugins: [search]",
+             # Launchboard's own hook (nh3 over each page), never a source's
+             f"hooks: [{json.dumps(str(Path(hub_hooks.__file__).resolve()))}]",
+             "nav:", "  - Board: index.md", "  - Sources:"]
     lines += [f"      - {name}: sources/{name}.md" for name in names]
     return "\n".join(lines) + "\n"
 

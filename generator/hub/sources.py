@@ -18,7 +18,7 @@ local paths are accepted as repositories, and git is told to allow no other tran
     results = check(hub)           # one SourceResult per source (sources judged in parallel)
 
 Verdicts are cached, signed, by pin, day and baseline (HubCache), so a pin that did not move
-is neither fetched nor judged again. The site across sources is generator/site/hub.py's.
+is neither fetched nor judged again. The site across sources is generator/hub/site.py's.
 """
 
 from __future__ import annotations
