@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.site_helpers import REPO, mkdocs_build, site_env
+from tests.site_helpers import REPO, site_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -59,10 +59,8 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def served_site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("browser") / "site"
-    result = mkdocs_build(REPO / "mkdocs.yml", out)
-    assert result.returncode == 0, result.stderr
+def served_site(sample_site: Path):
+    out = sample_site  # the sample's site, built once per run (conftest.py); served read-only
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):

@@ -13,14 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import LAZY_COMMANDS, main
+from tests.conftest import run
 from tests.kit import AS_OF, Repo, line_of
 
 SEC = "decisions/support-assistant/checklists/security-review.yaml"
 INIT = "decisions/support-assistant/initiative.yaml"
-
-
-def run(*args: str, env: dict[str, str] | None = None):
-    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
 @pytest.fixture

@@ -7,20 +7,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from generator.core import codeowners
-from generator.cli import main
 from generator.core.codes import CODES
 from generator.core.model import ChecklistSpec, Policy, Severity
+from tests.conftest import run
 from tests.kit import Repo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FILE = ".github/CODEOWNERS"
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 # What every repository's own lines give an owner: the trusted layer a kit repository holds

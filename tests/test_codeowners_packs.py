@@ -12,10 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from generator.cli import main
 from generator.core import codeowners
+from tests.conftest import run
 from tests.kit import AS_OF, Repo
 
 FILE = ".github/CODEOWNERS"
@@ -23,10 +22,6 @@ PACK = "decisions/frameworks/internal-ai-standard.yaml"
 PACK_DOC = {"framework": "internal-ai-standard", "title": "Internal AI standard", "version": "1",
             "source": "https://wiki.example.com/ai-standard", "licence": "internal",
             "controls": [{"id": "IAS-1", "title": "Human review of outputs"}]}
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 @pytest.fixture

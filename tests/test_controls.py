@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from generator.cli import main
 from generator.core.frameworks import SHIPPED_DIR, shipped_documents
 from generator.core.validate import schema_set
+from tests.conftest import run
 from tests.kit import AS_OF, Repo
 
 POLICY = "decisions/policy.yaml"
@@ -25,10 +24,6 @@ LOCAL_PACK = {
     "licence": "Internal",
     "controls": [{"id": "AIS-1", "title": "DPIA signed off"}, {"id": "AIS-2", "title": "Frozen evaluation data"}],
 }
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def line_col(path: Path, needle: str, whole: bool = False) -> tuple[int, int]:

@@ -8,19 +8,14 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from rfc3986_validator import validate_rfc3986
 
-from generator.cli import main
+from tests.conftest import run
 from tests.kit import AS_OF, Repo
 
 SAMPLE = Path(__file__).resolve().parent.parent
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def export(*args: str) -> str:

@@ -13,12 +13,10 @@ import yaml
 from tests.site_helpers import REPO, make_root, mkdocs_build, scan_site
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("frameworks") / "site"
-    result = mkdocs_build(REPO / "mkdocs.yml", out, strict=True)
-    assert result.returncode == 0, result.stderr
-    return out
+@pytest.fixture
+def site(sample_site: Path) -> Path:
+    """The sample's site, built once per run (conftest.py)."""
+    return sample_site
 
 
 def read(site: Path, url: str) -> str:

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from generator.core import codeowners
 from generator.cli import main
+from tests.conftest import run
 from tests.kit import AS_OF, Repo, line_of
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -26,10 +27,6 @@ SEC = f"{CHECKLISTS}/security-review.yaml"
 INIT = "decisions/support-assistant/initiative.yaml"
 POLICY = "decisions/policy.yaml"
 OWNERS_FILE = ".github/CODEOWNERS"
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def check(repo: Repo, *extra: str):

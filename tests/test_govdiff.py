@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from generator.authoring import govdiff
-from generator.cli import main
+from tests.conftest import run
 from tests.kit import AS_OF, DONE, Repo
 
 INIT = "decisions/support-assistant/initiative.yaml"
@@ -38,10 +37,6 @@ def commit(root: Path, message: str) -> str:
     git(root, "add", "-A")
     git(root, "commit", "-q", "--no-gpg-sign", "-m", message)
     return git(root, "rev-parse", "HEAD")
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def diff_json(root: Path, base: str) -> dict:

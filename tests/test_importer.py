@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from generator.authoring import importer
 from generator.cli import main
 from generator.core.loader import load_document
+from tests.conftest import run
 from tests.kit import AS_OF, Repo
 
 MADR3 = """\
@@ -177,10 +178,6 @@ We will keep decisions as YAML checked by a schema, and prompt an LLM to draft t
 * Good, because CI checks every record.
 * Bad, because YAML is less pleasant to write.
 """
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 @pytest.fixture

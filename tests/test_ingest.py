@@ -10,10 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from generator.cli import main
 from generator.core.loader import load_document
+from tests.conftest import run
 from tests.kit import AS_OF, Repo
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "evals"
@@ -79,10 +78,6 @@ links:
   repository: https://git.example.com/support-assistant
 tags: [customer-facing]
 """
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 def ingest(repo: Repo, *args: str):

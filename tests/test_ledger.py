@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
+from tests.conftest import run
 from tests.kit import AS_OF, Repo
 from tests.test_govdiff import commit, git
 from tests.test_runbooks import OUTAGE, OUTAGE_RUNBOOK, ROLLBACK, ROLLBACK_RUNBOOK, TOPICS
@@ -25,10 +26,6 @@ INIT = "decisions/support-assistant/initiative.yaml"
 SEC = "decisions/support-assistant/checklists/security-review.yaml"
 ONCALL = "decisions/support-assistant/checklists/on-call.yaml"
 PACK = "decisions/frameworks/house-rules.yaml"
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def check_json(repo: Repo) -> tuple[int, dict[str, Any]]:

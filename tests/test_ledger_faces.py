@@ -30,12 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.cli import main
 from generator.site.render import item_anchor
+from tests.conftest import run
 from tests.kit import AS_OF, DONE, Repo
 from tests.test_govdiff import GIT_ENV
 from tests.test_runbooks import OUTAGE, OUTAGE_RUNBOOK, ROLLBACK, ROLLBACK_RUNBOOK, TOPICS
@@ -78,10 +77,6 @@ measurements = st.lists(st.fixed_dictionaries({
     "date": st.sampled_from(["2026-09-01", "2026-11-20", "2026-11-23"]),
     "value": st.sampled_from([1200, 1500, 1650]),
 }), max_size=3)
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def git(root: Path, *args: str) -> None:

@@ -9,18 +9,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from generator.authoring import scaffold
-from generator.cli import main
 from generator.core.loader import load_document
+from tests.conftest import run
 from tests.kit import AS_OF, POLICY, Repo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(*args: str, env: dict[str, str] | None = None):
-    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from tests import kit
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
 DECISIONS = ROOT / "decisions"
@@ -148,28 +150,30 @@ def test_sizes_are_bounded(kind):
 
 # --------------------------------------------------------------------------- instances
 
-POLICY = {
-    "stages": ["proposed", "pilot", "shadow", "canary", "ga", "retired"],
-    "approval_max_age_days": 180,
-    "waiver_max_days": 90,
-    "checklists": {
-        "security-review": {
-            "title": "Security review",
-            "owners": ["@org/security", "@dana"],
-            "items": [
-                {"id": "threat-model", "title": "Threat model", "required_from": "pilot"},
-                {"id": "rag-access-control", "title": "ACLs", "required_from": "pilot",
-                 "when": {"approach": ["rag", "hybrid"]}},
-                {"id": "pen-test", "title": "Pen test", "required_from": "ga",
-                 "when": {"risk": ["high"]}, "allow_na": False},
-            ],
-        }
-    },
-    "criteria": [
-        {"id": "knowledge-freshness", "title": "Fresh knowledge", "description": "*md*",
-         "favours": ["rag", "prompt"]},
-    ],
-    "runbooks": {
+
+def mutate(base, *steps):
+    """Deep-copy `base` and apply (path, value) steps; value ... deletes the key."""
+    doc = copy.deepcopy(base)
+    for path, value in steps:
+        target = doc
+        for key in path[:-1]:
+            target = target[key]
+        if value is ...:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
+    return doc
+
+
+# The kit's valid repository (tests/kit.py) is the base, so this file and the rule tests judge
+# the same records; each kind adds here the optional fields the kit leaves out, so the schema
+# sees them too (markdown descriptions, runbook topics, repository-path links, a fractional
+# value, not-applicable items, a no-llm option, extension keys).
+POLICY = mutate(
+    kit.POLICY,
+    (["criteria", 0, "description"], "*md*"),
+    (["criteria", 0, "favours"], ["rag", "prompt"]),
+    (["runbooks"], {
         "exercise_max_age_days": 180,
         "owners": ["@org/sre"],
         "topics": [
@@ -177,67 +181,33 @@ POLICY = {
             {"id": "provider-outage", "title": "Provider outage", "required_from": "canary",
              "when": {"approach": ["prompt", "rag", "hybrid"]}, "description": "*md*"},
         ],
-    },
-    "x-owner": "platform",
-}
+    }),
+    (["x-owner"], "platform"),
+)
 
-INITIATIVE = {
-    "id": "support-assistant",
-    "title": "Customer support assistant",
-    "summary": "Drafts answers to tier-1 tickets.",
-    "owners": ["@alice", "@org/support-platform"],
-    "risk": "high",
-    "approach": "rag",
-    "stage": "canary",
-    "history": [
-        {"stage": "proposed", "date": "2026-01-12"},
-        {"stage": "pilot", "date": "2026-03-02", "note": "One team, 20 agents"},
-        {"stage": "canary", "date": "2026-10-20"},
-    ],
-    "metrics": [
-        {"id": "p95-latency", "title": "p95 latency", "unit": "ms", "direction": "lower",
-         "baseline": 2400, "target": 1500,
-         "measurements": [{"date": "2026-11-02", "value": 1710}, {"date": "2026-11-09", "value": 1640.5}]},
-    ],
-    "links": {"repository": "https://git.example.com/support", "runbook": "docs/runbooks/support.md#rollback"},
-    "tags": ["customer-facing", "support"],
-}
+INITIATIVE = mutate(
+    kit.INITIATIVE,
+    (["metrics", 0, "measurements", 1, "value"], 1640.5),
+    (["links", "runbook"], "docs/runbooks/support.md#rollback"),
+    (["tags"], ["customer-facing", "support"]),
+)
 
-DECISION = {
-    "number": 1,
-    "title": "Use RAG rather than fine-tuning",
-    "status": "accepted",
-    "date": "2026-02-10",
-    "deciders": ["@alice", "@bob"],
-    "context": "Articles change daily.\n",
-    "criteria": [{"id": "knowledge-freshness", "weight": 3}, {"id": "latency", "weight": 2}],
-    "options": [
-        {"id": "prompt", "approach": "prompt", "summary": "Long prompt", "pros": ["Cheap"], "cons": ["Small"],
-         "scores": {"knowledge-freshness": 2, "latency": 4}},
-        {"id": "rag", "approach": "rag", "scores": {"knowledge-freshness": 5, "latency": 3}},
-        {"id": "keep-macros", "approach": "no-llm"},
-    ],
-    "outcome": {"chosen": "rag", "rationale": "Fresh answers with citations."},
-    "consequences": {"positive": ["Citations"], "negative": ["An index to run"]},
-    "supersedes": [],
-    "review_by": "2027-02-10",
-    "tags": ["support"],
-}
+DECISION = mutate(
+    kit.DECISION,
+    (["options", 0, "summary"], "Long prompt"),
+    (["options", 0, "pros"], ["Cheap"]),
+    (["options", 0, "cons"], ["Small"]),
+    (["tags"], ["support"]),
+)
+DECISION["options"].append({"id": "keep-macros", "approach": "no-llm"})  # an option with no scores
 
-CHECKLIST = {
-    "checklist": "security-review",
-    "items": {
-        "threat-model": {"status": "done", "evidence": "https://wiki.example.com/tm/support",
-                         "approver": "@dana", "date": "2026-09-30"},
-        "rag-access-control": {"status": "waived", "waiver": {
-            "reason": "Corpus is public", "approver": "@dana", "date": "2026-10-01", "expires": "2026-12-01"}},
-        "pen-test": {"status": "todo", "note": "Booked for January"},
-        "data-flow": {"status": "not-applicable", "reason": "No user data leaves the VPC."},
-        "repo-evidence": {"status": "done", "evidence": "docs/reviews/security/support.md"},
-        # Incomplete, but that is a gate finding (LB202), not a shape error.
-        "done-without-evidence": {"status": "done"},
-    },
-}
+CHECKLIST = mutate(
+    kit.CHECKLISTS["security-review"],
+    (["items", "data-flow"], {"status": "not-applicable", "reason": "No user data leaves the VPC."}),
+    (["items", "repo-evidence"], {"status": "done", "evidence": "docs/reviews/security/support.md"}),
+    # Incomplete, but that is a gate finding (LB202), not a shape error.
+    (["items", "done-without-evidence"], {"status": "done"}),
+)
 
 RUNBOOK = {
     "runbook": "provider-outage",
@@ -270,20 +240,6 @@ FRAMEWORK = {
     "controls": [{"id": "AIS-1", "title": "DPIA signed off"}, {"id": "GV-1.3-002", "title": "Thresholds"}],
 }
 VALID = {"policy": POLICY, "initiative": INITIATIVE, "decision": DECISION, "checklist": CHECKLIST, "runbook": RUNBOOK, "framework": FRAMEWORK}
-
-
-def mutate(base, *steps):
-    """Deep-copy `base` and apply (path, value) steps; value ... deletes the key."""
-    doc = copy.deepcopy(base)
-    for path, value in steps:
-        target = doc
-        for key in path[:-1]:
-            target = target[key]
-        if value is ...:
-            del target[path[-1]]
-        else:
-            target[path[-1]] = value
-    return doc
 
 
 INVALID = {

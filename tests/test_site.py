@@ -18,12 +18,7 @@ from tests.site_helpers import REPO, make_root, mkdocs_build, site_env
 SAMPLE_IDS = sorted(p.name for p in (REPO / "decisions").iterdir() if (p / "initiative.yaml").is_file())
 
 
-@pytest.fixture(scope="session")
-def sample_site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("sample") / "site"
-    result = mkdocs_build(REPO / "mkdocs.yml", out, strict=True)
-    assert result.returncode == 0, result.stderr
-    return out
+# sample_site (the sample's strict build, once per run) comes from conftest.py.
 
 
 @pytest.fixture(scope="session")
