@@ -13,6 +13,7 @@ import datetime as dt
 import importlib.util
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -34,7 +35,19 @@ def clone(target: Path) -> Path:
             shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__", ".launchboard-cache"))
         else:
             shutil.copy2(source, target / name)
+    _commit_all(target)
     return target
+
+
+def _commit_all(root: Path) -> None:
+    """A clone has its history: one commit of the copy, dated the sample's day, so `launchboard
+    history` and the Trends page have something to read (nothing reaches the network)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_AUTHOR_NAME="Newcomer", GIT_AUTHOR_EMAIL="newcomer@example.com", GIT_COMMITTER_NAME="Newcomer",
+               GIT_COMMITTER_EMAIL="newcomer@example.com", GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull,
+               GIT_AUTHOR_DATE=f"{SAMPLE_DATE}T09:00:00Z", GIT_COMMITTER_DATE=f"{SAMPLE_DATE}T09:00:00Z")
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "--no-gpg-sign", "-m", "the sample"]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
 
 
 def borrowed_venv(folder: Path) -> Path:
