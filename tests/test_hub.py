@@ -454,3 +454,53 @@ def test_the_hub_site_sanitises_every_page_as_the_plugin_does(tmp_path):
     html = (target / "index.html").read_text(encoding="utf-8")
     body = html.split('<article', 1)[1].split('</article>', 1)[0]
     assert "alert(1)</script>" not in body and "javascript:" not in body
+
+
+def test_a_committed_cache_repository_cannot_choose_what_git_runs(world, tmp_path):
+    """A hub pull request (or a restored CI cache) can hold `.launchboard-cache/hub/<name>.git`
+    as a real folder with its own config: core.sshCommand and url.*.insteadOf would make git run
+    a command. The cache's config is rewritten to the plain bare one before git reads it."""
+    hub, pwned = world["hub"], tmp_path / "PWN-committed-cache"
+    for name in ("alpha", "beta", "hostile"):
+        bare = hub / ".launchboard-cache" / "hub" / f"{name}.git"
+        (bare / "objects").mkdir(parents=True)
+        (bare / "refs").mkdir()
+        (bare / "HEAD").write_text("ref: refs/heads/main\n")
+        (bare / "config").write_text(
+            f"[core]\n\tbare = true\n\tsshCommand = touch {pwned}; false\n"
+            f"[url \"ssh://evil.invalid/x\"]\n\tinsteadOf = {world[name].root}\n")
+    result = run("lock", str(hub))
+    assert not pwned.exists(), result.output
+    assert result.exit_code == 0, result.output
+    assert "sshCommand" not in (hub / ".launchboard-cache" / "hub" / "alpha.git" / "config").read_text()
+
+
+def test_a_commit_dated_past_the_year_2999_breaks_nothing(world):
+    alpha = world["alpha"]
+    assert run("lock", str(world["hub"])).exit_code == 0
+    (alpha.root / "NOTES.md").write_text("from the far future\n")
+    git(alpha.root, "add", "-A")
+    env_day = "@253402300800 +0000"  # 10000-01-01: past what Python's dates hold
+    subprocess.run(["git", "-C", str(alpha.root), "commit", "-q", "-m", "future"], check=True, capture_output=True,
+                   env={**os.environ, "GIT_AUTHOR_DATE": env_day, "GIT_COMMITTER_DATE": env_day,
+                        "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
+                        "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com"})
+    result = run("check", str(world["hub"]), "--as-of", AS_OF)
+    assert result.exit_code in (0, 1) and "Traceback" not in result.output, result.output
+    history = CliRunner().invoke(main, ["history", str(alpha.root), "--as-of", AS_OF])
+    assert history.exit_code == 0, history.output
+
+
+def test_evidence_that_is_a_file_of_the_source_counts_as_in_its_own_check(world):
+    alpha = world["alpha"]
+    (alpha.root / "docs").mkdir()
+    (alpha.root / "docs" / "threat-model.md").write_text("# Threat model\n")
+    alpha.edit("decisions/support-assistant/checklists/security-review.yaml",
+               lambda d: d["items"]["threat-model"].update(evidence="docs/threat-model.md"))
+    commit(alpha.root, "2026-11-24", "evidence in the repository")
+    own = CliRunner().invoke(main, ["check", str(alpha.root), "--as-of", AS_OF, "--format", "json"])
+    assert run("lock", str(world["hub"])).exit_code == 0
+    result = run("check", str(world["hub"]), "--as-of", AS_OF, "--format", "json")
+    (source,) = [s for s in json.loads(result.stdout)["sources"] if s["name"] == "alpha"]
+    assert "LB213" not in {p["code"] for p in source["errors"]}
+    assert source["ok"] == (json.loads(own.stdout)["problems"] == [] or own.exit_code == 0)

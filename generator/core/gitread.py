@@ -86,6 +86,16 @@ def _environment() -> dict[str, str]:
 _SAFE_CONFIG = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=" + os.devnull, "-c", "log.showSignature=false")
 
 
+def commit_day(stamp: str) -> dt.date | None:
+    """A committer timestamp as its UTC day; None outside the years records can be dated in
+    (a commit's date is whatever its author wrote: year 10000 must not stop a history)."""
+    try:
+        day = dt.datetime.fromtimestamp(int(stamp), tz=dt.timezone.utc).date()
+    except (ValueError, OverflowError, OSError):
+        return None
+    return day if 1900 <= day.year <= 2999 else None
+
+
 class Repository:
     """One git repository, read through `git log` and a `git cat-file --batch` process."""
 
@@ -163,7 +173,9 @@ class Repository:
             commit_id = fields[i].strip()
             if not commit_id:
                 continue
-            day = dt.datetime.fromtimestamp(int(fields[i + 1]), tz=dt.timezone.utc).date()
+            day = commit_day(fields[i + 1])
+            if day is None:
+                continue  # dated where no record can be (after 2999, before 1900): nothing to judge it as of
             if since is not None and day < since:
                 continue
             commits.append(Commit(commit_id, day, fields[i + 2]))

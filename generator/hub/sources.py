@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.core.cache import FOLDER, RecordCache, _ready_folders, _secret, disabled_by_env
-from generator.core.gitread import _SAFE_CONFIG, GitError, Repository, _environment
+from generator.core.gitread import _SAFE_CONFIG, GitError, Repository, _environment, commit_day
 from generator.core.loader import RecordError, clean_text, decode_text, parse_document, read_bytes
 from generator.core.model import Policy, Portfolio
 from generator.core.resources import resource_dir
@@ -238,6 +238,7 @@ def fetch(hub: Hub, source: Source, commit: str | None = None) -> Path:
     commit = commit or source.commit
     bare = hub.source_cache(source)
     _refuse_links(hub, bare)
+    _own_cache(bare)
     if commit is not None and _has_commit(bare, commit):
         return bare
     try:
@@ -258,6 +259,34 @@ def fetch(hub: Hub, source: Source, commit: str | None = None) -> Path:
     return bare
 
 
+# What a cache repository's config holds: only what `git init --bare` writes. Anything else
+# in it (core.sshCommand, url.*.insteadOf, credential.helper, core.askPass...) would be a
+# command or a redirect chosen by whoever wrote the folder, and a hub pull request can commit
+# the folder, as can a restored CI cache.
+_CACHE_CONFIG = "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n"
+# Files through which a repository borrows objects or another repository's settings.
+_BORROWING = ("objects/info/alternates", "objects/info/http-alternates", "commondir", "gitdir", "info/grafts")
+
+
+def _own_cache(bare: Path) -> None:
+    """Make the cache repository's control files Launchboard's before git reads them: its
+    config rewritten to the plain bare one, and no alternates, grafts or common dir. A
+    folder that is not a plain bare repository of ours is emptied and made again."""
+    if not bare.exists():
+        return
+    if bare.is_symlink() or not bare.is_dir() or not (bare / "HEAD").is_file() or (bare / "HEAD").is_symlink():
+        shutil.rmtree(bare, ignore_errors=True) if bare.is_dir() and not bare.is_symlink() else bare.unlink(missing_ok=True)
+        return
+    for name in _BORROWING:
+        target = bare / name
+        if target.is_symlink() or target.is_file():
+            target.unlink()
+    config = bare / "config"
+    if config.is_symlink() or config.is_dir():
+        raise HubError(f"{bare}/config is not a file; delete {bare} and run again")
+    config.write_text(_CACHE_CONFIG, encoding="utf-8")
+
+
 def _refuse_links(hub: Hub, bare: Path) -> None:
     """The cache is written only inside the hub: no folder on the way may be a link (a hub
     repository could commit `.launchboard-cache` as a link to elsewhere)."""
@@ -268,9 +297,12 @@ def _refuse_links(hub: Hub, bare: Path) -> None:
             raise HubError(f"{path.relative_to(hub.root)} is a link; the hub's cache must be a folder inside the hub")
 
 
-def _commit_day(bare: Path, commit: str) -> str:
+def _commit_day(bare: Path, commit: str) -> str | None:
+    """The commit's UTC day; None when its date is one no record could have (a source's own
+    push must not break the hub: the staleness mark then has no date)."""
     stamp = _git(["log", "-1", "--no-show-signature", "--format=%ct", commit, "--"], cwd=bare).strip()
-    return dt.datetime.fromtimestamp(int(stamp), tz=dt.timezone.utc).date().isoformat()
+    day = commit_day(stamp)
+    return day.isoformat() if day is not None else None
 
 
 def _tip(bare: Path) -> str | None:
@@ -387,6 +419,8 @@ def _prepare(hub: Hub, source: Source, no_fetch: bool, store: "HubCache | None")
     if source.commit is None:
         raise SourceError(source.name, "has no commit: run `launchboard hub lock` first")
     bare = hub.source_cache(source)
+    _refuse_links(hub, bare)
+    _own_cache(bare)
     if no_fetch:
         if not _has_commit(bare, source.commit):
             raise SourceError(source.name, f"commit {source.commit} is not in the cache and --no-fetch forbids fetching it")
@@ -476,6 +510,14 @@ def read_at(bare: Path, commit: str, as_of: dt.date | str | None) -> Portfolio:
             mirror = Mirror(repo, Path(tmp) / "tree" / DECISIONS, Path(tmp) / "absent")
             top = mirror.sync_top(tree)
             mirror.ensure([name for name, entry in top.items() if entry.is_tree])
+        # the rest of the commit as empty stand-ins (evidence that is a repository path must
+        # exist, LB213) and measurement source files with their bytes (LB235 hashes them), as
+        # `diff` judges its base: the source's verdict is the one its own `check` gives
+        from generator.authoring.govdiff import _stand_in_for_other_files
+        from generator.authoring.source_blobs import write_source_blobs
+
+        _stand_in_for_other_files(bare, f"{commit}:", Path(tmp) / "tree")
+        write_source_blobs(bare, f"{commit}:", Path(tmp) / "tree")
         portfolio = load_portfolio(Path(tmp) / "tree", as_of, cache=False)
         portfolio.root = ""  # the temporary folder means nothing to a reader
         return portfolio
