@@ -335,7 +335,7 @@ def _first_results(page, query: str, expect: str) -> list[str]:
         page.wait_for_function(
             """(want) => { const a = document.querySelector('.md-search-result__item a.md-search-result__link');
                            return a && a.getAttribute('href').split('?')[0].split('#')[0].endsWith(want); }""",
-            arg=expect, timeout=10000)
+            arg=expect, timeout=30000)  # a loaded CI machine builds the index in the worker slowly
     except Exception:  # noqa: BLE001 - report what came first instead of a timeout
         pass
     page.wait_for_timeout(300)
