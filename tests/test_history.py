@@ -412,3 +412,14 @@ def test_a_campaign_burn_up_from_the_history(tmp_path):
     assert "## Burn-up" in page and "**1 of 1**" in page
     svg = (out / "campaigns" / "q1-red-team-burn-up.svg").read_text()
     assert "<script" not in svg and "target" in svg
+
+
+def test_since_after_the_last_commit_carries_the_state_in_force_forward(tmp_path):
+    """--since later than every commit that changed decisions/: the state in force on that day
+    is the last commit's, and its days count from --since."""
+    gate_history(tmp_path)  # the last commit, 2026-11-25: the gate holds again
+    data = run_json(tmp_path, "--since", "2026-11-27")
+    (entry,) = data["initiatives"]
+    assert [(p["date"], p["ready"]) for p in entry["readiness"]] == [("2026-11-27", True)]
+    assert entry["blocked_days"] == 0 and sum(entry["days_in_stage"].values()) == (dt.date.fromisoformat(END) - dt.date(2026, 11, 27)).days + 1
+    assert [p["date"] for p in data["portfolio"]] == ["2026-11-27"]

@@ -754,6 +754,15 @@ def summarise(snapshots: list[Snapshot], end: dt.date, period_start: dt.date | N
                 points = burn_up.setdefault(campaign, [])
                 if not points or (points[-1]["in_scope"], points[-1]["met"]) != (now["in_scope"], now["met"]):
                     points.append(now)
+    last = next((snap for snap in reversed(snapshots) if snap.usable), None)
+    if period_start is not None and not started and last is not None and period_start <= end:
+        # No commit in the period: the state in force on its first day is the last commit's,
+        # one point on that day (the README's promise for --since)
+        carried = Snapshot(last.commit, period_start, True, {})
+        for iid, row in current.items():
+            point(iid, row, carried)
+        portfolio.append({"date": period_start.isoformat(), "commit": last.commit,
+                          "by_stage": {stage: n for stage, n in sorted(by_stage.items()) if n}, "blocked": blocked_now})
     for iid, row in current.items():
         close(iid, row, end + dt.timedelta(days=1))
     initiatives = [
