@@ -59,7 +59,7 @@ TRUSTED_PATHS = (
     ".pre-commit-config.yaml",
     ".pre-commit-hooks.yaml",
 )
-_MAX_TRUSTED_FILES = 5000  # per trusted folder: a bound on the walk, far above any real tree
+_MAX_WALKED_FILES = 5000  # per folder walked (a trusted folder, the packs): far above any real tree
 _NEW_FILE_PROBES = ("launchboard-new-file", "new-folder/launchboard-new-file")  # files a pull request could add
 
 
@@ -90,7 +90,6 @@ POLICY_FILE = "decisions/policy.yaml"
 FRAMEWORKS_DIR = "decisions/frameworks/"
 # Files a pull request could add to decisions/frameworks/: the loader reads .yaml and .yml packs.
 _NEW_PACK_PROBES = ("launchboard-new-pack.yaml", "launchboard-new-pack.yml")
-_MAX_PACK_FILES = 5000  # a bound on the walk, far above any real set of packs
 
 
 def policy_owners(lines: list[str]) -> list[str]:
@@ -190,14 +189,20 @@ def _trusted_files(root: Path, trusted: str) -> list[str]:
     """The files of one trusted path as CODEOWNERS sees them, plus files a pull request could add."""
     if not trusted.endswith("/"):
         return [trusted]
-    found = []
-    for folder, dirs, names in os.walk(root / trusted):
+    return _files_under(root, trusted, _NEW_FILE_PROBES)
+
+
+def _files_under(root: Path, folder: str, probes: tuple[str, ...]) -> list[str]:
+    """Every file under FOLDER ("x/y/") as CODEOWNERS sees it, in a stable order and bounded
+    (a walk of _MAX_WALKED_FILES at most), then the PROBES: files a pull request could add."""
+    found: list[str] = []
+    for where, dirs, names in os.walk(root / folder):
         dirs.sort()
-        rel = Path(folder).relative_to(root).as_posix()
+        rel = Path(where).relative_to(root).as_posix()
         found += [f"{rel}/{name}" for name in sorted(names)]
-        if len(found) > _MAX_TRUSTED_FILES:
+        if len(found) > _MAX_WALKED_FILES:
             break
-    return found + [trusted + probe for probe in _NEW_FILE_PROBES]
+    return found + [folder + probe for probe in probes]
 
 
 def unowned_trusted_paths(root: Path) -> list[str]:
@@ -219,14 +224,7 @@ def unowned_trusted_paths(root: Path) -> list[str]:
 
 def _pack_files(root: Path) -> list[str]:
     """Every file in decisions/frameworks/ as CODEOWNERS sees it, plus packs a pull request could add."""
-    found = []
-    for folder, dirs, names in os.walk(root / FRAMEWORKS_DIR):
-        dirs.sort()
-        rel = Path(folder).relative_to(root).as_posix()
-        found += [f"{rel}/{name}" for name in sorted(names)]
-        if len(found) > _MAX_PACK_FILES:
-            break
-    return found + [FRAMEWORKS_DIR + probe for probe in _NEW_PACK_PROBES]
+    return _files_under(root, FRAMEWORKS_DIR, _NEW_PACK_PROBES)
 
 
 def packs_not_owned_like_the_policy(root: Path) -> tuple[list[str], list[tuple[str, tuple[str, ...]]]]:
