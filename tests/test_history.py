@@ -70,6 +70,13 @@ def gate_history(root: Path) -> tuple[Repo, dict[str, str]]:
     return repo, shas
 
 
+def add_a_proposed_initiative(repo: Repo) -> None:
+    """A second initiative, "search", at proposed: a commit that touches another folder."""
+    other = json.loads(json.dumps(repo.read(f"{SA}/initiative.yaml"), default=str))
+    other.update(id="search", title="Search", stage="proposed", history=[{"stage": "proposed", "date": "2026-11-01"}])
+    repo.write("decisions/search/initiative.yaml", other)
+
+
 def run_json(root: Path, *args: str) -> dict:
     result = CliRunner().invoke(main, ["history", str(root), "--format", "json", "--as-of", END, *args])
     assert result.exit_code == 0, result.output
@@ -110,9 +117,7 @@ def test_the_history_matches_check_at_each_commit_and_an_unchanged_folder_is_jud
     git(tmp_path, "init", "-q", "-b", "main")
     repo.edit(PAGER, lambda d: d["items"]["pager-rotation"].update(date="2026-05-20"))  # lapses 16 November
     commit(tmp_path, "2026-11-10", "records")
-    other = json.loads(json.dumps(repo.read(f"{SA}/initiative.yaml"), default=str))
-    other.update(id="search", title="Search", stage="proposed", history=[{"stage": "proposed", "date": "2026-11-01"}])
-    repo.write("decisions/search/initiative.yaml", other)
+    add_a_proposed_initiative(repo)
     commit(tmp_path, "2026-11-18", "another initiative")
     fast = portfolio_history(tmp_path, dt.date(2026, 11, 29), cache=False)
     exact = portfolio_history(tmp_path, dt.date(2026, 11, 29), cache=False, exact=True)
@@ -321,9 +326,7 @@ def test_an_announced_requirement_bites_on_its_day_though_no_commit_touches_the_
     repo.edit("decisions/policy.yaml", announce)
     git(root, "init", "-q", "-b", "main")
     commit(root, "2026-11-05", "a requirement announced for 15 November")
-    other = json.loads(json.dumps(repo.read(f"{SA}/initiative.yaml"), default=str))
-    other.update(id="search", title="Search", stage="proposed", history=[{"stage": "proposed", "date": "2026-11-01"}])
-    repo.write("decisions/search/initiative.yaml", other)
+    add_a_proposed_initiative(repo)
     commit(root, "2026-11-20", "another initiative")
     fast = portfolio_history(root, dt.date(2026, 11, 29), cache=False)
     assert fast.as_dict() == portfolio_history(root, dt.date(2026, 11, 29), cache=False, exact=True).as_dict()
