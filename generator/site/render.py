@@ -1028,7 +1028,7 @@ def _initiative_files(
     decision_url: Any,
 ) -> InitiativeFiles:
     out = InitiativeFiles({}, set(), [])
-    runbooks = runbook_views(ini, portfolio.policy, portfolio.as_of)
+    runbooks = runbook_views(ini, portfolio.policy, portfolio.as_of, state)
 
     def page(path: str, template: str, **ctx: Any) -> None:
         out.files[path] = env.get_template(template).render(page_path=path, **common, **ctx)

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.core.model import Escalation, Exercise, Initiative, ItemVerdict, Policy, Portfolio, Runbook
+from generator.core.model import RUNBOOKS, Escalation, Exercise, Initiative, InitiativeState, ItemVerdict, Policy, Portfolio, Runbook
 from generator.site import markdown_safety as ms
 
 # The stages whose initiatives serve real users, for the On call page; a policy without these
@@ -58,7 +58,7 @@ class RunbookView:
     last: Exercise | None  # the latest exercise up to today, whatever its outcome
     last_passed: Exercise | None
     passed_age: int | None  # days since last_passed
-    lapsed: bool  # no passed exercise within the policy's exercise_max_age_days
+    lapsed: bool  # the ledger does not count the exercise of a topic it covers that must be exercised
     first_contact: Escalation | None
     exercises: list[tuple[Exercise, int | None]] = field(default_factory=list)  # newest first, with age
     needs_exercise: bool = False  # it covers a topic the policy wants exercised
@@ -69,10 +69,9 @@ class RunbookView:
         return len(rb.diagnosis) + len(rb.mitigation) + len(rb.verify) + (len(rb.rollback.steps) if rb.rollback else 0)
 
 
-def runbook_view(runbook: Runbook, policy: Policy | None, as_of: str) -> RunbookView:
+def runbook_view(runbook: Runbook, policy: Policy | None, as_of: str, state: InitiativeState | None = None) -> RunbookView:
     today = _date(as_of) or dt.date.today()
     titles = {t.id: t.title for t in policy.runbook_topics.values()} if policy else {}
-    max_age = policy.exercise_max_age_days if policy else 180
     dated = [(e, _date(e.date)) for e in runbook.exercises]
     past = sorted(((e, d) for e, d in dated if d is not None and d <= today), key=lambda pair: pair[1], reverse=True)
     last = past[0][0] if past else None
@@ -86,7 +85,7 @@ def runbook_view(runbook: Runbook, policy: Policy | None, as_of: str) -> Runbook
         last=last,
         last_passed=passed[0] if passed else None,
         passed_age=age,
-        lapsed=age is None or age > max_age,
+        lapsed=_exercise_lapsed(runbook, state),
         first_contact=contacts[0] if contacts else None,
         exercises=[(e, (today - d).days if d else None) for e, d in sorted(dated, key=lambda p: p[0].date, reverse=True)],
         needs_exercise=bool(policy) and any(
@@ -94,8 +93,18 @@ def runbook_view(runbook: Runbook, policy: Policy | None, as_of: str) -> Runbook
     )
 
 
-def runbook_views(ini: Initiative, policy: Policy | None, as_of: str) -> list[RunbookView]:
-    return [runbook_view(rb, policy, as_of) for rb in ini.runbooks.values()]
+def runbook_views(ini: Initiative, policy: Policy | None, as_of: str, state: InitiativeState | None = None) -> list[RunbookView]:
+    return [runbook_view(rb, policy, as_of, state) for rb in ini.runbooks.values()]
+
+
+def _exercise_lapsed(runbook: Runbook, state: InitiativeState | None) -> bool:
+    """Whether the ledger refuses the exercise of a topic this runbook covers that must be
+    exercised (too old, no evidence, never passed): the ledger's verdict, not a second one."""
+    for topic in runbook.topics:
+        entry = state.requirement(RUNBOOKS, topic) if state is not None else None
+        if entry is not None and entry.status in ("exercised", "not-exercised") and not entry.counts:
+            return True
+    return False
 
 
 def is_live(ini: Initiative, policy: Policy | None) -> bool:
@@ -157,7 +166,7 @@ def on_call_rows(portfolio: Portfolio, safe: list[Initiative]) -> list[OnCallRow
     max_age = policy.exercise_max_age_days if policy else 180
     for ini in sorted((i for i in safe if is_live(i, policy)), key=lambda i: (i.title.casefold(), i.id)):
         # the most severe first: sev1 is what the incident commander needs before sev4
-        views = sorted(runbook_views(ini, policy, portfolio.as_of),
+        views = sorted(runbook_views(ini, policy, portfolio.as_of, portfolio.states.get(ini.id)),
                        key=lambda v: (v.runbook.severity, v.runbook.title.casefold()))
         rollback = next((v for v in views if "rollback" in v.runbook.topics), None)
         contacts = [v.first_contact for v in ([rollback] if rollback else []) + views if v.first_contact]
