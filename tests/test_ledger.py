@@ -453,3 +453,11 @@ def test_the_ledger_names_are_reserved_and_today_stays_in_range(repo: Repo) -> N
     git(repo.root, "checkout", "-q", "--", ".")
     result = run("check", str(repo.root), "--as-of", "9999-12-31")
     assert result.exit_code == 2 and "1900 to 2999" in result.output
+
+
+def test_the_bom_dates_an_exercise_by_exercise_max_age_days(repo: Repo) -> None:
+    """The evidence's expiry is the ledger's lapse date (the game day of 2026-09-22 + 180 days
+    of exercise_max_age_days), not the approvals' maximum age."""
+    repo.edit(POLICY, lambda d: d.update(approval_max_age_days=30))
+    record = next(e for e in bom(repo)["declarations"]["evidence"] if e["bom-ref"] == "evidence:support-assistant/runbooks/rollback")
+    assert record["expires"] == "2027-03-21T00:00:00Z"

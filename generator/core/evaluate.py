@@ -593,15 +593,15 @@ class Evaluator:
         not-applicable counts for the gate but is never complete evidence."""
         if item.status == "done":
             entry.basis = f"done by {item.approver or '?'} on {item.date or '?'}, evidence {item.evidence or 'none'}"
-            if entry.complete and item.date:
+            if item.date:  # kept when lapsed too: the BOM and the pages say since when
                 entry.lapses = (_date(item.date) + dt.timedelta(days=self.policy.approval_max_age_days)).isoformat()
         elif item.status == "waived":
             waiver = item.waiver
             entry.basis = f"waived by {waiver.approver or '?'} until {waiver.expires or '?'}" if waiver else "waived"
+            entry.lapses = waiver.expires if waiver else ""
             if entry.counts:
                 entry.complete = False
                 entry.reason = f"waived until {waiver.expires}: {clean_text(waiver.reason, 200)}" if waiver else "waived"
-                entry.lapses = waiver.expires if waiver else ""
         elif item.status == "not-applicable":
             entry.basis = "not applicable"
             if entry.counts:

@@ -541,7 +541,7 @@ class Requirement:
     controls: list[str] = field(default_factory=list)  # framework:control ids the requirement satisfies
     required: bool = True  # required at the initiative's current stage: blocks its gate
     basis: str = ""  # what the verdict rests on (approval, exercise, measurement), for diff
-    lapses: str = ""  # ISO date on which the verdict stops holding, when one is known
+    lapses: str = ""  # ISO date the approval, waiver, exercise or measurement stops (or stopped) counting
     effective: str = ""  # ISO date from which it is in force (its own `effective` or a campaign's target)
     announced: bool = False  # the stage reaches it but its effective date has not come: it does not block yet
 

@@ -27,7 +27,6 @@ and the serial number is a UUID derived from the rest of the document.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import uuid
@@ -211,17 +210,6 @@ def _standards(portfolio: Portfolio, initiatives: list[Initiative]) -> list[dict
 # --------------------------------------------------------------------------- declarations
 
 
-def _expiry(item: ChecklistItem, max_age_days: int) -> str | None:
-    if item.status == "waived" and item.waiver and item.waiver.expires:
-        return item.waiver.expires
-    if item.status == "done" and item.date:
-        try:
-            return (dt.date.fromisoformat(item.date) + dt.timedelta(days=max_age_days)).isoformat()
-        except ValueError:
-            return None
-    return None
-
-
 def _declarations(portfolio: Portfolio, initiatives: list[Initiative]) -> dict[str, Any]:
     policy = portfolio.policy
     assert policy is not None
@@ -236,7 +224,7 @@ def _declarations(portfolio: Portfolio, initiatives: list[Initiative]) -> dict[s
         by_assessor: dict[str | None, list[dict[str, Any]]] = {}
         complete_claim: dict[tuple[str, str], str] = {}
         for entry in entries:
-            claim, record, approver = _claim(ini, entry, policy.approval_max_age_days, portfolio.as_of)
+            claim, record, approver = _claim(ini, entry, portfolio.as_of)
             claims.append(claim)
             if record is not None:
                 evidence.append(record)
@@ -280,7 +268,7 @@ def _declarations(portfolio: Portfolio, initiatives: list[Initiative]) -> dict[s
     return declarations
 
 
-def _claim(ini: Initiative, entry: Requirement, max_age_days: int, as_of: str) -> tuple[dict[str, Any], dict[str, Any] | None, str]:
+def _claim(ini: Initiative, entry: Requirement, as_of: str) -> tuple[dict[str, Any], dict[str, Any] | None, str]:
     """A requirement's claim, its evidence record (or None) and its approver ("" for none)."""
     key = f"{ini.id}/{entry.checklist}/{entry.item}"
     claim: dict[str, Any] = {
@@ -291,7 +279,7 @@ def _claim(ini: Initiative, entry: Requirement, max_age_days: int, as_of: str) -
     record: dict[str, Any] | None = None
     approver = ""
     if entry.kind == KIND_RUNBOOK:
-        reasoning, record = _runbook_claim(key, entry, ini, max_age_days, as_of)
+        reasoning, record = _runbook_claim(key, entry, ini, as_of)
     elif entry.kind == KIND_METRIC:
         reasoning, record = _metric_claim(key, entry, ini)
     else:
@@ -300,7 +288,7 @@ def _claim(ini: Initiative, entry: Requirement, max_age_days: int, as_of: str) -
         reasoning = entry.reason or _reasoning(item)
         approver = _approver(item)
         if item is not None and item.status in ("done", "waived"):
-            record = _evidence(key, entry, item, approver, max_age_days)
+            record = _evidence(key, entry, item, approver)
     if record is not None:
         claim["evidence"] = [record["bom-ref"]]
     if reasoning:
@@ -381,7 +369,7 @@ def _approver(item: ChecklistItem | None) -> str:
     return item.approver if item.status == "done" else ""
 
 
-def _runbook_claim(key: str, verdict: Requirement, ini: Initiative, max_age_days: int, as_of: str) -> tuple[str, dict[str, Any] | None]:
+def _runbook_claim(key: str, verdict: Requirement, ini: Initiative, as_of: str) -> tuple[str, dict[str, Any] | None]:
     """Why a runbook topic is (not) met, and the evidence: the covering runbook's latest
     passed exercise (its write-up, date and when it stops counting)."""
     covering = [rb for rb in ini.runbooks.values() if verdict.item in rb.topics]
@@ -401,10 +389,8 @@ def _runbook_claim(key: str, verdict: Requirement, ini: Initiative, max_age_days
         if link:
             record["data"] = [{"name": "exercise", "contents": {"url": link}}]
         record["created"] = _timestamp(exercise.date)
-        try:
-            record["expires"] = _timestamp((dt.date.fromisoformat(exercise.date) + dt.timedelta(days=max_age_days)).isoformat())
-        except ValueError:
-            pass
+        if verdict.lapses:  # the ledger's date: exercise_max_age_days after the exercise it counts
+            record["expires"] = _timestamp(verdict.lapses)
     return reasoning, record
 
 
@@ -421,7 +407,7 @@ def _reasoning(item: ChecklistItem | None) -> str:
     return item.reason or item.note
 
 
-def _evidence(key: str, verdict: Requirement, item: ChecklistItem, approver: str, max_age_days: int) -> dict[str, Any]:
+def _evidence(key: str, verdict: Requirement, item: ChecklistItem, approver: str) -> dict[str, Any]:
     record: dict[str, Any] = {
         "bom-ref": f"evidence:{key}",
         "propertyName": f"{verdict.checklist}/{verdict.item}",
@@ -433,9 +419,8 @@ def _evidence(key: str, verdict: Requirement, item: ChecklistItem, approver: str
     created = item.waiver.date if item.status == "waived" and item.waiver else item.date
     if created:
         record["created"] = _timestamp(created)
-    expires = _expiry(item, max_age_days)
-    if expires:
-        record["expires"] = _timestamp(expires)
+    if verdict.lapses:  # the ledger's: approval_max_age_days after the approval, or the waiver's expiry
+        record["expires"] = _timestamp(verdict.lapses)
     if approver:
         record["reviewer"] = {"name": approver}
     return record
