@@ -1020,7 +1020,7 @@ class Evaluator:
         initiative_metrics = [*initiative.metrics, *(Metric(pin.metric, pin.metric, "", pin.direction, None, pin.target,
                                                             gate_from=pin.gate_from) for pin in missing)]
         for index, metric in enumerate(initiative_metrics):
-            if index < len(initiative.metrics):
+            if report and index < len(initiative.metrics):  # only reports: no verdict rests on it
                 self._check_sources(initiative, document, index, metric)
             pin = pins.get(metric.id)
             if pin is not None:

@@ -218,6 +218,10 @@ def _declarations(portfolio: Portfolio, initiatives: list[Initiative]) -> dict[s
     evidence: list[dict[str, Any]] = []
     attestations: list[dict[str, Any]] = []
     coverages = [c for c in (framework_coverage(portfolio, f) for f in portfolio_frameworks(portfolio)) if c is not None]
+    # (framework, control, initiative) where `controls` finds the control complete: one pass,
+    # not a search of every control's rows for every initiative
+    complete_rows = {(c.framework.id, control.control.id, row.initiative.id)
+                     for c in coverages for control in c.controls for row in control.initiatives if row.complete}
     for ini in initiatives:
         state = portfolio.states.get(ini.id)
         entries: list[Requirement] = state.current.verdicts if state is not None else []
@@ -246,9 +250,8 @@ def _declarations(portfolio: Portfolio, initiatives: list[Initiative]) -> dict[s
             for control in coverage.controls:
                 # attested only where `controls` finds it complete for this initiative (every item
                 # that applies complete, per the ledger), through the claims of those items
-                row = next((r for r in control.initiatives if r.initiative.id == ini.id), None)
                 proven = [complete_claim[(r.checklist, r.spec.id)] for r in control.items if (r.checklist, r.spec.id) in complete_claim]
-                if row is not None and row.complete and proven:
+                if proven and (coverage.framework.id, control.control.id, ini.id) in complete_rows:
                     control_map.append({"requirement": control_ref(coverage.framework.id, control.control.id), "claims": proven})
         if control_map:
             attestations.append({"summary": f"{ini.id}: framework controls, through the complete requirements that satisfy them",
