@@ -426,3 +426,24 @@ def test_since_after_the_last_commit_carries_the_state_in_force_forward(tmp_path
     assert [(p["date"], p["ready"]) for p in entry["readiness"]] == [("2026-11-27", True)]
     assert entry["blocked_days"] == 0 and sum(entry["days_in_stage"].values()) == (dt.date.fromisoformat(END) - dt.date(2026, 11, 27)).days + 1
     assert [p["date"] for p in data["portfolio"]] == ["2026-11-27"]
+
+
+def test_a_runbook_with_an_error_of_its_own_covers_nothing_in_the_history_too(tmp_path):
+    """The ledger's rule (a runbook failing its own rules covers no topic) holds on history's
+    quick path, which judges an unchanged folder without reporting its rules."""
+    from tests.test_runbooks import OUTAGE, OUTAGE_RUNBOOK, ROLLBACK, ROLLBACK_RUNBOOK, TOPICS
+
+    repo = Repo.valid(tmp_path)
+    git(tmp_path, "init", "-q", "-b", "main")
+    repo.edit("decisions/policy.yaml", lambda d: d.update(runbooks=json.loads(json.dumps(TOPICS))))
+    unsafe = json.loads(json.dumps(ROLLBACK_RUNBOOK))
+    del unsafe["rollback"]["steps"][1]["approval"]  # LB175: a destructive step nobody approves
+    repo.write(ROLLBACK, unsafe)
+    repo.write(OUTAGE, OUTAGE_RUNBOOK)
+    commit(tmp_path, "2026-11-10", "records")
+    add_a_proposed_initiative(repo)
+    commit(tmp_path, "2026-11-18", "another initiative")
+    fast = portfolio_history(tmp_path, dt.date(2026, 11, 29), cache=False)
+    assert fast.as_dict() == portfolio_history(tmp_path, dt.date(2026, 11, 29), cache=False, exact=True).as_dict()
+    points = {e["id"]: e["readiness"] for e in fast.initiatives}["support-assistant"]
+    assert all(not p["ready"] for p in points)

@@ -761,10 +761,20 @@ class Evaluator:
         """Each runbook on its own: name, topics, rollback steps, approvals, escalation, exercise
         dates. A runbook with an error of its own covers no topic (_can_cover)."""
         for runbook, document in records.runbook_files:
-            before = len(self.problems)
+            self._coverable[runbook.file] = self._may_cover(records, runbook, document, report=True)
+
+    def _may_cover(self, records: InitiativeRecords, runbook: Runbook, document: Document, report: bool) -> bool:
+        """Whether a runbook may cover topics: no error of its own (LB170-LB179, LB213: a hollow
+        runbook, a destructive step nobody approves...) and no scaffold TODO (LB178). Its rules
+        run here, reported or not, so the answer never depends on which caller came first."""
+        kept, self.problems = self.problems, []
+        try:
             self._check_runbook_file(records, runbook, document)
-            if any(p.is_error for p in self.problems[before:]):
-                self._coverable[runbook.file] = False
+        finally:
+            found, self.problems = self.problems, kept
+        if report:
+            self.problems.extend(found)
+        return not any(p.is_error for p in found) and not (document.may_hold_todo and runbook_placeholders(document.data))
 
     def _check_runbook_file(self, records: InitiativeRecords, runbook: Runbook, document: Document) -> None:
         initiative = records.initiative.id
@@ -841,13 +851,12 @@ class Evaluator:
                     initiative,
                 )
 
-    def _can_cover(self, runbook: Runbook, document: Document) -> bool:
-        """Not hollow (LB179) and holding no scaffold TODO (LB178). Asked for every topic at the
-        current and the next stage, so answered once per runbook file."""
+    def _can_cover(self, records: InitiativeRecords, runbook: Runbook, document: Document) -> bool:
+        """_may_cover, answered once per runbook file: evaluate() asks it while reporting the
+        runbook's rules; a caller that judges the ledger alone (history) gets the same answer."""
         answer = self._coverable.get(runbook.file)
         if answer is None:
-            answer = self._coverable[runbook.file] = not hollow_parts(runbook) and not (
-                document.may_hold_todo and runbook_placeholders(document.data))
+            answer = self._coverable[runbook.file] = self._may_cover(records, runbook, document, report=False)
         return answer
 
     def _judge_topic(self, records: InitiativeRecords, topic: RunbookTopic, report: bool) -> Requirement:
@@ -856,7 +865,7 @@ class Evaluator:
         # a hollow runbook (LB179: nothing visible to do, or nobody to call) or one still holding
         # the scaffold's TODOs (LB178) covers nothing: a scaffold must not pass the gate by existing
         covering = [(runbook, document) for runbook, document in records.runbook_files
-                    if topic.id in runbook.topics and self._can_cover(runbook, document)
+                    if topic.id in runbook.topics and self._can_cover(records, runbook, document)
                     and (topic.id != ROLLBACK_TOPIC or _has_rollback_steps(runbook))]  # LB174: nothing to roll back with
         findings: list[tuple[str, str, Location, bool]] = []
         status = "covered"
