@@ -28,6 +28,7 @@ from generator.core.model import (
     METRICS,
     RUNBOOKS,
     Location,
+    Campaign,
     Metric,
     MetricGate,
     PinnedGate,
@@ -1126,18 +1127,37 @@ class Evaluator:
 # --------------------------------------------------------------------------- portfolio
 
 
-def announced_requirements(policy: Policy, states: dict[str, InitiativeState], as_of: dt.date,
-                           locate: Callable[[str, tuple], Location]) -> list[Problem]:
-    """LB318: a requirement announced for a date (its `effective`, or a campaign's target),
-    with the initiatives it will block on that day if nothing changes. One warning per
-    requirement and date, at the line that sets the date."""
+def announced_blockers(states: dict[str, InitiativeState]) -> dict[tuple[str, str], list[str]]:
+    """(requirement key, effective date) -> the initiatives it will block on that date if
+    nothing changes: announced, and not counting. check's LB318 and the board both read it."""
     blocked: dict[tuple[str, str], list[str]] = {}
     for initiative_id, state in sorted(states.items()):
         for entry in state.requirements:
             if entry.announced and not entry.counts:
                 blocked.setdefault((entry.key, entry.effective), []).append(initiative_id)
+    return blocked
+
+
+def campaign_standing(campaign: Campaign, initiative: Initiative, requirements: list[Requirement]) -> tuple[bool, bool]:
+    """(in scope, met): the campaign reaches a live initiative one of its requirements applies
+    to; it is met when every one that applies counts. The campaign page and history's burn-up
+    both read it."""
+    if initiative.stage == TERMINAL_STAGE:
+        return False, False
+    entries = {entry.key: entry for entry in requirements}
+    applying = [entries[ref] for ref in campaign.requirements if ref in entries]
+    if not applying or not campaign.reaches(initiative):
+        return False, False
+    return True, all(entry.counts for entry in applying)
+
+
+def announced_requirements(policy: Policy, states: dict[str, InitiativeState], as_of: dt.date,
+                           locate: Callable[[str, tuple], Location]) -> list[Problem]:
+    """LB318: a requirement announced for a date (its `effective`, or a campaign's target),
+    with the initiatives it will block on that day if nothing changes. One warning per
+    requirement and date, at the line that sets the date."""
     problems = []
-    for (key, effective), who in sorted(blocked.items()):
+    for (key, effective), who in sorted(announced_blockers(states).items()):
         days = (_date(effective) - as_of).days
         named = ", ".join(who[:3]) + (f" and {len(who) - 3} more" if len(who) > 3 else "")
         checklist, item = key.split("/", 1)

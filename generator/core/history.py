@@ -42,7 +42,7 @@ from typing import Any, Iterator
 from generator import __version__
 from generator.core import loader
 from generator.core.cache import FOLDER, RecordCache, _ready_folders, _secret, disabled_by_env
-from generator.core.evaluate import Evaluator
+from generator.core.evaluate import Evaluator, campaign_standing
 from generator.core.frameworks import check_policy_controls, load_frameworks
 from generator.core.gitread import GitError, Repository, TreeEntry, safe_name
 from generator.core.pipeline import _documents, _group_by_initiative, _load_folder, _parse_and_validate, _read_folder, _scan_folder
@@ -464,19 +464,11 @@ def _row(initiative, readiness, ledger=(), campaigns=()) -> Row:
 
 
 def _campaigns(initiative, ledger, campaigns) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The campaigns whose scope holds the initiative (a live one, with a requirement that
-    applies to it), and those of them whose every applying requirement counts, per the ledger."""
-    if not campaigns or initiative.stage == "retired":
-        return (), ()
-    entries = {entry.key: entry for entry in ledger}
-    scope, met = [], []
-    for campaign in campaigns:
-        applying = [entries[ref] for ref in campaign.requirements if ref in entries]
-        if applying and campaign.reaches(initiative):
-            scope.append(campaign.id)
-            if all(entry.counts for entry in applying):
-                met.append(campaign.id)
-    return tuple(scope), tuple(met)
+    """The campaigns whose scope holds the initiative, and those of them it meets (the core's
+    campaign_standing)."""
+    standing = [(campaign.id, *campaign_standing(campaign, initiative, list(ledger))) for campaign in campaigns]
+    return (tuple(cid for cid, in_scope, _ in standing if in_scope),
+            tuple(cid for cid, in_scope, met in standing if in_scope and met))
 
 
 def _as_row(value: Any) -> Row:

@@ -58,6 +58,7 @@ from generator.core.model import (
     Readiness,
 )
 
+from generator.core.evaluate import announced_blockers, campaign_standing
 from generator.core.processes import forked_pool, second_process_pays
 from generator.core.safe_paths import OUTPUT_MARKER
 from generator.site.runbooks import alerts_feed, on_call_rows, runbook_views
@@ -107,14 +108,12 @@ def campaign_page(campaign_id: str) -> str:
 
 @dataclass
 class CampaignRow:
-    """One initiative in a campaign's scope and the ledger's entry for each requirement."""
+    """One initiative in a campaign's scope, the ledger's entry for each requirement (None
+    where it does not apply) and whether it meets the campaign (the core's campaign_standing)."""
 
     initiative: Initiative
-    entries: list[Any]  # Requirement or None (it does not apply to this initiative)
-
-    @property
-    def done(self) -> bool:
-        return all(e is None or e.counts for e in self.entries)
+    entries: list[Any]
+    done: bool
 
 
 def campaign_rows(portfolio: Portfolio, campaign: Any, safe: list[Initiative]) -> list[CampaignRow]:
@@ -122,11 +121,11 @@ def campaign_rows(portfolio: Portfolio, campaign: Any, safe: list[Initiative]) -
     rows = []
     for ini in safe:
         state = portfolio.states.get(ini.id)
-        if ini.stage == "retired" or state is None or not campaign.reaches(ini):
+        if state is None:
             continue
-        entries = [state.requirement(*ref.split("/", 1)) for ref in campaign.requirements]
-        if any(e is not None for e in entries):
-            rows.append(CampaignRow(ini, entries))
+        in_scope, met = campaign_standing(campaign, ini, state.requirements)
+        if in_scope:
+            rows.append(CampaignRow(ini, [state.requirement(*ref.split("/", 1)) for ref in campaign.requirements], met))
     return rows
 
 
@@ -349,19 +348,17 @@ class Upcoming:
 
 
 def upcoming_requirements(portfolio: Portfolio, safe_ids: set[str]) -> list[Upcoming]:
-    """The ledger's announced entries that do not count yet, grouped by requirement and date."""
+    """What the core's announced_blockers says, with titles and days to go."""
     today = _date(portfolio.as_of) or dt.date.today()
-    found: dict[tuple[str, str], Upcoming] = {}
-    for ini in portfolio.initiatives:
-        state = portfolio.states.get(ini.id)
-        for entry in state.requirements if state is not None and ini.id in safe_ids else ():
-            if entry.announced and not entry.counts:
-                effective = _date(entry.effective)
-                group = found.setdefault((entry.key, entry.effective), Upcoming(
-                    entry.key, entry.title, entry.required_from, entry.effective,
-                    (effective - today).days if effective else 0, []))
-                group.blocked.append(ini)
-    return sorted(found.values(), key=lambda u: (u.effective, u.key))
+    by_id = {ini.id: ini for ini in portfolio.initiatives}
+    found = []
+    for (key, effective), who in announced_blockers(portfolio.states).items():
+        blocked = [by_id[iid] for iid in who if iid in safe_ids]
+        entry = portfolio.states[who[0]].requirement(*key.split("/", 1))
+        day = _date(effective)
+        if blocked and entry is not None:
+            found.append(Upcoming(key, entry.title, entry.required_from, effective, (day - today).days if day else 0, blocked))
+    return sorted(found, key=lambda u: (u.effective, u.key))
 
 
 def reviews_due(portfolio: Portfolio) -> list[tuple[Decision, int]]:
