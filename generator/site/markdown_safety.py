@@ -430,12 +430,15 @@ _PAGE_ATTRS = {
 }
 
 
-def sanitize_page(page_html: str) -> str:
-    """The last layer: nh3 over a generated page's HTML before search indexes it."""
+def sanitize_page(page_html: str, extra_attributes: dict[str, set[str]] | None = None) -> str:
+    """The last layer: nh3 over a generated page's HTML before search indexes it.
+    EXTRA_ATTRIBUTES: attributes a page of Launchboard's own templates adds (the hub's rows)."""
+    attributes = _PAGE_ATTRS if not extra_attributes else {
+        tag: _PAGE_ATTRS.get(tag, set()) | extra_attributes.get(tag, set()) for tag in _PAGE_ATTRS.keys() | extra_attributes.keys()}
     return nh3.clean(
         page_html,
         tags=_PAGE_TAGS,
-        attributes=_PAGE_ATTRS,
+        attributes=attributes,
         url_schemes=set(SAFE_SCHEMES),
         strip_comments=True,
         link_rel=None,
