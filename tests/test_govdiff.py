@@ -45,14 +45,21 @@ def diff_json(root: Path, base: str) -> dict:
     return json.loads(result.output)
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Repo:
+def committed_repo(tmp_path: Path, change=None) -> Repo:
+    """The kit's valid repository in a git repository of its own, committed (after CHANGE)."""
     root = tmp_path / "governance"
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
     repo = Repo.valid(root)
+    if change is not None:
+        change(repo)
     commit(root, "the records")
     return repo
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    return committed_repo(tmp_path)
 
 
 def move_to(repo: Repo, stage: str, date: str = "2026-11-25") -> None:

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from generator.cli import main
 from tests.conftest import run
 from tests.kit import AS_OF, Repo
-from tests.test_govdiff import commit, git
+from tests.test_govdiff import commit, committed_repo, git
 from tests.test_runbooks import OUTAGE, OUTAGE_RUNBOOK, ROLLBACK, ROLLBACK_RUNBOOK, TOPICS
 
 POLICY = "decisions/policy.yaml"
@@ -63,17 +63,16 @@ def diff(repo: Repo, fmt: str = "json") -> Any:
     return json.loads(result.output) if fmt == "json" else result.output
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Repo:
-    root = tmp_path / "governance"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    repo = Repo.valid(root)
+def _with_runbooks(repo: Repo) -> None:
     repo.edit(POLICY, lambda d: d.update(runbooks=json.loads(json.dumps(TOPICS))))
     repo.write(ROLLBACK, ROLLBACK_RUNBOOK)
     repo.write(OUTAGE, OUTAGE_RUNBOOK)
-    commit(root, "the records")
-    return repo
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    """The kit's repository with runbook topics and two runbooks that meet them, committed."""
+    return committed_repo(tmp_path, _with_runbooks)
 
 
 # --------------------------------------------------------------------------- the ledger itself
