@@ -327,13 +327,20 @@ def _convert(src: str) -> str:
         return "\n".join(f"<p>{html.escape(p.strip(), quote=True)}</p>" for p in _BLANK_LINES.split(src) if p.strip())
 
 
+_PRE_BLOCK = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
+
+
 def md_block(text: object, css_class: str = "lb-md") -> str:
     """A record's (md) field as a raw HTML block to place on its own lines in a page."""
     body = md_to_html(text)
     if not body:
         return ""
-    # Blank lines would end the HTML block in CommonMark renderers; <pre> keeps its own.
-    body = re.sub(r"\n{2,}", "\n", body) if "<pre" not in body else body
+    # A blank line would end the HTML block in CommonMark (the site's pages are converted
+    # with cmark-gfm) and the rest would be read as Markdown: a <pre>'s newlines are written
+    # as &#10;, which renders the same, and the others between elements are dropped.
+    if "<pre" in body:
+        body = _PRE_BLOCK.sub(lambda m: m.group(0).replace("\n", "&#10;"), body)
+    body = re.sub(r"\n{2,}", "\n", body)
     return f'<div class="{css_class}">\n{body}\n</div>'
 
 
