@@ -21,6 +21,7 @@ Markdown (see SECURITY.md).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -279,7 +280,15 @@ def md_to_html(text: object) -> str:
         return ""
     if type(text) is str and _PROSE.fullmatch(text):
         return _prose_html(text)  # plain prose: the full pipeline would give the same bytes
-    src = CONTROL.sub("", str(text))
+    return _rendered(str(text))
+
+
+# Each distinct text is rendered once per process: a field shown on several pages (a summary
+# on its initiative's page and in the feeds, a control's title on every page citing it) and
+# every page the serve memo re-renders. Keyed by the text itself, so a change misses.
+@functools.lru_cache(maxsize=4096)
+def _rendered(text: str) -> str:
+    src = CONTROL.sub("", text)
     rendered = _convert(src)
     return nh3.clean(
         rendered,
