@@ -20,9 +20,11 @@ extension mkdocs.yml lists; generated pages use only what the templates need.
 from __future__ import annotations
 
 import html
+import posixpath
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import cmarkgfm
 from cmarkgfm.cmark import Options
@@ -140,17 +142,48 @@ def _heading(match: re.Match[str], used: set[str], tokens: list[dict[str, Any]],
     return f"<h{level}{attributes}>{inner}</h{level}>"
 
 
+def _link_resolver(page: Any, config: Any, files: Any) -> Callable[[str], str]:
+    """MkDocs's rule for a page's links (`_RelativePathTreeprocessor.path_to_url`), with the
+    common case done directly: a relative path to a file of the site that is not excluded.
+    Everything else (a missing target, which warns, an absolute path, an excluded page) goes
+    to MkDocs's own function. Each distinct link is resolved once per page."""
+    from mkdocs.structure.pages import _RelativePathTreeprocessor
+    from mkdocs.utils import get_relative_url
+
+    mkdocs_rule = _RelativePathTreeprocessor(page.file, files, config).path_to_url
+    folder, page_url = posixpath.dirname(page.file.src_uri), page.file.url
+    seen: dict[str, str] = {}
+
+    def resolve(url: str) -> str:
+        known = seen.get(url)
+        if known is not None:
+            return known
+        scheme, netloc, path, query, anchor = urlsplit(url)
+        if scheme or netloc:
+            resolved = url
+        elif not path or url.startswith(("/", "\\")) or "\x02" in url:  # self-links, absolute, Markdown's stash
+            resolved = mkdocs_rule(url)
+        else:
+            target = files.get_file_from_path(posixpath.normpath(posixpath.join(folder, unquote(path)).lstrip("/")))
+            if target is None or target.inclusion.is_excluded():
+                resolved = mkdocs_rule(url)
+            else:
+                resolved = urlunsplit(("", "", get_relative_url(target.url, page_url), query, anchor))
+        seen[url] = resolved
+        return resolved
+
+    return resolve
+
+
 def render_page(page: Any, config: Any, files: Any, extra_attributes: dict[str, set[str]] | None = None) -> PageHTML:
     """What MkDocs's `Page.render` does for PAGE, done with `to_html`: sets its content, table
     of contents, title and anchors. Links resolve by MkDocs's own rule (its relative-path
     processor: the same URLs, and the same warning for a link to a missing page)."""
-    from mkdocs.structure.pages import _RelativePathTreeprocessor
     from mkdocs.structure.toc import get_toc
 
     if page.markdown is None:
         raise RuntimeError("`markdown` field hasn't been set (via `read_source`)")
-    links = _RelativePathTreeprocessor(page.file, files, config)
-    result = to_html(page.markdown, links.path_to_url, TocOptions.from_mdx_configs(config["mdx_configs"]), extra_attributes)
+    result = to_html(page.markdown, _link_resolver(page, config, files), TocOptions.from_mdx_configs(config["mdx_configs"]), extra_attributes)
     page.content = result.html
     page.toc = get_toc(result.toc)
     page._title_from_render = result.title
