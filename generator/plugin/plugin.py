@@ -229,6 +229,11 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             # `launchboard build --as-of` / `serve --as-of` pass their date here, over mkdocs.yml's
             as_of = os.environ.get("LAUNCHBOARD_AS_OF") or self.config.as_of
             portfolio = load_portfolio(self.root, as_of, memo=self.load_memo)
+            # The portfolio lives until the build ends: the collector need not walk it again
+            # each time the build allocates (at 1,000 initiatives that walking was 2.2 s of
+            # the 2.8 s the framework pages' coverage took). Frozen objects are still freed by
+            # reference counting; only a cycle among them would stay until the process ends.
+            gc.freeze()
         except UsageError as err:
             raise PluginError(f"launchboard: {_clean(str(err))}") from None
         finally:
