@@ -47,8 +47,11 @@ _MD_TABLE = str.maketrans({**{ch: "\\" + ch for ch in _MD_ESCAPED}, **_MD_ENTITY
 
 
 def md_inline(text: object) -> str:
-    """Record text as inert inline Markdown, safe in paragraphs, headings and table cells."""
-    return html.escape(plain(text), quote=True).translate(_MD_TABLE)
+    """Record text as inert inline Markdown, safe in paragraphs, headings and table cells.
+
+    Quotes stay characters (they are text in Markdown): html.escape's `&#x27;` would have its
+    `#` backslash-escaped by the table, which CommonMark then shows as the reference itself."""
+    return html.escape(plain(text), quote=False).translate(_MD_TABLE)
 
 
 def html_text(text: object) -> str:
