@@ -397,6 +397,13 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
     def _render_generated(self, page: Page, config: MkDocsConfig, files: Files) -> None:
         result = pagehtml.render_page(page, config, files)
         self.cleaned[page.file.src_uri] = result.html
+        if self.render_memo is None:
+            # `mkdocs build` holds every page until it writes the first: a generated page's
+            # Markdown is not needed once converted (serve keeps it: its memos compare it)
+            page.markdown = ""
+            page.file._content = ""  # type: ignore[attr-defined]
+            if self.site is not None:
+                self.site.files[page.file.src_uri] = ""
 
     @event_priority(-100)  # after material/tags (100), which reads the pages' metadata first
     def _restore_titles(self, env, *, config: MkDocsConfig, files: Files):
