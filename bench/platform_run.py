@@ -10,7 +10,7 @@ from bench/synth.py):
 - the pages of `launchboard render --out DIR`, with the same theme and extensions and no plugin,
   built by `mkdocs build` and by `zensical build` (cold, then again with its cache).
 
-For each output it reports wall time (the median of --repeat builds), peak memory (the largest
+For each output it reports wall and CPU time (medians of --repeat builds), peak memory (the largest
 process), pages, tables, output size, the search index, links between pages that do not resolve
 (file or anchor), pages that load anything from another host, what `tests/site_helpers.scan_site`
 finds (active content) and, with --browser (the sample only), whether a search in headless
@@ -70,7 +70,8 @@ markdown_extensions:
 
 
 def measure(cmd: list[str], cwd: Path, env: dict[str, str]) -> dict:
-    """Run `cmd`; its wall time and the peak RSS of its largest process (wait4's rusage)."""
+    """Run `cmd`: its wall time, its CPU time (user + system, its workers included: on a shared
+    machine the steadier figure) and the peak RSS of its largest process (wait4's rusage)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = proc.stdout.read()
@@ -79,7 +80,7 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str]) -> dict:
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{out.decode('utf-8', 'replace')[-3000:]}")
-    return {"seconds": wall, "peak_mb": usage.ru_maxrss / 1024}
+    return {"seconds": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}
 
 
 def prepare(work: Path, count: int, hostile: bool) -> Path:
@@ -205,6 +206,11 @@ def search_in_browser(site: Path) -> str:
 # --------------------------------------------------------------------------- the builds
 
 
+def _median(runs: list[dict]) -> dict:
+    return {"seconds": statistics.median(r["seconds"] for r in runs), "cpu": statistics.median(r["cpu"] for r in runs),
+            "peak_mb": max(r["peak_mb"] for r in runs)}
+
+
 def run(count: int, zensical: str | None, work: Path, hostile: bool = False, browser: bool = False,
         repeat: int = 1) -> list[dict]:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", LAUNCHBOARD_AS_OF=AS_OF)
@@ -216,7 +222,7 @@ def run(count: int, zensical: str | None, work: Path, hostile: bool = False, bro
         for _ in range(repeat):
             shutil.rmtree(site, ignore_errors=True)
             runs.append(measure(cmd, cwd, env))
-        timing = {"seconds": statistics.median(r["seconds"] for r in runs), "peak_mb": max(r["peak_mb"] for r in runs)}
+        timing = _median(runs)
         rows.append({"builder": name, **timing, **read_site(site)})
         if browser:
             rows[-1]["browser"] = search_in_browser(site)
@@ -231,8 +237,7 @@ def run(count: int, zensical: str | None, work: Path, hostile: bool = False, bro
     rendered.mkdir()
     renders = [measure([sys.executable, "-m", "generator", "render", str(root), "--out", str(rendered / "docs"), "--as-of", AS_OF], root, env)
                for _ in range(repeat)]
-    rows.append({"builder": "launchboard render --out", "seconds": statistics.median(r["seconds"] for r in renders),
-                 "peak_mb": max(r["peak_mb"] for r in renders)})
+    rows.append({"builder": "launchboard render --out", **_median(renders)})
     (rendered / "mkdocs.yml").write_text(RENDERED_CONFIG.format(site_dir="mkdocs-site"), encoding="utf-8")
     row("render + mkdocs build", [sys.executable, "-m", "mkdocs", "build", "-q", "-f", "mkdocs.yml"], rendered, rendered / "mkdocs-site")
     if zensical:
@@ -242,7 +247,7 @@ def run(count: int, zensical: str | None, work: Path, hostile: bool = False, bro
     return rows
 
 
-COLUMNS = [("builder", "builder"), ("seconds", "wall s"), ("peak_mb", "peak MB"), ("pages", "pages"),
+COLUMNS = [("builder", "builder"), ("seconds", "wall s"), ("cpu", "CPU s"), ("peak_mb", "peak MB"), ("pages", "pages"),
            ("tables", "tables"), ("mb", "output MB"), ("search", "search index"), ("links", "links"),
            ("broken", "broken file / anchor"), ("outside", "pages loading another host"), ("active", "active content"),
            ("browser", "search in Chromium")]
@@ -251,7 +256,7 @@ COLUMNS = [("builder", "builder"), ("seconds", "wall s"), ("peak_mb", "peak MB")
 def table(rows: list[dict]) -> str:
     def cell(row: dict, key: str) -> str:
         value = row.get(key, "")
-        return f"{value:.2f}" if isinstance(value, float) and key == "seconds" else f"{value:.1f}" if isinstance(value, float) else str(value)
+        return f"{value:.2f}" if isinstance(value, float) and key in ("seconds", "cpu") else f"{value:.1f}" if isinstance(value, float) else str(value)
 
     lines = ["| " + " | ".join(title for _, title in COLUMNS) + " |", "|" + " --- |" * len(COLUMNS)]
     lines += ["| " + " | ".join(cell(r, k) for k, _ in COLUMNS) + " |" for r in rows]
