@@ -100,6 +100,16 @@ def test_properdocs_writes_the_files_mkdocs_writes(properdocs_site, sample_site)
     assert differ == []
 
 
+def test_strict_build_fails_when_check_has_errors(tmp_path):
+    """The plugin logs to `mkdocs.*` loggers; ProperDocs counts them for --strict all the same."""
+    root = make_root(tmp_path / "repo")
+    (root / "decisions" / "support-assistant" / "checklists" / "security-review.yaml").unlink()  # ga's gate fails
+    strict = properdocs_build(root / "mkdocs.yml", tmp_path / "strict", strict=True)
+    assert strict.returncode != 0
+    assert "error LB210" in strict.stderr
+    assert "Aborted with" in strict.stdout + strict.stderr  # counted, not merely printed
+
+
 def test_hostile_record_text_stays_text(tmp_path):
     """Every free-text field of one initiative replaced with markup and script; built by ProperDocs."""
     root = make_root(tmp_path / "repo")
