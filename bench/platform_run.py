@@ -1,14 +1,15 @@
 """The builders under the site, side by side: MkDocs, ProperDocs and Zensical on the same pages.
 
-    python bench/platform_run.py [--initiatives N | --hostile] [--zensical PATH] [--browser] [--repeat N] [--work DIR]
+    python bench/platform_run.py [--initiatives N | --hostile] [--zensical PATH] [--browser] [--repeat N] [--folder-nav] [--work DIR]
 
 Builds, in one run and on the same records (the sample repository, or N synthetic initiatives
 from bench/synth.py):
 
 - `mkdocs build` and `properdocs build` of the repository's own mkdocs.yml (the launchboard
   plugin renders the pages);
-- the pages of `launchboard render --out DIR`, with the same theme and extensions and no plugin,
-  built by `mkdocs build` and by `zensical build` (cold, then again with its cache).
+- the pages of `launchboard render --out DIR`, with the same theme, extensions and navigation
+  (the plugin's, unless --folder-nav) and no plugin, built by `mkdocs build` and by
+  `zensical build` (cold, then again with its cache).
 
 For each output it reports wall and CPU time (medians of --repeat builds), peak memory (the largest
 process), pages, tables, output size, the search index, links between pages that do not resolve
@@ -36,6 +37,8 @@ import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
+
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
@@ -206,13 +209,29 @@ def search_in_browser(site: Path) -> str:
 # --------------------------------------------------------------------------- the builds
 
 
+def plugin_nav(root: Path) -> str:
+    """The navigation the plugin gives MkDocs (initiatives in groups, decisions and runbooks
+    reached from their initiative's page), as `nav:` and `not_in_nav:` for the rendered pages'
+    config: `render --out` writes pages, not a config, and a folder navigation embeds every
+    page in every page."""
+    from generator.core.pipeline import load_portfolio
+    from generator.site.render import render_site
+    from generator.site.trends import load_trends
+
+    portfolio = load_portfolio(root, AS_OF)
+    site = render_site(portfolio, templates_dir=root / "templates" / "site", schemas_dir=root / "schemas",
+                       trends=load_trends(root, portfolio.as_of))
+    nav = yaml.safe_dump({"nav": site.nav}, sort_keys=False, allow_unicode=True).replace("{", "{{").replace("}", "}}")
+    return nav + "not_in_nav: |\n  /initiatives/*/decisions/\n  /initiatives/*/runbooks/\n"
+
+
 def _median(runs: list[dict]) -> dict:
     return {"seconds": statistics.median(r["seconds"] for r in runs), "cpu": statistics.median(r["cpu"] for r in runs),
             "peak_mb": max(r["peak_mb"] for r in runs)}
 
 
 def run(count: int, zensical: str | None, work: Path, hostile: bool = False, browser: bool = False,
-        repeat: int = 1) -> list[dict]:
+        repeat: int = 1, folder_nav: bool = False) -> list[dict]:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", LAUNCHBOARD_AS_OF=AS_OF)
     root = prepare(work, count, hostile)
     rows = []
@@ -238,10 +257,11 @@ def run(count: int, zensical: str | None, work: Path, hostile: bool = False, bro
     renders = [measure([sys.executable, "-m", "generator", "render", str(root), "--out", str(rendered / "docs"), "--as-of", AS_OF], root, env)
                for _ in range(repeat)]
     rows.append({"builder": "launchboard render --out", **_median(renders)})
-    (rendered / "mkdocs.yml").write_text(RENDERED_CONFIG.format(site_dir="mkdocs-site"), encoding="utf-8")
+    config_text = RENDERED_CONFIG + ("" if folder_nav else plugin_nav(root))
+    (rendered / "mkdocs.yml").write_text(config_text.format(site_dir="mkdocs-site"), encoding="utf-8")
     row("render + mkdocs build", [sys.executable, "-m", "mkdocs", "build", "-q", "-f", "mkdocs.yml"], rendered, rendered / "mkdocs-site")
     if zensical:
-        (rendered / "zensical.yml").write_text(RENDERED_CONFIG.format(site_dir="zensical-site"), encoding="utf-8")
+        (rendered / "zensical.yml").write_text(config_text.format(site_dir="zensical-site"), encoding="utf-8")
         row("render + zensical build (cold)", [zensical, "build", "--clean", "-f", "zensical.yml"], rendered, rendered / "zensical-site")
         row("render + zensical build (cached)", [zensical, "build", "-f", "zensical.yml"], rendered, rendered / "zensical-site")
     return rows
@@ -270,12 +290,14 @@ def main() -> None:
     parser.add_argument("--hostile", action="store_true", help="the sample with one initiative's text made hostile")
     parser.add_argument("--browser", action="store_true", help="search each sample site in headless Chromium")
     parser.add_argument("--repeat", type=int, default=1, help="builds of each kind; the median wall time is reported")
+    parser.add_argument("--folder-nav", action="store_true", help="rendered pages with a navigation of their folders, not the plugin's")
     parser.add_argument("--work", type=Path, help="folder for the sites (default: a temporary one)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="lb-platform-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"{args.initiatives or 'sample'} initiatives, as of {AS_OF}, in {work}", file=sys.stderr)
-    print(table(run(args.initiatives, args.zensical, work, args.hostile, args.browser and not args.initiatives, max(1, args.repeat))))
+    print(table(run(args.initiatives, args.zensical, work, args.hostile, args.browser and not args.initiatives, max(1, args.repeat),
+                    args.folder_nav)))
 
 
 if __name__ == "__main__":
