@@ -173,7 +173,7 @@ def search_in_browser(site: Path) -> str:
     """Headless Chromium (Debian's, as tests/test_browser.py): type a word of the contract
     summariser's summary into the search box, take the first result, and see where it lands;
     also whether the board, that page and the search asked any other host for anything."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import TimeoutError as NoResult, sync_playwright
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
@@ -197,7 +197,7 @@ def search_in_browser(site: Path) -> str:
             try:
                 page.wait_for_url("**/initiatives/contract-summariser/**", timeout=5000)
                 found = "finds it"
-            except Exception:
+            except NoResult:
                 found = "no result"
             browser.close()
     finally:
