@@ -61,7 +61,8 @@ from generator.site.trends import load_trends
 from generator.plugin.watcher import TreePoller, watch_with_poller
 
 log = logging.getLogger("mkdocs.plugins.launchboard")
-_MKDOCS_BUILD_LOG = logging.getLogger("mkdocs.commands.build")
+# MkDocs's build logger, and ProperDocs's (its drop-in fork logs under its own name)
+_BUILD_LOGS = [logging.getLogger(f"{name}.commands.build") for name in ("mkdocs", "properdocs")]
 
 
 class _DirtyBuildIsOurs(logging.Filter):
@@ -199,11 +200,13 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self.render_memo = RenderMemo() if serving else None
         self.search_memo = search_index.EntryMemo() if serving else None
         if serving and dirty:
-            _MKDOCS_BUILD_LOG.addFilter(_PLUGIN_DIRTY_BUILD)
+            for build_log in _BUILD_LOGS:
+                build_log.addFilter(_PLUGIN_DIRTY_BUILD)
 
     def on_shutdown(self) -> None:
         self.load_memo = self.render_memo = self.search_memo = None
-        _MKDOCS_BUILD_LOG.removeFilter(_PLUGIN_DIRTY_BUILD)
+        for build_log in _BUILD_LOGS:
+            build_log.removeFilter(_PLUGIN_DIRTY_BUILD)
         self.poller = None  # the server stops it with its observer
 
     def _path(self, config: MkDocsConfig, value: str) -> Path:
