@@ -216,6 +216,18 @@ def test_a_record_heading_does_not_take_a_template_headings_anchor():
     assert names == ["Title", "Metrics", "After"]  # the template's headings only
 
 
+@pytest.mark.parametrize("text", ['Plain text id="metrics".', 'a <b id="metrics">', '`id="metrics"`'])
+def test_record_text_that_reads_like_an_id_takes_no_anchor(text):
+    """pagehtml collected the page's ids with `\\sid="…"` over nh3's output, where a `"` of
+    text is a literal `"`: a record's plain `id="metrics"` counted as taken, and the template's
+    `## Metrics` became `metrics_1`."""
+    h = ms.html_text(text)
+    out = _convert(_page(ms.md_block(text), f"Also {ms.md_inline(text)} <span title=\"{h}\">{h}</span>", "## Metrics"))
+    assert '<h2 id="metrics">' in out.html
+    assert "metrics_1" not in out.html
+    assert out.anchors == {"title", "metrics", "after"}
+
+
 def _flatten(toc):
     for t in toc:
         yield t

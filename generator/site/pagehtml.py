@@ -40,7 +40,10 @@ _CMARK_EXTENSIONS = ["table"]
 # nh3 writes attributes one way: name="value", values entity-escaped. These match its output.
 _LINK = re.compile(r'(<(?:a|img)\b[^>]*?\s(?:href|src)=")([^"]*)(")')
 _HEADING = re.compile(r"<h([1-6])((?:\s[^>]*)?)>(.*?)</h\1>", re.DOTALL)
-_ID = re.compile(r'\sid="([^"]*)"')
+# An id attribute of a tag, never text: nh3 writes each attribute name="value" (`"` and `>` in
+# a value as references) and each `<` of text as &lt;, so a record's text `id="metrics"`
+# (a literal `"` in nh3's text) cannot take the anchor of the template's `## Metrics`.
+_ID = re.compile(r'<[a-zA-Z][^\s/>]*(?:\s[^\s"=/>]+="[^"]*")*?\sid="([^"]*)"')
 _FIRST_ELEMENT = re.compile(r"\s*<h1[\s>]")
 # Python-Markdown's admonition syntax, the one extension the templates use: `!!! type "title"`
 # and the lines indented under it (blank lines between them included).
