@@ -152,6 +152,10 @@ def test_a_command_with_line_breaks_stays_in_its_code_block(command):
 @pytest.mark.parametrize("text", ["a\r\r\\!\\[x\\]\\(https://evil.example/r.png\\)", "a\n \n\\!\\[y\\]\\(https://evil.example/y.png\\)",
                                   "a\n\t\n\\!\\[t\\]\\(https://evil.example/t.png\\)", "a\r\n\r\n\\!\\[n\\]\\(https://evil.example/n.png\\)",
                                   "    code\n\n    \n    ![p](https://evil.example/pre.png)\n\n    more",
+                                  # nh3 writes references as characters: \r, and a line of spaces
+                                  "a&#13;&#13;\\!\\[e\\]\\(https://evil.example/cr-ref.png\\)", "a &#13;&#10; &#10;b \\!\\[f\\]\\(https://evil.example/f.png\\)",
+                                  "a\n &#10;\nb \\!\\[g\\]\\(https://evil.example/lf-ref.png\\)", "a\n\t&#10;\t\nb `![h](https://evil.example/h.png)`",
+                                  "    code&#13;&#13;![z](https://evil.example/pre-cr.png)",
                                   "- a\n\n    \n    \\!\\[l\\]\\(https://evil.example/l.png\\)\n\n| x | y |\n|---|---|\n|  | \\!\\[c\\]\\(https://evil.example/c.png\\) |"])
 def test_a_md_field_has_no_blank_line_to_end_its_block(text):
     block = ms.md_block(text)
@@ -339,7 +343,8 @@ def hostile_repository(dest: Path) -> Path:
 
     def decision(d):
         d["context"] = "Why.\n\n#### Options\n\nRecord text.\n!!! note\n\\!\\[ctx\\]\\(https://evil.example/context.png\\)\n"
-        d["outcome"]["rationale"] = "Because.\r\r\\!\\[why\\]\\(https://evil.example/rationale.png\\)"
+        d["outcome"]["rationale"] = "Because.&#13;&#13;\\!\\[why\\]\\(https://evil.example/rationale.png\\)"
+        d["options"][0]["summary"] = "Option.\n &#10;\nthen \\!\\[o\\]\\(https://evil.example/option.png\\)"
     _set(sa / "adr" / "0001-rag-over-fine-tuning.yaml", decision)
 
     def runbook(d):

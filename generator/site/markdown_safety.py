@@ -354,8 +354,10 @@ def md_block(text: object, css_class: str = "lb-md") -> str:
     # with cmark-gfm) and the rest would be read as Markdown: a <pre>'s newlines are written
     # as &#10;, which renders the same, and the others between elements are dropped.
     if "<pre" in body:
-        body = _PRE_BLOCK.sub(lambda m: m.group(0).replace("\n", "&#10;"), body)
-    body = re.sub(r"\n{2,}", "\n", body)
+        body = _PRE_BLOCK.sub(lambda m: m.group(0).replace("\r", "&#13;").replace("\n", "&#10;"), body)
+    # nh3 writes a record's `&#13;` and `&#10;` as the characters: \r ends a line in CommonMark
+    # and ` &#10;` makes a line of spaces, which is blank to it. Both are whitespace in HTML.
+    body = _BLANK_OR_SPACES.sub("\n", body.replace("\r", "\n"))
     # A paragraph's line that is `!!! type` alone would be taken for an admonition by the
     # page converter's pre-pass (pagehtml), which writes blank lines into this block: `!` at a
     # line's start is written as a reference, which renders the same.
@@ -368,6 +370,7 @@ def md_block(text: object, css_class: str = "lb-md") -> str:
     return f'<div class="{css_class}">\n{body}\n</div>'
 
 
+_BLANK_OR_SPACES = re.compile(r"\n(?:[ \t]*\n)+")  # blank lines and lines of spaces or tabs
 _RECORD_HEADING = re.compile(r"<h([4-6])>")  # md_to_html demotes h1-h3; nh3 left them no attributes
 
 
