@@ -70,7 +70,10 @@ def code_block_text(text: object) -> str:
     control and bidi characters dropped, trailing whitespace trimmed."""
     if text is None:
         return ""
-    lines = [CONTROL.sub("", line).rstrip() for line in str(text).strip("\n").split("\n")]
+    # \r and \r\n end a line in CommonMark too: a bare \r left here would make a blank line
+    # inside the page's raw HTML block, and the rest of the command would be read as Markdown.
+    source = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [CONTROL.sub("", line).rstrip() for line in source.strip("\n").split("\n")]
     return "&#10;".join(html.escape(line, quote=True) for line in lines)
 
 
@@ -351,9 +354,24 @@ def md_block(text: object, css_class: str = "lb-md") -> str:
     # with cmark-gfm) and the rest would be read as Markdown: a <pre>'s newlines are written
     # as &#10;, which renders the same, and the others between elements are dropped.
     if "<pre" in body:
-        body = _PRE_BLOCK.sub(lambda m: m.group(0).replace("\n", "&#10;"), body)
-    body = re.sub(r"\n{2,}", "\n", body)
+        body = _PRE_BLOCK.sub(lambda m: m.group(0).replace("\r", "&#13;").replace("\n", "&#10;"), body)
+    # nh3 writes a record's `&#13;` and `&#10;` as the characters: \r ends a line in CommonMark
+    # and ` &#10;` makes a line of spaces, which is blank to it. Both are whitespace in HTML.
+    body = _BLANK_OR_SPACES.sub("\n", body.replace("\r", "\n"))
+    # A paragraph's line that is `!!! type` alone would be taken for an admonition by the
+    # page converter's pre-pass (pagehtml), which writes blank lines into this block: `!` at a
+    # line's start is written as a reference, which renders the same.
+    body = body.replace("\n!", "\n&#33;")
+    # The record's headings are its own text, not the page's sections: marked, so the page
+    # converter gives them no id, permalink or table-of-contents entry (Python-Markdown never
+    # did: this block was raw HTML to it). A record's `#### Metrics` would otherwise take the
+    # `metrics` anchor from the template's `## Metrics` below it.
+    body = _RECORD_HEADING.sub(r'<h\1 class="lb-md-heading">', body)
     return f'<div class="{css_class}">\n{body}\n</div>'
+
+
+_BLANK_OR_SPACES = re.compile(r"\n(?:[ \t]*\n)+")  # blank lines and lines of spaces or tabs
+_RECORD_HEADING = re.compile(r"<h([4-6])>")  # md_to_html demotes h1-h3; nh3 left them no attributes
 
 
 def md_cell(text: object) -> str:

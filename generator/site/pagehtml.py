@@ -40,7 +40,10 @@ _CMARK_EXTENSIONS = ["table"]
 # nh3 writes attributes one way: name="value", values entity-escaped. These match its output.
 _LINK = re.compile(r'(<(?:a|img)\b[^>]*?\s(?:href|src)=")([^"]*)(")')
 _HEADING = re.compile(r"<h([1-6])((?:\s[^>]*)?)>(.*?)</h\1>", re.DOTALL)
-_ID = re.compile(r'\sid="([^"]*)"')
+# An id attribute of a tag, never text: nh3 writes each attribute name="value" (`"` and `>` in
+# a value as references) and each `<` of text as &lt;, so a record's text `id="metrics"`
+# (a literal `"` in nh3's text) cannot take the anchor of the template's `## Metrics`.
+_ID = re.compile(r'<[a-zA-Z][^\s/>]*(?:\s[^\s"=/>]+="[^"]*")*?\sid="([^"]*)"')
 _FIRST_ELEMENT = re.compile(r"\s*<h1[\s>]")
 # Python-Markdown's admonition syntax, the one extension the templates use: `!!! type "title"`
 # and the lines indented under it (blank lines between them included).
@@ -94,10 +97,13 @@ def to_html(
         clean = _LINK.sub(lambda m: m.group(1) + _resolved(m.group(2), resolve) + m.group(3), clean)
     used = set(_ID.findall(clean))
     tokens: list[dict[str, Any]] = []
-    body = _HEADING.sub(lambda m: _heading(m, used, tokens, toc), clean)
+    resume: dict[str, str] = {}
+    body = _HEADING.sub(lambda m: _heading(m, used, resume, tokens, toc), clean)
     title = None
     if _FIRST_ELEMENT.match(body) and tokens and tokens[0]["level"] == 1:
-        title = html.unescape(tokens[0]["name"])
+        # As MkDocs takes it (get_heading_text): tags stripped, entities kept. Themes print
+        # page.title as HTML: unescaped, a record's `&lt;script&gt;` would become markup.
+        title = tokens[0]["name"]
     return PageHTML(html=body, toc=nest_toc_tokens(tokens), title=title, anchors=frozenset(_ID.findall(body)))
 
 
@@ -123,14 +129,23 @@ def _resolved(attribute: str, resolve: Callable[[str], str]) -> str:
     return attribute if new == url else html.escape(new, quote=True)
 
 
-def _heading(match: re.Match[str], used: set[str], tokens: list[dict[str, Any]], toc: TocOptions) -> str:
+def _unique(anchor: str, used: set[str], resume: dict[str, str]) -> str:
+    """toc's `unique` (a, a_1, a_2…, the same ids), resumed where the previous heading with
+    this slug stopped: every id before that is taken already. From the start each time, N
+    headings that slugify alike cost N²/2 lookups (14,000 took 30 s)."""
+    found = unique(resume.get(anchor, anchor), used)
+    resume[anchor] = found
+    return found
+
+
+def _heading(match: re.Match[str], used: set[str], resume: dict[str, str], tokens: list[dict[str, Any]], toc: TocOptions) -> str:
     level, attributes, inner = int(match.group(1)), match.group(2), match.group(3)
     if attributes:
         # cmark writes a Markdown heading bare: one with attributes is a template's raw HTML,
         # which Python-Markdown left alone too (no permalink, not in the table of contents)
         return match.group(0)
     name = strip_tags(inner)
-    anchor = unique(toc.slugify(html.unescape(name), toc.separator), used)
+    anchor = _unique(toc.slugify(html.unescape(name), toc.separator), used, resume)
     attributes = f' id="{html.escape(anchor, quote=True)}"'
     if level <= toc.toc_depth:
         tokens.append({"level": level, "id": anchor, "name": name, "html": inner, "data-toc-label": ""})
