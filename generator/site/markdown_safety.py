@@ -348,8 +348,11 @@ _PRE_BLOCK = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
 def md_block(text: object, css_class: str = "lb-md") -> str:
     """A record's (md) field as a raw HTML block to place on its own lines in a page."""
     body = md_to_html(text)
-    if not body:
-        return ""
+    return _as_block(body, css_class) if body else ""
+
+
+def _as_block(body: str, css_class: str) -> str:
+    """md_to_html's BODY as one raw HTML block for the page converter (see md_block)."""
     # A blank line would end the HTML block in CommonMark (the site's pages are converted
     # with cmark-gfm) and the rest would be read as Markdown: a <pre>'s newlines are written
     # as &#10;, which renders the same, and the others between elements are dropped.
