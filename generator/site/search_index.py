@@ -162,12 +162,6 @@ def _item_anchor(checklist: str, item: str) -> str:
     return item_anchor(checklist, item)
 
 
-def _fmt(value: float | None) -> str:
-    from generator.site.render import _fmt_num
-
-    return _fmt_num(value)
-
-
 # --------------------------------------------------------------------------- records
 
 
@@ -237,7 +231,9 @@ def _commands(steps: list[RunbookStep]) -> list[str]:
             words = part.split()
             if not words or not _COMMAND_WORD.match(words[0]):
                 continue
-            sub = next((w for w in words[1:4] if _SUBCOMMAND.match(w)), "")
+            # the first plain word among the next few, past an option's value (`-n prod`)
+            rest = [w for i, w in enumerate(words[1:5], 1) if not re.fullmatch(r"-[A-Za-z]", words[i - 1])]
+            sub = next((w for w in rest if _SUBCOMMAND.match(w)), "")
             found.append(f"{words[0]} {sub}" if sub else words[0])
     return found
 
