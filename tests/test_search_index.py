@@ -66,7 +66,7 @@ def test_a_checklist_row_has_an_entry_only_while_it_blocks_a_gate() -> None:
     # every checklist item is still found once, on the catalogue, by its id
     catalogue = {e.anchor: e for e in found if e.page == "checklists.md" and e.anchor}
     for cid, spec in portfolio.policy.checklists.items():
-        assert any(set(e.keys["see"]) >= {cid, *(i.id for i in spec.items)} for e in catalogue.values()), cid
+        assert any(set(e.keys["ref"]) >= {cid, *(i.id for i in spec.items)} for e in catalogue.values()), cid
 
 
 def test_a_word_goes_into_the_highest_field_of_its_entry_only() -> None:

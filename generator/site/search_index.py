@@ -205,13 +205,14 @@ def initiative_entries(ini: Initiative, state: InitiativeState | None, policy: P
 
 def checklist_entries(policy: Policy | None) -> Iterator[Entry]:
     """Each policy checklist once, on the catalogue, with its items' ids: what an item id finds
-    when no initiative is blocked on it (those ids weigh less than a blocking row's)."""
+    when no initiative is blocked on it (a blocking row, whose title holds the item's title
+    too, comes first; a framework control that only mentions the item, after)."""
     from markdown.extensions.toc import slugify
 
     for cid, spec in (policy.checklists.items() if policy else ()):
         yield Entry("checklists.md", slugify(ms.plain(spec.title), "-"), f"Checklist · {spec.title}",
                     snippet(spec.description, "Items: " + ", ".join(prose(i.title) for i in spec.items) + ".", limit=RECORD_CHARS),
-                    {"see": [cid, *(i.id for i in spec.items)], "who": list(spec.owners)})
+                    {"ref": [cid, *(i.id for i in spec.items)], "who": list(spec.owners)})
 
 
 def decision_entries(ini: Initiative, d: Decision, page: str) -> Iterator[Entry]:
