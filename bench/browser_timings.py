@@ -213,6 +213,8 @@ def main() -> int:
                         "its id, 'kill switch' and 'pen-test'")
     parser.add_argument("--only", choices=("pages", "search"), help="measure only the pages or only search")
     parser.add_argument("--kind", action="append", help="only pages of this kind (repeatable), e.g. board, initiative")
+    parser.add_argument("--search-from", default="", metavar="PAGE",
+                        help="the page to search from, relative to the site (default: the board), e.g. initiatives/x/")
     parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for a search result")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
@@ -235,8 +237,9 @@ def main() -> int:
             pages = {k: v for k, v in largest_of_each_kind(site).items() if not args.kind or k in args.kind}
             result["pages"] = page_timings(browser, base, pages, args.file, args.repeat)
         if args.only != "pages":
-            print("search, from the board:")
-            result["search"] = search_timings(browser, base, "index.html" if args.file else "", queries, int(args.timeout * 1000))
+            home = args.search_from or ("index.html" if args.file else "")
+            print(f"search, from {home or 'the board'}:")
+            result["search"] = search_timings(browser, base, home, queries, int(args.timeout * 1000))
         browser.close()
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
