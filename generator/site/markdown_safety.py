@@ -21,6 +21,7 @@ Markdown (see SECURITY.md).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -46,8 +47,11 @@ _MD_TABLE = str.maketrans({**{ch: "\\" + ch for ch in _MD_ESCAPED}, **_MD_ENTITY
 
 
 def md_inline(text: object) -> str:
-    """Record text as inert inline Markdown, safe in paragraphs, headings and table cells."""
-    return html.escape(plain(text), quote=True).translate(_MD_TABLE)
+    """Record text as inert inline Markdown, safe in paragraphs, headings and table cells.
+
+    Quotes stay characters (they are text in Markdown): html.escape's `&#x27;` would have its
+    `#` backslash-escaped by the table, which CommonMark then shows as the reference itself."""
+    return html.escape(plain(text), quote=False).translate(_MD_TABLE)
 
 
 def html_text(text: object) -> str:
@@ -279,7 +283,15 @@ def md_to_html(text: object) -> str:
         return ""
     if type(text) is str and _PROSE.fullmatch(text):
         return _prose_html(text)  # plain prose: the full pipeline would give the same bytes
-    src = CONTROL.sub("", str(text))
+    return _rendered(str(text))
+
+
+# Each distinct text is rendered once per process: a field shown on several pages (a summary
+# on its initiative's page and in the feeds, a control's title on every page citing it) and
+# every page the serve memo re-renders. Keyed by the text itself, so a change misses.
+@functools.lru_cache(maxsize=4096)
+def _rendered(text: str) -> str:
+    src = CONTROL.sub("", text)
     rendered = _convert(src)
     return nh3.clean(
         rendered,
@@ -327,13 +339,20 @@ def _convert(src: str) -> str:
         return "\n".join(f"<p>{html.escape(p.strip(), quote=True)}</p>" for p in _BLANK_LINES.split(src) if p.strip())
 
 
+_PRE_BLOCK = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
+
+
 def md_block(text: object, css_class: str = "lb-md") -> str:
     """A record's (md) field as a raw HTML block to place on its own lines in a page."""
     body = md_to_html(text)
     if not body:
         return ""
-    # Blank lines would end the HTML block in CommonMark renderers; <pre> keeps its own.
-    body = re.sub(r"\n{2,}", "\n", body) if "<pre" not in body else body
+    # A blank line would end the HTML block in CommonMark (the site's pages are converted
+    # with cmark-gfm) and the rest would be read as Markdown: a <pre>'s newlines are written
+    # as &#10;, which renders the same, and the others between elements are dropped.
+    if "<pre" in body:
+        body = _PRE_BLOCK.sub(lambda m: m.group(0).replace("\n", "&#10;"), body)
+    body = re.sub(r"\n{2,}", "\n", body)
     return f'<div class="{css_class}">\n{body}\n</div>'
 
 
