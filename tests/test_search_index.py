@@ -92,3 +92,17 @@ def test_a_command_is_found_by_its_program_and_subcommand() -> None:
     assert commands("flagctl set s.model m1 && flagctl set s.prompt v14") == ["flagctl set", "flagctl set"]
     assert commands('psql "$ANALYTICS_RO_URL" -c "SELECT 1"') == ["psql"]
     assert commands("") == []
+
+
+def test_every_section_an_entry_points_to_is_on_its_page(sample_site: Path) -> None:
+    """A result opens its page at the entry's anchor: a blocking row, a checklist of the
+    catalogue, a control, a schema of the field reference."""
+    import json
+
+    docs = json.loads((sample_site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    anchored = [d["location"] for d in docs if "#" in d["location"]]
+    assert any(a.startswith("checklists/#") for a in anchored) and any("#item-" in a for a in anchored)
+    for location in anchored:
+        page, anchor = location.split("#", 1)
+        html = (sample_site / page / "index.html").read_text(encoding="utf-8")
+        assert f'id="{anchor}"' in html, location
