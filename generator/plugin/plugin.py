@@ -489,7 +489,8 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         fields = search.search_index.config.setdefault("fields", {})
         for name, boost in search_index.FIELDS.items():
             fields.setdefault(name, {"boost": boost})
-        search.search_index.entries = own + search_index.documents(self.search_entries, self.urls)
+        separator = search.search_index.config.get("separator")  # where lunr splits words in the browser
+        search.search_index.entries = own + search_index.documents(self.search_entries, self.urls, separator)
 
     @event_priority(-100)  # after material/search and material/tags have written their files
     def _save_state(self, *, config: MkDocsConfig) -> None:
