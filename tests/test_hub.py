@@ -479,17 +479,32 @@ def test_each_source_has_its_own_sites_pages_under_its_own_folder_and_every_link
 
 
 @pytest.mark.slow
-def test_the_hub_site_is_the_same_byte_for_byte_in_one_process_or_two(world, monkeypatch):
+def test_the_hub_site_is_the_same_byte_for_byte_however_its_pages_are_made(world, monkeypatch):
+    """Sources rendered and pages converted in forked workers, or all in one process, or every
+    page converted by MkDocs's hook instead of on a worker's core: the same site."""
+    import generator.hub.site as hub_site
+
     hub = world["hub"]
     assert run("lock", str(hub)).exit_code == 0
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764590400")  # the sitemap's date
-    built = {}
-    for jobs in ("1", "2"):  # in one process, and with forked renderers where they pay
-        monkeypatch.setenv("LAUNCHBOARD_JOBS", jobs)
-        assert run("build", str(hub), "--as-of", AS_OF, "-d", str(hub / f"site-{jobs}")).exit_code == 0
-        folder = hub / f"site-{jobs}"
-        built[jobs] = {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-    assert len(built["1"]) > 50 and built["1"] == built["2"]
+    convert = hub_site._convert
+
+    def build(label: str) -> dict:
+        assert run("build", str(hub), "--as-of", AS_OF, "-d", str(hub / label)).exit_code == 0
+        return {p.relative_to(hub / label): p.read_bytes() for p in sorted((hub / label).rglob("*")) if p.is_file()}
+
+    monkeypatch.setenv("LAUNCHBOARD_JOBS", "2")
+    forked = build("forked")
+    monkeypatch.setenv("LAUNCHBOARD_JOBS", "1")  # from here the workers' code runs in this process
+    assert build("one-process") == forked and len(forked) > 50
+    monkeypatch.setattr(hub_site, "_convert", lambda *args: {})
+    assert build("converted-by-mkdocs") == forked
+    # and the hook does use the workers' conversions (here marked) for the text they were made from
+    monkeypatch.setattr(hub_site, "_convert", lambda *args: {k: (d, h + "<p>MARK</p>", *rest) for k, (d, h, *rest)
+                                                             in convert(*args).items()})
+    marked = build("marked")
+    page = Path("sources/alpha/initiatives/support-assistant/index.html")
+    assert b"<p>MARK</p>" in marked[page] and b"MARK" not in forked[page]
 
 
 def test_no_file_is_written_twice_or_outside_its_folder(tmp_path):

@@ -4,6 +4,11 @@ generated pages (site/pagehtml.py: cmark-gfm, then nh3 once), and a page another
 plugin changed afterwards is cleaned again: record text from a source meets two defences
 there as in a single repository's site (escaping where it enters a page, then nh3).
 
+A source's pages were converted already, on the render workers' cores (hub/site.py
+`_convert`, into CONVERTED beside mkdocs.yml): the hook takes that HTML for a page whose
+Markdown is the very text it was made from (a digest says so), and converts any other page
+itself, so the result is the same either way (tests/test_hub.py builds it both ways).
+
 Search, as the plugin does it: the entries written from each source's records
 (site/search_index.py, read from SEARCH_ENTRIES beside mkdocs.yml, where hub/site.py put
 them) go into Material's index, and Material does not parse the pages they describe.
@@ -19,7 +24,9 @@ build if it failed."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import marshal
 import os
 from pathlib import Path
 from typing import Any
@@ -31,10 +38,12 @@ from generator.site import pagehtml, search_index
 from generator.site.markdown_safety import sanitize_page
 
 SEARCH_ENTRIES = "search-entries.json"
+CONVERTED = "converted"  # beside mkdocs.yml: <source>.marshal, its pages as hub/site.py converted them
 # The board's rows carry their source for the filter (hub.js): the one attribute the hub's
 # templates add to what the single-repository site allows.
-_HUB_ATTRIBUTES = {"tr": {"data-source"}}
+HUB_ATTRIBUTES = {"tr": {"data-source"}}
 _CLEANED: dict[str, str] = {}  # page -> the clean HTML pagehtml gave it
+_SOURCES: dict[str, dict[str, tuple]] = {}  # source -> its pages' conversions not used yet
 _SEARCH: list[search_index.Entry] = []
 _SEARCH_PAGES: set[str] = set()
 _URLS: dict[str, str] = {}
@@ -45,6 +54,7 @@ ELSEWHERE = "launchboard-hub-rendered-elsewhere.html"  # the template of the pag
 
 def on_config(config: Any) -> None:
     _CLEANED.clear()
+    _SOURCES.clear()
     _SEARCH.clear()
     path = Path(config.config_file_path).parent / SEARCH_ENTRIES
     if path.is_file():
@@ -64,8 +74,36 @@ def on_nav(nav: Any, *, config: Any, files: Any) -> Any:
     return nav
 
 
+def digest(markdown: str) -> bytes:
+    return hashlib.blake2b(markdown.encode("utf-8"), digest_size=16).digest()
+
+
+def _converted(config: Any, uri: str) -> tuple | None:
+    """The conversion hub/site.py made of page URI on a worker's core, if it made one."""
+    parts = uri.split("/")
+    if len(parts) < 3 or parts[0] != "sources":
+        return None
+    if parts[1] not in _SOURCES:  # each source's file is read once, when MkDocs reaches its first page
+        path = Path(config.config_file_path).parent / CONVERTED / f"{parts[1]}.marshal"
+        _SOURCES[parts[1]] = marshal.loads(path.read_bytes()) if path.is_file() else {}
+    return _SOURCES[parts[1]].pop(uri, None)
+
+
 def _render(page: Any, config: Any, files: Any) -> None:
-    _CLEANED[page.file.src_uri] = pagehtml.render_page(page, config, files, _HUB_ATTRIBUTES).html
+    uri = page.file.src_uri
+    done = _converted(config, uri)
+    if done is None or done[0] != digest(page.markdown or ""):  # not converted, or from other text
+        _CLEANED[uri] = pagehtml.render_page(page, config, files, HUB_ATTRIBUTES).html
+        return
+    from mkdocs.structure.toc import get_toc
+
+    _, html, toc, title, anchors = done
+    # what pagehtml.render_page sets on a page
+    page.content = _CLEANED[uri] = html
+    page.toc = get_toc(toc)
+    page._title_from_render = title
+    page.present_anchor_ids = set(anchors)
+    page.links_to_anchors = {}
 
 
 def on_page_markdown(markdown: str, *, page: Any, **_: object) -> str:
@@ -78,7 +116,7 @@ def on_page_markdown(markdown: str, *, page: Any, **_: object) -> str:
 def on_page_content(html: str, *, page: Any, **_: object) -> str:
     if html is _CLEANED.get(page.file.src_uri):
         return html
-    return sanitize_page(html, _HUB_ATTRIBUTES)
+    return sanitize_page(html, HUB_ATTRIBUTES)
 
 
 @event_priority(-100)  # after other handlers: every page is converted, the environment final

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import marshal
+import posixpath
 import re
 import shutil
 import subprocess
@@ -37,6 +39,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from generator.core.resources import resource_dir
 from generator.hub import hooks as hub_hooks
@@ -127,14 +130,15 @@ def _prefixed(nav: list[Any], folder: str, kept: set[str]) -> list[Any]:
 # --------------------------------------------------------------------------- one source
 
 
-def _render_source(task: tuple[str, str, str, dt.date, str, dict[str, Any], str]) -> SourcePages:
+def _render_source(task: tuple[str, str, str, dt.date, str, dict[str, Any], str, bool]) -> SourcePages:
     """(In a worker when forked.) Read one source at its pin, render its site with Launchboard's
-    templates and write it under DOCS/sources/<name>/."""
+    templates and write it under DOCS/sources/<name>/, with its pages converted to HTML
+    beside DOCS (hooks.py takes them from there)."""
     from generator.core.gitread import GitError
     from generator.hub.sources import SourceError, _NoDecisions, read_at
     from generator.site.render import initiative_page, render_site
 
-    name, bare, commit, as_of, docs, stamp, hub_root = task
+    name, bare, commit, as_of, docs, stamp, hub_root, offline = task
     try:
         portfolio = read_at(Path(bare), commit, as_of)
     except GitError as err:
@@ -147,7 +151,7 @@ def _render_source(task: tuple[str, str, str, dt.date, str, dict[str, Any], str]
     site = render_site(portfolio, site_name=name)
     folder = source_folder(name)
     env = _environment()
-    kept = set()
+    kept, written = set(), {}
     for rel, content in sorted(site.files.items()):
         if rel in LEFT_OUT or rel.startswith("assets/"):
             continue
@@ -156,9 +160,44 @@ def _render_source(task: tuple[str, str, str, dt.date, str, dict[str, Any], str]
                 s=stamp, initiative=_initiative_of(rel), hub_page=_relative(rel, HUB_PAGE))
             content = _with_banner(str(content), banner)
             kept.add(rel)
+        written[rel] = content
         _create(Path(docs), f"{folder}/{rel}", content)
+    converted = _convert({rel: str(written[rel]) for rel in sorted(kept)}, {*written, HUB_PAGE}, folder, offline)
+    (Path(docs).parent / hub_hooks.CONVERTED / f"{name}.marshal").write_bytes(marshal.dumps(converted))
     ids = [i.id for i in portfolio.initiatives if initiative_page(i.id) in kept]
     return SourcePages(name, _prefixed(site.nav, folder, kept), sorted(kept), ids, _search_entries(portfolio, name, folder, kept))
+
+
+def _convert(pages: dict[str, str], files: set[str], folder: str, offline: bool) -> dict[str, tuple]:
+    """PAGES (path under FOLDER -> Markdown as written) converted to clean HTML as hooks.py
+    would convert them in MkDocs (site/pagehtml.py, nh3 once), here on the worker's core.
+    A link resolves as MkDocs resolves it (its own File URLs) to a file of this source; each
+    result is keyed by the Markdown it was made from, so MkDocs uses it only for that text."""
+    from mkdocs.structure.files import File
+    from mkdocs.utils import meta
+
+    from generator.site import pagehtml
+
+    known = {rel: File(f"{folder}/{rel}", None, "", not offline) for rel in files}
+    toc = pagehtml.TocOptions.from_mdx_configs({})  # the hub's mkdocs.yml sets no toc options
+    out = {}
+    for rel, content in pages.items():
+        here = known[rel]
+
+        def resolve(url: str) -> str:
+            parts = urlsplit(url)
+            if parts.scheme or parts.netloc or not parts.path or url.startswith(("/", "\\")):
+                return url
+            target = known.get(posixpath.normpath(posixpath.join(posixpath.dirname(rel), unquote(parts.path))))
+            if target is None:
+                return url  # as MkDocs leaves it (tests prove no page of a source has one)
+            return urlunsplit(("", "", target.url_relative_to(here), parts.query, parts.fragment))
+
+        # as MkDocs reads the file: universal newlines, then the front matter split off
+        body, _ = meta.get_data(content.replace("\r\n", "\n").replace("\r", "\n"))
+        result = pagehtml.to_html(body, resolve, toc, hub_hooks.HUB_ATTRIBUTES)
+        out[f"{folder}/{rel}"] = (hub_hooks.digest(body), result.html, result.toc, result.title, sorted(result.anchors))
+    return out
 
 
 def _search_entries(portfolio: Any, name: str, folder: str, kept: set[str]) -> list[dict[str, Any]]:
@@ -191,12 +230,13 @@ def _environment() -> Any:
     return site_environment(resource_dir("templates") / "site")
 
 
-def render_sources(hub: Hub, results: list[SourceResult], as_of: dt.date, docs: Path) -> list[SourcePages]:
+def render_sources(hub: Hub, results: list[SourceResult], as_of: dt.date, docs: Path, offline: bool) -> list[SourcePages]:
     """Every source's pages under DOCS/sources/<name>/, in forked workers when two cores are free."""
     from generator.core.processes import forked_pool, may_fork, workers
 
     by_name = {s.name: s for s in hub.sources}
-    tasks = [(r.name, str(hub.source_cache(by_name[r.name])), r.commit, as_of, str(docs), _stamp(r), str(hub.root.resolve()))
+    (docs.parent / hub_hooks.CONVERTED).mkdir(exist_ok=True)
+    tasks = [(r.name, str(hub.source_cache(by_name[r.name])), r.commit, as_of, str(docs), _stamp(r), str(hub.root.resolve()), offline)
              for r in results]
     jobs = min(workers(), len(tasks))
     if jobs >= 2 and may_fork():
@@ -311,7 +351,7 @@ def build_hub(hub: Hub, results: list[SourceResult], as_of: dt.date, baseline: b
     """The hub's whole site into TARGET: every source's pages, then the hub's own."""
 
     def fill(docs: Path) -> list[Any]:
-        rendered = render_sources(hub, results, as_of, docs)
+        rendered = render_sources(hub, results, as_of, docs, offline)
         write_pages(docs, hub_pages(hub, results, rendered, as_of.isoformat(), baseline))
         entries = [entry for source in rendered for entry in source.search]
         (docs.parent / hub_hooks.SEARCH_ENTRIES).write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
