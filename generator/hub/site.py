@@ -18,11 +18,13 @@ assets (written once for the whole site, from Launchboard's templates). No page 
 links to those.
 
 Sources are rendered in forked processes when two cores are free (processes.py), each writing
-its own folder; the output does not depend on how many.
+its own folder and converting its pages to HTML there (site/pagehtml.py, nh3 once), which
+MkDocs's one process would otherwise do page by page; the output does not depend on how many.
 
 MkDocs builds the pages from a configuration written here (theme, navigation, Launchboard's
-own hook: hooks.py converts every page with site/pagehtml.py and nh3), in a temporary
-folder, and the new site replaces the old one only when the build succeeds.
+own hook, hooks.py: the workers' HTML, search entries from the records, the theme's page
+template on a second core), in a temporary folder, and the new site replaces the old one
+only when the build succeeds.
 """
 
 from __future__ import annotations
@@ -109,7 +111,8 @@ def _initiative_of(rel: str) -> str | None:
 
 
 def _prefixed(nav: list[Any], folder: str, kept: set[str]) -> list[Any]:
-    """A source site's navigation with every page under FOLDER, without the pages left out."""
+    """A source site's navigation with every page under FOLDER, without the pages left out.
+    KEPT: the pages it may list."""
     out: list[Any] = []
     for entry in nav:
         if isinstance(entry, str):
@@ -165,7 +168,12 @@ def _render_source(task: tuple[str, str, str, dt.date, str, dict[str, Any], str,
     converted = _convert({rel: str(written[rel]) for rel in sorted(kept)}, {*written, HUB_PAGE}, folder, offline)
     (Path(docs).parent / hub_hooks.CONVERTED / f"{name}.marshal").write_bytes(marshal.dumps(converted))
     ids = [i.id for i in portfolio.initiatives if initiative_page(i.id) in kept]
-    return SourcePages(name, _prefixed(site.nav, folder, kept), sorted(kept), ids, _search_entries(portfolio, name, folder, kept))
+    # The navigation lists the source's own pages, not its initiatives: Material writes the
+    # visible navigation into every page, and an initiative's page listing its 40 siblings and
+    # 50 sources was half of the theme's time at 2,000 initiatives. Initiative pages are reached
+    # from the hub's board and the source's, as decision and runbook pages are on any site.
+    listed = {rel for rel in kept if _initiative_of(rel) is None}
+    return SourcePages(name, _prefixed(site.nav, folder, listed), sorted(kept), ids, _search_entries(portfolio, name, folder, kept))
 
 
 def _convert(pages: dict[str, str], files: set[str], folder: str, offline: bool) -> dict[str, tuple]:
@@ -308,8 +316,8 @@ def _config(offline: bool, nav: list[Any]) -> str:
              f"use_directory_urls: {'false' if offline else 'true'}",
              f"extra_css: [{ASSETS[0]}]", f"extra_javascript: [{ASSETS[1]}, {JS}]",
              "plugins: []" if offline else "plugins: [search]",
-             # decision and runbook pages are reached from their initiative's page, as on a source's site
-             "not_in_nav: |", "  /sources/*/initiatives/*/decisions/", "  /sources/*/initiatives/*/runbooks/",
+             # initiative pages are reached from the boards (see _render_source)
+             "not_in_nav: |", "  /sources/*/initiatives/",
              # Launchboard's own hook (pagehtml and nh3 over each page), never a source's
              f"hooks: [{json.dumps(str(Path(hub_hooks.__file__).resolve()))}]",
              f"nav: {json.dumps(nav)}"]
