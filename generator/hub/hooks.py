@@ -123,6 +123,10 @@ def on_page_content(html: str, *, page: Any, **_: object) -> str:
 def on_env(env: Any, *, config: Any, files: Any) -> Any:
     from generator.core.processes import second_process_pays
 
+    try:  # MkDocs 1.6's own page writer; without it, MkDocs writes every page itself
+        from mkdocs.commands.build import _build_page  # noqa: F401
+    except ImportError:
+        return env
     pages = [f.page for f in files.documentation_pages() if f.page is not None and f.src_uri in _SEARCH_PAGES]
     theirs = pages[1::2]
     if not theirs or not _NAV or not second_process_pays():
