@@ -12,7 +12,10 @@ Then, each as a subprocess of the venv's `launchboard`:
 - lock again: no pin moved, so nothing is fetched;
 - check --no-fetch: the same check again: nothing fetched, every verdict from the signed cache;
 - check --no-cache: every source judged again (what a new day or a new baseline costs);
-- build: the hub's site (verdicts from the cache), 2,000 initiative pages at the default size.
+- build: the hub's site (verdicts from the cache): every source read again at its pin and
+  rendered in full as its own site shows it (at the default size 2,000 initiatives, about
+  14,400 pages: each initiative's page, its two decisions and four runbooks, and each
+  source's board, On call, decision log and catalogues).
 
 Wall-clock seconds and CPU time (user + system) of the process; on a shared machine the wall
 time is mostly waiting for a core, so both are shown.

@@ -11,7 +11,10 @@ import json
 import os
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
+from posixpath import normpath
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -373,6 +376,154 @@ def _site_text(site: Path) -> dict[str, str]:
     return {str(p.relative_to(site)): p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
 
 
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"] or "")
+        for name in ("href", "src"):
+            if tag in ("a", "img", "link", "script") and values.get(name):
+                self.links.append(values[name] or "")
+
+
+def broken_links(site: Path) -> list[str]:
+    """Every relative link and image on every page of SITE that names no file of the site, or
+    an id its target page does not have (as tests/test_generated_links.py proves for a
+    single repository's site)."""
+    parsed = {}
+    for page in sorted(site.rglob("*.html")):
+        parsed[page] = _Links()
+        parsed[page].feed(page.read_text(encoding="utf-8"))
+    broken = []
+    for page, found in parsed.items():
+        for link in found.links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc or link.startswith("/"):
+                continue  # external
+            where = f"{page.relative_to(site)}: {link}"
+            target = page
+            if parts.path:
+                target = site / normpath(f"{page.parent.relative_to(site).as_posix()}/{unquote(parts.path)}")
+                if parts.path.endswith("/") or target.is_dir():
+                    target = target / "index.html"
+            if not target.is_file() or not target.resolve().is_relative_to(site.resolve()):
+                broken.append(f"{where} (no file)")
+            elif parts.fragment and target.suffix == ".html" and not parts.fragment.startswith("__"):
+                if unquote(parts.fragment) not in parsed[target].ids:
+                    broken.append(f"{where} (no id {parts.fragment!r})")
+    return broken
+
+
+RUNBOOK = {  # a runbook for alpha's initiative, so its pages include one
+    "runbook": "provider-outage", "title": "Model provider outage", "topics": ["provider-outage"], "severity": "sev2",
+    "triggers": [{"alert": "llm-provider-5xx-rate"}], "impact": "Agents get no drafted answer.\n",
+    "diagnosis": [{"step": "Check the status page", "effect": "read-only"}],
+    "mitigation": [{"step": "Fall back to the second provider", "command": "flagctl set model fallback", "effect": "write"}],
+    "rollback": {"kill_switch": "flag support-assistant.enabled", "pinned": {"model": "gpt-x-2026-05-01"},
+                 "steps": [{"step": "Set the model flag back", "effect": "write"}]},
+    "verify": [{"step": "5xx under 1 % for 15 minutes"}],
+    "escalation": [{"after_minutes": 0, "contact": "@org/support-oncall"}],
+    "exercises": [{"date": "2026-10-20", "kind": "game-day", "outcome": "passed", "evidence": "https://wiki.example.com/gd"}],
+}
+
+
+@pytest.mark.slow
+def test_each_source_has_its_own_sites_pages_under_its_own_folder_and_every_link_resolves(world):
+    """A source's initiative page as its own site shows it (readiness, checklist rows, its
+    decision and runbook), under sources/<name>/, linked from the board, ids as source/id."""
+    hub, alpha = world["hub"], world["alpha"]
+    alpha.write("decisions/support-assistant/runbooks/provider-outage.yaml", RUNBOOK)
+    pinned = commit(alpha.root, "2026-11-24", "a runbook")
+    assert run("lock", str(hub)).exit_code == 0
+    result = run("build", str(hub), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    site = hub / "site"
+    pages = _site_text(site)
+    page = pages["sources/alpha/initiatives/support-assistant/index.html"]
+    body = page.split("<article", 1)[1]
+    assert "<h1" in body and "Customer support assistant</h1>" in body
+    # the line the hub adds: source/id, the pin and its date, a link to the source's hub page
+    assert (f'<b>alpha/support-assistant</b> · From <a href="../../hub/">alpha</a> at <code>{pinned[:12]}</code> '
+            "(2026-11-24)") in body
+    assert 'id="readiness"' in body and "current stage <b>canary</b>" in body
+    for item in ("security-review--threat-model", "security-review--rag-access-control", "security-review--pen-test",
+                 "on-call--pager-rotation"):  # the checklist rows, each with its anchor as on a single site
+        assert f'id="item-{item}"' in body, item
+    assert 'href="decisions/0001-rag-over-fine-tuning/"' in body and 'href="runbooks/provider-outage/"' in body
+    decision = pages["sources/alpha/initiatives/support-assistant/decisions/0001-rag-over-fine-tuning/index.html"]
+    assert "Use RAG rather than fine-tuning" in decision and "<b>alpha/support-assistant</b>" in decision
+    runbook = pages["sources/alpha/initiatives/support-assistant/runbooks/provider-outage/index.html"]
+    assert "flagctl set model fallback" in runbook
+    assert "Model provider outage" in pages["sources/alpha/oncall/index.html"]
+    assert 'href="sources/alpha/initiatives/support-assistant/">alpha/support-assistant</a>' in pages["index.html"]
+    # Launchboard's own reference pages and the tags page are not repeated per source
+    for left_out in ("reference", "codes", "formats", "cli", "contribute", "tags", "trends"):
+        assert not (site / "sources" / "alpha" / left_out).exists(), left_out
+    # each source's files only under its own folder; the hub's own pages beside them
+    assert sorted(p.name for p in (site / "sources").iterdir()) == ["alpha", "beta", "hostile"]
+    assert {p.name for p in site.iterdir()} <= {"index.html", "404.html", "assets", "search", "sources", "sitemap.xml",
+                                                "sitemap.xml.gz", ".launchboard-output"}
+    # search: the entries written from each source's records, titled with their source
+    docs = json.loads((site / "search" / "search_index.json").read_text())["docs"]
+    own = [d for d in docs if d["location"] == "sources/alpha/initiatives/support-assistant/"]
+    assert [d["title"] for d in own] == ["alpha · Initiative · Customer support assistant"]
+    assert "alpha/support-assistant" in own[0]["ref"]
+    assert any(d["title"].startswith("hostile · ") and "&lt;script&gt;" in d["title"] for d in docs)
+    assert broken_links(site) == []
+    assert not world["marker"].exists()
+
+
+@pytest.mark.slow
+def test_the_hub_site_is_the_same_byte_for_byte_however_its_pages_are_made(world, monkeypatch):
+    """Sources rendered and pages converted in forked workers, or all in one process, or every
+    page converted by MkDocs's hook instead of on a worker's core: the same site."""
+    import generator.hub.site as hub_site
+
+    hub = world["hub"]
+    assert run("lock", str(hub)).exit_code == 0
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764590400")  # the sitemap's date
+    convert = hub_site._convert
+
+    def build(label: str) -> dict:
+        assert run("build", str(hub), "--as-of", AS_OF, "-d", str(hub / label)).exit_code == 0
+        return {p.relative_to(hub / label): p.read_bytes() for p in sorted((hub / label).rglob("*")) if p.is_file()}
+
+    monkeypatch.setenv("LAUNCHBOARD_JOBS", "2")
+    forked = build("forked")
+    monkeypatch.setenv("LAUNCHBOARD_JOBS", "1")  # from here the workers' code runs in this process
+    assert build("one-process") == forked and len(forked) > 50
+    monkeypatch.setattr(hub_site, "_convert", lambda *args: {})
+    assert build("converted-by-mkdocs") == forked
+    # and the hook does use the workers' conversions (here marked) for the text they were made from
+    monkeypatch.setattr(hub_site, "_convert", lambda *args: {k: (d, h + "<p>MARK</p>", *rest) for k, (d, h, *rest)
+                                                             in convert(*args).items()})
+    marked = build("marked")
+    page = Path("sources/alpha/initiatives/support-assistant/index.html")
+    assert b"<p>MARK</p>" in marked[page] and b"MARK" not in forked[page]
+
+
+def test_no_file_is_written_twice_or_outside_its_folder(tmp_path):
+    """Every page is created, never overwritten: a source cannot replace the hub's or another
+    source's file, and a name that is not a source name never becomes a folder."""
+    from generator.hub.site import source_folder, write_pages
+
+    write_pages(tmp_path, {"sources/a/index.md": "# a\n"})
+    with pytest.raises(RuntimeError, match="twice"):
+        write_pages(tmp_path, {"sources/a/index.md": "# replaced\n"})
+    assert (tmp_path / "sources" / "a" / "index.md").read_text() == "# a\n"
+    with pytest.raises(RuntimeError, match="outside"):
+        write_pages(tmp_path, {"sources/../../escape.md": "x"})
+    for name in ("a/b", "..", "a/../b", "A", "", "-a"):
+        with pytest.raises(ValueError):
+            source_folder(name)
+    assert source_folder("payments-eu") == "sources/payments-eu"
+
+
 @pytest.mark.slow
 def test_build_shows_every_source_on_one_board_and_nothing_hostile_becomes_markup(world):
     hub, alpha = world["hub"], world["alpha"]
@@ -388,23 +539,26 @@ def test_build_shows_every_source_on_one_board_and_nothing_hostile_becomes_marku
     pages = _site_text(site)
     board = pages["index.html"]
     for name in ("alpha", "beta", "hostile"):
-        assert f'<tr data-source="{name}"><td>{name}</td><td><a href="initiatives/{name}--support-assistant/">' \
+        assert f'<tr data-source="{name}"><td>{name}</td><td><a href="sources/{name}/initiatives/support-assistant/">' \
                f"{name}/support-assistant</a>" in board
-        assert f"initiatives/{name}--support-assistant/index.html" in pages
+        assert f"sources/{name}/initiatives/support-assistant/index.html" in pages
     assert f"<code>{older[:12]}</code>" in board and "behind its branch (2026-11-26)" in board
     assert "Customer support assistant" in board and "Renamed after the pin" not in board  # read at the pin
     assert "<td>policy waiver_max_days (90 → 365)</td>" in board  # beta's drift, on the board
     # beta's weaker policy is on its page; the hostile source fails its gates and says why.
-    beta = pages["sources/beta/index.html"]
+    beta = pages["sources/beta/hub/index.html"]
     assert "waiver_max_days" in beta and "365" in beta
-    hostile = pages["sources/hostile/index.html"]
+    hostile = pages["sources/hostile/hub/index.html"]
     assert "fails its own gates" in hostile and "LB212" in hostile
+    # ... and on its own initiative page, as its own site would show it
+    assert "LB212" in pages["sources/hostile/initiatives/support-assistant/index.html"]
     # The hostile title is text everywhere; its templates/ page and mkdocs.yml were never used.
     for path, html_text in pages.items():
         # no live tag: the hostile text stays text (nh3 writes `=` back as itself inside text)
         assert "<script>alert" not in html_text and "<img src=x" not in html_text, path
         assert "alert('template')" not in html_text and "__mro__" not in html_text, path
-    assert "&lt;script&gt;alert(" in pages["initiatives/hostile--support-assistant/index.html"]
+    assert "&lt;script&gt;alert(" in pages["sources/hostile/initiatives/support-assistant/index.html"]
+    assert "&lt;script&gt;alert(" in pages["sources/hostile/index.html"]  # its own board, a source page too
     # no script (but the hub's own filter script), handler or dangerous URL anywhere
     assert [f for f in scan_site(site, marker="alert") if not f.endswith("assets/hub.js'")] == []
     assert not world["marker"].exists()
@@ -417,7 +571,8 @@ def test_build_offline_links_pages_and_a_source_that_cannot_be_read_leaves_the_o
     assert run("lock", str(hub)).exit_code == 0
     assert run("build", str(hub), "--offline", "--as-of", AS_OF).exit_code == 0
     board = (hub / "site" / "index.html").read_text()
-    assert 'href="initiatives/alpha--support-assistant.html"' in board
+    assert 'href="sources/alpha/initiatives/support-assistant/index.html"' in board
+    assert broken_links(hub / "site") == []
     before = sorted(p.relative_to(hub / "site") for p in (hub / "site").rglob("*"))
     shutil.rmtree(hub / ".launchboard-cache")
     shutil.rmtree(world["beta"].root)
@@ -445,12 +600,12 @@ def test_lock_pins_an_annotated_tag_to_its_commit_and_a_missing_ref_exits_2(worl
 def test_the_hub_site_sanitises_every_page_as_the_plugin_does(tmp_path):
     """Escaping where source text enters a page is the first layer; nh3 over each page's HTML
     (generator/hub/hooks.py) is the second, as on a single repository's site."""
-    from generator.hub.site import build_site
+    from generator.hub.site import build_site, write_pages
 
     target = tmp_path / "site"
     pages = {"index.md": "# Board\n\n<script>alert(1)</script>\n\n<a href=\"javascript:alert(1)\">x</a>\n",
-             "sources/a.md": "# a\n"}
-    build_site(pages, ["a"], target, offline=True)
+             "sources/a/hub.md": "# a\n"}
+    build_site(target, True, lambda docs: (write_pages(docs, pages), [{"Board": "index.md"}, {"a": "sources/a/hub.md"}])[1])
     html = (target / "index.html").read_text(encoding="utf-8")
     body = html.split('<article', 1)[1].split('</article>', 1)[0]
     assert "alert(1)</script>" not in body and "javascript:" not in body

@@ -121,8 +121,10 @@ def render_text(results: list[core.SourceResult], color: bool = False) -> str:
 @no_fetch_option
 @as_of_option
 def build(hub_root: Path, site_dir: Path | None, offline: bool, no_fetch: bool, as_of: str | None) -> None:
-    """One site across every source: a board with a source column and filter, a page per
-    source (its pin, date, staleness, problems and policy drift) and per initiative.
+    """One site across every source: a board with a source column and filter (ids as
+    source/id), and each source's pages as its own site shows them (readiness, checklists,
+    decisions, runbooks, on call) under sources/NAME/, with its pin, date, staleness,
+    problems and policy drift.
 
     Every source is checked first, as `hub check` does; a source that cannot be read stops the
     build with exit 2 and the previous site stays as it was. Sources failing their own gates
@@ -130,7 +132,7 @@ def build(hub_root: Path, site_dir: Path | None, offline: bool, no_fetch: bool, 
     """
     from generator.cli.site import _checked_output
     from generator.core.pipeline import resolve_as_of
-    from generator.hub.site import build_site, hub_pages
+    from generator.hub.site import build_hub
 
     hub_ = _load(hub_root)
     target = _checked_output(hub_root, site_dir if site_dir is not None else hub_root / "site", "--site-dir",
@@ -139,8 +141,7 @@ def build(hub_root: Path, site_dir: Path | None, offline: bool, no_fetch: bool, 
         day = resolve_as_of(as_of)
         results = core.check(hub_, day, no_fetch=no_fetch)
         baseline = (hub_root / core.DECISIONS / "policy.yaml").is_file()
-        pages = hub_pages(hub_, results, day.isoformat(), baseline, offline)
-        build_site(pages, [r.name for r in results], target, offline)
+        build_hub(hub_, results, day, baseline, target, offline)
     except (core.SourceError, core.HubError, UsageError) as err:
         _fail(err)
         return

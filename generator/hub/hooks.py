@@ -2,32 +2,187 @@
 Launchboard's own template output, so every page is converted as the plugin converts
 generated pages (site/pagehtml.py: cmark-gfm, then nh3 once), and a page another hook or
 plugin changed afterwards is cleaned again: record text from a source meets two defences
-there as in a single repository's site (escaping where it enters a page, then nh3)."""
+there as in a single repository's site (escaping where it enters a page, then nh3).
+
+A source's pages were converted already, on the render workers' cores (hub/site.py
+`_convert`, into CONVERTED beside mkdocs.yml): the hook takes that HTML for a page whose
+Markdown is the very text it was made from (a digest says so), and converts any other page
+itself, so the result is the same either way (tests/test_hub.py builds it both ways).
+
+Search, as the plugin does it: the entries written from each source's records
+(site/search_index.py, read from SEARCH_ENTRIES beside mkdocs.yml, where hub/site.py put
+them) go into Material's index, and Material does not parse the pages they describe.
+
+The second core: the theme's template is most of a page's cost once it is converted, and a
+hub has thousands of pages. When a second process pays (core/processes.py: Linux, one
+thread, two CPUs), `on_env` forks once every page is converted: the child renders every
+other page Material's search does not read into site_dir with MkDocs's own `_build_page`
+(the same code, so the same bytes), and the parent renders those pages with an empty
+template, which MkDocs does not write. `on_post_build` waits for the child and fails the
+build if it failed."""
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import marshal
+import os
+from pathlib import Path
 from typing import Any
 
-from generator.site import pagehtml
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+
+from generator.site import pagehtml, search_index
 from generator.site.markdown_safety import sanitize_page
 
+SEARCH_ENTRIES = "search-entries.json"
+CONVERTED = "converted"  # beside mkdocs.yml: <source>.marshal, its pages as hub/site.py converted them
 # The board's rows carry their source for the filter (hub.js): the one attribute the hub's
 # templates add to what the single-repository site allows.
-_HUB_ATTRIBUTES = {"tr": {"data-source"}}
+HUB_ATTRIBUTES = {"tr": {"data-source"}}
 _CLEANED: dict[str, str] = {}  # page -> the clean HTML pagehtml gave it
+_SOURCES: dict[str, dict[str, tuple]] = {}  # source -> its pages' conversions not used yet
+_SEARCH: list[search_index.Entry] = []
+_SEARCH_PAGES: set[str] = set()
+_URLS: dict[str, str] = {}
+_NAV: list[Any] = []  # this build's navigation, for the forked page renderer
+_CHILD: list[int] = []  # the forked page renderer's process id, while it runs
+ELSEWHERE = "launchboard-hub-rendered-elsewhere.html"  # the template of the pages the child writes
+
+
+def on_config(config: Any) -> None:
+    _CLEANED.clear()
+    _SOURCES.clear()
+    _SEARCH.clear()
+    path = Path(config.config_file_path).parent / SEARCH_ENTRIES
+    if path.is_file():
+        _SEARCH.extend(search_index.Entry(**entry) for entry in json.loads(path.read_text(encoding="utf-8")))
+    _SEARCH_PAGES.clear()
+    _SEARCH_PAGES.update(entry.page for entry in _SEARCH)
+
+
+def on_files(files: Any, *, config: Any) -> Any:
+    _URLS.clear()
+    _URLS.update((f.src_uri, f.url) for f in files.documentation_pages())
+    return files
+
+
+def on_nav(nav: Any, *, config: Any, files: Any) -> Any:
+    _NAV[:] = [nav]
+    return nav
+
+
+def digest(markdown: str) -> bytes:
+    return hashlib.blake2b(markdown.encode("utf-8"), digest_size=16).digest()
+
+
+def _converted(config: Any, uri: str) -> tuple | None:
+    """The conversion hub/site.py made of page URI on a worker's core, if it made one."""
+    parts = uri.split("/")
+    if len(parts) < 3 or parts[0] != "sources":
+        return None
+    if parts[1] not in _SOURCES:  # each source's file is read once, when MkDocs reaches its first page
+        path = Path(config.config_file_path).parent / CONVERTED / f"{parts[1]}.marshal"
+        _SOURCES[parts[1]] = marshal.loads(path.read_bytes()) if path.is_file() else {}
+    return _SOURCES[parts[1]].pop(uri, None)
 
 
 def _render(page: Any, config: Any, files: Any) -> None:
-    _CLEANED[page.file.src_uri] = pagehtml.render_page(page, config, files, _HUB_ATTRIBUTES).html
+    uri = page.file.src_uri
+    done = _converted(config, uri)
+    if done is None or done[0] != digest(page.markdown or ""):  # not converted, or from other text
+        _CLEANED[uri] = pagehtml.render_page(page, config, files, HUB_ATTRIBUTES).html
+        return
+    from mkdocs.structure.toc import get_toc
+
+    _, html, toc, title, anchors = done
+    # what pagehtml.render_page sets on a page
+    page.content = _CLEANED[uri] = html
+    page.toc = get_toc(toc)
+    page._title_from_render = title
+    page.present_anchor_ids = set(anchors)
+    page.links_to_anchors = {}
 
 
 def on_page_markdown(markdown: str, *, page: Any, **_: object) -> str:
     page.render = functools.partial(_render, page)
+    if page.file.src_uri in _SEARCH_PAGES:  # its entries come from the records
+        page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
     return markdown
 
 
 def on_page_content(html: str, *, page: Any, **_: object) -> str:
     if html is _CLEANED.get(page.file.src_uri):
         return html
-    return sanitize_page(html, _HUB_ATTRIBUTES)
+    return sanitize_page(html, HUB_ATTRIBUTES)
+
+
+@event_priority(-100)  # after other handlers: every page is converted, the environment final
+def on_env(env: Any, *, config: Any, files: Any) -> Any:
+    from generator.core.processes import second_process_pays
+
+    try:  # MkDocs 1.6's own page writer; without it, MkDocs writes every page itself
+        from mkdocs.commands.build import _build_page  # noqa: F401
+    except ImportError:
+        return env
+    pages = [f.page for f in files.documentation_pages() if f.page is not None and f.src_uri in _SEARCH_PAGES]
+    theirs = pages[1::2]
+    if not theirs or not _NAV or not second_process_pays():
+        return env
+    import jinja2
+
+    env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({ELSEWHERE: ""}), env.loader])
+    pid = os.fork()
+    if pid == 0:  # the child: its pages, then out, never back into MkDocs
+        status = 1
+        try:
+            _build_pages(theirs, config, files, env)
+            status = 0
+        finally:
+            os._exit(status)
+    _CHILD[:] = [pid]
+    for page in theirs:
+        page.meta["template"] = ELSEWHERE  # an empty page: MkDocs writes nothing for it
+    return env
+
+
+def _build_pages(pages: list[Any], config: Any, files: Any, env: Any) -> None:
+    """What MkDocs's build does for each page after on_env (mkdocs/commands/build.py)."""
+    from mkdocs.commands.build import _build_page
+    from mkdocs.structure.files import InclusionLevel
+
+    doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+    for page in pages:
+        _build_page(page, config, doc_files, _NAV[0], env, excluded=page.file.inclusion.is_excluded())
+
+
+def _wait_for_child() -> bool:
+    """Whether the forked page renderer (if any) finished its pages."""
+    if not _CHILD:
+        return True
+    _, status = os.waitpid(_CHILD.pop(), 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def on_build_error(*, error: Exception) -> None:
+    _wait_for_child()
+
+
+@event_priority(100)  # before Material's search writes its index
+def on_post_build(*, config: Any) -> None:
+    if not _wait_for_child():
+        raise PluginError("launchboard hub: the second page renderer failed; the site is incomplete")
+    plugin = config.plugins.get("material/search") or config.plugins.get("search")
+    index = getattr(plugin, "search_index", None)
+    if index is None or not hasattr(index, "entries"):
+        return
+    own = list(index.entries)
+    for entry in own:  # the pages Material parsed (the boards, the sources' hub pages): a snippet each
+        if isinstance(entry.get("text"), str):
+            entry["text"] = search_index.clip_html(entry["text"])
+    fields = index.config.setdefault("fields", {})
+    for name, boost in search_index.FIELDS.items():
+        fields.setdefault(name, {"boost": boost})
+    index.entries = own + search_index.documents(_SEARCH, _URLS)
