@@ -37,11 +37,11 @@ def make_root(dest: Path, decisions: bool = True) -> Path:
     return dest
 
 
-# `mkdocs` with the thresholds for the forked renderer and page sanitiser at 1, so a sample-sized
-# site takes the two-process paths a large portfolio takes (where forking is allowed).
+# `mkdocs` with the threshold for the forked renderer at 1, so a sample-sized site takes the
+# two-process path a large portfolio takes (where forking is allowed).
 _PARALLEL_MKDOCS = (
-    "import sys, generator.site.render as r, generator.site.sanitiser as s\n"
-    "r.PARALLEL_MIN_INITIATIVES = s.PARALLEL_MIN_PAGES = 1\n"
+    "import sys, generator.site.render as r\n"
+    "r.PARALLEL_MIN_INITIATIVES = 1\n"
     "from mkdocs.__main__ import cli\n"
     "sys.argv[0] = 'mkdocs'\n"
     "cli()\n"

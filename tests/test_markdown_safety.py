@@ -77,7 +77,7 @@ def test_md_block_drops_dangerous_links(src):
 
 def test_md_block_keeps_safe_links_and_demotes_headings():
     out = ms.md_block("# Big\n\n[a](https://x.example) [m](mailto:a@b.example) [r](docs/runbook.md)\n\n![img](https://x.example/i.png)")
-    assert "<h4>Big</h4>" in out and "<h1" not in out
+    assert '<h4 class="lb-md-heading">Big</h4>' in out and "<h1" not in out  # marked: no page anchor
     assert out.count("href=") == 3
     assert "<img" not in out
 

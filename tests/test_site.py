@@ -312,8 +312,9 @@ def test_search_finds_runbook_text(search_index):
 
 
 def test_search_index_is_written_from_the_records(search_index):
-    """One entry per record and section, kind and initiative in the title, a few sentences of
-    text (never table cells run together), and Material told to weigh the record fields."""
+    """One entry per page a record makes (and a blocking checklist row), kind and initiative in
+    the title, a few sentences of text (never table cells run together), and Material told to
+    weigh the record fields."""
     docs = search_index["docs"]
     fields = search_index["config"]["fields"]
     assert fields["alert"]["boost"] > fields["name"]["boost"] > fields["ops"]["boost"] > fields["title"]["boost"]

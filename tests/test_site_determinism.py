@@ -1,5 +1,4 @@
-"""The same site whatever the machine: a build that forks (the renderer's pool, the page
-sanitiser's worker) writes the same bytes as one that does not (LAUNCHBOARD_JOBS=1)."""
+"""The same site whatever the machine: a build that forks (the renderer's pool) writes the same bytes as one that does not (LAUNCHBOARD_JOBS=1)."""
 
 from __future__ import annotations
 

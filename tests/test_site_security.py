@@ -58,8 +58,8 @@ def _rewrite(path: Path, cycle) -> None:
 
 @pytest.fixture(scope="module", params=["one process", "parallel"])
 def hostile_site(request, tmp_path_factory) -> Path:
-    """Built as a small site is (one process) and as a large one is (a forked renderer and a
-    forked page sanitiser), so both paths are held to every test below."""
+    """Built as a small site is (one process) and as a large one is (a forked renderer), so
+    both paths are held to every test below."""
     tmp = tmp_path_factory.mktemp("hostile")
     root = make_root(tmp / "repo")
     cycle = itertools.cycle(PAYLOADS)

@@ -1,7 +1,7 @@
 """When Launchboard may use the second core, and how: forked worker processes.
 
-Three steps use other processes: `check`'s record readers (pipeline), the site's second
-renderer (render) and its page sanitiser (sanitiser). All follow the one rule here, so a
+Two steps use other processes: `check`'s record readers (pipeline) and the site's second
+renderer (render). Both follow the one rule here, so a
 platform or a host process where forking is unsafe never gets a fork from any of them.
 """
 

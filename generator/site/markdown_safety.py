@@ -21,6 +21,7 @@ Markdown (see SECURITY.md).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -46,8 +47,11 @@ _MD_TABLE = str.maketrans({**{ch: "\\" + ch for ch in _MD_ESCAPED}, **_MD_ENTITY
 
 
 def md_inline(text: object) -> str:
-    """Record text as inert inline Markdown, safe in paragraphs, headings and table cells."""
-    return html.escape(plain(text), quote=True).translate(_MD_TABLE)
+    """Record text as inert inline Markdown, safe in paragraphs, headings and table cells.
+
+    Quotes stay characters (they are text in Markdown): html.escape's `&#x27;` would have its
+    `#` backslash-escaped by the table, which CommonMark then shows as the reference itself."""
+    return html.escape(plain(text), quote=False).translate(_MD_TABLE)
 
 
 def html_text(text: object) -> str:
@@ -66,7 +70,10 @@ def code_block_text(text: object) -> str:
     control and bidi characters dropped, trailing whitespace trimmed."""
     if text is None:
         return ""
-    lines = [CONTROL.sub("", line).rstrip() for line in str(text).strip("\n").split("\n")]
+    # \r and \r\n end a line in CommonMark too: a bare \r left here would make a blank line
+    # inside the page's raw HTML block, and the rest of the command would be read as Markdown.
+    source = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [CONTROL.sub("", line).rstrip() for line in source.strip("\n").split("\n")]
     return "&#10;".join(html.escape(line, quote=True) for line in lines)
 
 
@@ -279,7 +286,15 @@ def md_to_html(text: object) -> str:
         return ""
     if type(text) is str and _PROSE.fullmatch(text):
         return _prose_html(text)  # plain prose: the full pipeline would give the same bytes
-    src = CONTROL.sub("", str(text))
+    return _rendered(str(text))
+
+
+# Each distinct text is rendered once per process: a field shown on several pages (a summary
+# on its initiative's page and in the feeds, a control's title on every page citing it) and
+# every page the serve memo re-renders. Keyed by the text itself, so a change misses.
+@functools.lru_cache(maxsize=4096)
+def _rendered(text: str) -> str:
+    src = CONTROL.sub("", text)
     rendered = _convert(src)
     return nh3.clean(
         rendered,
@@ -327,14 +342,39 @@ def _convert(src: str) -> str:
         return "\n".join(f"<p>{html.escape(p.strip(), quote=True)}</p>" for p in _BLANK_LINES.split(src) if p.strip())
 
 
+_PRE_BLOCK = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
+
+
 def md_block(text: object, css_class: str = "lb-md") -> str:
     """A record's (md) field as a raw HTML block to place on its own lines in a page."""
     body = md_to_html(text)
-    if not body:
-        return ""
-    # Blank lines would end the HTML block in CommonMark renderers; <pre> keeps its own.
-    body = re.sub(r"\n{2,}", "\n", body) if "<pre" not in body else body
+    return _as_block(body, css_class) if body else ""
+
+
+def _as_block(body: str, css_class: str) -> str:
+    """md_to_html's BODY as one raw HTML block for the page converter (see md_block)."""
+    # A blank line would end the HTML block in CommonMark (the site's pages are converted
+    # with cmark-gfm) and the rest would be read as Markdown: a <pre>'s newlines are written
+    # as &#10;, which renders the same, and the others between elements are dropped.
+    if "<pre" in body:
+        body = _PRE_BLOCK.sub(lambda m: m.group(0).replace("\r", "&#13;").replace("\n", "&#10;"), body)
+    # nh3 writes a record's `&#13;` and `&#10;` as the characters: \r ends a line in CommonMark
+    # and ` &#10;` makes a line of spaces, which is blank to it. Both are whitespace in HTML.
+    body = _BLANK_OR_SPACES.sub("\n", body.replace("\r", "\n"))
+    # A paragraph's line that is `!!! type` alone would be taken for an admonition by the
+    # page converter's pre-pass (pagehtml), which writes blank lines into this block: `!` at a
+    # line's start is written as a reference, which renders the same.
+    body = body.replace("\n!", "\n&#33;")
+    # The record's headings are its own text, not the page's sections: marked, so the page
+    # converter gives them no id, permalink or table-of-contents entry (Python-Markdown never
+    # did: this block was raw HTML to it). A record's `#### Metrics` would otherwise take the
+    # `metrics` anchor from the template's `## Metrics` below it.
+    body = _RECORD_HEADING.sub(r'<h\1 class="lb-md-heading">', body)
     return f'<div class="{css_class}">\n{body}\n</div>'
+
+
+_BLANK_OR_SPACES = re.compile(r"\n(?:[ \t]*\n)+")  # blank lines and lines of spaces or tabs
+_RECORD_HEADING = re.compile(r"<h([4-6])>")  # md_to_html demotes h1-h3; nh3 left them no attributes
 
 
 def md_cell(text: object) -> str:

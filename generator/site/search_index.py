@@ -5,16 +5,26 @@ mkdocs-material's search reads `search/search_index.json`: `{"config": {..., "fi
 named in `config.fields` with lunr (a document's score sums, per query term and field,
 tf-idf × the field's boost), then multiplies a page's own entry (a location without `#`) by up
 to 5 against 2 for a section, and groups the hits by page. It shows only `title` and `text`,
-and inserts both as HTML. So:
+and inserts both as HTML.
 
-- one entry per record and section: the page's own entry first (Material takes the first
-  entry of a path as the page), then its sections, each with its kind and initiative in the
-  title ("Runbook · Customer support assistant · Token spend far above forecast");
-- `text` is a snippet of whole sentences, a few lines at most, never a table's cells;
+Material 9 has no prebuilt index: every page the reader opens fetches this file and builds the
+lunr index in the browser, at a cost that grows with every word of every document (about 8 µs
+a word and 70 µs a document on this project's machine; at 1,000 initiatives one entry per
+checklist row and runbook section meant 58,729 documents and a first result after 20-40 s).
+So the index holds what people look for, once:
+
+- one entry per page a record makes (an initiative, a decision, a runbook), its kind and
+  initiative in the title ("Runbook · Customer support assistant · Token spend far above
+  forecast"), and few sections: an initiative's checklist rows only where they block its gate
+  (at most ROWS_PER_INITIATIVE; the ids of the rest go on its page's entry), each checklist
+  item once on the catalogue, each framework control once;
+- `text` is a snippet of whole sentences, RECORD_CHARS at most, never a table's cells;
 - what people type (alert names, commands, the kill switch, ids, owners) goes into extra
   fields that Material indexes but never shows, weighted by FIELDS so that an alert's name
   finds its runbook, "kill switch" or a command finds runbooks, an initiative's name the
-  initiative and an item id its checklist rows;
+  initiative and an item id its blocking rows; a word goes into the highest of those fields
+  it belongs to and no lower one, and a command is indexed by its program and subcommand
+  (`cachectl purge`), not its arguments;
 - every value is record text made plain and HTML-escaped: nothing here is markup.
 
 The MkDocs plugin adds these entries to Material's index and tells Material not to parse the
@@ -30,7 +40,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.core.model import Decision, Initiative, InitiativeState, Policy, Portfolio, Runbook, RunbookStep
+from generator.core.model import (KIND_CHECKLIST, Decision, Initiative, InitiativeState, Policy, Portfolio, Requirement, Runbook,
+                                  RunbookStep)
 from generator.site import markdown_safety as ms
 from generator.site.runbooks import is_live, runbook_url
 
@@ -47,9 +58,16 @@ FIELDS: dict[str, float] = {
     "see": 1e1,  # what an entry only mentions (a control's items, a schema's field names)
 }
 SNIPPET_CHARS = 240  # about three lines of Material's result list on a phone
+RECORD_CHARS = 160  # a record entry's text: two lines; every word of it is indexed in the browser
+ROWS_PER_INITIATIVE = 3  # blocking checklist rows with an entry of their own, per initiative
+SEPARATOR = r"[\s\-]+"  # Material's default `search.separator`: where lunr splits words
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_MARKS = re.compile(r"\*\*|__|`|^#+ ")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+_SPLIT = re.compile(SEPARATOR)
+_COMMAND_BREAK = re.compile(r"&&|\|\||[;|\n]|\s--\s")  # `kubectl exec x -- cachectl purge`: two programs
+_COMMAND_WORD = re.compile(r"[A-Za-z][\w.:/@+-]*\Z")  # a program's name, not a quoted or $ word
+_SUBCOMMAND = re.compile(r"[a-z][a-z0-9]*\Z")  # `purge`, `set`, `rollout`: not an option, id or path
 
 
 @dataclass
@@ -62,17 +80,27 @@ class Entry:
     text: str
     keys: dict[str, list[str]] = field(default_factory=dict)  # FIELDS name -> values
 
-    def document(self, url: str) -> dict[str, Any]:
-        """The JSON document for Material, at the page's URL; every string escaped."""
+    def document(self, url: str, separator: re.Pattern[str] | None = None) -> dict[str, Any]:
+        """The JSON document for Material, at the page's URL; every string escaped. A word
+        whose tokens (as `separator` splits them) are all in a higher-boost field of this
+        entry already is left out: it would add to the browser's work, hardly to the score."""
         doc: dict[str, Any] = {
             "location": url + (f"#{self.anchor}" if self.anchor else ""),
             "title": _escape(self.title),
             "text": _escape(self.text),
         }
-        for name, values in self.keys.items():
-            words = [_escape(v) for v in values if v]
+        split = separator or _SPLIT
+        seen: set[str] = set()
+        for name in sorted(self.keys, key=lambda n: -FIELDS.get(n, 0.0)):  # sorted() is stable
+            words = []
+            for value in self.keys[name]:
+                for word in _escape(value).split() if value else ():
+                    tokens = {t.lower() for t in split.split(word) if t}
+                    if tokens and not tokens <= seen:
+                        words.append(word)
+                        seen |= tokens
             if words:
-                doc[name] = " ".join(dict.fromkeys(words))  # order kept, repeats dropped
+                doc[name] = " ".join(words)
         return doc
 
 
@@ -134,77 +162,81 @@ def _item_anchor(checklist: str, item: str) -> str:
     return item_anchor(checklist, item)
 
 
-def _fmt(value: float | None) -> str:
-    from generator.site.render import _fmt_num
-
-    return _fmt_num(value)
-
-
 # --------------------------------------------------------------------------- records
 
 
+def _blocking_rows(state: InitiativeState | None, policy: Policy) -> dict[tuple[str, str], tuple[str, Requirement]]:
+    """(checklist, item) -> (the stage it blocks, its verdict), for the checklist items that
+    keep this initiative from its current or next stage, in policy order (runbook topics and
+    metric gates have no row of their own)."""
+    found: dict[tuple[str, str], tuple[str, Requirement]] = {}
+    for readiness in (state.current, state.next) if state is not None else ():
+        for v in readiness.blocking if readiness else ():
+            if v.kind == KIND_CHECKLIST and v.checklist in policy.checklists:
+                found.setdefault((v.checklist, v.item), (readiness.stage, v))
+    return found
+
+
 def initiative_entries(ini: Initiative, state: InitiativeState | None, policy: Policy | None) -> Iterator[Entry]:
+    """The initiative's page, and its first blocking checklist rows (the rows the board links
+    to; a complete row is found through the catalogue's entry for its item instead)."""
     page = initiative_page(ini.id)
-    kind = f"Initiative · {ini.title}"
     readiness = ""
     if state is not None:
         r = state.current
         readiness = f"At {ini.stage}: {r.complete} of {r.required} required items complete."
         if state.next is not None:
             readiness += f" Towards {state.next.stage}: {state.next.complete} of {state.next.required}."
-    yield Entry(page, "", kind, snippet(ini.summary, f"Stage {ini.stage}, {ini.approach}, {ini.risk} risk.", readiness),
-                {"name": [ini.title, ini.id], "who": list(ini.owners)})
-    if ini.metrics:
-        parts = []
-        for m in ini.metrics:
-            # (date, value) pairs from the tuples Measurements keeps: no object per point
-            held = m.measurements
-            pairs = sorted(zip(held.dates, held.values)) if hasattr(held, "dates") else sorted((p.date, p.value) for p in held)
-            latest = pairs[-1][1] if pairs else None
-            was = f" (was {_fmt(pairs[-2][1])})" if len(pairs) > 1 else ""
-            better = "≤" if m.direction == "lower" else "≥"
-            parts.append(f"{m.title} {_fmt(latest)}{' ' + m.unit if m.unit else ''}{was}, target {better} {_fmt(m.target)}.")
-        yield Entry(page, "metrics", f"Metrics · {ini.title}", snippet(*parts), {"see": [m.id for m in ini.metrics]})
-    if policy is None:
-        return
-    verdicts = {(v.checklist, v.item): v for r in ([state.current] + ([state.next] if state.next else [])) if state for v in r.verdicts}
-    for cid, spec in policy.checklists.items():
+    rows = list(_blocking_rows(state, policy).items()) if policy is not None else []
+    beyond = [item for (_, item), _ in rows[ROWS_PER_INITIATIVE:]]
+    yield Entry(page, "", f"Initiative · {ini.title}",
+                snippet(ini.summary, f"Stage {ini.stage}, {ini.approach}, {ini.risk} risk.", readiness, limit=RECORD_CHARS),
+                {"name": [ini.title, ini.id], "ref": beyond, "who": list(ini.owners)})
+    for (cid, item_id), (stage, verdict) in rows[:ROWS_PER_INITIATIVE]:
+        spec = policy.checklists[cid]  # type: ignore[union-attr]  # rows is empty without a policy
         record = ini.checklists.get(cid)
-        for item in spec.items:
-            if not item.applies_to(ini):
-                continue
-            rec = record.items.get(item.id) if record else None
-            status = rec.status if rec else "todo"
-            verdict = verdicts.get((cid, item.id))
-            judged = ("complete" if verdict.complete else "not complete") if verdict else ""
-            said = f"{status.capitalize()}" + (f", {judged} for the gate" if judged else "") + f"; required from {item.required_from}."
-            why = (rec.waiver.reason if rec and rec.waiver else (rec.reason or rec.note)) if rec else ""
-            yield Entry(
-                page,
-                _item_anchor(cid, item.id),
-                f"Checklist · {ini.title} · {spec.title}: {item.title}",
-                snippet(said, why),
-                # 28 rows an initiative: only what finds the row (its controls' own entries name it)
-                {"ref": [item.id, f"{cid}/{item.id}"], "who": [rec.approver] if rec and rec.approver else []},
-            )
+        rec = record.items.get(item_id) if record else None
+        said = f"{(rec.status if rec else 'todo').capitalize()}; blocks {stage}."
+        why = (rec.waiver.reason if rec and rec.waiver else (rec.reason or rec.note)) if rec else ""
+        yield Entry(page, _item_anchor(cid, item_id), f"Checklist · {ini.title} · {spec.title}: {verdict.title}",
+                    snippet(said, verdict.reason, why, limit=RECORD_CHARS),
+                    {"ref": [item_id, f"{cid}/{item_id}"], "who": [rec.approver] if rec and rec.approver else []})
+
+
+def checklist_entries(policy: Policy | None) -> Iterator[Entry]:
+    """Each policy checklist once, on the catalogue, with its items' ids: what an item id finds
+    when no initiative is blocked on it (a blocking row, whose title holds the item's title
+    too, comes first; a framework control that only mentions the item, after)."""
+    from markdown.extensions.toc import slugify
+
+    for cid, spec in (policy.checklists.items() if policy else ()):
+        yield Entry("checklists.md", slugify(ms.plain(spec.title), "-"), f"Checklist · {spec.title}",
+                    snippet(spec.description, "Items: " + ", ".join(prose(i.title) for i in spec.items) + ".", limit=RECORD_CHARS),
+                    {"ref": [cid, *(i.id for i in spec.items)], "who": list(spec.owners)})
 
 
 def decision_entries(ini: Initiative, d: Decision, page: str) -> Iterator[Entry]:
     chosen = next((o for o in d.options if o.id == d.outcome.chosen), None)
     outcome = f"Chose {d.outcome.chosen}" + (f" ({chosen.approach})" if chosen and chosen.approach != d.outcome.chosen else "") + "."
     yield Entry(page, "", f"Decision · {ini.title} · ADR {d.number}: {d.title}",
-                snippet(f"{d.status.capitalize()} on {d.date}. {outcome}", d.context),
+                snippet(f"{d.status.capitalize()} on {d.date}. {outcome}", d.outcome.rationale, d.context, limit=RECORD_CHARS),
                 {"ref": [d.key, f"ADR {d.number}"], "who": list(d.deciders), "see": [o.id for o in d.options]})
-    if d.outcome.rationale:
-        yield Entry(page, "outcome", f"Decision outcome · {ini.title} · ADR {d.number}", snippet(outcome, d.outcome.rationale))
-
-
-def _steps_text(steps: list[RunbookStep]) -> str:
-    return " ".join(_sentence(prose(s.step)) for s in steps)
 
 
 def _commands(steps: list[RunbookStep]) -> list[str]:
-    return [ms.plain(s.command) for s in steps if s.command]
+    """Each command's program and subcommand (`flagctl set`, `cachectl purge`): what a reader
+    types to find the runbook; the arguments are mostly the initiative's own names again."""
+    found = []
+    for s in steps:
+        for part in _COMMAND_BREAK.split(ms.plain(s.command)):
+            words = part.split()
+            if not words or not _COMMAND_WORD.match(words[0]):
+                continue
+            # the first plain word among the next few, past an option's value (`-n prod`)
+            rest = [w for i, w in enumerate(words[1:5], 1) if not re.fullmatch(r"-[A-Za-z]", words[i - 1])]
+            sub = next((w for w in rest if _SUBCOMMAND.match(w)), "")
+            found.append(f"{words[0]} {sub}" if sub else words[0])
+    return found
 
 
 def alert_words(initiative_id: str, alert: str) -> str:
@@ -214,40 +246,22 @@ def alert_words(initiative_id: str, alert: str) -> str:
 
 
 def runbook_entries(ini: Initiative, rb: Runbook, page: str) -> Iterator[Entry]:
-    title = f"{ini.title} · {rb.title}"
+    """One entry per runbook: what to do first in its text, what finds it in its fields."""
     names = [t.alert for t in rb.triggers]
-    alerts = [alert_words(ini.id, name) for name in names]
     rollback = rb.rollback
     steps = [*rb.diagnosis, *rb.mitigation, *(rollback.steps if rollback else []), *rb.verify]
-    # its commands here too (not only in their sections): a command finds the runbook's page
-    # before an initiative whose id the command names
     ops = [*rb.topics, *_commands(steps)]
     if rollback and rollback.kill_switch:
-        ops += ["kill switch", rollback.kill_switch]
+        ops.append("kill switch")  # the switch itself is in the text, which is indexed too
     if rollback:
         ops += ["rollback", *(f"{k} {v}" for k, v in sorted(rollback.pinned.items()))]
     contacts = [e.contact for e in sorted(rb.escalation, key=lambda e: e.after_minutes)]
     first = f"First call {contacts[0]}." if contacts else ""
-    yield Entry(page, "", f"Runbook · {title}",
-                snippet(f"{rb.severity}.", rb.impact, first),
-                {"alert": alerts, "ops": ops, "ref": [rb.id, rb.stem, *names], "who": contacts})
-    if rb.triggers:
-        said = " ".join(_sentence(f"{t.alert}: {prose(t.note)}" if t.note else t.alert) for t in rb.triggers)
-        yield Entry(page, "triggers", f"Runbook triggers · {title}", snippet(said), {"alert": alerts, "ref": names})
-    for anchor, label, part in (("diagnosis", "diagnosis", rb.diagnosis), ("mitigation", "mitigation", rb.mitigation),
-                                ("verify", "verify", rb.verify)):
-        if part:
-            yield Entry(page, anchor, f"Runbook {label} · {title}", snippet(_steps_text(part)), {"ops": _commands(part)})
-    if rollback:
-        kill = f"Kill switch: {rollback.kill_switch}." if rollback.kill_switch else ""
-        pinned = ("Pinned: " + ", ".join(f"{k} {v}" for k, v in sorted(rollback.pinned.items())) + ".") if rollback.pinned else ""
-        yield Entry(page, "rollback", f"Runbook rollback · {title}", snippet(kill, pinned, _steps_text(rollback.steps)),
-                    {"ops": ["rollback", *(["kill switch", rollback.kill_switch] if rollback.kill_switch else []),
-                             *(f"{k} {v}" for k, v in sorted(rollback.pinned.items())), *_commands(rollback.steps)]})
-    if rb.escalation:
-        said = " ".join(f"After {e.after_minutes} min: {e.contact}{' (' + prose(e.note) + ')' if e.note else ''}." for e in
-                        sorted(rb.escalation, key=lambda e: e.after_minutes))
-        yield Entry(page, "escalation", f"Runbook escalation · {title}", snippet(said), {"who": contacts})
+    kill = f"Kill switch: {rollback.kill_switch}." if rollback and rollback.kill_switch else ""
+    act = next((part[0].step for part in ((rollback.steps if rollback else []), rb.mitigation, rb.diagnosis) if part), "")
+    yield Entry(page, "", f"Runbook · {ini.title} · {rb.title}",
+                snippet(f"{rb.severity}.", first, kill, _sentence(prose(act)), rb.impact, limit=RECORD_CHARS),
+                {"alert": [alert_words(ini.id, name) for name in names], "ops": ops, "ref": [rb.id, rb.stem, *names], "who": contacts})
 
 
 def control_entries(portfolio: Portfolio) -> Iterator[Entry]:
@@ -346,13 +360,19 @@ def entries(portfolio: Portfolio, schemas: list[dict[str, Any]] | None = None, m
         found.extend(memo.get(ini, state, policy, context) if memo is not None else own_entries(ini, state, policy))
     if memo is not None:
         memo.keep_only({i.id for i in safe})
+    found.extend(checklist_entries(policy))
     found.extend(control_entries(portfolio))
     if schemas is not None:
         found.extend(reference_entries(schemas))
     return found
 
 
-def documents(found: Iterable[Entry], urls: dict[str, str]) -> list[dict[str, Any]]:
+def documents(found: Iterable[Entry], urls: dict[str, str], separator: str | None = None) -> list[dict[str, Any]]:
     """Material's documents for the entries whose page the site has (urls: page path -> URL,
-    as MkDocs gives it: `x/` with directory URLs, `x/index.html` without)."""
-    return [e.document(urls[e.page]) for e in found if e.page in urls]
+    as MkDocs gives it: `x/` with directory URLs, `x/index.html` without); `separator` is the
+    site's `search.separator`, where lunr will split words (Material's default when None)."""
+    try:
+        split = re.compile(separator) if separator else _SPLIT
+    except re.error:  # a JavaScript pattern Python cannot read: whitespace at least
+        split = re.compile(r"\s+")
+    return [e.document(urls[e.page], split) for e in found if e.page in urls]

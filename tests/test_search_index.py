@@ -1,0 +1,108 @@
+"""The search index stays small enough for the browser to build at portfolio scale.
+
+Material 9 builds its lunr index in the reader's browser from search/search_index.json on every
+page, at a cost that grows with every document and every word (bench/browser_timings.py
+measures it). These tests hold the index to what people look for: one entry per page a record
+makes, a checklist row only where it blocks a gate, each word of an entry's fields once. Real
+records: the sample, and bench/synth.py's portfolio (the benchmark's generator).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+from generator.core.model import RunbookStep
+from generator.core.pipeline import load_portfolio
+from generator.site import search_index
+from tests.site_helpers import REPO
+
+sys.path.insert(0, str(REPO / "bench"))
+import synth  # noqa: E402
+
+SAMPLE_DAY = "2026-11-29"
+
+
+def _urls(found) -> dict[str, str]:
+    return {e.page: e.page.removesuffix("index.md").removesuffix(".md").rstrip("/") + "/" for e in found}
+
+
+def _words(doc: dict, fields) -> int:
+    return sum(len([w for w in re.split(search_index.SEPARATOR, str(doc.get(f, ""))) if w]) for f in fields)
+
+
+def test_each_initiative_has_its_pages_and_at_most_a_few_blocking_rows(tmp_path: Path) -> None:
+    root = synth.generate(tmp_path / "repo", 40)
+    portfolio = load_portfolio(root, synth.AS_OF)
+    found = search_index.entries(portfolio)
+    per = Counter(e.page.split("/")[1] for e in found if e.page.startswith("initiatives/"))
+    for ini in portfolio.initiatives:
+        pages = 1 + len(ini.decisions) + len(ini.runbooks)
+        rows = sum(1 for e in found if e.page == search_index.initiative_page(ini.id) and e.anchor)
+        assert rows <= search_index.ROWS_PER_INITIATIVE
+        assert per[ini.id] == pages + rows, ini.id
+    docs = search_index.documents(found, _urls(found))
+    fields = ["title", "text", *search_index.FIELDS]
+    # the browser's work grows with every word: about 300 an initiative of 7 pages here
+    # (59 documents and some 2,000 words an initiative before)
+    own = [d for d in docs if d["location"].startswith("initiatives/")]
+    assert sum(_words(d, fields) for d in own) / len(portfolio.initiatives) < 320
+    assert all(len(d["text"]) <= search_index.RECORD_CHARS for d in docs if d["location"].startswith("initiatives/"))
+
+
+def test_a_checklist_row_has_an_entry_only_while_it_blocks_a_gate() -> None:
+    portfolio = load_portfolio(REPO, SAMPLE_DAY)
+    found = search_index.entries(portfolio)
+    rows = {(e.page, e.anchor) for e in found if e.page.startswith("initiatives/") and e.anchor}
+    assert ("initiatives/contract-summariser/index.md", "item-security-review--pen-test") in rows  # blocks ga
+    for ini in portfolio.initiatives:
+        state = portfolio.states[ini.id]
+        blocking = {(v.checklist, v.item) for r in (state.current, state.next) if r for v in r.blocking}
+        for page, anchor in rows:
+            if page == search_index.initiative_page(ini.id):
+                assert any(search_index._item_anchor(c, i) == anchor for c, i in blocking), (ini.id, anchor)
+    # every checklist item is still found once, on the catalogue, by its id
+    catalogue = {e.anchor: e for e in found if e.page == "checklists.md" and e.anchor}
+    for cid, spec in portfolio.policy.checklists.items():
+        assert any(set(e.keys["ref"]) >= {cid, *(i.id for i in spec.items)} for e in catalogue.values()), cid
+
+
+def test_a_word_goes_into_the_highest_field_of_its_entry_only() -> None:
+    entry = search_index.Entry("p.md", "", "Runbook", "text", {
+        "ref": ["svc-a-daily-cost", "rb-1"], "alert": ["daily-cost"], "ops": ["flagctl set", "kill switch"],
+        "who": ["@org/oncall", "@org/oncall"], "see": ["flagctl", "set-x"]})
+    doc = entry.document("p/")
+    assert doc["alert"] == "daily-cost"
+    assert doc["ops"] == "flagctl set kill switch"
+    assert doc["ref"] == "svc-a-daily-cost rb-1"  # svc and a are new: the whole name stays
+    assert doc["who"] == "@org/oncall"
+    assert doc["see"] == "set-x"  # flagctl is in ops already; x is new
+    # split as the site's separator says: with only spaces, set-x is one new word
+    assert entry.document("p/", re.compile(r"\s+"))["see"] == "set-x"
+
+
+def test_a_command_is_found_by_its_program_and_subcommand() -> None:
+    def commands(text: str) -> list[str]:
+        return search_index._commands([RunbookStep(step="x", command=text)])
+
+    assert commands("kubectl -n support-assistant rollout history deployment/assistant-api") == ["kubectl rollout"]
+    assert commands("kubectl -n s exec deploy/api -- cachectl purge --namespace drafts --all") == ["kubectl exec", "cachectl purge"]
+    assert commands("flagctl set s.model m1 && flagctl set s.prompt v14") == ["flagctl set", "flagctl set"]
+    assert commands('psql "$ANALYTICS_RO_URL" -c "SELECT 1"') == ["psql"]
+    assert commands("") == []
+
+
+def test_every_section_an_entry_points_to_is_on_its_page(sample_site: Path) -> None:
+    """A result opens its page at the entry's anchor: a blocking row, a checklist of the
+    catalogue, a control, a schema of the field reference."""
+    import json
+
+    docs = json.loads((sample_site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    anchored = [d["location"] for d in docs if "#" in d["location"]]
+    assert any(a.startswith("checklists/#") for a in anchored) and any("#item-" in a for a in anchored)
+    for location in anchored:
+        page, anchor = location.split("#", 1)
+        html = (sample_site / page / "index.html").read_text(encoding="utf-8")
+        assert f'id="{anchor}"' in html, location
