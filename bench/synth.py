@@ -203,7 +203,8 @@ def _runbook(rng: random.Random, iid: str, topic: dict, today: dt.date) -> str:
         "  - {after_minutes: 0, contact: \"@org/oncall\"}",
         "  - {after_minutes: 30, contact: \"@reviewer\"}",
         "exercises:",
-        f"  - {{date: {_day(today, -rng.randrange(10, 120))}, kind: drill, outcome: passed}}",
+        f"  - {{date: {_day(today, -rng.randrange(10, 120))}, kind: drill, outcome: passed,",
+        f"     evidence: https://wiki.example.com/sre/drills/{iid}/{topic['id']}}}",
     ]
     return "\n".join(lines) + "\n"
 
