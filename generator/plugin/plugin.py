@@ -203,6 +203,15 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             for build_log in _BUILD_LOGS:
                 build_log.addFilter(_PLUGIN_DIRTY_BUILD)
 
+    def _freeze(self) -> None:
+        """What exists now lives until this build ends: the garbage collector stops walking
+        it (a 1,000-initiative build went from 63 to 39 s). Frozen objects are still freed by
+        reference counting; a cycle among them (a Page and its File) stays until the process
+        ends, which for `mkdocs build` is moments later. Not under serve, where every rebuild
+        would keep the last one's pages: on_serve freezes once, after the first build."""
+        if self.render_memo is None:
+            gc.freeze()
+
     def on_shutdown(self) -> None:
         self.load_memo = self.render_memo = self.search_memo = None
         for build_log in _BUILD_LOGS:
@@ -236,9 +245,8 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             portfolio = load_portfolio(self.root, as_of, memo=self.load_memo)
             # The portfolio lives until the build ends: the collector need not walk it again
             # each time the build allocates (at 1,000 initiatives that walking was 2.2 s of
-            # the 2.8 s the framework pages' coverage took). Frozen objects are still freed by
-            # reference counting; only a cycle among them would stay until the process ends.
-            gc.freeze()
+            # the 2.8 s the framework pages' coverage took).
+            self._freeze()
         except UsageError as err:
             raise PluginError(f"launchboard: {_clean(str(err))}") from None
         finally:
@@ -378,6 +386,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             elif self.full and file.is_documentation_page():
                 file.is_modified = _always(True)  # type: ignore[method-assign]
         self.cleaned = {}
+        self._freeze()  # the Files and the navigation, which live until the build ends
         return nav
 
     @event_priority(100)  # before other plugins
@@ -411,6 +420,9 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
     @event_priority(-100)  # after material/tags (100), which reads the pages' metadata first
     def _restore_titles(self, env, *, config: MkDocsConfig, files: Files):
         """Pages a dirty build did not read have no title: give them the previous build's."""
+        # Every page is read and converted: those objects (Pages, their tables of contents)
+        # live until the build ends, and the theme renders 7,000 pages at 1,000 initiatives.
+        self._freeze()
         prev = _STATE.get(self.key) if self.key else None
         for file in files.documentation_pages():
             page = file.page
