@@ -480,7 +480,7 @@ def _board_row(portfolio: Portfolio, initiative: Any) -> dict[str, Any]:
             "required": current.required if current else 0, "complete": current.complete if current else 0,
             "ready": bool(current.ready) if current else False,
             "missing": [{"checklist": v.checklist, "item": v.item, "title": v.title, "reason": v.reason}
-                        for v in (current.verdicts if current else []) if not v.counts and v.required and not v.announced],
+                        for v in (current.blocking if current else [])],  # the ledger's verdict, not a second one
             "problems": len(portfolio.problems_for(initiative.id))}
 
 
