@@ -11,7 +11,10 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
 from pathlib import Path
+from posixpath import normpath
+from urllib.parse import unquote, urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 # The sample records are written around this date; builds pin it for reproducibility.
@@ -169,3 +172,63 @@ def scan_site(site: Path, marker: str = "1337") -> list[str]:
                 if needle in text.lower():
                     findings.append(f"{rel}: raw {needle}")
     return findings
+
+
+# --------------------------------------------------------------------------- links
+
+
+class _Links(html.parser.HTMLParser):
+    """A page's links and image sources, and the ids (and `a name`s) an anchor can name."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"] or "")
+        if tag == "a" and values.get("name"):
+            self.ids.add(values["name"] or "")
+        for name in ("href", "src"):
+            if tag in ("a", "img", "link", "script") and values.get(name):
+                self.links.append(values[name] or "")
+
+
+@dataclass
+class LinkCheck:
+    broken: list[str] = field(default_factory=list)  # "page: link (why)"
+    checked: int = 0  # relative links that name a file of the site
+    anchors: int = 0  # of those, links whose anchor was looked for on the target page
+
+
+def check_links(site: Path) -> LinkCheck:
+    """Every relative link and image source on every page of SITE: does it name a file of the
+    site (a folder means its index.html) and, with an anchor, an id on that page? External
+    links and Material's own `#__…` anchors are left out."""
+    parsed: dict[Path, _Links] = {}
+    for page in sorted(site.rglob("*.html")):
+        parsed[page] = _Links()
+        parsed[page].feed(page.read_text(encoding="utf-8"))
+    result = LinkCheck()
+    for page, found in parsed.items():
+        for link in found.links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc or link.startswith("/"):
+                continue
+            where = f"{page.relative_to(site)}: {link}"
+            target = page
+            if parts.path:
+                target = site / normpath(f"{page.parent.relative_to(site).as_posix()}/{unquote(parts.path)}")
+                if parts.path.endswith("/") or target.is_dir():
+                    target = target / "index.html"
+            if not target.is_file() or not target.resolve().is_relative_to(site.resolve()):
+                result.broken.append(f"{where} (no file {target.relative_to(site) if target.is_relative_to(site) else target})")
+                continue
+            result.checked += 1
+            if parts.fragment and target.suffix == ".html" and not parts.fragment.startswith("__"):
+                result.anchors += 1
+                if unquote(parts.fragment) not in parsed[target].ids:
+                    result.broken.append(f"{where} (no id {parts.fragment!r} on {target.relative_to(site)})")
+    return result

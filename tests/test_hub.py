@@ -11,17 +11,14 @@ import json
 import os
 import shutil
 import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
-from posixpath import normpath
-from urllib.parse import unquote, urlsplit
 
 import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
 from generator.hub import sources as core
-from tests.site_helpers import scan_site
+from tests.site_helpers import check_links, scan_site
 from tests.kit import AS_OF, POLICY, Repo
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -376,47 +373,9 @@ def _site_text(site: Path) -> dict[str, str]:
     return {str(p.relative_to(site)): p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
 
 
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[str] = []
-        self.ids: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if values.get("id"):
-            self.ids.add(values["id"] or "")
-        for name in ("href", "src"):
-            if tag in ("a", "img", "link", "script") and values.get(name):
-                self.links.append(values[name] or "")
-
-
 def broken_links(site: Path) -> list[str]:
-    """Every relative link and image on every page of SITE that names no file of the site, or
-    an id its target page does not have (as tests/test_generated_links.py proves for a
-    single repository's site)."""
-    parsed = {}
-    for page in sorted(site.rglob("*.html")):
-        parsed[page] = _Links()
-        parsed[page].feed(page.read_text(encoding="utf-8"))
-    broken = []
-    for page, found in parsed.items():
-        for link in found.links:
-            parts = urlsplit(link)
-            if parts.scheme or parts.netloc or link.startswith("/"):
-                continue  # external
-            where = f"{page.relative_to(site)}: {link}"
-            target = page
-            if parts.path:
-                target = site / normpath(f"{page.parent.relative_to(site).as_posix()}/{unquote(parts.path)}")
-                if parts.path.endswith("/") or target.is_dir():
-                    target = target / "index.html"
-            if not target.is_file() or not target.resolve().is_relative_to(site.resolve()):
-                broken.append(f"{where} (no file)")
-            elif parts.fragment and target.suffix == ".html" and not parts.fragment.startswith("__"):
-                if unquote(parts.fragment) not in parsed[target].ids:
-                    broken.append(f"{where} (no id {parts.fragment!r})")
-    return broken
+    """Every link and anchor of the hub's site that does not resolve (site_helpers.check_links)."""
+    return check_links(site).broken
 
 
 RUNBOOK = {  # a runbook for alpha's initiative, so its pages include one
