@@ -30,21 +30,16 @@ Debian's, at /usr/bin/chromium, driven by Playwright, as tests/test_browser.py d
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import json
 import re
 import statistics
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.site_helpers import CHROMIUM, CHROMIUM_ARGS, serving  # noqa: E402  (the tests' browser and server)
+
 VIEWPORT = {"width": 1440, "height": 900}
 SKIP = {"404"}
 
@@ -107,27 +102,6 @@ def index_size(site: Path) -> dict[str, int]:
     path = site / "search" / "search_index.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     return {"bytes": path.stat().st_size, "docs": len(data["docs"])}
-
-
-@contextmanager
-def serving(site: Path, file: bool) -> Iterator[str]:
-    """The site's base URL: file:// or a local http.server for the duration."""
-    if file:
-        yield site.resolve().as_uri() + "/"
-        return
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def url_of(base: str, rel: str, file: bool) -> str:
@@ -235,7 +209,7 @@ def main() -> int:
     result: dict = {"site": str(site), "file": args.file, "index": index_size(site)}
     print(f"search index: {result['index']['bytes'] / 1e6:.2f} MB, {result['index']['docs']} documents")
     with sync_playwright() as p, serving(site, args.file) as base:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         if args.only != "search":
             print("pages (largest of each kind):")
             pages = {k: v for k, v in largest_of_each_kind(site).items() if not args.kind or k in args.kind}

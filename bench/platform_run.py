@@ -23,9 +23,7 @@ Results are in bench/PLATFORM.md.
 from __future__ import annotations
 
 import argparse
-import functools
 import html.parser
-import http.server
 import itertools
 import os
 import shutil
@@ -33,7 +31,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -45,7 +42,7 @@ sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO))
 
 import synth  # noqa: E402
-from tests.site_helpers import make_root, scan_site  # noqa: E402
+from tests.site_helpers import CHROMIUM, CHROMIUM_ARGS, make_root, scan_site, serving  # noqa: E402
 from tests.test_site_security import PAYLOADS, _rewrite  # noqa: E402
 
 AS_OF = synth.AS_OF
@@ -175,34 +172,23 @@ def search_in_browser(site: Path) -> str:
     also whether the board, that page and the search asked any other host for anything."""
     from playwright.sync_api import TimeoutError as NoResult, sync_playwright
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/"
     outside: list[str] = []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((url, "data:", "blob:")) else None)
-            page.goto(url)
-            page.keyboard.press("/")  # both UIs focus their search box on "/"
-            page.keyboard.type("supplier", delay=50)
-            try:  # both mark the matched word in their results; the index loads in a worker
-                page.locator("mark").first.wait_for(timeout=15000)
-                page.keyboard.press("ArrowDown")
-                page.keyboard.press("Enter")
-                page.wait_for_url("**/initiatives/contract-summariser/**", timeout=5000)
-                found = "finds it"
-            except NoResult:
-                found = "no result"
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(site) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((url, "data:", "blob:")) else None)
+        page.goto(url)
+        page.keyboard.press("/")  # both UIs focus their search box on "/"
+        page.keyboard.type("supplier", delay=50)
+        try:  # both mark the matched word in their results; the index loads in a worker
+            page.locator("mark").first.wait_for(timeout=15000)
+            page.keyboard.press("ArrowDown")
+            page.keyboard.press("Enter")
+            page.wait_for_url("**/initiatives/contract-summariser/**", timeout=5000)
+            found = "finds it"
+        except NoResult:
+            found = "no result"
+        browser.close()
     return found + (f", {len(outside)} requests elsewhere" if outside else "")
 
 

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import calendar
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 import html.parser
 import json
 import os
@@ -232,3 +237,31 @@ def check_links(site: Path) -> LinkCheck:
                 if unquote(parts.fragment) not in parsed[target].ids:
                     result.broken.append(f"{where} (no id {parts.fragment!r} on {target.relative_to(site)})")
     return result
+
+
+# --------------------------------------------------------------------------- a browser
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's, driven by Playwright (tests/test_browser.py, bench/)
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@contextmanager
+def serving(site: Path, file: bool = False) -> Iterator[str]:
+    """SITE's base URL for as long as the block runs: file://, or a quiet local http.server."""
+    if file:
+        yield site.resolve().as_uri() + "/"
+        return
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -8,18 +8,15 @@ at; otherwise none is written (the suite leaves nothing in the temporary folder)
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
-from tests.site_helpers import REPO, site_env
+from tests.site_helpers import CHROMIUM, CHROMIUM_ARGS, REPO, serving, site_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -30,9 +27,7 @@ def screenshot(page, name: str, **options) -> None:
     if folder:
         page.screenshot(path=str(Path(folder) / f"launchboard-{name}.png"), **options)
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = CHROMIUM_ARGS
 
 
 def _ensure_chromium() -> str | None:
@@ -60,18 +55,8 @@ def browser():
 
 @pytest.fixture(scope="module")
 def served_site(sample_site: Path):
-    out = sample_site  # the sample's site, built once per run (conftest.py); served read-only
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
+    with serving(sample_site) as url:  # the sample's site, built once per run (conftest.py); served read-only
+        yield url
 
 
 def test_search_open_and_read_readiness(browser, served_site):
