@@ -265,3 +265,19 @@ def serving(site: Path, file: bool = False) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# --------------------------------------------------------------------------- the sample
+
+SAMPLE_IDS = sorted(p.name for p in (REPO / "decisions").iterdir() if (p / "initiative.yaml").is_file())
+
+
+def assert_board_lists_the_sample(site: Path) -> str:
+    """The board of SITE (a build of the sample records) links every sample initiative with a
+    readiness bar; returns the board's HTML for further checks."""
+    board = (site / "index.html").read_text(encoding="utf-8")
+    assert "Launch board" in board
+    for initiative_id in SAMPLE_IDS:
+        assert f'href="initiatives/{initiative_id}/"' in board
+    assert board.count('class="lb-readiness') >= len(SAMPLE_IDS)
+    return board
