@@ -343,3 +343,23 @@ def test_expiring_soon_lists_a_runbook_exercise_about_to_stop_counting(sample_si
     section = board.split('id="expiring-soon"', 1)[1].split('id="decisions-due-for-review"', 1)[0]
     row = next(r for r in section.split("<tr>") if "2026-12-08" in r)
     assert "Code-review bot" in row and "runbooks / rollback" in row and "exercise" in row
+
+
+def test_a_build_in_this_process_leaves_nothing_frozen_for_the_collector(tmp_path: Path, monkeypatch) -> None:
+    """The plugin freezes what a build keeps (gc.freeze: the collector's walks were a third of a
+    1,000-initiative build) and thaws it when the build ends, so a process that builds many
+    sites does not keep each build's Page/File cycles for good."""
+    import gc
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    root = make_root(tmp_path / "repo")
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    before = gc.get_freeze_count()
+    config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
+    config.plugins.on_startup(command="build", dirty=False)
+    build(config)
+    assert (tmp_path / "site" / "index.html").is_file()
+    assert gc.get_freeze_count() == before == 0

@@ -206,11 +206,17 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
     def _freeze(self) -> None:
         """What exists now lives until this build ends: the garbage collector stops walking
         it (a 1,000-initiative build went from 63 to 39 s). Frozen objects are still freed by
-        reference counting; a cycle among them (a Page and its File) stays until the process
-        ends, which for `mkdocs build` is moments later. Not under serve, where every rebuild
-        would keep the last one's pages: on_serve freezes once, after the first build."""
+        reference counting; a cycle among them (a Page and its File) would stay, so the build's
+        end unfreezes them (`_thaw`): a process that builds many sites (`launchboard build`
+        in tests, a script) keeps none of them. Not under serve, which freezes once, after the
+        first build (on_serve), what its memos keep for every rebuild."""
         if self.render_memo is None:
             gc.freeze()
+
+    def _thaw(self) -> None:
+        """The build is over: what _freeze froze may be collected again."""
+        if self.render_memo is None:
+            gc.unfreeze()
 
     def on_shutdown(self) -> None:
         self.load_memo = self.render_memo = self.search_memo = None
@@ -544,7 +550,11 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             with open(os.path.join(config.site_dir, "search", "search_index.js"), "w", encoding="utf-8") as fh:
                 fh.write(f"var __index = {data}")
 
-    on_post_build = CombinedEvent(_merge_search, _save_state, _inline_search_index)
+    @event_priority(-120)  # the last of the build
+    def _end_of_build(self, *, config: MkDocsConfig) -> None:
+        self._thaw()
+
+    on_post_build = CombinedEvent(_merge_search, _save_state, _inline_search_index, _end_of_build)
 
     @staticmethod
     def _search(config: MkDocsConfig):
@@ -563,6 +573,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         return os.path.normpath(os.path.join(config.site_dir, cfg.get("export_file", "tags.json")))
 
     def on_build_error(self, *, error: Exception) -> None:
+        self._thaw()
         if self.poller is not None:
             self.poller.building(False)
         self._files, self._next_files = {}, {}  # nothing of a failed build is reused
