@@ -14,26 +14,24 @@ Search, as the plugin does it: the entries written from each source's records
 them) go into Material's index, and Material does not parse the pages they describe.
 
 The second core: the theme's template is most of a page's cost once it is converted, and a
-hub has thousands of pages. When a second process pays (core/processes.py: Linux, one
-thread, two CPUs), `on_env` forks once every page is converted: the child renders every
-other page Material's search does not read into site_dir with MkDocs's own `_build_page`
-(the same code, so the same bytes), and the parent renders those pages with an empty
-template, which MkDocs does not write. `on_post_build` waits for the child and fails the
-build if it failed."""
+hub has thousands of pages. `on_env` hands every other page Material's search does not read
+to a second page writer (plugin/second_writer.py, as the plugin does); `on_post_build` waits
+for it and fails the build if it failed."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import json
+import logging
 import marshal
-import os
 from pathlib import Path
 from typing import Any
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 
+from generator.plugin.second_writer import SecondWriter
 from generator.site import pagehtml, search_index
 from generator.site.markdown_safety import sanitize_page
 
@@ -47,9 +45,9 @@ _SOURCES: dict[str, dict[str, tuple]] = {}  # source -> its pages' conversions n
 _SEARCH: list[search_index.Entry] = []
 _SEARCH_PAGES: set[str] = set()
 _URLS: dict[str, str] = {}
-_NAV: list[Any] = []  # this build's navigation, for the forked page renderer
-_CHILD: list[int] = []  # the forked page renderer's process id, while it runs
-ELSEWHERE = "launchboard-hub-rendered-elsewhere.html"  # the template of the pages the child writes
+_NAV: list[Any] = []  # this build's navigation, for the second page writer
+_WRITER = SecondWriter()
+log = logging.getLogger("mkdocs.hooks.launchboard_hub")
 
 
 def on_config(config: Any) -> None:
@@ -121,49 +119,19 @@ def on_page_content(html: str, *, page: Any, **_: object) -> str:
 
 @event_priority(-100)  # after other handlers: every page is converted, the environment final
 def on_env(env: Any, *, config: Any, files: Any) -> Any:
-    from generator.core.processes import second_process_pays
-
-    try:  # MkDocs 1.6's own page writer; without it, MkDocs writes every page itself
-        from mkdocs.commands.build import _build_page  # noqa: F401
-    except ImportError:
-        return env
+    # the child writes every other page whose search entries come from the records
     pages = [f.page for f in files.documentation_pages() if f.page is not None and f.src_uri in _SEARCH_PAGES]
-    theirs = pages[1::2]
-    if not theirs or not _NAV or not second_process_pays():
-        return env
-    import jinja2
-
-    env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({ELSEWHERE: ""}), env.loader])
-    pid = os.fork()
-    if pid == 0:  # the child: its pages, then out, never back into MkDocs
-        status = 1
-        try:
-            _build_pages(theirs, config, files, env)
-            status = 0
-        finally:
-            os._exit(status)
-    _CHILD[:] = [pid]
-    for page in theirs:
-        page.meta["template"] = ELSEWHERE  # an empty page: MkDocs writes nothing for it
+    if _NAV:
+        _WRITER.start(pages[1::2], config=config, files=files, nav=_NAV[0], env=env)
     return env
 
 
-def _build_pages(pages: list[Any], config: Any, files: Any, env: Any) -> None:
-    """What MkDocs's build does for each page after on_env (mkdocs/commands/build.py)."""
-    from mkdocs.commands.build import _build_page
-    from mkdocs.structure.files import InclusionLevel
-
-    doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
-    for page in pages:
-        _build_page(page, config, doc_files, _NAV[0], env, excluded=page.file.inclusion.is_excluded())
-
-
 def _wait_for_child() -> bool:
-    """Whether the forked page renderer (if any) finished its pages."""
-    if not _CHILD:
-        return True
-    _, status = os.waitpid(_CHILD.pop(), 0)
-    return os.waitstatus_to_exitcode(status) == 0
+    """Whether the second page writer (if any) wrote its pages; its warnings count here too."""
+    done, warnings = _WRITER.wait()
+    if warnings:
+        log.warning("launchboard hub: the second page writer logged %d warning(s), above", warnings)
+    return done
 
 
 def on_build_error(*, error: Exception) -> None:

@@ -53,12 +53,13 @@ from generator.plugin.config import LaunchboardConfig
 from generator.core.pipeline import LoadMemo, UsageError, load_portfolio
 from generator.cli.reference import command_helps
 from generator.core.safe_paths import RefusedOutput, output_path
-from generator.site.render import CSS_PATH, JS_PATH, WORKER_SHIM_PATH, RenderedSite, RenderMemo, precompile_templates, render_site
+from generator.site.render import CSS_PATH, JS_PATH, WORKER_SHIM_PATH, RenderedSite, RenderMemo, precompile_templates, render_site, write_file
 from generator.site.render import _schemas  # the field reference's tables, for its search entries
 from generator.site import search_index
 from generator.site import pagehtml
 from generator.site.trends import load_trends
 from generator.plugin.watcher import TreePoller, watch_with_poller
+from generator.plugin.second_writer import TEMPLATE as WRITTEN_ELSEWHERE, SecondWriter
 
 log = logging.getLogger("mkdocs.plugins.launchboard")
 # MkDocs's build logger, and ProperDocs's (its drop-in fork logs under its own name)
@@ -78,6 +79,13 @@ class _DirtyBuildIsOurs(logging.Filter):
 
 
 _PLUGIN_DIRTY_BUILD = _DirtyBuildIsOurs()
+
+class _NotConvertedYet(str):
+    """A generated page's content until it is converted, as it is written (`_defer`): an empty
+    text that is one object, so the plugin knows nothing has been put in its place."""
+
+
+_CONVERTED_WHEN_WRITTEN = _NotConvertedYet("")
 
 
 @dataclass
@@ -185,6 +193,12 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self._next_files: dict[str, File] = {}
         self.read: dict[str, str] = {}  # generated page -> its Markdown as read, before other plugins
         self.cleaned: dict[str, str] = {}  # generated page -> the clean HTML pagehtml gave it this build
+        self.files: Files | None = None  # this build's files, for pages converted as they are written
+        self.defer = False  # this build converts generated pages as they are written (`_defer`)
+        self.deferred: set[str] = set()  # generated pages not converted yet
+        self.writer = SecondWriter()  # `mkdocs build`: a second process writes half the record pages
+        self.nav = None  # this build's navigation, for the second page writer
+        self.dirty = False
         self.poller: TreePoller | None = None  # watches decisions/ under serve; rests while we build
         # The search index's entries from the records (search_index.py), the pages they
         # describe (Material does not parse those) and every generated page's URL.
@@ -196,6 +210,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         serving = command == "serve"
+        self.dirty = dirty
         self.load_memo = LoadMemo() if serving else None
         self.render_memo = RenderMemo() if serving else None
         self.search_memo = search_index.EntryMemo() if serving else None
@@ -320,19 +335,34 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
                 continue
             # decision and runbook pages are reached from their initiative's page, not the nav
             inclusion = InclusionLevel.NOT_IN_NAV if ("/decisions/" in path or "/runbooks/" in path) else InclusionLevel.UNDEFINED
-            files.append(self._file(config, path, content, inclusion) if serving else File.generated(config, path, content=content, inclusion=inclusion))
             # Under serve, most contents are the very objects the render memo gave last time:
             # an unchanged object has the digest it had (a str cannot change).
             known = self._digested.get(path)
             digest = known[1] if known is not None and known[0] is content else _digest(content)
             self.hashes[path] = digest
             if serving:
+                files.append(self._file(config, path, content, inclusion))
                 digested[path] = (content, digest)
+            elif path in self.site.pages or self.dirty:  # a dirty build rewrites only what changed
+                files.append(File.generated(config, path, content=content, inclusion=inclusion))
+            else:
+                files.append(self._written_now(config, path, content))
             if path in self.site.pages:
                 self.generated.add(path)
         self._digested = digested
         self._files, self._next_files = self._next_files, {}
         return files
+
+    def _written_now(self, config: MkDocsConfig, path: str, content: str | bytes) -> File:
+        """`mkdocs build`: a generated file that is not a page (the JSON feeds, the badges, a
+        third of what render_site makes) is written into site_dir now, which MkDocs has just
+        emptied, and handed to MkDocs as a file already in place (its copy of a file onto
+        itself is allowed: "plugins write directly into site_dir"). The build then holds no
+        copy of it: at 5,000 initiatives they are 260 MB."""
+        assert self.site is not None
+        write_file(Path(config.site_dir), path, content)
+        self.site.files[path] = ""
+        return File(path, config.site_dir, config.site_dir, config.use_directory_urls)
 
     def _file(self, config: MkDocsConfig, path: str, content: str | bytes, inclusion: InclusionLevel) -> File:
         """Under serve: the previous build's File for PATH when its content is the very same
@@ -392,8 +422,17 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             elif self.full and file.is_documentation_page():
                 file.is_modified = _always(True)  # type: ignore[method-assign]
         self.cleaned = {}
+        self.files, self.nav = files, nav
+        self.deferred = set()
+        self.defer = self.render_memo is None and self._nobody_else_reads_content(config)
         self._freeze()  # the Files and the navigation, which live until the build ends
         return nav
+
+    def _nobody_else_reads_content(self, config: MkDocsConfig) -> bool:
+        """Whether `on_page_content` is ours alone: then a generated page need not be converted
+        until it is written, since no other plugin looks at its HTML before that."""
+        handlers = config.plugins.events.get("page_content", [])
+        return all(getattr(handler, "__self__", None) is self for handler in handlers)
 
     @event_priority(100)  # before other plugins
     def _note_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -407,8 +446,16 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         into its Markdown (material/tags puts its listing's marker, a heading with attr_list
         syntax, into the tags page): then MkDocs's converter reads what that plugin expects."""
         if self.read.pop(page.file.src_uri, None) == markdown:
-            page.render = functools.partial(self._render_generated, page)  # type: ignore[method-assign]
+            later = self.defer and "title" in page.meta  # the navigation needs no title from its HTML
+            page.render = functools.partial(self._defer if later else self._render_generated, page)  # type: ignore[method-assign]
         return markdown
+
+    def _defer(self, page: Page, config: MkDocsConfig, files: Files) -> None:
+        """`mkdocs build`: a generated page is converted when MkDocs writes it (`_clean_context`),
+        then let go (`on_post_page`), so a build never holds every page's HTML at once (at 1,000
+        initiatives that was 540 MB); a page another process writes is never converted here."""
+        page.content = _CONVERTED_WHEN_WRITTEN
+        self.deferred.add(page.file.src_uri)
 
     on_page_markdown = CombinedEvent(_note_markdown, _render_without_python_markdown)
 
@@ -438,7 +485,27 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
                     page.title = prev.titles[file.src_uri]  # type: ignore[misc]
         return env
 
-    on_env = _restore_titles
+    @event_priority(-110)  # the last of on_env: every page is read, the environment final
+    def _start_second_writer(self, env, *, config: MkDocsConfig, files: Files):
+        """`mkdocs build`: a second process converts and writes every other page made from the
+        records (second_writer.py). Only those: their search entries come from the records,
+        so what Material's search would learn of them in that process is not missed."""
+        if self.defer and not self.dirty and self.nav is not None:
+            pages = [f.page for f in self.pages if f.page is not None and f.src_uri in self.deferred and f.src_uri in self.search_pages]
+            theirs = pages[1::2]
+            if self.writer.start(theirs, config=config, files=files, nav=self.nav, env=env):
+                log.debug("launchboard: a second page writer writes %d of %d pages", len(theirs), len(self.pages))
+        return env
+
+    on_env = CombinedEvent(_restore_titles, _start_second_writer)
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        if self.defer and page.file.src_uri in self.generated:
+            # written: `mkdocs build` needs its HTML no more (anchors are checked from
+            # present_anchor_ids, search entries were taken in on_page_context)
+            page.content = None
+            self.cleaned.pop(page.file.src_uri, None)
+        return output
 
     @event_priority(100)  # before material/search indexes the page and the theme renders it
     def _clean_context(self, context, *, page: Page, config: MkDocsConfig, nav):
@@ -447,6 +514,12 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         if uri in self.generated and uri in self.search_pages:
             # its entries come from the records: Material's search need not parse its HTML
             page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
+        if uri in self.deferred:
+            if page.meta.get("template") == WRITTEN_ELSEWHERE:
+                return context  # the second page writer converts and writes it
+            self.deferred.discard(uri)
+            assert self.files is not None
+            self._render_generated(page, config, self.files)
         if uri in self.generated and page.content is not None and page.content is not self.cleaned.get(uri):
             # Never expected (on_page_content saw to it); a last guard that no generated page
             # is written with HTML nh3 has not cleaned.
@@ -463,7 +536,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
     @event_priority(-100)  # after material/tags has put the page's tag links in
     def _keep_tag_links(self, context, *, page: Page, config: MkDocsConfig, nav):
         name = self._tags_variable(config)
-        if name:
+        if name and (self.dirty or self.render_memo is not None):  # for the next dirty build
             self.tag_links[page.file.src_uri] = context.get(name)
         return context
 
@@ -479,6 +552,17 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
     def _tags_variable(cls, config: MkDocsConfig) -> str | None:
         cfg = cls._tags_config(config)
         return cfg.get("tags_name_variable", "tags") if cfg is not None and cfg.get("tags", True) else None
+
+    @event_priority(110)  # first: every page must be written before anything reads the site
+    def _wait_for_second_writer(self, *, config: MkDocsConfig) -> None:
+        if not self._second_writer_done():
+            raise PluginError("launchboard: the second page writer failed (see above); the site is incomplete")
+
+    def _second_writer_done(self) -> bool:
+        done, warnings = self.writer.wait()
+        if warnings:  # --strict counts the warnings of this process only
+            log.warning("launchboard: the second page writer logged %d warning(s), above", warnings)
+        return done
 
     @event_priority(100)  # before material/search writes the index
     def _merge_search(self, *, config: MkDocsConfig) -> None:
@@ -554,7 +638,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
     def _end_of_build(self, *, config: MkDocsConfig) -> None:
         self._thaw()
 
-    on_post_build = CombinedEvent(_merge_search, _save_state, _inline_search_index, _end_of_build)
+    on_post_build = CombinedEvent(_wait_for_second_writer, _merge_search, _save_state, _inline_search_index, _end_of_build)
 
     @staticmethod
     def _search(config: MkDocsConfig):
@@ -573,6 +657,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         return os.path.normpath(os.path.join(config.site_dir, cfg.get("export_file", "tags.json")))
 
     def on_build_error(self, *, error: Exception) -> None:
+        self._second_writer_done()
         self._thaw()
         if self.poller is not None:
             self.poller.building(False)
@@ -583,8 +668,8 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
     @event_priority(-100)  # after other plugins, so nothing is added once the page is clean
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         uri = page.file.src_uri
-        if uri not in self.generated or html is self.cleaned.get(uri):
-            return html  # pagehtml cleaned it and no plugin has changed it since: clean once
+        if uri not in self.generated or html is self.cleaned.get(uri) or html is _CONVERTED_WHEN_WRITTEN:
+            return html  # pagehtml cleaned it (or will) and no plugin has changed it since: clean once
         self.cleaned[uri] = clean = ms.sanitize_page(html)
         return clean
 

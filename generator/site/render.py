@@ -1269,6 +1269,17 @@ def _target(out: Path, rel: str) -> Path:
     return path
 
 
+def write_file(out_dir: Path, rel: str, content: str | bytes) -> Path:
+    """Write one of a site's files at `out_dir/rel`, never outside `out_dir` (`_target`)."""
+    path = _target(out_dir, rel)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="\n")
+    return path
+
+
 def write_site(site: RenderedSite, out_dir: Path) -> None:
     """Write every file into `out_dir`, atomically: a temporary folder beside it is renamed
     into place only once complete, so a failure leaves the previous contents untouched."""
@@ -1277,12 +1288,7 @@ def write_site(site: RenderedSite, out_dir: Path) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         for rel, content in sorted(site.files.items()):
-            path = _target(tmp, rel)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8", newline="\n")
+            write_file(tmp, rel, content)
         mark_output(tmp)
         replace_dir(tmp, out_dir)
     except BaseException:
