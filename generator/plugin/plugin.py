@@ -39,6 +39,7 @@ import hashlib
 import json
 import logging
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 
 from generator.site import markdown_safety as ms
 from generator.plugin.config import LaunchboardConfig
@@ -86,6 +88,7 @@ class _NotConvertedYet(str):
 
 
 _CONVERTED_WHEN_WRITTEN = _NotConvertedYet("")
+_NO_TOC = get_toc([])
 
 
 @dataclass
@@ -195,7 +198,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self.cleaned: dict[str, str] = {}  # generated page -> the clean HTML pagehtml gave it this build
         self.files: Files | None = None  # this build's files, for pages converted as they are written
         self.defer = False  # this build converts generated pages as they are written (`_defer`)
-        self.deferred: set[str] = set()  # generated pages not converted yet
+        self.deferred: dict[str, bytes] = {}  # generated pages not converted yet -> their Markdown, compressed
         self.writer = SecondWriter()  # `mkdocs build`: a second process writes half the record pages
         self.nav = None  # this build's navigation, for the second page writer
         self.dirty = False
@@ -423,7 +426,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
                 file.is_modified = _always(True)  # type: ignore[method-assign]
         self.cleaned = {}
         self.files, self.nav = files, nav
-        self.deferred = set()
+        self.deferred = {}
         self.defer = self.render_memo is None and self._nobody_else_reads_content(config)
         self._freeze()  # the Files and the navigation, which live until the build ends
         return nav
@@ -454,8 +457,15 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         """`mkdocs build`: a generated page is converted when MkDocs writes it (`_clean_context`),
         then let go (`on_post_page`), so a build never holds every page's HTML at once (at 1,000
         initiatives that was 540 MB); a page another process writes is never converted here."""
+        uri = page.file.src_uri
         page.content = _CONVERTED_WHEN_WRITTEN
-        self.deferred.add(page.file.src_uri)
+        # Until then the page is kept compressed (a tenth of its size: at 5,000 initiatives
+        # the pages' Markdown is 300 MB), and nowhere else: not in its File, not in the site.
+        self.deferred[uri] = zlib.compress((page.markdown or "").encode("utf-8"), 1)
+        page.markdown = ""
+        page.file._content = ""  # type: ignore[attr-defined]
+        if self.site is not None:
+            self.site.files[uri] = ""
 
     on_page_markdown = CombinedEvent(_note_markdown, _render_without_python_markdown)
 
@@ -504,6 +514,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             # written: `mkdocs build` needs its HTML no more (anchors are checked from
             # present_anchor_ids, search entries were taken in on_page_context)
             page.content = None
+            page.toc = _NO_TOC  # only a page's own template shows its table of contents
             self.cleaned.pop(page.file.src_uri, None)
         return output
 
@@ -516,8 +527,9 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
         if uri in self.deferred:
             if page.meta.get("template") == WRITTEN_ELSEWHERE:
-                return context  # the second page writer converts and writes it
-            self.deferred.discard(uri)
+                del self.deferred[uri]  # the second page writer converts and writes it
+                return context
+            page.markdown = zlib.decompress(self.deferred.pop(uri)).decode("utf-8")
             assert self.files is not None
             self._render_generated(page, config, self.files)
         if uri in self.generated and page.content is not None and page.content is not self.cleaned.get(uri):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ TEMPLATE = "launchboard-rendered-elsewhere.html"  # the parent's template for th
 # MkDocs's build logger, and ProperDocs's (its drop-in fork logs under its own name)
 _BUILD_LOGGERS = ("mkdocs", "properdocs")
 _SKIPPED = "Page skipped: '"  # how MkDocs logs a page whose template gave nothing
+_log = logging.getLogger("mkdocs.plugins.launchboard")
 
 
 class _Counter(logging.Handler):
@@ -82,7 +84,9 @@ class SecondWriter:
                 counter = _Counter()
                 for name in _BUILD_LOGGERS:
                     logging.getLogger(name).addHandler(counter)
+                started = time.perf_counter()
                 _write(pages, config, files, nav, env, _build_page)
+                _log.debug("launchboard: the second page writer wrote %d pages in %.1f s", len(pages), time.perf_counter() - started)
                 os.write(write_end, str(counter.count).encode())
                 status = 0
             finally:
@@ -107,7 +111,9 @@ class SecondWriter:
         self._quiet = []
         if self.pid is None:
             return True, 0
+        started = time.perf_counter()
         _, status = os.waitpid(self.pid, 0)
+        _log.debug("launchboard: waited %.1f s for the second page writer", time.perf_counter() - started)
         assert self._report is not None
         with os.fdopen(self._report, "rb") as report:
             text = report.read().decode("ascii", "replace")
