@@ -59,3 +59,28 @@ def test_a_record_code_block_with_a_blank_line_stays_one_html_block() -> None:
     page = to_html(block)
     assert "<img" not in page.html and "<a " not in page.html
     assert "![x](https://evil.example/p.png)" in page.html and "<pre><code>a\n\n" in page.html
+
+
+def test_front_matter_reads_what_mkdocs_reads() -> None:
+    """pagehtml.front_matter skips the YAML parser only where JSON reads the same: every
+    generated page of the sample, and titles that need YAML's own escapes or shapes."""
+    from pathlib import Path
+
+    from mkdocs.utils.meta import get_data
+
+    from generator.core.pipeline import load_portfolio
+    from generator.site.markdown_safety import yaml_flow_list, yaml_quoted
+    from generator.site.pagehtml import front_matter
+    from generator.site.render import render_site
+
+    root = Path(__file__).resolve().parent.parent
+    site = render_site(load_portfolio(root, "2026-11-29"), schemas_dir=root / "schemas")
+    assert len(site.pages) > 30
+    for path in site.pages:
+        assert front_matter(site.files[path]) == get_data(site.files[path]), path
+    for title in ("Café ☕ rollout", "emoji 😀 and \"quotes\" \\ back", "tab\there", "1e3", "", "null", "---"):
+        page = f"---\ntitle: {yaml_quoted(title)}\ntags: {yaml_flow_list([title, 'x'])}\n---\n\n# {title}\n"
+        assert front_matter(page) == get_data(page) and front_matter(page)[1]["title"] == title
+    for odd in ('---\ntitle: "a"\ntitle: "b"\n---\nx\n', '---\ntitle: 1\n---\nx\n', '---\ntags: ["a", 1]\n---\nx\n',
+                '---\ntitle: "a"\nhide:\n  - toc\n---\nx\n', '---\ntitle: "a\\x41"\n---\nx\n', "no front matter\n"):
+        assert front_matter(odd) == get_data(odd), odd
