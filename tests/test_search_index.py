@@ -70,17 +70,38 @@ def test_a_checklist_row_has_an_entry_only_while_it_blocks_a_gate() -> None:
 
 
 def test_a_word_goes_into_the_highest_field_of_its_entry_only() -> None:
-    entry = search_index.Entry("p.md", "", "Runbook", "text", {
+    entry = search_index.Entry("p.md", "", "Runbook · Svc", "First call @org/oncall.", {
         "ref": ["svc-a-daily-cost", "rb-1"], "alert": ["daily-cost"], "ops": ["flagctl set", "kill switch"],
-        "who": ["@org/oncall", "@org/oncall"], "see": ["flagctl", "set-x"]})
+        "see": ["@org/oncall", "@dana", "flagctl", "set-x", "svc"]})
     doc = entry.document("p/")
-    assert doc["alert"] == "daily-cost"
+    assert doc["alert"] == "daily cost"  # the words lunr makes of it (Material's separator splits at -)
     assert doc["ops"] == "flagctl set kill switch"
-    assert doc["ref"] == "svc-a-daily-cost rb-1"  # svc and a are new: the whole name stays
-    assert doc["who"] == "@org/oncall"
-    assert doc["see"] == "set-x"  # flagctl is in ops already; x is new
-    # split as the site's separator says: with only spaces, set-x is one new word
-    assert entry.document("p/", re.compile(r"\s+"))["see"] == "set-x"
+    assert doc["ref"] == "svc a rb 1"  # daily and cost are in alert already; svc stays: ref outweighs the title
+    # below the title's weight, nothing the title or text shows, nor any higher field holds
+    assert doc["see"] == "@org/oncall @dana x"  # the text's word is "@org/oncall." with its period
+    # split as the site's separator says: with "/" and a final "." separators too, the text's words are @org and oncall
+    site = re.compile(r"[\s\-·/]+|\.(?!\d)")
+    assert entry.document("p/", site)["see"] == "@dana x"
+    assert entry.document("p/", site)["title"] == "Runbook · Svc"  # what Material shows is never rewritten
+    # a separator that does not split at spaces: whole words, as before
+    assert entry.document("p/", re.compile(r"-"))["alert"] == "daily-cost"
+
+
+def test_the_sites_separator_splits_the_title_and_the_punctuation_that_clings_to_words() -> None:
+    """mkdocs.yml's search.separator: the title's "·" is no word of its own, a word reads the same
+    with a colon or a period after it, and a decimal version stays one word."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):  # mkdocs.yml's !ENV tags
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    config = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
+    search = next(p["search"] for p in config["plugins"] if isinstance(p, dict) and "search" in p)
+    split = re.compile(search["separator"])
+    words = [w for w in split.split("Runbook · Kill switch: flag support-assistant.enabled. First call @org/oncall (sev1), v1.2") if w]
+    assert words == ["Runbook", "Kill", "switch", "flag", "support", "assistant", "enabled", "First", "call", "@org", "oncall",
+                     "sev1", "v1.2"]
 
 
 def test_a_command_is_found_by_its_program_and_subcommand() -> None:
