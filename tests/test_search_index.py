@@ -103,8 +103,8 @@ def test_a_word_goes_into_the_highest_field_of_its_entry_only() -> None:
     assert doc["ref"] == "svc a rb 1"  # daily and cost are in alert already; svc stays: ref outweighs the title
     # below the title's weight, nothing the title or text shows, nor any higher field holds
     assert doc["see"] == "@org/oncall @dana x"  # the text's word is "@org/oncall." with its period
-    # split as the site's separator says: with "/" and a final "." separators too, the text's words are @org and oncall
-    site = re.compile(r"[\s\-·/]+|\.(?!\d)")
+    # split as the site's separator says: with a final "." a separator too, the text's word is @org/oncall
+    site = re.compile(r"[\s\-·]+|\.(?!\d)")
     assert entry.document("p/", site)["see"] == "@dana x"
     assert entry.document("p/", site)["title"] == "Runbook · Svc"  # what Material shows is never rewritten
     # a separator that does not split at spaces: whole words, as before
@@ -113,11 +113,11 @@ def test_a_word_goes_into_the_highest_field_of_its_entry_only() -> None:
 
 def test_the_sites_separator_splits_the_title_and_the_punctuation_that_clings_to_words() -> None:
     """mkdocs.yml's search.separator: the title's "·" is no word of its own, a word reads the same
-    with a colon or a period after it, and a decimal version stays one word."""
+    with a colon or a period after it, and a decimal version and a team stay one word."""
     split = re.compile(_site_separator())
     words = [w for w in split.split("Runbook · Kill switch: flag support-assistant.enabled. First call @org/oncall (sev1), v1.2") if w]
-    assert words == ["Runbook", "Kill", "switch", "flag", "support", "assistant", "enabled", "First", "call", "@org", "oncall",
-                     "sev1", "v1.2"]
+    assert words == ["Runbook", "Kill", "switch", "flag", "support", "assistant", "enabled", "First", "call", "@org/oncall",
+                     "sev1", "v1.2"]  # a team stays one word: @org/risk-ml is found by @org/risk, not by "risk"
 
 
 def test_a_command_is_found_by_its_program_and_subcommand() -> None:
