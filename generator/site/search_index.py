@@ -60,11 +60,13 @@ FIELDS: dict[str, float] = {
     # page of the initiative already; the rest of the name is what picks out the runbook.
     "alert": 1e7,
     "name": 5e5,  # an initiative's title and id, on its own page only
-    "ops": 2e4,  # kill switch, commands, pinned versions: runbooks before anything that cites them
-    "ref": 1e4,  # the entry's own ids (checklist item, control, runbook, decision, full alert names)
-    # owners, approvers, contacts, deciders, and what an entry only mentions (a control's
-    # items, a schema's field names, a decision's options): one field, as every field costs
-    # the browser work for every document
+    "ops": 2e4,  # kill switch, commands, topics: runbooks before anything that cites them
+    # the entry's own ids (checklist item, control, runbook, decision, full alert names) and an
+    # initiative's owners: its team finds it
+    "ref": 1e4,
+    # approvers, contacts, deciders, a checklist's owners, and what an entry only mentions (a
+    # control's items, a schema's field names, a decision's options): one field, as every
+    # field costs the browser work for every document
     "see": 1e2,
 }
 SHOWN_BOOST = 1e3  # Material's title boost: a field weighed less adds nothing the title or text shows
