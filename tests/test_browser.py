@@ -385,6 +385,30 @@ def test_search_from_the_file_system_ranks_the_same(browser, offline_site):
     page.close()
 
 
+# Each kind of thing the index promises, by what a reader would type: (query, the first
+# result's page, the first result's best section or None). The index keeps each word once per
+# entry and lunr splits at the site's separator; these hold that it still finds every kind.
+KINDS = [
+    ("cross-encoder reranker", "initiatives/support-assistant/decisions/0002-add-reranker/", None),  # a decision
+    ("fraud-note-classifier", "initiatives/fraud-note-classifier/", None),  # an initiative by its id
+    ("@org/risk-ml", "initiatives/fraud-note-classifier/", None),  # an initiative by its team
+    ("GV-1.7-001", "frameworks/nist-ai-600-1/", "control-gv-1-7-001"),  # a control by its id
+    ("contract-summariser-gpu-pending-pods", "initiatives/contract-summariser/runbooks/provider-outage/", None),  # an alert
+]
+
+
+def test_search_finds_each_kind_of_record_first(browser, served_site):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    for query, want, section in KINDS:
+        page.goto(served_site)
+        hrefs = _first_results(page, query, want)
+        assert hrefs and hrefs[0].split("#")[0].endswith(want), (query, hrefs[:3])
+        if section:
+            best = page.locator(".md-search-result__item").first.locator("a.md-search-result__link").nth(1)
+            assert best.get_attribute("href").split("#")[1] == section, query
+    page.close()
+
+
 def test_no_table_overflows_at_desktop_width_and_an_empty_filter_says_so(browser, served_site):
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     for url in ("", "initiatives/support-assistant/", "initiatives/contract-summariser/", "initiatives/code-review-bot/",

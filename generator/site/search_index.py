@@ -22,10 +22,18 @@ So the index holds what people look for, once:
 - what people type (alert names, commands, the kill switch, ids, owners) goes into extra
   fields that Material indexes but never shows, weighted by FIELDS so that an alert's name
   finds its runbook, "kill switch" or a command finds runbooks, an initiative's name the
-  initiative and an item id its blocking rows; a word goes into the highest of those fields
-  it belongs to and no lower one, and a command is indexed by its program and subcommand
-  (`cachectl purge`), not its arguments;
+  initiative and an item id its blocking rows; a command is indexed by its program and
+  subcommand (`cachectl purge`), not its arguments;
+- each word once per entry: a field holds only the words (as lunr splits them) that no
+  higher field of the entry holds, and a field weighed below the title (SHOWN_BOOST) none
+  that the title or text already shows;
 - every value is record text made plain and HTML-escaped: nothing here is markup.
+
+Timed in Chromium's worker on this 2-core machine under load (Material's worker and lunr fed
+synthetic and real indexes of 7,000 documents), building costs about 60 µs a document, 8 µs
+more a document for each field of `config.fields` (Material's title, text and tags are three),
+and 6 µs a word. At 1,000 benchmark initiatives (7,156 documents) the documents and fields
+alone cost 0.8 s, so every field and every word twice counts.
 
 The MkDocs plugin adds these entries to Material's index and tells Material not to parse the
 pages they describe, which was one of the largest costs of a build.
@@ -52,11 +60,16 @@ FIELDS: dict[str, float] = {
     # page of the initiative already; the rest of the name is what picks out the runbook.
     "alert": 1e7,
     "name": 5e5,  # an initiative's title and id, on its own page only
-    "ops": 2e4,  # kill switch, commands, pinned versions: runbooks before anything that cites them
-    "ref": 1e4,  # the entry's own ids (checklist item, control, runbook, ADR, full alert names)
-    "who": 1e2,  # owners, approvers, contacts, deciders
-    "see": 1e1,  # what an entry only mentions (a control's items, a schema's field names)
+    "ops": 2e4,  # kill switch, commands, topics: runbooks before anything that cites them
+    # the entry's own ids (checklist item, control, runbook, decision, full alert names) and an
+    # initiative's owners: its team finds it
+    "ref": 1e4,
+    # approvers, contacts, deciders, a checklist's owners, and what an entry only mentions (a
+    # control's items, a schema's field names, a decision's options): one field, as every
+    # field costs the browser work for every document
+    "see": 1e2,
 }
+SHOWN_BOOST = 1e3  # Material's title boost: a field weighed less adds nothing the title or text shows
 SNIPPET_CHARS = 240  # about three lines of Material's result list on a phone
 RECORD_CHARS = 160  # a record entry's text: two lines; every word of it is indexed in the browser
 ROWS_PER_INITIATIVE = 3  # blocking checklist rows with an entry of their own, per initiative
@@ -81,24 +94,29 @@ class Entry:
     keys: dict[str, list[str]] = field(default_factory=dict)  # FIELDS name -> values
 
     def document(self, url: str, separator: re.Pattern[str] | None = None) -> dict[str, Any]:
-        """The JSON document for Material, at the page's URL; every string escaped. A word
-        whose tokens (as `separator` splits them) are all in a higher-boost field of this
-        entry already is left out: it would add to the browser's work, hardly to the score."""
+        """The JSON document for Material, at the page's URL; every string escaped. A field
+        holds the words lunr will make of its values (split where `separator` splits), each
+        only if no higher field of this entry holds it, nor, below SHOWN_BOOST, the title or
+        text: a word twice adds to the browser's work, hardly to the score."""
         doc: dict[str, Any] = {
             "location": url + (f"#{self.anchor}" if self.anchor else ""),
             "title": _escape(self.title),
             "text": _escape(self.text),
         }
         split = separator or _SPLIT
+        if split.split("a b") != ["a", "b"]:  # a separator without spaces: keep whole words
+            split = re.compile(r"\s+")
+        shown = {t.lower() for t in split.split(f"{ms.plain(self.title)} {ms.plain(self.text)}") if t}
         seen: set[str] = set()
         for name in sorted(self.keys, key=lambda n: -FIELDS.get(n, 0.0)):  # sorted() is stable
+            hidden = shown if FIELDS.get(name, 0.0) < SHOWN_BOOST else set()
             words = []
             for value in self.keys[name]:
-                for word in _escape(value).split() if value else ():
-                    tokens = {t.lower() for t in split.split(word) if t}
-                    if tokens and not tokens <= seen:
-                        words.append(word)
-                        seen |= tokens
+                for token in split.split(ms.plain(value)) if value else ():
+                    key = token.lower()
+                    if token and key not in seen and key not in hidden:
+                        words.append(_escape(token))
+                        seen.add(key)
             if words:
                 doc[name] = " ".join(words)
         return doc
@@ -191,7 +209,7 @@ def initiative_entries(ini: Initiative, state: InitiativeState | None, policy: P
     beyond = [item for (_, item), _ in rows[ROWS_PER_INITIATIVE:]]
     yield Entry(page, "", f"Initiative · {ini.title}",
                 snippet(ini.summary, f"Stage {ini.stage}, {ini.approach}, {ini.risk} risk.", readiness, limit=RECORD_CHARS),
-                {"name": [ini.title, ini.id], "ref": beyond, "who": list(ini.owners)})
+                {"name": [ini.title, ini.id], "ref": [*ini.owners, *beyond]})  # its team is its own: above a page that says "ML"
     for (cid, item_id), (stage, verdict) in rows[:ROWS_PER_INITIATIVE]:
         spec = policy.checklists[cid]  # type: ignore[union-attr]  # rows is empty without a policy
         record = ini.checklists.get(cid)
@@ -200,7 +218,7 @@ def initiative_entries(ini: Initiative, state: InitiativeState | None, policy: P
         why = (rec.waiver.reason if rec and rec.waiver else (rec.reason or rec.note)) if rec else ""
         yield Entry(page, _item_anchor(cid, item_id), f"Checklist · {ini.title} · {spec.title}: {verdict.title}",
                     snippet(said, verdict.reason, why, limit=RECORD_CHARS),
-                    {"ref": [item_id, f"{cid}/{item_id}"], "who": [rec.approver] if rec and rec.approver else []})
+                    {"ref": [item_id, f"{cid}/{item_id}"], "see": [rec.approver] if rec and rec.approver else []})
 
 
 def checklist_entries(policy: Policy | None) -> Iterator[Entry]:
@@ -212,7 +230,7 @@ def checklist_entries(policy: Policy | None) -> Iterator[Entry]:
     for cid, spec in (policy.checklists.items() if policy else ()):
         yield Entry("checklists.md", slugify(ms.plain(spec.title), "-"), f"Checklist · {spec.title}",
                     snippet(spec.description, "Items: " + ", ".join(prose(i.title) for i in spec.items) + ".", limit=RECORD_CHARS),
-                    {"ref": [cid, *(i.id for i in spec.items)], "who": list(spec.owners)})
+                    {"ref": [cid, *(i.id for i in spec.items)], "see": list(spec.owners)})
 
 
 def decision_entries(ini: Initiative, d: Decision, page: str) -> Iterator[Entry]:
@@ -220,7 +238,7 @@ def decision_entries(ini: Initiative, d: Decision, page: str) -> Iterator[Entry]
     outcome = f"Chose {d.outcome.chosen}" + (f" ({chosen.approach})" if chosen and chosen.approach != d.outcome.chosen else "") + "."
     yield Entry(page, "", f"Decision · {ini.title} · ADR {d.number}: {d.title}",
                 snippet(f"{d.status.capitalize()} on {d.date}. {outcome}", d.outcome.rationale, d.context, limit=RECORD_CHARS),
-                {"ref": [d.key, f"ADR {d.number}"], "who": list(d.deciders), "see": [o.id for o in d.options]})
+                {"ref": [d.key], "see": [*d.deciders, *(o.id for o in d.options)]})  # "ADR n" is in the title
 
 
 def _commands(steps: list[RunbookStep]) -> list[str]:
@@ -253,15 +271,15 @@ def runbook_entries(ini: Initiative, rb: Runbook, page: str) -> Iterator[Entry]:
     ops = [*rb.topics, *_commands(steps)]
     if rollback and rollback.kill_switch:
         ops.append("kill switch")  # the switch itself is in the text, which is indexed too
-    if rollback:
-        ops += ["rollback", *(f"{k} {v}" for k, v in sorted(rollback.pinned.items()))]
+    if rollback:  # the pinned versions are on the page and On call; nobody searches for `v14`
+        ops.append("rollback")
     contacts = [e.contact for e in sorted(rb.escalation, key=lambda e: e.after_minutes)]
     first = f"First call {contacts[0]}." if contacts else ""
     kill = f"Kill switch: {rollback.kill_switch}." if rollback and rollback.kill_switch else ""
     act = next((part[0].step for part in ((rollback.steps if rollback else []), rb.mitigation, rb.diagnosis) if part), "")
     yield Entry(page, "", f"Runbook · {ini.title} · {rb.title}",
                 snippet(f"{rb.severity}.", first, kill, _sentence(prose(act)), rb.impact, limit=RECORD_CHARS),
-                {"alert": [alert_words(ini.id, name) for name in names], "ops": ops, "ref": [rb.id, rb.stem, *names], "who": contacts})
+                {"alert": [alert_words(ini.id, name) for name in names], "ops": ops, "ref": [rb.id, rb.stem, *names], "see": contacts})
 
 
 def control_entries(portfolio: Portfolio) -> Iterator[Entry]:
