@@ -70,3 +70,26 @@ def test_a_build_keeps_no_page_html_and_no_feed_once_written(tmp_path: Path, mon
     feeds = [path for path in plugin.site.files if path.startswith("api/")]
     assert feeds and all(plugin.site.files[path] == "" for path in feeds)
     assert (tmp_path / "site" / feeds[0]).stat().st_size > 0
+
+
+def test_a_plugin_that_reads_page_html_sees_every_generated_page_converted(tmp_path: Path) -> None:
+    """Conversion waits until a page is written only when no other plugin looks at its HTML
+    first: a hook with on_page_content gets each generated page's HTML, as before."""
+    root = make_root(tmp_path / "repo")
+    seen = tmp_path / "seen.txt"
+    (root / "hook.py").write_text(
+        "def on_page_content(html, page, **kwargs):\n"
+        f"    with open({str(seen)!r}, 'a', encoding='utf-8') as fh:\n"
+        "        fh.write(f'{page.file.src_uri} {len(html)}\\n')\n"
+        "    return html\n",
+        encoding="utf-8",
+    )
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "\nhooks:\n  - hook.py\n", encoding="utf-8")
+    result = _build(root, tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    sizes = dict(line.rsplit(" ", 1) for line in seen.read_text(encoding="utf-8").splitlines())
+    initiatives = [uri for uri in sizes if uri.startswith("initiatives/") and uri.endswith("/index.md")]
+    assert len(initiatives) >= 5 and all(int(sizes[uri]) > 1000 for uri in initiatives)
+    page = (tmp_path / "site" / initiatives[0].replace("index.md", "index.html")).read_text(encoding="utf-8")
+    assert "lb-facts" in page or "<h2" in page

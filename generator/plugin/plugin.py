@@ -432,10 +432,14 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         return nav
 
     def _nobody_else_reads_content(self, config: MkDocsConfig) -> bool:
-        """Whether `on_page_content` is ours alone: then a generated page need not be converted
-        until it is written, since no other plugin looks at its HTML before that."""
-        handlers = config.plugins.events.get("page_content", [])
-        return all(getattr(handler, "__self__", None) is self for handler in handlers)
+        """Whether no other plugin looks at a generated page's HTML before this one converts it
+        as MkDocs writes it (`_clean_context`): `on_page_content` is ours alone, and no
+        `on_page_context` runs before ours. Then a page need not be converted when it is read."""
+        ours = lambda handler: getattr(handler, "__self__", None) is self  # noqa: E731
+        content = config.plugins.events.get("page_content", [])
+        context = config.plugins.events.get("page_context", [])
+        first_ours = next((i for i, handler in enumerate(context) if ours(handler)), len(context))
+        return all(map(ours, content)) and all(map(ours, context[:first_ours]))
 
     def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Files) -> Page | None:
         if page.file.src_uri in self.generated:
