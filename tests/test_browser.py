@@ -422,3 +422,65 @@ def test_screenshots_for_a_person_phone_desktop_dark(browser, served_site):
             _no_sideways_scroll(page) if viewport is PHONE else None
             page.screenshot(path=f"/tmp/launchboard-{name}-{file}.png", full_page=True)
         page.close()
+
+
+# --------------------------------------------------------------------------- long pages
+# At a thousand initiatives the board, the decision log and the tags page hold tens of
+# thousands of elements; they are drawn only near the screen (content-visibility), and the two
+# tables lay each row out as a grid of fixed columns. Here, on the sample in a short window:
+# rows far below are skipped, the columns still line up, and nothing is lost from the page.
+
+SHORT = {"width": 1280, "height": 240}
+
+
+def _skipped(locator) -> bool:
+    """Whether the browser skips drawing this element (inside a content-visibility: auto
+    subtree far from the screen); it stays in the page either way."""
+    return not locator.evaluate("el => el.checkVisibility({contentVisibilityAuto: true})")
+
+
+def _columns_line_up(page, table: str) -> None:
+    heads = page.locator(f"{table} thead th")
+    rows = page.locator(f"{table} tbody tr")
+    lefts = [round(heads.nth(i).bounding_box()["x"]) for i in range(heads.count())]
+    for r in range(rows.count()):
+        row = rows.nth(r)
+        row.scroll_into_view_if_needed()
+        cells = row.locator("td")
+        assert cells.count() == len(lefts)
+        assert [round(cells.nth(i).bounding_box()["x"]) for i in range(cells.count())] == lefts, r
+
+
+@pytest.mark.parametrize("url, table", [("", "table:has(.lb-board-head)"), ("decisions/", "table:has(.lb-log-head)")])
+def test_long_tables_draw_rows_near_the_screen_and_keep_their_columns(browser, served_site, url, table):
+    page = browser.new_page(viewport=SHORT)
+    page.goto(served_site + url)
+    rows = page.locator(f"{table} tbody tr")
+    assert rows.count() >= 9
+    assert rows.first.evaluate("el => getComputedStyle(el).contentVisibility") == "auto"
+    rows.first.scroll_into_view_if_needed()
+    page.wait_for_timeout(200)  # the browser decides what is near the screen at the next frame
+    assert not _skipped(rows.first.locator("td").first)
+    assert _skipped(rows.last.locator("td").first), "a row far below the window is drawn anyway"
+    # skipped, but in the page: its text and its link are there
+    last = rows.last.locator("td a").first
+    assert last.get_attribute("href") and last.text_content().strip()
+    _columns_line_up(page, table)
+    page.close()
+
+
+def test_tags_page_draws_lists_near_the_screen(browser, served_site):
+    page = browser.new_page(viewport=SHORT)
+    page.goto(served_site + "tags/")
+    lists = page.locator('h2[id^="tag:"] + ul')
+    assert lists.count() >= 10
+    assert lists.first.evaluate("el => getComputedStyle(el).contentVisibility") == "auto"
+    page.wait_for_timeout(200)
+    assert _skipped(lists.last.locator("li").first)
+    # a tag's link from another page still lands on its list, drawn
+    page.goto(served_site + "tags/#tag:stagega")
+    page.wait_for_timeout(200)
+    ga = page.locator('h2[id="tag:stagega"] + ul')
+    assert not _skipped(ga.locator("li").first)
+    assert ga.locator("li a").count() >= 1
+    page.close()
