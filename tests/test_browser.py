@@ -137,15 +137,17 @@ def test_board_filters_and_sorts(browser, served_site):
     page.goto(served_site)
     rows = page.locator("table:has(.lb-board-head) tbody tr")
     total = rows.count()
-    titles = [rows.nth(i).locator("td").first.inner_text().strip() for i in range(total)]
+    # a cell's text as the filter reads it (textContent): rows far below the window are not
+    # drawn (content-visibility), and an undrawn element has no rendered text (innerText)
+    titles = [rows.nth(i).locator("td").first.text_content().strip() for i in range(total)]
     assert titles == sorted(titles, key=str.casefold), "rows sort by title by default"
 
     def visible() -> list[str]:
-        return [rows.nth(i).locator("td").first.inner_text().strip() for i in range(total) if rows.nth(i).is_visible()]
+        return [rows.nth(i).locator("td").first.text_content().strip() for i in range(total) if rows.nth(i).is_visible()]
 
     page.select_option(".lb-filter select[name=stage]", "canary")
     canary = visible()
-    assert canary and all(rows.nth(i).locator(".lb-stage").inner_text() == "canary" for i in range(total) if rows.nth(i).is_visible())
+    assert canary and all(rows.nth(i).locator(".lb-stage").text_content() == "canary" for i in range(total) if rows.nth(i).is_visible())
     assert page.locator(".lb-filter__count").inner_text() == f"{len(canary)} of {total} initiatives"
     page.select_option(".lb-filter select[name=stage]", "")
     page.select_option(".lb-filter select[name=gate]", "blocked")
@@ -161,7 +163,7 @@ def test_board_filters_and_sorts(browser, served_site):
     risk = page.locator("table:has(.lb-board-head) thead th").nth(3).locator("button")
     risk.click()
     risk.click()
-    first = rows.nth(0).locator(".lb-risk").inner_text()
+    first = rows.nth(0).locator(".lb-risk").text_content()
     assert first == "high"
     # "+N more" blockers open in place; each blocker links to its item's row
     more = page.locator("details.lb-more").first
@@ -286,6 +288,13 @@ def _on_screen(page, locator) -> bool:
     return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"] + 0.5
 
 
+def _scroll_to(locator) -> None:
+    """Scroll LOCATOR into view and wait until the browser draws it: long pages draw only what
+    is near the screen (content-visibility: auto), and a skipped element has no rendered text."""
+    locator.scroll_into_view_if_needed()
+    locator.evaluate("el => new Promise(done => { const check = () => el.checkVisibility({contentVisibilityAuto: true}) ? done() : requestAnimationFrame(check); check(); })")
+
+
 def test_on_call_on_a_phone_shows_first_call_kill_switch_and_runbooks(browser, served_site):
     page = browser.new_page(viewport=PHONE)
     page.goto(served_site + "oncall/")
@@ -296,6 +305,7 @@ def test_on_call_on_a_phone_shows_first_call_kill_switch_and_runbooks(browser, s
         heading = page.locator(f'h2:has(a[href="../initiatives/{ini["id"]}/"])')
         assert heading.count() == 1, ini["id"]
         block = heading.locator("xpath=following-sibling::ul[1]")
+        _scroll_to(block)  # as a reader sees it (the browser draws blocks only near the screen)
         first = block.locator("li", has=page.locator(".lb-oncall-label", has_text="First call")).locator("strong")
         assert first.inner_text() == ini["first"] and _on_screen(page, first), ini["id"]
         kill = block.locator("code.lb-oncall-code").first
@@ -306,6 +316,7 @@ def test_on_call_on_a_phone_shows_first_call_kill_switch_and_runbooks(browser, s
             assert _on_screen(page, links.nth(i)), (ini["id"], i)
     # a runbook whose only exercise, an incident, found issues says so, and nothing about an earlier pass
     drill = page.locator('li:has(> a[href="../initiatives/support-assistant/runbooks/provider-outage/"]) .lb-drill')
+    _scroll_to(drill)
     assert drill.inner_text() == "no exercise has passed yet; the latest, incident of 2026-10-14, found issues"
     page.screenshot(path="/tmp/launchboard-phone-oncall.png", full_page=True)
     page.close()
@@ -446,3 +457,69 @@ def test_screenshots_for_a_person_phone_desktop_dark(browser, served_site):
             _no_sideways_scroll(page) if viewport is PHONE else None
             page.screenshot(path=f"/tmp/launchboard-{name}-{file}.png", full_page=True)
         page.close()
+
+
+# --------------------------------------------------------------------------- long pages
+# At a thousand initiatives the board, the decision log and the tags page hold tens of
+# thousands of elements; they are drawn only near the screen (content-visibility), and the two
+# tables lay each row out as a grid of fixed columns. Here, on the sample in a short window:
+# rows far below are skipped, the columns still line up, and nothing is lost from the page.
+
+SHORT = {"width": 1280, "height": 240}
+
+
+def _skipped(locator) -> bool:
+    """Whether the browser skips drawing this element (inside a content-visibility: auto
+    subtree far from the screen); it stays in the page either way."""
+    return not locator.evaluate("el => el.checkVisibility({contentVisibilityAuto: true})")
+
+
+def _frames(page) -> None:
+    """Two frames: the browser decides at a frame which skipped parts are near the screen."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+def _columns_line_up(page, table: str) -> None:
+    heads = page.locator(f"{table} thead th")
+    rows = page.locator(f"{table} tbody tr")
+    lefts = [round(heads.nth(i).bounding_box()["x"]) for i in range(heads.count())]
+    for r in range(rows.count()):
+        row = rows.nth(r)
+        row.scroll_into_view_if_needed()
+        cells = row.locator("td")
+        assert cells.count() == len(lefts)
+        assert [round(cells.nth(i).bounding_box()["x"]) for i in range(cells.count())] == lefts, r
+
+
+@pytest.mark.parametrize("url, table", [("", "table:has(.lb-board-head)"), ("decisions/", "table:has(.lb-log-head)")])
+def test_long_tables_draw_rows_near_the_screen_and_keep_their_columns(browser, served_site, url, table):
+    page = browser.new_page(viewport=SHORT)
+    page.goto(served_site + url)
+    rows = page.locator(f"{table} tbody tr")
+    assert rows.count() >= 9
+    assert rows.first.evaluate("el => getComputedStyle(el).contentVisibility") == "auto"
+    rows.first.scroll_into_view_if_needed()
+    _frames(page)
+    assert not _skipped(rows.first.locator("td").first)
+    assert _skipped(rows.last.locator("td").first), "a row far below the window is drawn anyway"
+    # skipped, but in the page: its text and its link are there
+    last = rows.last.locator("td a").first
+    assert last.get_attribute("href") and last.text_content().strip()
+    _columns_line_up(page, table)
+    page.close()
+
+
+def test_tags_page_draws_lists_near_the_screen(browser, served_site):
+    page = browser.new_page(viewport=SHORT)
+    page.goto(served_site + "tags/")
+    lists = page.locator('h2[id^="tag:"] + ul')
+    assert lists.count() >= 10
+    assert lists.first.evaluate("el => getComputedStyle(el).contentVisibility") == "auto"
+    _frames(page)
+    assert _skipped(lists.last.locator("li").first)
+    # a tag's link from another page still lands on its list, drawn
+    page.goto(served_site + "tags/#tag:stagega")
+    page.wait_for_function("""() => document.querySelector('h2[id="tag:stagega"] + ul li')
+                                      .checkVisibility({contentVisibilityAuto: true})""", timeout=10000)
+    assert page.locator('h2[id="tag:stagega"] + ul li a').count() >= 1
+    page.close()
