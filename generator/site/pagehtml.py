@@ -168,6 +168,7 @@ def _link_resolver(page: Any, config: Any, files: Any) -> Callable[[str], str]:
 
     mkdocs_rule = _RelativePathTreeprocessor(page.file, files, config).path_to_url
     folder, page_url = posixpath.dirname(page.file.src_uri), page.file.url
+    by_uri = files.src_uris
     seen: dict[str, str] = {}
 
     def resolve(url: str) -> str:
@@ -177,10 +178,12 @@ def _link_resolver(page: Any, config: Any, files: Any) -> Callable[[str], str]:
         scheme, netloc, path, query, anchor = urlsplit(url)
         if scheme or netloc:
             resolved = url
-        elif not path or url.startswith(("/", "\\")) or "\x02" in url:  # self-links, absolute, Markdown's stash
+        elif url.startswith(("/", "\\")) or "\x02" in url:  # absolute, Markdown's stash
             resolved = mkdocs_rule(url)
+        elif not path:
+            resolved = url  # a link within the page: MkDocs leaves it (its anchor check is skipped, above)
         else:
-            target = files.get_file_from_path(posixpath.normpath(posixpath.join(folder, unquote(path)).lstrip("/")))
+            target = _target(by_uri, folder, unquote(path))
             if target is None or target.inclusion.is_excluded():
                 resolved = mkdocs_rule(url)
             else:
@@ -189,6 +192,19 @@ def _link_resolver(page: Any, config: Any, files: Any) -> Callable[[str], str]:
         return resolved
 
     return resolve
+
+
+def _target(by_uri: Any, folder: str, path: str) -> Any:
+    """The File a relative PATH from FOLDER names, or None. A path ending in "/" names a page's
+    folder, as the templates write links in raw HTML (where plain MkDocs, under `render --out`,
+    resolves nothing): the page is that folder's index.md, so the link takes the URL style of the
+    build (`index.html` for a site opened from files) rather than staying a folder, which a
+    browser opens as a listing under file://, and which MkDocs reports as an unrecognised link."""
+    joined = posixpath.normpath(posixpath.join(folder, path)).lstrip("/")
+    target = by_uri.get(joined)
+    if target is None and path.endswith("/"):
+        target = by_uri.get("index.md" if joined in (".", "") else joined + "/index.md")
+    return target
 
 
 def render_page(page: Any, config: Any, files: Any, extra_attributes: dict[str, set[str]] | None = None) -> PageHTML:
