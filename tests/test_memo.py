@@ -295,3 +295,85 @@ def test_a_memo_filled_by_the_pool_serves_the_next_load(sample: Path, monkeypatc
     _same_as_fresh(sample, memo)
     assert memo.hits == len(_initiatives(sample))
     assert pooled == [True, True, True]  # the memo was not empty: one process, no pool
+
+
+# --------------------------------------------------------------------------- the portfolio pages' pieces
+
+
+def _edit_once(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_a_checklist_edit_reaches_every_portfolio_page_that_shows_it(sample: Path) -> None:
+    """The framework pages' control sections, the catalogue's counts, the board and the
+    readiness feed are kept per initiative between rebuilds: an item going from done to
+    in-progress must show on each of them, while the sections of controls the item does not
+    map to are taken from the memo."""
+    load_memo, memo = LoadMemo(), RenderMemo()
+    before = _render_same_as_fresh(sample, load_memo, memo)
+    _render_same_as_fresh(sample, load_memo, memo)
+    assert memo.section_hits > 0  # with nothing changed, every section is the memo's
+    shown = {path: before.files[path] for path in before.files if path.startswith("frameworks/")}
+    assert len(shown) >= 2
+    checklist = sample / "decisions" / "code-review-bot" / "checklists" / "data-governance.yaml"
+    _edit_once(checklist, "    status: done", "    status: in-progress")
+    after = _render_same_as_fresh(sample, load_memo, memo)
+    changed = {path for path in before.files if after.files.get(path) != before.files[path]}
+    assert {"index.md", "checklists.md", "api/initiatives.json", "initiatives/code-review-bot/index.md"} <= changed
+    assert any(path in changed for path in shown), "no framework page shows the item's new status"
+    assert 0 < memo.section_hits < memo.sections_rendered + memo.section_hits  # some kept, some redone
+
+
+def test_a_runbook_edit_reaches_the_on_call_page(sample: Path) -> None:
+    """On call's rows are kept per initiative between rebuilds; a drill's new date shows."""
+    load_memo, memo = LoadMemo(), RenderMemo()
+    before = _render_same_as_fresh(sample, load_memo, memo)
+    runbook = sample / "decisions" / "code-review-bot" / "runbooks" / "rollback.yaml"
+    _edit_once(runbook, "  - date: 2026-06-11\n    kind: drill", "  - date: 2026-11-20\n    kind: drill")
+    after = _render_same_as_fresh(sample, load_memo, memo)
+    assert after.files["oncall.md"] != before.files["oncall.md"]
+    assert "2026-11-20" in after.files["oncall.md"] or after.files["oncall.md"].count("2026-06-11") < before.files["oncall.md"].count("2026-06-11")
+
+
+def test_a_problem_from_another_folder_changes_the_readiness_feed(sample: Path) -> None:
+    """api/initiatives.json keeps each initiative's part between rebuilds, but not its error
+    count: an alert name claimed by a second initiative (LB172, reported at both) raises the
+    count of the first, whose own files did not change."""
+    import json
+
+    load_memo, memo = LoadMemo(), RenderMemo()
+    before = _render_same_as_fresh(sample, load_memo, memo)
+    other = sample / "decisions" / "contract-summariser" / "runbooks" / "cost-spike.yaml"
+    _edit_once(other, "alert: contract-summariser-daily-cost", "alert: code-review-bot-daily-cost")
+    after = _render_same_as_fresh(sample, load_memo, memo)
+
+    def errors(site, ini: str) -> int:
+        feed = json.loads(site.files["api/initiatives.json"])
+        return next(i["state"]["errors"] for i in feed["initiatives"] if i["id"] == ini)
+
+    assert errors(after, "code-review-bot") == errors(before, "code-review-bot") + 1
+
+
+def test_search_documents_are_made_again_for_edited_records_only(sample: Path) -> None:
+    """EntryMemo keeps each entry's search document; an edited initiative's are new and
+    match what a fresh index makes of the records."""
+    from generator.site import search_index
+
+    load_memo, memo = LoadMemo(), search_index.EntryMemo()
+
+    def documents(portfolio, memo=None):
+        found = search_index.entries(portfolio, None, memo)
+        return search_index.documents(found, {e.page: e.page for e in found}, None, memo)
+
+    first = documents(load_portfolio(sample, AS_OF, memo=load_memo), memo)
+    record = sample / "decisions" / "code-review-bot" / "initiative.yaml"
+    _edit_once(record, "summary: |\n  ", "summary: |\n  Reworded. ")
+    again = documents(load_portfolio(sample, AS_OF, memo=load_memo), memo)
+    fresh = documents(load_portfolio(sample, AS_OF))
+    assert again == fresh and again != first
+    kept = {id(d) for d in first}
+    assert any(id(d) in kept for d in again)  # the unchanged initiatives' documents were reused
+    page = next(d for d in again if d["location"] == "initiatives/code-review-bot/index.md")
+    assert "Reworded" in page["text"]

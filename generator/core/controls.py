@@ -10,7 +10,7 @@ counts for a gate but is not evidence that a control is met.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from generator.core.frameworks import split_ref
 from generator.core.model import RUNBOOKS, ChecklistItem, Control, Framework, Initiative, InitiativeState, ItemSpec, Portfolio, Requirement
@@ -65,6 +65,11 @@ class ControlCoverage:
     def covered(self) -> bool:
         return bool(self.items)
 
+    @property
+    def done(self) -> int:
+        """How many of its initiatives have every item complete."""
+        return sum(1 for row in self.initiatives if row.complete)
+
 
 @dataclass(slots=True)
 class FrameworkCoverage:
@@ -97,7 +102,17 @@ def _item_state(ini: Initiative, ref: ItemRef, state: InitiativeState | None) ->
     return ItemState(ref, entry.status, entry.complete, record, entry.reason)
 
 
-def framework_coverage(portfolio: Portfolio, framework_id: str) -> FrameworkCoverage | None:
+# How framework_coverage gets one initiative's rows: `keep(name, initiative, compute)`. A
+# long-lived caller (the site under `mkdocs serve`) passes a memo that keeps the rows while the
+# initiative, its verdict and the policy are unchanged; by default they are computed.
+Keep = Callable[[str, Initiative, Callable[[], Any]], Any]
+
+
+def _compute(name: str, ini: Initiative, compute: Callable[[], Any]) -> Any:
+    return compute()
+
+
+def framework_coverage(portfolio: Portfolio, framework_id: str, keep: Keep = _compute) -> FrameworkCoverage | None:
     """Coverage of one framework by the policy's items and each initiative's records."""
     framework = portfolio.frameworks.get(framework_id)
     if framework is None:
@@ -116,22 +131,37 @@ def framework_coverage(portfolio: Portfolio, framework_id: str) -> FrameworkCove
                 fid, cid = split_ref(ref)
                 if fid == framework_id and cid in by_control and all(r.spec is not topic for r in by_control[cid]):
                     by_control[cid].append(ItemRef(RUNBOOKS, topic))  # type: ignore[arg-type]
-    # Which mapped items apply to each initiative, asked once per item and initiative rather
-    # than once per control (a framework's controls share items: 41,000 questions at 1,000).
-    specs = {id(ref.spec): ref.spec for refs in by_control.values() for ref in refs}
-    applies = [{key for key, spec in specs.items() if spec.applies_to(ini)} for ini in portfolio.initiatives]
-    controls = []
-    for control in framework.controls:
-        refs = by_control[control.id]
-        rows = []
-        for ini, applying_specs in zip(portfolio.initiatives, applies) if refs else ():
-            applying = [ref for ref in refs if id(ref.spec) in applying_specs]
-            if applying:
-                state = portfolio.states.get(ini.id)
-                rows.append(InitiativeCoverage(ini, [_item_state(ini, ref, state) for ref in applying]))
-        controls.append(ControlCoverage(control, refs, rows))
+    refs_by_control = [by_control[control.id] for control in framework.controls]
+    rows: list[list[InitiativeCoverage]] = [[] for _ in framework.controls]
+    for ini in portfolio.initiatives:
+        state = portfolio.states.get(ini.id)
+        found = keep(f"coverage:{framework_id}", ini, lambda: _initiative_rows(refs_by_control, ini, state))
+        for index, row in found:
+            rows[index].append(row)
+    controls = [ControlCoverage(control, refs, found) for control, refs, found in zip(framework.controls, refs_by_control, rows)]
     listed = policy is not None and framework_id in policy.frameworks
     return FrameworkCoverage(framework, controls, listed)
+
+
+def _initiative_rows(
+    refs_by_control: list[list[ItemRef]], ini: Initiative, state: InitiativeState | None
+) -> list[tuple[int, InitiativeCoverage]]:
+    """One initiative's row under each control (by index) that has an item applying to it.
+    Which items apply is asked once per item, not once per control (a framework's controls
+    share items: 41,000 questions at 1,000 initiatives)."""
+    applies: dict[int, bool] = {}
+    found = []
+    for index, refs in enumerate(refs_by_control):
+        applying = []
+        for ref in refs:
+            known = applies.get(id(ref.spec))
+            if known is None:
+                known = applies[id(ref.spec)] = ref.spec.applies_to(ini)
+            if known:
+                applying.append(ref)
+        if applying:
+            found.append((index, InitiativeCoverage(ini, [_item_state(ini, ref, state) for ref in applying])))
+    return found
 
 
 def portfolio_frameworks(portfolio: Portfolio) -> list[str]:

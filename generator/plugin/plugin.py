@@ -43,6 +43,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+import jinja2.bccache
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
@@ -185,6 +187,21 @@ def _clean(text: str) -> str:
     return neutralise(ms.plain(text))
 
 
+class _MemoryBytecode(jinja2.BytecodeCache):
+    """Compiled templates kept in memory from one build to the next (serve only)."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)  # dropped by Jinja if the source's checksum differs
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
 class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
     def __init__(self) -> None:
         self.site: RenderedSite | None = None
@@ -221,6 +238,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self.urls: dict[str, str] = {}
         self.material_entries: list | None = None  # this build's entries Material made itself
         self.search_memo: search_index.EntryMemo | None = None  # under serve, like the memos below
+        self.theme_code: _MemoryBytecode | None = None  # under serve: the theme's compiled templates
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         serving = command == "serve"
@@ -228,6 +246,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self.load_memo = LoadMemo() if serving else None
         self.render_memo = RenderMemo() if serving else None
         self.search_memo = search_index.EntryMemo() if serving else None
+        self.theme_code = _MemoryBytecode() if serving else None
         if serving and dirty:
             for build_log in _BUILD_LOGS:
                 build_log.addFilter(_PLUGIN_DIRTY_BUILD)
@@ -248,7 +267,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             gc.unfreeze()
 
     def on_shutdown(self) -> None:
-        self.load_memo = self.render_memo = self.search_memo = None
+        self.load_memo = self.render_memo = self.search_memo = self.theme_code = None
         for build_log in _BUILD_LOGS:
             build_log.removeFilter(_PLUGIN_DIRTY_BUILD)
         self.poller = None  # the server stops it with its observer
@@ -524,6 +543,15 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
                     page.title = prev.titles[file.src_uri]  # type: ignore[misc]
         return env
 
+    @event_priority(100)  # before any plugin loads a template
+    def _reuse_theme_code(self, env, *, config: MkDocsConfig, files: Files):
+        """Under serve: MkDocs makes a new theme environment every build, which compiled the
+        theme's templates again each rebuild (0.3 s at 1,000 initiatives): keep their compiled
+        code in memory. Jinja checks each against its template's source before using it."""
+        if self.theme_code is not None and getattr(env, "bytecode_cache", True) is None:
+            env.bytecode_cache = self.theme_code
+        return env
+
     @event_priority(-110)  # the last of on_env: every page is read, the environment final
     def _start_second_writer(self, env, *, config: MkDocsConfig, files: Files):
         """`mkdocs build`: a second process converts and writes every other page made from the
@@ -536,7 +564,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
                 log.debug("launchboard: a second page writer writes %d of %d pages", len(theirs), len(self.pages))
         return env
 
-    on_env = CombinedEvent(_restore_titles, _start_second_writer)
+    on_env = CombinedEvent(_reuse_theme_code, _restore_titles, _start_second_writer)
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
         if self.defer and page.file.src_uri in self.generated:
@@ -633,7 +661,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         for name, boost in search_index.FIELDS.items():
             fields.setdefault(name, {"boost": boost})
         separator = search.search_index.config.get("separator")  # where lunr splits words in the browser
-        search.search_index.entries = own + search_index.documents(self.search_entries, self.urls, separator)
+        search.search_index.entries = own + search_index.documents(self.search_entries, self.urls, separator, self.search_memo)
 
     @event_priority(-100)  # after material/search and material/tags have written their files
     def _save_state(self, *, config: MkDocsConfig) -> None:

@@ -195,9 +195,10 @@ class _FrameworkHelpers:
         return html
 
 
-def framework_coverages(portfolio: Portfolio) -> list[FrameworkCoverage]:
-    """The frameworks that get a page: those the policy lists, that exist, with safe ids."""
-    found = (framework_coverage(portfolio, f) for f in portfolio_frameworks(portfolio) if ms.is_segment(f))
+def framework_coverages(portfolio: Portfolio, keep: Keep | None = None) -> list[FrameworkCoverage]:
+    """The frameworks that get a page: those the policy lists, that exist, with safe ids
+    (`keep`: see Keep, below)."""
+    found = (framework_coverage(portfolio, f, keep or _compute) for f in portfolio_frameworks(portfolio) if ms.is_segment(f))
     return [c for c in found if c is not None]
 
 
@@ -479,6 +480,38 @@ def initiative_json(portfolio: Portfolio, ini: Initiative, base_url: str = "") -
     }
 
 
+def initiatives_feed(portfolio: Portfolio, safe: list[Initiative], keep: Keep = _compute) -> str:
+    """api/initiatives.json: every initiative's readiness. The text is put together from each
+    initiative's part, which `keep` may hand back from an earlier build (each part is what
+    _json makes of it, so the whole is what _json makes of the whole); the error and warning
+    counts are not in the kept part: problems outside an initiative's folder change them."""
+    rows = []
+    for ini in safe:
+        state = portfolio.states.get(ini.id)
+        before, after = keep("feed-row", ini, functools.partial(_feed_row, ini, state))
+        rows.append(before if state is None else f'{before}"errors":{state.errors},"warnings":{state.warnings},{after}')
+    head = _json({"as_of": portfolio.as_of, "stages": list(portfolio.policy.stages) if portfolio.policy else [],
+                  "errors": len(portfolio.errors), "warnings": len(portfolio.warnings)})
+    return f'{head.rstrip()[:-1]},"initiatives":[{",".join(rows)}]}}\n'
+
+
+def _feed_row(ini: Initiative, state: InitiativeState | None) -> tuple[str, str]:
+    """One initiative's part of initiatives_feed, as JSON text around its state's counts."""
+    def text(data: dict[str, Any]) -> str:
+        return _json(data).rstrip()[1:-1]  # the members, without braces or newline
+
+    own = text({"id": ini.id, "title": ini.title, "stage": ini.stage, "approach": ini.approach, "risk": ini.risk,
+                "owners": list(ini.owners)})
+    links = text({"url": f"initiatives/{ini.id}/", "json": f"api/initiatives/{ini.id}.json", "badge": f"badges/{ini.id}.svg"})
+    if state is None:
+        return f'{{{own},"state":null,{links}}}', ""
+    judged = text({"id": state.id, "stage": state.stage, "approach": state.approach, "readiness": state.current.as_dict(),
+                   "next": state.next.as_dict() if state.next else None})
+    ledger = text({"requirements": [r.as_dict() for r in state.requirements],
+                   **({"metric_gates": [g.as_dict() for g in state.metric_gates]} if state.metric_gates else {})})
+    return f'{{{own},"state":{{{judged},', f'{ledger}}},{links}}}'
+
+
 # --------------------------------------------------------------------------- templates
 
 
@@ -521,6 +554,7 @@ def _environment(templates_dir: Path, root: Path | str | None = None) -> jinja2.
     env.tests.update(
         weighs=lambda d, cid: any(c == cid for c, _ in d.criteria),
         applies=lambda ini, spec: spec.applies_to(ini),
+        published=ms.is_segment,  # an initiative id that has pages (render_site's `safe`)
     )
     return env
 
@@ -783,16 +817,18 @@ def render_site(
 
     states: dict[str, InitiativeState | None] = {i.id: portfolio.states.get(i.id) for i in safe}
     env.tests["item_complete"] = lambda ini, c, i: _item_complete(states, ini, c, i)
-    coverages = framework_coverages(portfolio)
+    context = portfolio.digests.get("", "")  # the policy, schemas, date and root the records were judged under
+
+    def keep(name: str, ini: Initiative, compute: Callable[[], Any]) -> Any:
+        return memo.derived(name, ini, portfolio.states.get(ini.id), context, compute) if memo is not None else compute()
+
+    coverages = framework_coverages(portfolio, keep)
     helpers = _FrameworkHelpers(portfolio, {c.framework.id for c in coverages})
     env.globals.update(control_link=helpers.control_link, control_chips=helpers.control_chips,
                        item_cell=helpers.item_cell, anchor=control_anchor)
     # Built when read: under serve the render memo answers most initiatives without them.
     views = _Lazy({i.id: i for i in safe}, lambda i: [metric_view(i, m) for m in i.metrics])
-    context = portfolio.digests.get("", "")  # the policy, schemas, date and root the records were judged under
 
-    def keep(name: str, ini: Initiative, compute: Callable[[], Any]) -> Any:
-        return memo.derived(name, ini, states.get(ini.id), context, compute) if memo is not None else compute()
     by_stage = Counter(i.stage for i in portfolio.initiatives)
     ready_next = sum(1 for s in states.values() if s and s.next and s.next.ready)
     blocked_now = sum(1 for s in states.values() if s and not s.current.ready)
@@ -824,6 +860,18 @@ def render_site(
         files[path] = env.get_template(template).render(page_path=path, **common, **ctx)
         pages.add(path)
 
+    def control_section(page_path: str, fw: Any, c: Any) -> str:
+        """One control's section of a framework page; under serve, kept while the rows it
+        lists are the very rows of the last render (RenderMemo.section)."""
+        def compute() -> str:
+            up = relative(page_path, "__root__").replace("__root__", "")
+            return env.get_template(_SECTION_TEMPLATE).render(page_path=page_path, **common, fw=fw, c=c, up=up)
+
+        if memo is None or not context or not memo.sections_are_own(env):
+            return compute()
+        return memo.section((page_path, fw.id, c.control.id), c.initiatives, context, compute)
+
+    env.globals["control_section"] = control_section
     board_rows: dict[str, str] = {}
     page_skipped = list(skipped)  # ids refused as page names (the board lists them)
 
@@ -859,30 +907,8 @@ def render_site(
         # the board says so when "today" was fixed; the UTC day, so the machine's zone changes nothing
         clock_today=dt.datetime.now(dt.timezone.utc).date().isoformat(),
     )
-    files["api/initiatives.json"] = _json(
-        {
-            "as_of": portfolio.as_of,
-            "stages": stages,
-            "errors": len(portfolio.errors),
-            "warnings": len(portfolio.warnings),
-            "initiatives": [
-                {
-                    "id": i.id,
-                    "title": i.title,
-                    "stage": i.stage,
-                    "approach": i.approach,
-                    "risk": i.risk,
-                    "owners": list(i.owners),
-                    "state": states[i.id].as_dict() if states[i.id] else None,
-                    "url": f"initiatives/{i.id}/",
-                    "json": f"api/initiatives/{i.id}.json",
-                    "badge": f"badges/{i.id}.svg",
-                }
-                for i in safe
-            ],
-        }
-    )
-    page("oncall.md", "oncall.md.j2", rows=on_call_rows(portfolio, safe))
+    files["api/initiatives.json"] = initiatives_feed(portfolio, safe, keep)
+    page("oncall.md", "oncall.md.j2", rows=on_call_rows(portfolio, safe, keep))
     files["api/alerts.json"] = _json(alerts_feed(portfolio, safe))
     page("decisions.md", "decision_log.md.j2", decisions=all_decisions,
          review_due={(d.initiative, d.number): days for d, days in reviews_due(portfolio)})
@@ -1100,6 +1126,10 @@ _OWN_NAMES = frozenset({
 })
 _OWN_TEMPLATES = ("initiative.md.j2", "decision.md.j2", "board_row.md.j2", "runbook.md.j2")
 _SITE_NAMES = frozenset({"portfolio", "states", "views", "safe_ids"})  # everyone's data
+# A framework page's section per control (framework_control.md.j2): its control's coverage
+# (whose rows the memo compares), the framework, and the way up to the site's root.
+_SECTION_TEMPLATE = "framework_control.md.j2"
+_SECTION_NAMES = _OWN_NAMES | {"c", "fw", "up", "item_cell"}
 
 
 class RenderMemo:
@@ -1120,9 +1150,15 @@ class RenderMemo:
         # (name, initiative id) -> (initiative, state, context, value), and this render's
         self._derived: dict[tuple[str, str], tuple[Any, Any, str, Any]] = {}
         self._derived_now: dict[tuple[str, str], tuple[Any, Any, str, Any]] = {}
+        # (page, framework, control) -> (context, templates digest, its rows, its section)
+        self._sections: dict[tuple[str, str, str], tuple[str, str, list, str]] = {}
+        self._sections_now: dict[tuple[str, str, str], tuple[str, str, list, str]] = {}
+        self._sections_own: tuple[str, bool] | None = None
+        self.section_hits = self.sections_rendered = 0  # in the last render (tests, benchmarks)
 
     def environment(self, templates_dir: Path, root: Path | str | None = None) -> jinja2.Environment:
         """The previous render's environment (its compiled templates) while no template changed."""
+        self.section_hits = self.sections_rendered = 0
         digest = _templates_digest(templates_dir)
         if self.env is None or digest != self.templates:
             self.env, self.templates = _environment(templates_dir, root), digest
@@ -1174,9 +1210,36 @@ class RenderMemo:
             self._derived_now[key] = (ini, state, context, value)
         return value
 
+    def sections_are_own(self, env: jinja2.Environment) -> bool:
+        """Whether the framework section template reads only its control's values."""
+        if self._sections_own is None or self._sections_own[0] != self.templates:
+            try:
+                used = _template_names(env, _SECTION_TEMPLATE, set())
+            except jinja2.TemplateError:
+                used = {"<unreadable>"}
+            self._sections_own = (self.templates, used <= _SECTION_NAMES)
+        return self._sections_own[1]
+
+    def section(self, key: tuple[str, str, str], rows: list, context: str, compute: Callable[[], str]) -> str:
+        """A framework control's section again when the coverage rows it lists are the very
+        objects, in the same order, of the last render (RenderMemo.derived hands back an
+        initiative's rows while it and its verdict are unchanged), under the same context and
+        templates; the policy, which says what maps to the control, is in the context."""
+        held = self._sections.get(key)
+        if (held is not None and held[0] == context and held[1] == self.templates and len(held[2]) == len(rows)
+                and all(a is b for a, b in zip(held[2], rows))):
+            text = held[3]
+            self.section_hits += 1
+        else:
+            text = compute()
+            self.sections_rendered += 1
+        self._sections_now[key] = (context, self.templates, list(rows), text)
+        return text
+
     def forget_underived(self) -> None:
         """Keep only what this render asked for."""
         self._derived, self._derived_now = self._derived_now, {}
+        self._sections, self._sections_now = self._sections_now, {}
 
 
 class _Lazy(Mapping):

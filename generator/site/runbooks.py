@@ -9,8 +9,9 @@ whether this runbook was ever run for real (its exercises and their age).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from generator.core.model import RUNBOOKS, Escalation, Exercise, Initiative, InitiativeState, ItemVerdict, Policy, Portfolio, Runbook
 from generator.site import markdown_safety as ms
@@ -159,35 +160,42 @@ def drill(view: RunbookView, judged: dict[str, ItemVerdict], max_age: int, today
     return Drill(counts, lapses, (lapses - today).days if lapses else None)
 
 
-def on_call_rows(portfolio: Portfolio, safe: list[Initiative]) -> list[OnCallRow]:
-    rows = []
+def on_call_rows(portfolio: Portfolio, safe: list[Initiative], keep: Callable[[str, Initiative, Callable[[], Any]], Any] | None = None) -> list[OnCallRow]:
+    """The On call page's rows, by title. `keep(name, initiative, compute)` may hand back a
+    row computed before (render.RenderMemo.derived under `mkdocs serve`): a row is a function
+    of its initiative, its verdict, the policy and the date alone."""
     policy = portfolio.policy
     today = _date(portfolio.as_of) or dt.date.today()
-    max_age = policy.exercise_max_age_days if policy else 180
+    rows = []
     for ini in sorted((i for i in safe if is_live(i, policy)), key=lambda i: (i.title.casefold(), i.id)):
-        # the most severe first: sev1 is what the incident commander needs before sev4
-        views = sorted(runbook_views(ini, policy, portfolio.as_of, portfolio.states.get(ini.id)),
-                       key=lambda v: (v.runbook.severity, v.runbook.title.casefold()))
-        rollback = next((v for v in views if "rollback" in v.runbook.topics), None)
-        contacts = [v.first_contact for v in ([rollback] if rollback else []) + views if v.first_contact]
-        exercised = [v for v in views if v.passed_age is not None]
         state = portfolio.states.get(ini.id)
-        judged = {v.item: v for v in state.current.verdicts if v.kind == "runbook"} if state else {}
-        drills = {v.runbook.stem: drill(v, judged, max_age, today) for v in views}
-        switches = [v.runbook.rollback for v in ([rollback] if rollback else []) + views if v.runbook.rollback]
-        rows.append(OnCallRow(
-            initiative=ini,
-            runbooks=views,
-            rollback=rollback,
-            first_contact=contacts[0] if contacts else None,
-            last_exercised=min(exercised, key=lambda v: v.passed_age) if exercised else None,
-            failing=[v for v in views if v.last is not None and v.last.outcome != "passed"],
-            kill_switch=next((r.kill_switch for r in switches if r.kill_switch), ""),
-            pinned=next((dict(r.pinned) for r in switches if r.pinned), {}),
-            drills=drills,
-            lapsed=[v for v in views if drills[v.runbook.stem].counts is False],
-        ))
+        compute = functools.partial(_on_call_row, ini, policy, portfolio.as_of, state, today)
+        rows.append(keep("oncall", ini, compute) if keep is not None else compute())
     return rows
+
+
+def _on_call_row(ini: Initiative, policy: Policy | None, as_of: str, state: InitiativeState | None, today: dt.date) -> OnCallRow:
+    max_age = policy.exercise_max_age_days if policy else 180
+    # the most severe first: sev1 is what the incident commander needs before sev4
+    views = sorted(runbook_views(ini, policy, as_of, state), key=lambda v: (v.runbook.severity, v.runbook.title.casefold()))
+    rollback = next((v for v in views if "rollback" in v.runbook.topics), None)
+    contacts = [v.first_contact for v in ([rollback] if rollback else []) + views if v.first_contact]
+    exercised = [v for v in views if v.passed_age is not None]
+    judged = {v.item: v for v in state.current.verdicts if v.kind == "runbook"} if state else {}
+    drills = {v.runbook.stem: drill(v, judged, max_age, today) for v in views}
+    switches = [v.runbook.rollback for v in ([rollback] if rollback else []) + views if v.runbook.rollback]
+    return OnCallRow(
+        initiative=ini,
+        runbooks=views,
+        rollback=rollback,
+        first_contact=contacts[0] if contacts else None,
+        last_exercised=min(exercised, key=lambda v: v.passed_age) if exercised else None,
+        failing=[v for v in views if v.last is not None and v.last.outcome != "passed"],
+        kill_switch=next((r.kill_switch for r in switches if r.kill_switch), ""),
+        pinned=next((dict(r.pinned) for r in switches if r.pinned), {}),
+        drills=drills,
+        lapsed=[v for v in views if drills[v.runbook.stem].counts is False],
+    )
 
 
 def alerts_feed(portfolio: Portfolio, safe: list[Initiative]) -> dict[str, Any]:

@@ -351,6 +351,23 @@ class EntryMemo:
 
     def __init__(self) -> None:
         self._held: dict[str, tuple[Initiative, InitiativeState | None, str, list[Entry]]] = {}
+        # id(entry) -> (entry, URL, separator, its document): the last build's documents. The
+        # entry itself is held, so its id cannot be taken by a new object while it is here.
+        self._documents: dict[int, tuple[Entry, str, str, dict[str, Any]]] = {}
+
+    def document(self, entry: Entry, url: str, split: re.Pattern[str], kept: dict) -> dict[str, Any]:
+        """The entry's document again when it is the very entry (entries are not changed once
+        made) at the same URL under the same separator; kept: this build's, by id."""
+        held = self._documents.get(id(entry))
+        if held is not None and held[0] is entry and held[1] == url and held[2] == split.pattern:
+            doc = held[3]
+        else:
+            doc = entry.document(url, split)
+        kept[id(entry)] = (entry, url, split.pattern, doc)
+        return doc
+
+    def documents_made(self, kept: dict) -> None:
+        self._documents = kept
 
     def get(self, ini: Initiative, state: InitiativeState | None, policy: Policy | None, context: str) -> list[Entry]:
         held = self._held.get(ini.id)
@@ -385,12 +402,19 @@ def entries(portfolio: Portfolio, schemas: list[dict[str, Any]] | None = None, m
     return found
 
 
-def documents(found: Iterable[Entry], urls: dict[str, str], separator: str | None = None) -> list[dict[str, Any]]:
+def documents(found: Iterable[Entry], urls: dict[str, str], separator: str | None = None,
+              memo: EntryMemo | None = None) -> list[dict[str, Any]]:
     """Material's documents for the entries whose page the site has (urls: page path -> URL,
     as MkDocs gives it: `x/` with directory URLs, `x/index.html` without); `separator` is the
-    site's `search.separator`, where lunr will split words (Material's default when None)."""
+    site's `search.separator`, where lunr will split words (Material's default when None).
+    Under serve, `memo` hands back the documents of entries it made before (EntryMemo)."""
     try:
         split = re.compile(separator) if separator else _SPLIT
     except re.error:  # a JavaScript pattern Python cannot read: whitespace at least
         split = re.compile(r"\s+")
-    return [e.document(urls[e.page], split) for e in found if e.page in urls]
+    if memo is None:
+        return [e.document(urls[e.page], split) for e in found if e.page in urls]
+    kept: dict[int, tuple[Entry, str, str, dict[str, Any]]] = {}
+    made = [memo.document(e, urls[e.page], split, kept) for e in found if e.page in urls]
+    memo.documents_made(kept)
+    return made
