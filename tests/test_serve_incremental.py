@@ -283,3 +283,28 @@ def test_serve_does_not_warn_about_its_own_dirty_builds(repo: Path, tmp_path: Pa
         _build(repo, tmp_path / "site")
     warned = any("'dirty' build" in r.getMessage() for r in caplog.records)
     assert warned is (request.node.callspec.params["repo"] == "build")
+
+
+@pytest.mark.parametrize("repo", ["serve"], indirect=True)
+def test_serve_keeps_the_theme_compiled_but_never_stale(repo: Path, tmp_path: Path) -> None:
+    """Under serve the theme's compiled templates stay in memory between rebuilds (MkDocs
+    makes a new theme environment every build); an edited theme template is compiled again."""
+    overrides = repo / "overrides"
+    overrides.mkdir()
+    main = overrides / "main.html"
+    main.write_text('{% extends "base.html" %}{% block announce %}theme-mark-one{% endblock %}', encoding="utf-8")
+    config = repo / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  name: material\n", "  name: material\n  custom_dir: overrides\n", 1),
+                      encoding="utf-8")
+    site = tmp_path / "site"
+    plugin = _build(repo, site)
+    assert plugin.theme_code is not None and plugin.theme_code.code  # the first build's compiled templates
+    kept = dict(plugin.theme_code.code)
+    page = site / "initiatives" / CHANGED / "index.html"
+    assert "theme-mark-one" in page.read_text(encoding="utf-8")
+    _build(repo, site)
+    assert plugin.theme_code.code == kept  # nothing compiled again
+    main.write_text('{% extends "base.html" %}{% block announce %}theme-mark-two{% endblock %}', encoding="utf-8")
+    _build(repo, site)
+    html = page.read_text(encoding="utf-8")
+    assert "theme-mark-two" in html and "theme-mark-one" not in html
