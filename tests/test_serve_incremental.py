@@ -308,3 +308,21 @@ def test_serve_keeps_the_theme_compiled_but_never_stale(repo: Path, tmp_path: Pa
     _build(repo, site)
     html = page.read_text(encoding="utf-8")
     assert "theme-mark-two" in html and "theme-mark-one" not in html
+
+
+@pytest.mark.parametrize("repo", ["serve"], indirect=True)
+def test_serve_reuses_the_files_of_unchanged_content(repo: Path, tmp_path: Path) -> None:
+    """A rebuild hands MkDocs the previous build's File for every generated file whose content
+    is unchanged (a page rendered again to the same text included); an edited one is new, and
+    its page shows the edit."""
+    site = tmp_path / "site"
+    plugin = _build(repo, site)
+    first = {path: file for path, (file, _) in plugin._files.items()}
+    assert first
+    _edit(repo, "{date: 2026-11-16, value: 1421}", "{date: 2026-11-16, value: 1377}")
+    plugin = _build(repo, site)
+    again = {path: file for path, (file, _) in plugin._files.items()}
+    new = {path for path in again if again[path] is not first.get(path)}
+    assert new == {f"initiatives/{CHANGED}/index.md", f"api/initiatives/{CHANGED}.json",
+                   f"initiatives/{CHANGED}/metrics/p95-latency.svg"}, new
+    assert "1,377" in (site / "initiatives" / CHANGED / "index.html").read_text()

@@ -125,6 +125,11 @@ def _digest(content: str | bytes) -> str:
     return hashlib.blake2b(content.encode("utf-8") if isinstance(content, str) else content, digest_size=16).hexdigest()
 
 
+def _same(kept: object, content: str | bytes) -> bool:
+    """The very object, or an equal one (a page rendered again to the same text: a memcmp)."""
+    return kept is content or (type(kept) is type(content) and kept == content)
+
+
 def _front_matter(content: str) -> str:
     """The YAML front matter block of a generated page ('' if none), as text."""
     if not content.startswith("---"):
@@ -220,8 +225,9 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self.load_memo: LoadMemo | None = None
         self.render_memo: RenderMemo | None = None
         self._digested: dict[str, tuple[str | bytes, str]] = {}  # path -> (content, digest), serve only
-        self._files: dict[str, File] = {}  # path -> the File the last build made of it, serve only
-        self._next_files: dict[str, File] = {}
+        # path -> the File the last build made of it and the inclusion asked for, serve only
+        self._files: dict[str, tuple[File, InclusionLevel]] = {}
+        self._next_files: dict[str, tuple[File, InclusionLevel]] = {}
         self.read: dict[str, str] = {}  # generated page -> its Markdown as read, before other plugins
         self.cleaned: dict[str, str] = {}  # generated page -> the clean HTML pagehtml gave it this build
         self.files: Files | None = None  # this build's files, for pages converted as they are written
@@ -371,7 +377,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             # Under serve, most contents are the very objects the render memo gave last time:
             # an unchanged object has the digest it had (a str cannot change).
             known = self._digested.get(path)
-            digest = known[1] if known is not None and known[0] is content else _digest(content)
+            digest = known[1] if known is not None and _same(known[0], content) else _digest(content)
             self.hashes[path] = digest
             if serving:
                 files.append(self._file(config, path, content, inclusion))
@@ -398,18 +404,22 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         return File(path, config.site_dir, config.site_dir, config.use_directory_urls)
 
     def _file(self, config: MkDocsConfig, path: str, content: str | bytes, inclusion: InclusionLevel) -> File:
-        """Under serve: the previous build's File for PATH when its content is the very same
-        object and nothing its URLs depend on changed, else a new one. Making 12,000 Files
-        (MkDocs parses each path with pathlib) was a third of a second of every rebuild at
-        1,000 initiatives. The reused File loses its Page: MkDocs makes a new one."""
-        previous = self._files.get(path)
-        if (previous is not None and getattr(previous, "_content", None) is content and previous.inclusion == inclusion
+        """Under serve: the previous build's File for PATH when its content is the same (the
+        very object, or an equal one) and nothing its URLs depend on changed, else a new one.
+        Making 12,000 Files (MkDocs parses each path with pathlib) was a third of a second of
+        every rebuild at 1,000 initiatives. The reused File loses its Page (MkDocs makes a new
+        one) and gets the inclusion asked for back: MkDocs resolves an undefined one after
+        on_files, and comparing with that made each page of the navigation a new File."""
+        held = self._files.get(path)
+        previous, asked = held if held is not None else (None, None)
+        if (previous is not None and _same(getattr(previous, "_content", None), content) and asked == inclusion
                 and previous.dest_dir == config.site_dir and previous.use_directory_urls == config.use_directory_urls):
             previous.page = None
+            previous.inclusion = inclusion
             file = previous
         else:
             file = File.generated(config, path, content=content, inclusion=inclusion)
-        self._next_files[path] = file
+        self._next_files[path] = (file, inclusion)
         return file
 
     # ------------------------------------------------------------------ dirty rebuilds
