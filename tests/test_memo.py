@@ -314,7 +314,7 @@ def test_a_checklist_edit_reaches_every_portfolio_page_that_shows_it(sample: Pat
     load_memo, memo = LoadMemo(), RenderMemo()
     before = _render_same_as_fresh(sample, load_memo, memo)
     _render_same_as_fresh(sample, load_memo, memo)
-    assert memo.section_hits > 0  # with nothing changed, every section is the memo's
+    assert memo.piece_hits > 0  # with nothing changed, every section is the memo's
     shown = {path: before.files[path] for path in before.files if path.startswith("frameworks/")}
     assert len(shown) >= 2
     checklist = sample / "decisions" / "code-review-bot" / "checklists" / "data-governance.yaml"
@@ -323,17 +323,19 @@ def test_a_checklist_edit_reaches_every_portfolio_page_that_shows_it(sample: Pat
     changed = {path for path in before.files if after.files.get(path) != before.files[path]}
     assert {"index.md", "checklists.md", "api/initiatives.json", "initiatives/code-review-bot/index.md"} <= changed
     assert any(path in changed for path in shown), "no framework page shows the item's new status"
-    assert 0 < memo.section_hits < memo.sections_rendered + memo.section_hits  # some kept, some redone
+    assert 0 < memo.piece_hits < memo.pieces_rendered + memo.piece_hits  # some kept, some redone
 
 
 def test_a_runbook_edit_reaches_the_on_call_page(sample: Path) -> None:
-    """On call's rows are kept per initiative between rebuilds; a drill's new date shows."""
+    """On call's rows, and each initiative's block of the page, are kept between rebuilds; a
+    drill's new date shows."""
     load_memo, memo = LoadMemo(), RenderMemo()
     before = _render_same_as_fresh(sample, load_memo, memo)
     runbook = sample / "decisions" / "code-review-bot" / "runbooks" / "rollback.yaml"
     _edit_once(runbook, "  - date: 2026-06-11\n    kind: drill", "  - date: 2026-11-20\n    kind: drill")
     after = _render_same_as_fresh(sample, load_memo, memo)
     assert after.files["oncall.md"] != before.files["oncall.md"]
+    assert memo.piece_hits > 0  # the other live initiatives' blocks were the memo's
     assert "2026-11-20" in after.files["oncall.md"] or after.files["oncall.md"].count("2026-06-11") < before.files["oncall.md"].count("2026-06-11")
 
 

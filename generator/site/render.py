@@ -860,18 +860,26 @@ def render_site(
         files[path] = env.get_template(template).render(page_path=path, **common, **ctx)
         pages.add(path)
 
-    def control_section(page_path: str, fw: Any, c: Any) -> str:
-        """One control's section of a framework page; under serve, kept while the rows it
-        lists are the very rows of the last render (RenderMemo.section)."""
+    def piece(template: str, key: tuple, objects: list, **ctx: Any) -> str:
+        """A piece of a portfolio page from its own template; under serve, kept while the
+        objects it shows are the very objects of the last render (RenderMemo.piece)."""
         def compute() -> str:
-            up = relative(page_path, "__root__").replace("__root__", "")
-            return env.get_template(_SECTION_TEMPLATE).render(page_path=page_path, **common, fw=fw, c=c, up=up)
+            return env.get_template(template).render(**common, **ctx)
 
-        if memo is None or not context or not memo.sections_are_own(env):
+        if memo is None or not context or not memo.pieces_are_own(env, template):
             return compute()
-        return memo.section((page_path, fw.id, c.control.id), c.initiatives, context, compute)
+        return memo.piece((template, *key), objects, context, compute)
 
-    env.globals["control_section"] = control_section
+    def control_section(page_path: str, fw: Any, c: Any) -> str:
+        """One control's section of a framework page: it lists the control's rows."""
+        up = relative(page_path, "__root__").replace("__root__", "")
+        return piece(_PIECES[0], (page_path, fw.id, c.control.id), c.initiatives, page_path=page_path, fw=fw, c=c, up=up)
+
+    def on_call_row(page_path: str, row: Any) -> str:
+        """One initiative's block of the On call page."""
+        return piece(_PIECES[1], (page_path, row.initiative.id), [row], page_path=page_path, row=row)
+
+    env.globals.update(control_section=control_section, on_call_row=on_call_row)
     board_rows: dict[str, str] = {}
     page_skipped = list(skipped)  # ids refused as page names (the board lists them)
 
@@ -1126,10 +1134,11 @@ _OWN_NAMES = frozenset({
 })
 _OWN_TEMPLATES = ("initiative.md.j2", "decision.md.j2", "board_row.md.j2", "runbook.md.j2")
 _SITE_NAMES = frozenset({"portfolio", "states", "views", "safe_ids"})  # everyone's data
-# A framework page's section per control (framework_control.md.j2): its control's coverage
-# (whose rows the memo compares), the framework, and the way up to the site's root.
-_SECTION_TEMPLATE = "framework_control.md.j2"
-_SECTION_NAMES = _OWN_NAMES | {"c", "fw", "up", "item_cell"}
+# Pieces of portfolio pages with templates of their own, and what each may read: a framework
+# page's section per control (its coverage, whose rows the memo compares; the framework; the
+# way up to the site's root) and On call's block per initiative (its row).
+_PIECES = ("framework_control.md.j2", "oncall_row.md.j2")
+_PIECE_NAMES = {_PIECES[0]: _OWN_NAMES | {"c", "fw", "up", "item_cell"}, _PIECES[1]: _OWN_NAMES | {"row"}}
 
 
 class RenderMemo:
@@ -1150,15 +1159,15 @@ class RenderMemo:
         # (name, initiative id) -> (initiative, state, context, value), and this render's
         self._derived: dict[tuple[str, str], tuple[Any, Any, str, Any]] = {}
         self._derived_now: dict[tuple[str, str], tuple[Any, Any, str, Any]] = {}
-        # (page, framework, control) -> (context, templates digest, its rows, its section)
-        self._sections: dict[tuple[str, str, str], tuple[str, str, list, str]] = {}
-        self._sections_now: dict[tuple[str, str, str], tuple[str, str, list, str]] = {}
-        self._sections_own: tuple[str, bool] | None = None
-        self.section_hits = self.sections_rendered = 0  # in the last render (tests, benchmarks)
+        # (template, *key) -> (context, templates digest, the objects it shows, its text)
+        self._pieces: dict[tuple, tuple[str, str, list, str]] = {}
+        self._pieces_now: dict[tuple, tuple[str, str, list, str]] = {}
+        self._pieces_own: dict[str, tuple[str, bool]] = {}  # template -> (templates digest, own)
+        self.piece_hits = self.pieces_rendered = 0  # in the last render (tests, benchmarks)
 
     def environment(self, templates_dir: Path, root: Path | str | None = None) -> jinja2.Environment:
         """The previous render's environment (its compiled templates) while no template changed."""
-        self.section_hits = self.sections_rendered = 0
+        self.piece_hits = self.pieces_rendered = 0
         digest = _templates_digest(templates_dir)
         if self.env is None or digest != self.templates:
             self.env, self.templates = _environment(templates_dir, root), digest
@@ -1210,36 +1219,37 @@ class RenderMemo:
             self._derived_now[key] = (ini, state, context, value)
         return value
 
-    def sections_are_own(self, env: jinja2.Environment) -> bool:
-        """Whether the framework section template reads only its control's values."""
-        if self._sections_own is None or self._sections_own[0] != self.templates:
+    def pieces_are_own(self, env: jinja2.Environment, template: str) -> bool:
+        """Whether a piece's template reads only what _PIECE_NAMES allows it."""
+        held = self._pieces_own.get(template)
+        if held is None or held[0] != self.templates:
             try:
-                used = _template_names(env, _SECTION_TEMPLATE, set())
+                used = _template_names(env, template, set())
             except jinja2.TemplateError:
                 used = {"<unreadable>"}
-            self._sections_own = (self.templates, used <= _SECTION_NAMES)
-        return self._sections_own[1]
+            held = self._pieces_own[template] = (self.templates, used <= _PIECE_NAMES.get(template, _OWN_NAMES))
+        return held[1]
 
-    def section(self, key: tuple[str, str, str], rows: list, context: str, compute: Callable[[], str]) -> str:
-        """A framework control's section again when the coverage rows it lists are the very
-        objects, in the same order, of the last render (RenderMemo.derived hands back an
-        initiative's rows while it and its verdict are unchanged), under the same context and
-        templates; the policy, which says what maps to the control, is in the context."""
-        held = self._sections.get(key)
-        if (held is not None and held[0] == context and held[1] == self.templates and len(held[2]) == len(rows)
-                and all(a is b for a, b in zip(held[2], rows))):
+    def piece(self, key: tuple, objects: list, context: str, compute: Callable[[], str]) -> str:
+        """A piece of a portfolio page again when the objects it shows are the very objects, in
+        the same order, of the last render (RenderMemo.derived hands back an initiative's rows
+        while it and its verdict are unchanged), under the same context and templates; the
+        policy and the date, which the rows are judged by, are in the context."""
+        held = self._pieces.get(key)
+        if (held is not None and held[0] == context and held[1] == self.templates and len(held[2]) == len(objects)
+                and all(a is b for a, b in zip(held[2], objects))):
             text = held[3]
-            self.section_hits += 1
+            self.piece_hits += 1
         else:
             text = compute()
-            self.sections_rendered += 1
-        self._sections_now[key] = (context, self.templates, list(rows), text)
+            self.pieces_rendered += 1
+        self._pieces_now[key] = (context, self.templates, list(objects), text)
         return text
 
     def forget_underived(self) -> None:
         """Keep only what this render asked for."""
         self._derived, self._derived_now = self._derived_now, {}
-        self._sections, self._sections_now = self._sections_now, {}
+        self._pieces, self._pieces_now = self._pieces_now, {}
 
 
 class _Lazy(Mapping):
