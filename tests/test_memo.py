@@ -379,3 +379,53 @@ def test_search_documents_are_made_again_for_edited_records_only(sample: Path) -
     assert any(id(d) in kept for d in again)  # the unchanged initiatives' documents were reused
     page = next(d for d in again if d["location"] == "initiatives/code-review-bot/index.md")
     assert "Reworded" in page["text"]
+
+
+# --------------------------------------------------------------------------- stamps
+
+
+def test_a_folder_whose_stamps_are_unchanged_is_not_read_again(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files whose times are old enough are trusted by stamp: the second load reads nothing."""
+    import time
+
+    from generator.core import pipeline
+
+    monkeypatch.setattr(pipeline, "STAMP_TRUSTED_AFTER", 0)
+    memo = LoadMemo()
+    _same_as_fresh(sample, memo)
+    time.sleep(0.05)
+    _same_as_fresh(sample, memo)
+    assert memo.unread == memo.hits == len(_initiatives(sample))
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_still_seen(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit of the same length with the old mtime put back (as some tools do) changes the
+    ctime, which nothing can set back: the folder is read again and judged anew."""
+    import os
+    import time
+
+    from generator.core import pipeline
+
+    monkeypatch.setattr(pipeline, "STAMP_TRUSTED_AFTER", 0)
+    memo = LoadMemo()
+    before = _same_as_fresh(sample, memo)
+    record = sample / "decisions" / "code-review-bot" / "checklists" / "data-governance.yaml"
+    old = record.stat()
+    time.sleep(0.05)
+    text = record.read_text()
+    assert "status: done" in text
+    record.write_text(text.replace("status: done", "status: todo", 1))  # the same length
+    os.utime(record, ns=(old.st_atime_ns, old.st_mtime_ns))
+    assert record.stat().st_size == old.st_size and record.stat().st_mtime_ns == old.st_mtime_ns
+    after = _same_as_fresh(sample, memo)
+    assert memo.unread == len(_initiatives(sample)) - 1
+    assert after.states["code-review-bot"].as_dict() != before.states["code-review-bot"].as_dict()
+
+
+def test_files_changed_just_now_are_read_whatever_their_stamps(sample: Path) -> None:
+    """Within STAMP_TRUSTED_AFTER of a change, a stamp proves nothing (an edit in the same
+    clock tick leaves it as it was): the memo compares content instead."""
+    memo = LoadMemo()
+    _same_as_fresh(sample, memo)
+    _same_as_fresh(sample, memo)
+    assert memo.unread == 0 and memo.hits == len(_initiatives(sample))
