@@ -208,6 +208,7 @@ def item_anchor(checklist: str, item: str) -> str:
     return "item-" + re.sub(r"[^a-z0-9-]+", "-", f"{checklist}--{item}".lower())
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the decision log alone asks 4,000 at 1,000 initiatives, every rebuild
 def relative(from_page: str, to_path: str) -> str:
     """A link from one generated file to another, relative, as MkDocs expects in Markdown."""
     return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
