@@ -285,10 +285,19 @@ def _free_port() -> int:
 REBUILD_ROUNDS = 5
 
 
-def time_rebuild(root: Path, timeout: float) -> dict:
+def _edited(edit: str, text: str, n: int) -> str:
+    """Round N's version of the record: its summary reworded (an everyday edit: a title would
+    change the navigation too), or ("checklist") its first done item in progress, or to do,
+    in turn (the readiness, board row, catalogue and framework pages change with it)."""
+    if edit == "checklist":
+        return text.replace("status: done", "status: in-progress" if n % 2 == 0 else "status: todo", 1)
+    return re.sub(r"^(summary: \|\n  .*)$", rf"\1 Reworded {n + 1}.", text, count=1, flags=re.M)
+
+
+def time_rebuild(root: Path, timeout: float, edit: str = "summary") -> dict:
     """`mkdocs serve --dirty` (what `launchboard serve` runs): wait for the first build,
-    then REBUILD_ROUNDS times change one record and time the rebuild, from the write to the
-    end of the build; the median round, with every round's time."""
+    then REBUILD_ROUNDS times change one record (see _edited) and time the rebuild, from the
+    write to the end of the build; the median round, with every round's time."""
     cmd = [sys.executable, str(REPO / "bench" / "mkdocs_timed.py"), "serve", "--dirty", "-f", str(root / "mkdocs.yml"),
            "-a", f"127.0.0.1:{_free_port()}"]
     proc = subprocess.Popen(cmd, cwd=root, env=_site_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -321,13 +330,13 @@ def time_rebuild(root: Path, timeout: float) -> dict:
     try:
         index, _, _ = wait_for("Serving on", 0)
         time.sleep(1.0)  # let the watcher settle
-        target = sorted((root / "decisions").glob("*/initiative.yaml"))[0]
+        pattern = "*/checklists/evaluation.yaml" if edit == "checklist" else "*/initiative.yaml"
+        target = sorted((root / "decisions").glob(pattern))[0]
         text = target.read_text(encoding="utf-8")
         rounds = []
         try:
             for n in range(REBUILD_ROUNDS):
-                # an everyday edit: the summary's wording (a title would change the navigation too)
-                changed = re.sub(r"^(summary: \|\n  .*)$", rf"\1 Reworded {n + 1}.", text, count=1, flags=re.M)
+                changed = _edited(edit, text, n)
                 assert changed != text
                 with arrived:
                     index = len(lines)
@@ -454,6 +463,8 @@ def main() -> None:
     parser.add_argument("--site-max", type=int, default=1000, help="largest N to build the site for (default %(default)s)")
     parser.add_argument("--cjs-max", type=int, default=5000, help="largest N to run check-jsonschema for (default %(default)s)")
     parser.add_argument("--rebuild-timeout", type=float, default=900, help="seconds to wait for mkdocs serve (default %(default)s)")
+    parser.add_argument("--rebuild-edit", choices=["summary", "checklist"], default="summary",
+                        help="what each rebuild round edits: an initiative's summary or a checklist item's status")
     parser.add_argument("--work", type=Path, help="keep the generated repositories here (default: a temporary folder)")
     parser.add_argument("--results", type=Path, help="also write the tables and the machine as Markdown to this file")
     args = parser.parse_args()
@@ -488,7 +499,7 @@ def main() -> None:
                 row["site"] = time_site_build(root, work)
                 print(f"N={n}: rebuild in mkdocs serve", file=sys.stderr, flush=True)
                 try:
-                    row["rebuild"] = time_rebuild(root, args.rebuild_timeout)
+                    row["rebuild"] = time_rebuild(root, args.rebuild_timeout, args.rebuild_edit)
                 except TimeoutError as err:
                     print(err, file=sys.stderr)
                     row["rebuild"] = {"note": "timed out"}
