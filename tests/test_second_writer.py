@@ -69,7 +69,11 @@ def test_a_build_keeps_no_page_html_and_no_feed_once_written(tmp_path: Path, mon
     assert all(f.page is not None and f.page.content is None for f in generated)
     feeds = [path for path in plugin.site.files if path.startswith("api/")]
     assert feeds and all(plugin.site.files[path] == "" for path in feeds)
-    assert (tmp_path / "site" / feeds[0]).stat().st_size > 0
+    assert all((tmp_path / "site" / path).stat().st_size > 0 for path in feeds)
+    # an initiative's files were packed as rendered (pages compressed, the rest written to a
+    # folder beside site_dir and moved in), and that folder is gone with the build
+    assert any(type(v).__name__ == "_Spilled" for v in plugin.site.files.values())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["repo", "site"]
 
 
 def test_a_plugin_that_reads_page_html_sees_every_generated_page_converted(tmp_path: Path) -> None:

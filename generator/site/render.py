@@ -28,7 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import jinja2
 import jinja2.meta
@@ -72,6 +72,16 @@ JS_PATH = "assets/launchboard.js"
 # Web workers cannot start from file:// URLs; Material's offline plugin loads this shim from a
 # CDN, the offline build (plugin option `offline`) from the copy vendored in templates/.
 WORKER_SHIM_PATH = "assets/vendor/iframe-worker-shim.js"
+
+
+class Packer(Protocol):
+    """How a caller keeps an initiative's files small while render_site runs (`pack`)."""
+
+    def pack(self, path: str, content: str | bytes, page: bool) -> str | bytes:
+        """What `files` keeps for PATH (a page when PAGE)."""
+
+    def unpack(self, path: str, kept: str | bytes) -> str:
+        """A page's text again, from what `pack` kept for it."""
 
 
 @dataclass
@@ -793,6 +803,7 @@ def render_site(
     docs_prefix: str | None = None,
     commands: Sequence[Any] = (),
     trends: Any = None,
+    pack: Packer | None = None,
 ) -> RenderedSite:
     """Every generated file of the site, from one run of the core.
 
@@ -803,6 +814,11 @@ def render_site(
     commands: each command's `--help` for the Command line page (cli/reference.py), given by
     the caller: the site is a layer below the command line and does not import it.
     trends: a trends.Trends (the history from git) for the Trends page; None leaves it out.
+    pack: a Packer: what `files` keeps of each of an initiative's own files (its pages, charts,
+    badge and feed: nearly all of a large site), asked as each is rendered, in the render
+    worker when there is one. The plugin's `mkdocs build` keeps pages compressed and writes the
+    rest to disk at once, so a build never holds every page's text. Not used under a memo
+    (serve compares contents).
     """
     templates_dir = Path(templates_dir) if templates_dir else PACKAGE_TEMPLATES
     env = memo.environment(templates_dir, portfolio.root) if memo is not None else _environment(templates_dir, portfolio.root)
@@ -884,8 +900,13 @@ def render_site(
     board_rows: dict[str, str] = {}
     page_skipped = list(skipped)  # ids refused as page names (the board lists them)
 
+    packer = pack if memo is None else None
+
     def render_one(ini: Initiative) -> InitiativeFiles:
-        return _initiative_files(env, common, portfolio, ini, states[ini.id], views[ini.id], decision_url)
+        own = _initiative_files(env, common, portfolio, ini, states[ini.id], views[ini.id], decision_url)
+        if packer is not None:
+            own.files = {path: packer.pack(path, content, path in own.pages) for path, content in own.files.items()}
+        return own
 
     if memo is not None:
         rendered = memo.files(safe, render_one, _memo_keys(env, templates_dir, portfolio, f"{site_name}\0{docs_prefix}", memo))
@@ -940,7 +961,7 @@ def render_site(
     page("tags.md", "tags.md.j2")
     if trends is not None:  # after every initiative page: it adds a section to each
         from generator.site.trends import add_trends
-        add_trends(files, pages, env, common, portfolio, trends, safe_ids, initiative_page)
+        add_trends(files, pages, env, common, portfolio, trends, safe_ids, initiative_page, packer)
     files.update(_site_assets(templates_dir))
     if memo is not None:
         memo.forget_underived()
@@ -1351,6 +1372,14 @@ def write_file(out_dir: Path, rel: str, content: str | bytes) -> Path:
         path.write_bytes(content)
     else:
         path.write_text(content, encoding="utf-8", newline="\n")
+    return path
+
+
+def move_file(from_dir: Path, out_dir: Path, rel: str) -> Path:
+    """Move the file written at `from_dir/rel` to `out_dir/rel`, neither outside its folder."""
+    source, path = _target(from_dir, rel), _target(out_dir, rel)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(source, path)
     return path
 
 

@@ -76,8 +76,10 @@ def readiness_chart_path(initiative_id: str) -> str:
 def add_trends(
     files: dict[str, str | bytes], pages: set[str], env: jinja2.Environment, common: dict[str, Any],
     portfolio: Portfolio, trends: Trends, safe_ids: set[str], initiative_page: Callable[[str], str],
+    packer: Any = None,
 ) -> None:
-    """Write the Trends page, its charts, and each initiative's section into FILES."""
+    """Write the Trends page, its charts, and each initiative's section into FILES (initiative
+    pages and charts through PACKER, a render.Packer, when render_site was given one)."""
     history = trends.history
     end = dt.date.fromisoformat(portfolio.as_of)
     stages = list(portfolio.policy.stages) if portfolio.policy else []
@@ -100,8 +102,11 @@ def add_trends(
         if entry["id"] not in safe_ids or page not in files:
             continue  # no longer an initiative (removed or renamed): only the Trends page counts it
         chart = readiness_chart_path(entry["id"])
-        files[chart] = readiness_chart(entry, end)
-        files[page] = str(files[page]).rstrip("\n") + "\n\n" + section.render(page_path=page, **common, entry=entry, chart=chart)
+        svg = readiness_chart(entry, end)
+        files[chart] = packer.pack(chart, svg, False) if packer is not None else svg
+        text = packer.unpack(page, files[page]) if packer is not None else str(files[page])
+        text = text.rstrip("\n") + "\n\n" + section.render(page_path=page, **common, entry=entry, chart=chart)
+        files[page] = packer.pack(page, text, True) if packer is not None else text
     add_burn_ups(files, env, common, portfolio, history, end)
 
 
