@@ -1,5 +1,5 @@
 """`mkdocs build` with the plugin: generated pages converted as they are written, a second
-process writing half the record pages (generator/plugin/second_writer.py), the files that are
+process writing half the record pages (generator/site/second_writer.py), the files that are
 not pages written straight into site_dir. Real builds; the site must not depend on any of it."""
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ them) go into Material's index, and Material does not parse the pages they descr
 
 The second core: the theme's template is most of a page's cost once it is converted, and a
 hub has thousands of pages. `on_env` hands every other page Material's search does not read
-to a second page writer (plugin/second_writer.py, as the plugin does); `on_post_build` waits
+to a second page writer (site/second_writer.py, as the plugin does); `on_post_build` waits
 for it and fails the build if it failed."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 
-from generator.plugin.second_writer import SecondWriter
+from generator.site.second_writer import SecondWriter
 from generator.site import pagehtml, search_index
 from generator.site.markdown_safety import sanitize_page
 

@@ -63,7 +63,7 @@ from generator.site import search_index
 from generator.site import pagehtml
 from generator.site.trends import load_trends
 from generator.plugin.watcher import TreePoller, watch_with_poller
-from generator.plugin.second_writer import TEMPLATE as WRITTEN_ELSEWHERE, SecondWriter
+from generator.site.second_writer import TEMPLATE as WRITTEN_ELSEWHERE, SecondWriter
 
 log = logging.getLogger("mkdocs.plugins.launchboard")
 # MkDocs's build logger, and ProperDocs's (its drop-in fork logs under its own name)
