@@ -398,6 +398,23 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         except OSError:
             return None
 
+    def _move_spill_in(self, config: MkDocsConfig) -> None:
+        """What render_site wrote to the spill folder goes into site_dir, which MkDocs has just
+        emptied: each of the folder's entries in one rename where site_dir has nothing of that
+        name (the usual case), else file by file. A docs_dir file of the same path is copied
+        over it later by MkDocs, as it replaces any generated file."""
+        assert self.spill is not None
+        site_dir = Path(config.site_dir)
+        site_dir.mkdir(parents=True, exist_ok=True)
+        for entry in sorted(os.listdir(self.spill)):
+            source, target = self.spill / entry, site_dir / entry
+            if not os.path.lexists(target):
+                os.replace(source, target)
+                continue
+            for folder, _, names in os.walk(source):
+                for name in names:
+                    move_file(self.spill, site_dir, Path(folder, name).relative_to(self.spill).as_posix())
+
     def _drop_spill(self) -> None:
         spill, self.spill = getattr(self, "spill", None), None
         if spill is not None:
@@ -424,6 +441,9 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         if self.site is None:
             return files
+        incremental = self.dirty or self.render_memo is not None
+        if self.spill is not None:
+            self._move_spill_in(config)
         self.generated = set()
         self.hashes = {}
         existing = {f.src_uri for f in files}
@@ -437,14 +457,16 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             inclusion = InclusionLevel.NOT_IN_NAV if ("/decisions/" in path or "/runbooks/" in path) else InclusionLevel.UNDEFINED
             # Under serve, most contents are the very objects the render memo gave last time:
             # an unchanged object has the digest it had (a str cannot change).
-            known = self._digested.get(path)
-            digest = known[1] if known is not None and _same(known[0], content) else _digest(content)
+            if incremental:  # only a later dirty build reads the digests
+                known = self._digested.get(path)
+                digest = known[1] if known is not None and _same(known[0], content) else _digest(content)
+            else:
+                digest = ""
             self.hashes[path] = digest
             if serving:
                 files.append(self._file(config, path, content, inclusion))
                 digested[path] = (content, digest)
-            elif isinstance(content, _Spilled) and self.spill is not None:  # written by render_site: moved in
-                move_file(self.spill, Path(config.site_dir), path)
+            elif isinstance(content, _Spilled) and self.spill is not None:  # written by render_site, moved in below
                 files.append(File(path, config.site_dir, config.site_dir, config.use_directory_urls))
             elif isinstance(content, _Packed):
                 files.append(_PackedPage.generated(config, path, content=content, inclusion=inclusion))
