@@ -67,7 +67,7 @@ def test_a_build_keeps_no_page_html_and_no_feed_once_written(tmp_path: Path, mon
     generated = [f for f in seen if f.src_uri in plugin.generated]
     assert len(generated) > 20
     assert all(f.page is not None and f.page.content is None for f in generated)
-    feeds = [path for path in plugin.site.files if path.startswith("api/")]
+    feeds = [path for path in plugin.site.files if path.startswith("api/initiatives/")]  # each initiative's
     assert feeds and all(plugin.site.files[path] == "" for path in feeds)
     assert all((tmp_path / "site" / path).stat().st_size > 0 for path in feeds)
     # an initiative's files were packed as rendered (pages compressed, the rest written to a
@@ -97,3 +97,21 @@ def test_a_plugin_that_reads_page_html_sees_every_generated_page_converted(tmp_p
     assert len(initiatives) >= 5 and all(int(sizes[uri]) > 1000 for uri in initiatives)
     page = (tmp_path / "site" / initiatives[0].replace("index.md", "index.html")).read_text(encoding="utf-8")
     assert "lb-facts" in page or "<h2" in page
+
+
+def test_exclude_docs_applies_to_generated_feeds_and_badges_and_no_spill_folder_stays(tmp_path: Path) -> None:
+    """The feeds, badges and charts render_site writes at once reach site_dir only once MkDocs
+    has settled the site's files: exclude_docs still removes them. The folder they wait in
+    has a fixed name, so one an interrupted build left is removed by the next build."""
+    root = make_root(tmp_path / "repo")
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "\nexclude_docs: |\n  /api/\n  /badges/\n", encoding="utf-8")
+    stale = tmp_path / ".site.launchboard-spill"
+    (stale / "api").mkdir(parents=True)
+    (stale / "api" / "left.json").write_text("{}", encoding="utf-8")
+    result = _build(root, tmp_path / "site")
+    assert result.returncode == 0, result.stderr[-2000:]
+    site = tmp_path / "site"
+    assert not (site / "api").exists() and not (site / "badges").exists()
+    assert list(site.glob("initiatives/*/metrics/*.svg"))  # the charts are not excluded
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["repo", "site"]

@@ -141,7 +141,7 @@ def on_build_error(*, error: Exception) -> None:
 @event_priority(100)  # before Material's search writes its index
 def on_post_build(*, config: Any) -> None:
     if not _wait_for_child():
-        raise PluginError("launchboard hub: the second page renderer failed; the site is incomplete")
+        raise PluginError(f"launchboard hub: the second page writer failed ({_WRITER.failure}; its error is above); the site is incomplete")
     plugin = config.plugins.get("material/search") or config.plugins.get("search")
     index = getattr(plugin, "search_index", None)
     if index is None or not hasattr(index, "entries"):

@@ -120,6 +120,13 @@ class _PackedPage(File):
         if isinstance(content, _Packed):
             return zlib.decompress(content).decode("utf-8")
         return File.content_string.fget(self)  # type: ignore[attr-defined]
+
+    @property  # type: ignore[override]
+    def content_bytes(self) -> bytes:
+        content = self._content
+        if isinstance(content, _Packed):
+            return zlib.decompress(content)
+        return File.content_bytes.fget(self)  # type: ignore[attr-defined]
 _NO_TOC = get_toc([])
 
 
@@ -255,6 +262,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self.writer = SecondWriter()  # `mkdocs build`: a second process writes half the record pages
         self.nav = None  # this build's navigation, for the second page writer
         self.spill: Path | None = None  # `mkdocs build`: where render_site writes feeds, badges, charts
+        self.spilled: list[str] = []  # this build's files render_site wrote there
         self.dirty = False
         self.poller: TreePoller | None = None  # watches decisions/ under serve; rests while we build
         # The search index's entries from the records (search_index.py), the pages they
@@ -384,36 +392,46 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
 
     def _spill_folder(self, config: MkDocsConfig) -> Path | None:
         """`mkdocs build`: a folder beside site_dir for the files render_site writes as it makes
-        them (MkDocs empties site_dir after this event; on_files moves them in). None elsewhere:
-        serve and dirty builds compare contents between builds."""
+        them (MkDocs empties site_dir after this event; on_env moves them in). Its name is
+        fixed, so one an interrupted build left is removed by the next. None under serve and
+        dirty builds (they compare contents between builds)."""
         self._drop_spill()
         if self.render_memo is not None or self.dirty:
             return None
-        import tempfile
-
         site_dir = os.path.abspath(config.site_dir)
+        spill = Path(os.path.dirname(site_dir)) / f".{os.path.basename(site_dir)}.launchboard-spill"
         try:
-            os.makedirs(os.path.dirname(site_dir), exist_ok=True)
-            return Path(tempfile.mkdtemp(prefix=f".{os.path.basename(site_dir)}.launchboard-", dir=os.path.dirname(site_dir)))
+            if spill.is_dir() and not spill.is_symlink():
+                import shutil
+
+                shutil.rmtree(spill)
+            spill.mkdir(parents=True)
         except OSError:
             return None
+        return spill
 
-    def _move_spill_in(self, config: MkDocsConfig) -> None:
-        """What render_site wrote to the spill folder goes into site_dir, which MkDocs has just
-        emptied: each of the folder's entries in one rename where site_dir has nothing of that
-        name (the usual case), else file by file. A docs_dir file of the same path is copied
-        over it later by MkDocs, as it replaces any generated file."""
+    def _move_spill_in(self, config: MkDocsConfig, files: Files) -> None:
+        """What render_site wrote to the spill folder goes into site_dir once MkDocs has
+        settled which files the site has (after its exclusions and every plugin's on_files):
+        each of the folder's entries in one move where all its files are still in the site and
+        site_dir has nothing of that name (the usual case), else file by file. Files the site
+        no longer has are removed with the folder."""
+        import shutil
+
         assert self.spill is not None
         site_dir = Path(config.site_dir)
         site_dir.mkdir(parents=True, exist_ok=True)
-        for entry in sorted(os.listdir(self.spill)):
-            source, target = self.spill / entry, site_dir / entry
-            if not os.path.lexists(target):
-                os.replace(source, target)
+        included = {f.src_uri for f in files if f.abs_src_path == f.abs_dest_path and f.inclusion.is_included()}
+        spilled: dict[str, list[str]] = {}
+        for path in self.spilled:
+            spilled.setdefault(path.split("/", 1)[0], []).append(path)
+        for entry, paths in sorted(spilled.items()):
+            if all(p in included for p in paths) and not os.path.lexists(site_dir / entry):
+                shutil.move(self.spill / entry, site_dir / entry)  # a rename, or a copy across devices
                 continue
-            for folder, _, names in os.walk(source):
-                for name in names:
-                    move_file(self.spill, site_dir, Path(folder, name).relative_to(self.spill).as_posix())
+            for path in paths:
+                if path in included:
+                    move_file(self.spill, site_dir, path)
 
     def _drop_spill(self) -> None:
         spill, self.spill = getattr(self, "spill", None), None
@@ -442,8 +460,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         if self.site is None:
             return files
         incremental = self.dirty or self.render_memo is not None
-        if self.spill is not None:
-            self._move_spill_in(config)
+        self.spilled = []
         self.generated = set()
         self.hashes = {}
         existing = {f.src_uri for f in files}
@@ -466,30 +483,18 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             if serving:
                 files.append(self._file(config, path, content, inclusion))
                 digested[path] = (content, digest)
-            elif isinstance(content, _Spilled) and self.spill is not None:  # written by render_site, moved in below
+            elif isinstance(content, _Spilled) and self.spill is not None:  # written by render_site, moved in at on_env
                 files.append(File(path, config.site_dir, config.site_dir, config.use_directory_urls))
+                self.spilled.append(path)
             elif isinstance(content, _Packed):
                 files.append(_PackedPage.generated(config, path, content=content, inclusion=inclusion))
-            elif path in self.site.pages or self.dirty:  # a dirty build rewrites only what changed
-                files.append(File.generated(config, path, content=content, inclusion=inclusion))
             else:
-                files.append(self._written_now(config, path, content))
+                files.append(File.generated(config, path, content=content, inclusion=inclusion))
             if path in self.site.pages:
                 self.generated.add(path)
         self._digested = digested
         self._files, self._next_files = self._next_files, {}
         return files
-
-    def _written_now(self, config: MkDocsConfig, path: str, content: str | bytes) -> File:
-        """`mkdocs build`: a generated file that is not a page (the JSON feeds, the badges, a
-        third of what render_site makes) is written into site_dir now, which MkDocs has just
-        emptied, and handed to MkDocs as a file already in place (its copy of a file onto
-        itself is allowed: "plugins write directly into site_dir"). The build then holds no
-        copy of it: at 5,000 initiatives they are 260 MB."""
-        assert self.site is not None
-        write_file(Path(config.site_dir), path, content)
-        self.site.files[path] = ""
-        return File(path, config.site_dir, config.site_dir, config.use_directory_urls)
 
     def _file(self, config: MkDocsConfig, path: str, content: str | bytes, inclusion: InclusionLevel) -> File:
         """Under serve: the previous build's File for PATH when its content is the same (the
@@ -652,20 +657,30 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             env.bytecode_cache = self.theme_code
         return env
 
+    @event_priority(-105)  # after other plugins' on_env: the site's files are settled
+    def _move_in_spilled(self, env, *, config: MkDocsConfig, files: Files):
+        if self.spill is not None:
+            self._move_spill_in(config, files)
+        return env
+
     @event_priority(-110)  # the last of on_env: every page is read, the environment final
     def _start_second_writer(self, env, *, config: MkDocsConfig, files: Files):
         """`mkdocs build`: a second process converts and writes every other page made from the
         records (second_writer.py). Only those: their search entries come from the records,
         so what Material's search would learn of them in that process is not missed."""
-        if self.defer and not self.dirty and self.nav is not None:
+        # MkDocs checks links to anchors against the pages this process converted: where that
+        # check can fail a build, every page is converted here
+        anchors_checked = config.validation.links.anchors >= logging.WARNING
+        if self.defer and not self.dirty and self.nav is not None and not anchors_checked:
             pages = [f.page for f in self.pages if f.page is not None and f.src_uri in self.deferred and f.src_uri in self.search_pages]
             theirs = _share(pages, SECOND_WRITER_SHARE)
             if self.writer.start(theirs, config=config, files=files, nav=self.nav, env=env):
                 log.debug("launchboard: a second page writer writes %d of %d pages", len(theirs), len(self.pages))
         return env
 
-    on_env = CombinedEvent(_reuse_theme_code, _restore_titles, _start_second_writer)
+    on_env = CombinedEvent(_reuse_theme_code, _restore_titles, _move_in_spilled, _start_second_writer)
 
+    @event_priority(-200)  # after other plugins' on_post_page, which may read the page
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
         if self.defer and page.file.src_uri in self.generated:
             # written: `mkdocs build` needs its HTML no more (anchors are checked from
@@ -725,7 +740,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
     @event_priority(110)  # first: every page must be written before anything reads the site
     def _wait_for_second_writer(self, *, config: MkDocsConfig) -> None:
         if not self._second_writer_done():
-            raise PluginError("launchboard: the second page writer failed (see above); the site is incomplete")
+            raise PluginError(f"launchboard: the second page writer failed ({self.writer.failure}; its error is above); the site is incomplete")
 
     def _second_writer_done(self) -> bool:
         done, warnings = self.writer.wait()

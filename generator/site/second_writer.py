@@ -60,6 +60,7 @@ class SecondWriter:
     pid: int | None = None
     uris: frozenset[str] = frozenset()
     _report: int | None = None  # the read end of the pipe the child writes its warning count to
+    failure: str = ""  # how the last child ended, when it did not finish
     _quiet: list[tuple[logging.Logger, logging.Filter]] = field(default_factory=list)
 
     def start(self, pages: list[Any], *, config: Any, files: Any, nav: Any, env: Any) -> bool:
@@ -76,7 +77,12 @@ class SecondWriter:
         read_end, write_end = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to be had: MkDocs writes every page itself
+            os.close(read_end)
+            os.close(write_end)
+            return False
         if pid == 0:  # the child: its pages, then out, never back into MkDocs
             status = 1
             try:
@@ -89,6 +95,13 @@ class SecondWriter:
                 _log.debug("launchboard: the second page writer wrote %d pages in %.1f s", len(pages), time.perf_counter() - started)
                 os.write(write_end, str(counter.count).encode())
                 status = 0
+            except BaseException as error:  # noqa: BLE001 - said here, since MkDocs leaves it to its caller
+                from mkdocs.exceptions import BuildError
+
+                if isinstance(error, BuildError):
+                    _log.error("launchboard: the second page writer stopped: %s", error)
+                else:
+                    _log.error("launchboard: the second page writer stopped", exc_info=error)
             finally:
                 sys.stderr.flush()
                 os._exit(status)
@@ -105,7 +118,8 @@ class SecondWriter:
         return True
 
     def wait(self) -> tuple[bool, int]:
-        """Whether the child (if any) wrote every page it was given, and the warnings it logged."""
+        """Whether the child (if any) wrote every page it was given, and the warnings it logged
+        (`failure` then says how it ended)."""
         for build_log, quiet in self._quiet:
             build_log.removeFilter(quiet)
         self._quiet = []
@@ -118,7 +132,9 @@ class SecondWriter:
         with os.fdopen(self._report, "rb") as report:
             text = report.read().decode("ascii", "replace")
         self.pid = self._report = None
-        done = os.waitstatus_to_exitcode(status) == 0
+        code = os.waitstatus_to_exitcode(status)
+        done = code == 0
+        self.failure = "" if done else (f"killed by signal {-code}" if code < 0 else f"exit status {code}")
         return done, int(text) if done and text.isdigit() else 0
 
 
