@@ -258,7 +258,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         self.cleaned: dict[str, str] = {}  # generated page -> the clean HTML pagehtml gave it this build
         self.files: Files | None = None  # this build's files, for pages converted as they are written
         self.defer = False  # this build converts generated pages as they are written (`_defer`)
-        self.deferred: dict[str, bytes] = {}  # generated pages not converted yet -> their Markdown, compressed
+        self.deferred: dict[str, bytes] = {}  # generated pages not converted yet -> their Markdown (or _Packed source), compressed
         self.writer = SecondWriter()  # `mkdocs build`: a second process writes half the record pages
         self.nav = None  # this build's navigation, for the second page writer
         self.spill: Path | None = None  # `mkdocs build`: where render_site writes feeds, badges, charts
@@ -284,6 +284,12 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         if serving and dirty:
             for build_log in _BUILD_LOGS:
                 build_log.addFilter(_PLUGIN_DIRTY_BUILD)
+
+    @property
+    def _incremental(self) -> bool:
+        """A later dirty build of this process reads what this build leaves (`_STATE`):
+        `mkdocs serve`, or a build started dirty. A plain `mkdocs build` keeps nothing for it."""
+        return self.dirty or self.render_memo is not None
 
     def _freeze(self) -> None:
         """What exists now lives until this build ends: the garbage collector stops walking
@@ -459,7 +465,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         if self.site is None:
             return files
-        incremental = self.dirty or self.render_memo is not None
+        incremental = self._incremental
         self.spilled = []
         self.generated = set()
         self.hashes = {}
@@ -540,7 +546,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             return nav
         self.key = (os.path.abspath(config.config_file_path or ""), os.path.abspath(config.site_dir))
         # Only a later dirty build of this process (serve, `build --dirty`) reads the signature
-        incremental = self.dirty or self.render_memo is not None
+        incremental = self._incremental
         self.signature = self._signature(config, files, nav) if incremental else ""
         prev = _STATE.get(self.key)
         self.full = not incremental or prev is None or prev.signature != self.signature
@@ -614,7 +620,10 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
         page.content = _CONVERTED_WHEN_WRITTEN
         # Until then the page is kept compressed (a tenth of its size: at 5,000 initiatives
         # the pages' Markdown is 300 MB), and nowhere else: not in its File, not in the site.
-        self.deferred[uri] = zlib.compress((page.markdown or "").encode("utf-8"), 1)
+        # A page render_site packed is kept as it was packed (its Markdown is what reading it
+        # gives again: no plugin changed it, or it would not be deferred), not compressed twice.
+        packed = page.file._content  # type: ignore[attr-defined]
+        self.deferred[uri] = packed if isinstance(packed, _Packed) else zlib.compress((page.markdown or "").encode("utf-8"), 1)
         page.markdown = ""
         page.file._content = ""  # type: ignore[attr-defined]
         if self.site is not None:
@@ -701,7 +710,9 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
             if page.meta.get("template") == WRITTEN_ELSEWHERE:
                 del self.deferred[uri]  # the second page writer converts and writes it
                 return context
-            page.markdown = zlib.decompress(self.deferred.pop(uri)).decode("utf-8")
+            kept = self.deferred.pop(uri)
+            text = zlib.decompress(kept).decode("utf-8")
+            page.markdown = pagehtml.front_matter(text)[0] if isinstance(kept, _Packed) else text
             assert self.files is not None
             self._render_generated(page, config, self.files)
         if uri in self.generated and page.content is not None and page.content is not self.cleaned.get(uri):
@@ -720,7 +731,7 @@ class LaunchboardPlugin(BasePlugin[LaunchboardConfig]):
     @event_priority(-100)  # after material/tags has put the page's tag links in
     def _keep_tag_links(self, context, *, page: Page, config: MkDocsConfig, nav):
         name = self._tags_variable(config)
-        if name and (self.dirty or self.render_memo is not None):  # for the next dirty build
+        if name and self._incremental:  # for the next dirty build
             self.tag_links[page.file.src_uri] = context.get(name)
         return context
 
