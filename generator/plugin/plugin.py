@@ -63,11 +63,11 @@ from generator.site import search_index
 from generator.site import pagehtml
 from generator.site.trends import load_trends
 from generator.plugin.watcher import TreePoller, watch_with_poller
-from generator.site.second_writer import TEMPLATE as WRITTEN_ELSEWHERE, SecondWriter
+from generator.site.second_writer import BUILD_LOGGERS, TEMPLATE as WRITTEN_ELSEWHERE, SecondWriter
 
 log = logging.getLogger("mkdocs.plugins.launchboard")
 # MkDocs's build logger, and ProperDocs's (its drop-in fork logs under its own name)
-_BUILD_LOGS = [logging.getLogger(f"{name}.commands.build") for name in ("mkdocs", "properdocs")]
+_BUILD_LOGS = [logging.getLogger(f"{name}.commands.build") for name in BUILD_LOGGERS]
 
 
 class _DirtyBuildIsOurs(logging.Filter):

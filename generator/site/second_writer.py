@@ -28,7 +28,7 @@ from generator.core.processes import second_process_pays
 
 TEMPLATE = "launchboard-rendered-elsewhere.html"  # the parent's template for the child's pages
 # MkDocs's build logger, and ProperDocs's (its drop-in fork logs under its own name)
-_BUILD_LOGGERS = ("mkdocs", "properdocs")
+BUILD_LOGGERS = ("mkdocs", "properdocs")
 _SKIPPED = "Page skipped: '"  # how MkDocs logs a page whose template gave nothing
 _log = logging.getLogger("mkdocs.plugins.launchboard")
 
@@ -88,7 +88,7 @@ class SecondWriter:
             try:
                 os.close(read_end)
                 counter = _Counter()
-                for name in _BUILD_LOGGERS:
+                for name in BUILD_LOGGERS:
                     logging.getLogger(name).addHandler(counter)
                 started = time.perf_counter()
                 _write(pages, config, files, nav, env, _build_page)
@@ -111,7 +111,7 @@ class SecondWriter:
         for page in pages:
             page.meta["template"] = TEMPLATE  # an empty page: MkDocs writes nothing for it
         quiet = _QuietSkips(self.uris)
-        for name in _BUILD_LOGGERS:
+        for name in BUILD_LOGGERS:
             build_log = logging.getLogger(f"{name}.commands.build")
             build_log.addFilter(quiet)
             self._quiet.append((build_log, quiet))
